@@ -1,0 +1,60 @@
+// Command ipam-teardown decommissions Alibaba Cloud VPC IPAM instances: it inventories an IPAM, plans the
+// teardown as a DAG of API calls ordered by the documented prerequisites, and applies the reviewed plan.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := newRootCommand(os.Stdout, os.Stderr).ExecuteContext(ctx)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "ipam-teardown:", err)
+	}
+	os.Exit(exitCode(err))
+}
+
+// Exit codes of the DESIGN contract.
+const (
+	exitOK      = 0
+	exitFailed  = 1
+	exitUsage   = 2
+	exitRefused = 3
+)
+
+// usageError marks bad input: a wrong flag, an unreadable or invalid file. Nothing was changed.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+// usagef returns a usageError; the message should name the flag, file or field at fault.
+func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
+
+// refusedError marks a run the tool declined on purpose (stale plan, lock held, blockers).
+type refusedError struct{ err error }
+
+func (e refusedError) Error() string { return e.err.Error() }
+func (e refusedError) Unwrap() error { return e.err }
+
+func exitCode(err error) int {
+	var u usageError
+	var r refusedError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &u):
+		return exitUsage
+	case errors.As(err, &r):
+		return exitRefused
+	default:
+		return exitFailed
+	}
+}

@@ -1,0 +1,110 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/rs/zerolog"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+)
+
+// version is set at build time with -ldflags "-X main.version=..."; otherwise the module version is used.
+var version = ""
+
+func toolVersion() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		return bi.Main.Version
+	}
+	return "(devel)"
+}
+
+// globalOptions are the flags every command shares.
+type globalOptions struct {
+	region    string
+	endpoint  string
+	profile   string
+	logFormat string
+	logLevel  string
+
+	stdout io.Writer
+	stderr io.Writer
+}
+
+// logger builds the run's logger: logs and progress go to stderr, data to stdout.
+func (g *globalOptions) logger() (zerolog.Logger, error) {
+	level, err := zerolog.ParseLevel(strings.ToLower(g.logLevel))
+	if err != nil {
+		return zerolog.Nop(), usagef("--log-level %q: %v", g.logLevel, err)
+	}
+	var w io.Writer = g.stderr
+	format := g.logFormat
+	if format == "auto" {
+		format = "json"
+		if f, ok := g.stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+			format = "console"
+		}
+	}
+	switch format {
+	case "json":
+	case "console":
+		_, noColor := os.LookupEnv("NO_COLOR")
+		if f, ok := g.stderr.(*os.File); !ok || !term.IsTerminal(int(f.Fd())) {
+			noColor = true
+		}
+		w = zerolog.ConsoleWriter{Out: g.stderr, NoColor: noColor, TimeFormat: time.TimeOnly}
+	default:
+		return zerolog.Nop(), usagef("--log-format %q: want auto, console or json", g.logFormat)
+	}
+	return zerolog.New(w).Level(level).With().Timestamp().Logger(), nil
+}
+
+func newRootCommand(stdout, stderr io.Writer) *cobra.Command {
+	g := &globalOptions{stdout: stdout, stderr: stderr}
+	root := &cobra.Command{
+		Use:   "ipam-teardown",
+		Short: "Decommission Alibaba Cloud VPC IPAM instances safely: inventory, plan, review, apply",
+		Long: `ipam-teardown tears down Alibaba Cloud VPC IP Address Manager (IPAM) instances.
+
+It lists everything an IPAM holds, builds a plan of API calls ordered by the documented
+prerequisites (a DAG), writes it to a file a person can review, and applies exactly that plan:
+dry run first, then in parallel with rate limiting, retries and a resumable journal.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Version:       toolVersion(),
+	}
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	pf := root.PersistentFlags()
+	pf.StringVar(&g.region, "region", os.Getenv("ALIBABA_CLOUD_REGION_ID"), "region of the IPAM (hosted region); env ALIBABA_CLOUD_REGION_ID")
+	pf.StringVar(&g.endpoint, "endpoint", "", "one endpoint URL for every product (e.g. http://127.0.0.1:8080 for the emulator)")
+	pf.StringVar(&g.profile, "profile", "", "aliyun CLI profile in ~/.aliyun/config.json (default: the standard credential chain)")
+	pf.StringVar(&g.logFormat, "log-format", "auto", "log format: auto, console or json")
+	pf.StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn, error")
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+
+	// Each command lives in its own file; add it here.
+	root.AddCommand(
+		newVersionCommand(g),
+	)
+	return root
+}
+
+func newVersionCommand(g *globalOptions) *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the version",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			_, err := fmt.Fprintln(g.stdout, "ipam-teardown", toolVersion())
+			return err
+		},
+	}
+}

@@ -1,0 +1,59 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"testing"
+)
+
+func run(t *testing.T, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	cmd := newRootCommand(&out, &errb)
+	cmd.SetArgs(args)
+	err = cmd.ExecuteContext(t.Context())
+	return out.String(), errb.String(), err
+}
+
+func TestVersionCommand(t *testing.T) {
+	out, _, err := run(t, "version")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(out, "ipam-teardown ") {
+		t.Errorf("version output = %q, want it to start with %q", out, "ipam-teardown ")
+	}
+}
+
+func TestUnknownFlagIsUsageError(t *testing.T) {
+	_, _, err := run(t, "version", "--no-such-flag")
+	if got := exitCode(err); got != exitUsage {
+		t.Errorf("exit code = %d (err %v), want %d", got, err, exitUsage)
+	}
+}
+
+func TestExitCodes(t *testing.T) {
+	tests := []struct {
+		err  error
+		want int
+	}{
+		{nil, exitOK},
+		{errors.New("boom"), exitFailed},
+		{usagef("--qps %q: not a number", "x"), exitUsage},
+		{refusedError{errors.New("stale plan")}, exitRefused},
+	}
+	for _, tt := range tests {
+		if got := exitCode(tt.err); got != tt.want {
+			t.Errorf("exitCode(%v) = %d, want %d", tt.err, got, tt.want)
+		}
+	}
+}
+
+func TestBadLogFormatNamesFlag(t *testing.T) {
+	g := &globalOptions{logFormat: "xml", logLevel: "info", stderr: &bytes.Buffer{}}
+	_, err := g.logger()
+	if err == nil || !strings.Contains(err.Error(), "--log-format") {
+		t.Fatalf("logger() error = %v, want one naming --log-format", err)
+	}
+}
