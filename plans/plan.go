@@ -1,0 +1,129 @@
+// Package plans is the plan file: the versioned, reviewable JSON a person reads in a pull request and
+// apply executes. It reads, validates, writes and renders plans; it knows nothing of the SDK.
+package plans
+
+import (
+	"time"
+
+	"github.com/ipam-teardown/ipam-teardown/inventory"
+)
+
+// FormatVersion is the plan file format this build writes and the only one it reads.
+const FormatVersion = 1
+
+// Plan is a teardown plan: the steps to run, in dependency order, and what the tool will not touch.
+type Plan struct {
+	FormatVersion        int                `json:"format_version"`
+	PlanID               string             `json:"plan_id"`
+	CreatedAt            time.Time          `json:"created_at"`
+	ToolVersion          string             `json:"tool_version"`
+	Region               string             `json:"region"`
+	AccountID            string             `json:"account_id"`
+	Selector             inventory.Selector `json:"selector"`
+	InventoryFingerprint string             `json:"inventory_fingerprint"`
+	Steps                []Step             `json:"steps"`    // sorted by (Level, ID)
+	Blockers             []Blocker          `json:"blockers"` // sorted by (ResourceID, Reason)
+	Summary              Summary            `json:"summary"`
+	Checksum             string             `json:"checksum"` // "sha256:" + hex of the file with this field empty
+}
+
+// Step is one API call on one resource.
+type Step struct {
+	ID           string            `json:"id"`     // "<verb>/<resource id>", e.g. "delete-pool/ipam-pool-abc"
+	Action       string            `json:"action"` // an Actions name, e.g. "DeleteIpamPool"
+	Product      string            `json:"product"`
+	ResourceType string            `json:"resource_type"` // ipam, scope, pool, pool-cidr, allocation, discovery, association, share-association, members
+	ResourceID   string            `json:"resource_id"`
+	IPAMID       string            `json:"ipam_id,omitempty"` // the IPAM the step belongs to (renderers group by it)
+	Region       string            `json:"region"`            // the RegionId and endpoint region (reference rule 22)
+	Params       map[string]string `json:"params"`            // the exact API parameters, without DryRun and ClientToken
+	DependsOn    []Dependency      `json:"depends_on"`        // sorted by ID
+	Level        int               `json:"level"`             // longest path from a root; 0 for roots
+	Rule         string            `json:"rule"`              // why this step exists, e.g. "8.3"
+	// DryRunCodes are the codes the up-front dry run may answer because an earlier step of this plan still has
+	// to clear them (one per incoming edge's rule); the executor checks such steps again just before running.
+	DryRunCodes []string `json:"dry_run_codes,omitempty"`
+	// WaitFor names the asynchronous state the executor waits for after the call ("Disassociated", "gone").
+	WaitFor string `json:"wait_for,omitempty"`
+	// Implies lists what disappears with this step without a step of its own (DeleteIpam: default scopes,
+	// default discovery and its association).
+	Implies []Implied `json:"implies,omitempty"`
+}
+
+// Dependency is an edge: the step named by ID must finish before this one starts, because of Rule.
+type Dependency struct {
+	ID   string `json:"id"`
+	Rule string `json:"rule"`
+}
+
+// Implied is a resource removed as a side effect of a step.
+type Implied struct {
+	ResourceType string `json:"resource_type"`
+	ResourceID   string `json:"resource_id"`
+	Reason       string `json:"reason"`
+}
+
+// Blocker is a resource the tool must not or cannot remove, and what it holds back.
+type Blocker struct {
+	ResourceType string   `json:"resource_type"`
+	ResourceID   string   `json:"resource_id"`
+	IPAMID       string   `json:"ipam_id,omitempty"`
+	Reason       string   `json:"reason"`         // a sentence a person understands
+	Rule         string   `json:"rule,omitempty"` // the reference rule or seed code behind it
+	HeldBack     []string `json:"held_back"`      // ids of the steps not emitted because of it, sorted
+}
+
+// Summary counts steps by action and blockers, for a reviewer's first glance.
+type Summary struct {
+	Steps    int            `json:"steps"`
+	Levels   int            `json:"levels"`
+	Blockers int            `json:"blockers"`
+	ByAction map[string]int `json:"by_action"` // encoding/json writes map keys sorted
+	HeldBack int            `json:"held_back"`
+}
+
+// ActionInfo describes a teardown action the plan format knows.
+type ActionInfo struct {
+	Name      string
+	Product   string // VpcIpam, ResourceSharing
+	HasDryRun bool   // the API takes DryRun=true
+	Async     bool   // the effect completes after the call returns; the executor waits (Step.WaitFor)
+}
+
+// actions lists every action a plan may contain, in the order a teardown runs them. It is a function, not a
+// package variable, so that nothing can change the closed set at run time.
+func actions() []ActionInfo {
+	return []ActionInfo{
+		{Name: "RemoveIpamMembers", Product: "VpcIpam", HasDryRun: true},
+		// DisassociateResourceShare takes neither DryRun nor ClientToken (reference 5.4).
+		{Name: "DisassociateResourceShare", Product: "ResourceSharing", Async: true},
+		{Name: "DeleteIpamPoolAllocation", Product: "VpcIpam", HasDryRun: true},
+		{Name: "DeleteIpamPoolCidr", Product: "VpcIpam", HasDryRun: true},
+		{Name: "DeleteIpamPool", Product: "VpcIpam", HasDryRun: true, Async: true},
+		{Name: "DeleteIpamScope", Product: "VpcIpam", HasDryRun: true, Async: true},
+		{Name: "DissociateIpamResourceDiscovery", Product: "VpcIpam", HasDryRun: true},
+		{Name: "DeleteIpam", Product: "VpcIpam", HasDryRun: true, Async: true},
+		{Name: "DeleteIpamResourceDiscovery", Product: "VpcIpam", HasDryRun: true},
+	}
+}
+
+// LookupAction returns what the plan format knows of an action; ok is false for any action outside the closed
+// set, which Read refuses.
+func LookupAction(name string) (ActionInfo, bool) {
+	for _, a := range actions() {
+		if a.Name == name {
+			return a, true
+		}
+	}
+	return ActionInfo{}, false
+}
+
+// ActionNames returns the known action names in teardown order.
+func ActionNames() []string {
+	as := actions()
+	names := make([]string, len(as))
+	for i, a := range as {
+		names[i] = a.Name
+	}
+	return names
+}
