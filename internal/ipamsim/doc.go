@@ -1,0 +1,82 @@
+// Package ipamsim emulates the Alibaba Cloud VPC IP Address Manager (VpcIpam 2023-02-28), with the
+// Resource Sharing (2020-01-10), Vpc (2016-04-28) and Sts calls that touch it, strictly enough that a
+// teardown tool proven against it behaves on the real service. It enforces every documented prerequisite
+// (reference section 8) with the documented code and HTTP status, the seed error tables (reference 0.5),
+// DryRun (checks parameters, existence, status, prerequisites and permission, mutates nothing, answers
+// 400 DryRunOperation), ClientToken idempotency, NextToken/MaxResults pagination, RAM denials, and optional
+// Deleting windows evaluated lazily against an injected clock.
+//
+// Sim is a wire.Backend: wire.NewServer (see Sim.Handler) puts the HTTP protocol, signatures, faults and
+// the call log in front of it; Sim.Invoke takes the same path without HTTP. All state sits behind one
+// mutex and ids are derived from Options.IDSeed, so a given call sequence always yields the same ids.
+//
+// # Choices where the reference says UNKNOWN
+//
+// Where the sources are silent the emulator picks the stricter behaviour. This is the one list of those
+// choices; code comments refer to it as "UNKNOWN n".
+//
+//  1. RAM denial: HTTP 403, code Forbidden.RAM (VPC documents both Forbidden.RAM and NoPermission), with an
+//     AccessDeniedDetail {PolicyType, AuthPrincipalOwnerId, AuthPrincipalType, AuthPrincipalDisplayName,
+//     NoPermissionType, AuthAction "vpc:<Action>", EncodedDiagnosticMessage}. Checked before anything else
+//     but the action's existence, so a dry run of a denied action is denied too.
+//  2. RegionId: required on VpcIpam and Vpc calls (400 MissingParameter.RegionId); a region the emulator
+//     does not serve answers 404 InvalidRegionId.NotFound. Resources live in their region: an IPAM, scope
+//     or pool looked up from another region is not found there.
+//  3. ClientToken: only successful, non-dry-run answers are remembered, per (account, product, action,
+//     token). The same token with different parameters answers 400 IdempotentParameterMismatch (the VPC
+//     product's code). A token with non-ASCII or control characters is 400 IllegalParam.ClientToken.
+//  4. Pagination: a MaxResults outside the action's range is 400 IllegalParam.MaxResults; a NextToken the
+//     emulator did not issue for that action is 400 IllegalParam.NextToken.
+//  5. Tag keys: the seed 004 rule (at most 64 letters, digits, '.', '_', '-', starting with a letter, not
+//     "aliyun"/"acs:", no URL) applies to TagResources, the Tag.N of create calls and the Tags.N filters
+//     too (400 IllegalParam.TagKey); values are at most 128 characters without a URL. A Tag.N.Value without
+//     its Key is 400 MissingParameter.TagKey. More than 20 tags on a resource is 400 IllegalParamSize.Tags.
+//  6. ListTagResources with neither ResourceId.N nor Tag.N: 400 MissingParameter.ResourceIds.
+//  7. A second IPAM in one region for one account: 400 QuotaExceeded.Ipam (an IPAM in its Deleting window
+//     still counts).
+//  8. DeleteIpam checks in the order of seed 000's table: custom scopes (OperationFailed.IpamScopeExist),
+//     pools (OperationFailed.IpamPoolExist), shared discoveries associated
+//     (OperationDenied.SharedResourceDiscoveryAssociated), default discovery shared
+//     (DependencyViolation.ShareResource), members (DependencyViolation.IpamMembers). Pools and scopes in
+//     their Deleting window still count.
+//  9. A sixth scope: 400 QuotaExceeded.IpamScope. Only "private" scopes can be created (400
+//     IllegalParam.IpamScopeType otherwise).
+//  10. DeleteIpamScope while pools remain: 400 DependencyViolation.IpamPool. A scope not in status Created
+//     answers IncorrectStatus.IpamScope before the default-scope check.
+//  11. AddIpamPoolCidr on a child whose parent has no CIDR: 400 OperationFailed.ParentPoolCidrNotExist; a
+//     CIDR outside the parent's: 400 OperationFailed.CidrNotInParentPool; an overlap (with a parent
+//     allocation, or with a top-level CIDR of the same scope): 400 OperationFailed.CidrOverlap; no free block
+//     for a NetmaskLength: 400 OperationFailed.InsufficientCidr. CIDRs must be canonical ("10.0.0.0/8",
+//     not "10.0.0.1/8"): 400 IllegalParam.Cidr. A child's CIDR must also respect the parent's allocation
+//     mask range. Top-level public IPv6 pools get their NetmaskLength block from 2408:4000::/20.
+//  12. DeleteIpamPoolCidr while a child pool's CIDR lies in it: 400 DependencyViolation.SubCidr; while a VPC
+//     or Custom allocation lies in it: 400 OperationDenied.IpamPoolAllocationExist.
+//  13. IsShared on a pool is true when the pool is shared *to* the caller (another account owns it); the
+//     owner sees false. A consumer sees a shared pool from the pool's IPAM region or its PoolRegionId.
+//  14. DeleteIpamPool checks in this order: consumer (400 OperationDenied.Unauthorized), Deleting (400
+//     OperationConflict), shared (DependencyViolation.ShareResource), sub-pools
+//     (DependencyViolation.IpamPool), allocations of a pool with PoolRegionId
+//     (OperationDenied.PoolRegionNotSupportDeletePool), custom allocations
+//     (DependencyViolation.CustomPoolAllocation), CIDRs (DependencyViolation.PoolCidr).
+//  15. Allocating from a pool without CIDRs: 400 OperationFailed.IpamPoolCidrNotExist; outside the pool's
+//     CIDRs: 400 OperationFailed.CidrNotInPool; overlap: 400 OperationFailed.CidrOverlap; a mask outside
+//     the pool's range: 400 IllegalParam.CidrMask; CidrMask absent without a default mask: 400
+//     MissingParameter.CidrMask.
+//  16. ResourceNotFound.IpamPool is HTTP 404 on every call (seeds 001 and 004 say 404; the other
+//     ResourceNotFound.* codes are 400).
+//  17. Deleting window (Options.DeleteDelay > 0): DeleteIpam, DeleteIpamScope and DeleteIpamPool leave the
+//     object listed with status Deleting until the delay has passed. Deleting it again, or creating or
+//     provisioning under it, answers 400 OperationConflict (IncorrectStatus.IpamScope for scopes). A
+//     released allocation disappears from lists and Get at once but keeps its space and blocks
+//     DeleteIpamPoolCidr (OperationDenied.IpamPoolAllocationExist) until the delay has passed (rule 19).
+//  18. Missing required parameters answer 400 MissingParameter.<Name>, malformed ones 400
+//     IllegalParam.<Name>, as the seed pages name them.
+//  19. Pool defaults: IpVersion IPv4 in a private scope, IPv6 in the public one; allocation masks 0..32
+//     (0..128) when not given; no default mask unless AllocationDefaultCidrMask is given. A top-level pool
+//     has PoolDepth 1, the deepest allowed is 10 (400 QuotaExceeded.PoolDepth); more than 50 sub-pools is
+//     400 QuotaExceeded.SubPool, more than 500 pools in a scope 400 QuotaExceeded.IpamPool.
+//  20. Rule 20 for allocations: the pool owner may release VPC and Custom allocations, consumers' included;
+//     a consumer releasing a VPC allocation gets 400 OperationDenied.ResourceTypeIsNotCustom, and another
+//     account's custom allocation 400 OperationDenied.Unauthorized. A consumer cannot provision, deprovision,
+//     delete or create children of a shared pool (400 OperationDenied.Unauthorized).
+package ipamsim
