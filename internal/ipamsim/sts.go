@@ -1,6 +1,24 @@
 package ipamsim
 
-// PERIPHERY owns this file: Sts GetCallerIdentity.
+// Sts 2015-04-01 GetCallerIdentity: how a client learns which account its credentials belong to. The
+// emulator's access keys are account (root) keys, so the identity is the account itself.
 
-// registerSts registers the Sts actions (PERIPHERY fills it).
-func (s *Sim) registerSts(m handlerSet) {}
+// productSts is the Sts product name the dispatcher routes by (wire maps version 2015-04-01 to it).
+const productSts = "Sts"
+
+// registerSts registers the Sts actions.
+func (s *Sim) registerSts(m handlerSet) {
+	m.add(productSts, "GetCallerIdentity", s.getCallerIdentity)
+}
+
+// GetCallerIdentity answers {AccountId, IdentityType, Arn, PrincipalId, UserId} for the calling account.
+// The call has no parameters and no RegionId.
+func (s *Sim) getCallerIdentity(c *call) (map[string]any, error) {
+	return map[string]any{
+		"AccountId":    c.account,
+		"IdentityType": "Account",
+		"Arn":          "acs:ram::" + c.account + ":root",
+		"PrincipalId":  c.account,
+		"UserId":       c.account,
+	}, nil
+}
