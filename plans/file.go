@@ -1,0 +1,381 @@
+package plans
+
+import (
+	"bytes"
+	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"unicode/utf8"
+)
+
+// maxFileSize bounds what Read accepts. A 100,000-step plan is about 60 MB; anything far larger is not a plan.
+const maxFileSize = 512 << 20
+
+// checksumPrefix names the hash of Plan.Checksum; it is part of the value so a later format can change it.
+const checksumPrefix = "sha256:"
+
+// ErrChecksumMismatch is matched (errors.Is) by the error Read returns when a file's contents do not hash to
+// the checksum it carries: the file was changed after plans.Write wrote it.
+var ErrChecksumMismatch = errors.New("checksum does not match")
+
+// ErrUnsupportedVersion is matched (errors.Is) by the error Read returns for a format_version this build
+// does not read.
+var ErrUnsupportedVersion = errors.New("unsupported format_version")
+
+// ChecksumError says which checksum a file carries and which its contents hash to.
+type ChecksumError struct {
+	Want string // the value of the file's "checksum" field
+	Got  string // the checksum of the file's contents
+}
+
+func (e *ChecksumError) Error() string {
+	return fmt.Sprintf("checksum does not match: the file says %s but its contents hash to %s; "+
+		"the plan was changed after it was written (write a new plan instead of editing one)", e.Want, e.Got)
+}
+
+// Is makes errors.Is(err, ErrChecksumMismatch) true.
+func (e *ChecksumError) Is(target error) bool { return target == ErrChecksumMismatch }
+
+// Marshal returns the plan file for p.
+//
+// It first puts p itself in canonical form, so that what the caller holds is what the file says: created_at
+// in UTC, steps sorted by (level, id), each step's depends_on by id, dry_run_codes sorted, implies by
+// (resource_type, resource_id), blockers by (resource_id, reason, resource_type), held_back and the
+// selector's ipam_ids sorted, nil slices and maps written as [] and {} (never null), format_version set to
+// FormatVersion when zero. It then fills p.Summary (Summarize), refuses a plan Validate refuses (so every file
+// Write produces is one Read accepts), and fills p.Checksum.
+//
+// The file is UTF-8 JSON with a two-space indent, keys in the order of the Go structs, no HTML escaping, and
+// a trailing newline. Two plans of the same inventory and options differ only in plan_id, created_at and
+// therefore checksum.
+//
+// Checksum: "sha256:" followed by the lowercase hex SHA-256 of the exact bytes Marshal returns for the same
+// plan with checksum set to "". The top-level "checksum" key is the last one of the file and sits alone on
+// the line before the final "}", so a reviewer can recompute it from a written file with
+//
+//	sed 's/^  "checksum": ".*"$/  "checksum": ""/' plan.json | sha256sum
+//
+// (only the top-level key has exactly two spaces of indent). Read recomputes it from the decoded plan in the
+// same way, so a plan that was re-indented or had its line endings changed still verifies, while any change
+// of a value does not.
+func Marshal(p *Plan) ([]byte, error) {
+	if p == nil {
+		return nil, errors.New("plans: Marshal of a nil plan")
+	}
+	canonicalize(p)
+	p.Summarize()
+	if err := Validate(p); err != nil {
+		return nil, fmt.Errorf("plans: refusing to write an invalid plan: %w", err)
+	}
+	sum, err := checksumOf(p)
+	if err != nil {
+		return nil, err
+	}
+	p.Checksum = sum
+	return encode(p)
+}
+
+// Write writes the plan file for p (see Marshal) to w.
+func Write(w io.Writer, p *Plan) error {
+	b, err := Marshal(p)
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(b)
+	return err
+}
+
+// WriteFile writes the plan file for p to path, atomically: a reader never sees half a plan, and a failed
+// write leaves an existing file untouched.
+func WriteFile(path string, p *Plan) error {
+	b, err := Marshal(p)
+	if err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return fmt.Errorf("write plan %s: %w", path, err)
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp) // a no-op after the rename
+	if _, err := f.Write(b); err != nil {
+		f.Close()
+		return fmt.Errorf("write plan %s: %w", path, err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("write plan %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("write plan %s: %w", path, err)
+	}
+	// CreateTemp makes the file 0600; a plan holds no secret and is meant to be reviewed and committed.
+	if err := os.Chmod(tmp, 0o644); err != nil {
+		return fmt.Errorf("write plan %s: %w", path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("write plan %s: %w", path, err)
+	}
+	return nil
+}
+
+// ReadFile reads and validates the plan file at path; errors name path.
+func ReadFile(path string) (*Plan, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("read plan: %w", err)
+	}
+	defer f.Close()
+	return Read(f, path)
+}
+
+// Read decodes and validates a plan file. name is the file's name as the user gave it; every error starts
+// with it. Read refuses, naming the field and value at fault: a format_version other than FormatVersion,
+// malformed or truncated JSON (with line, column and byte offset), fields the format does not define, a
+// checksum that does not match the contents, and everything Validate refuses.
+func Read(r io.Reader, name string) (*Plan, error) {
+	data, err := io.ReadAll(io.LimitReader(r, maxFileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if len(data) > maxFileSize {
+		return nil, fmt.Errorf("%s: larger than %d MiB; not a plan file", name, maxFileSize>>20)
+	}
+	p, err := decode(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if err := verifyChecksum(p); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if err := Validate(p); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return p, nil
+}
+
+// decode parses a plan file strictly, without semantic validation.
+func decode(data []byte) (*Plan, error) {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, errors.New("empty file; not a plan")
+	}
+	if !utf8.Valid(data) {
+		off := invalidUTF8Offset(data)
+		line, col := position(data, off)
+		return nil, fmt.Errorf("line %d, column %d (byte offset %d): not valid UTF-8; a plan file is UTF-8 JSON", line, col, off)
+	}
+	// The version decides how to read the rest, so look at it alone first: a newer file has fields this
+	// build does not know, and "format_version 2 is not supported" says more than "unknown field".
+	var head struct {
+		FormatVersion json.RawMessage `json:"format_version"`
+	}
+	if err := json.Unmarshal(data, &head); err == nil {
+		if len(head.FormatVersion) == 0 {
+			return nil, errors.New("format_version is missing; not a plan file")
+		}
+		var v int
+		if err := json.Unmarshal(head.FormatVersion, &v); err != nil {
+			return nil, fmt.Errorf("format_version %s: %w: want the integer %d", head.FormatVersion, ErrUnsupportedVersion, FormatVersion)
+		}
+		if v != FormatVersion {
+			return nil, fmt.Errorf("format_version %d: %w: this build reads version %d only", v, ErrUnsupportedVersion, FormatVersion)
+		}
+	}
+	// Otherwise the strict decode below reports the syntax error with its position.
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var p Plan
+	if err := dec.Decode(&p); err != nil {
+		return nil, decodeError(data, dec, err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		off := dec.InputOffset()
+		line, col := position(data, off)
+		return nil, fmt.Errorf("line %d, column %d (byte offset %d): unexpected data after the plan's closing brace", line, col, off)
+	}
+	return &p, nil
+}
+
+// decodeError turns an encoding/json error into one naming the position (and the field, when json knows it).
+func decodeError(data []byte, dec *json.Decoder, err error) error {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
+		off := int64(len(data))
+		line, col := position(data, off)
+		return fmt.Errorf("line %d, column %d (byte offset %d): the file ends in the middle of the plan (truncated?)", line, col, off)
+	case errors.As(err, &syn):
+		line, col := position(data, syn.Offset)
+		return fmt.Errorf("line %d, column %d (byte offset %d): %v", line, col, syn.Offset, err)
+	case errors.As(err, &typ):
+		line, col := position(data, typ.Offset)
+		field := typ.Field
+		if field == "" {
+			field = "(top level)"
+		}
+		return fmt.Errorf("line %d, column %d (byte offset %d): %s: a JSON %s where the format wants %s", line, col, typ.Offset, field, typ.Value, typ.Type)
+	default:
+		// Unknown fields: encoding/json says `json: unknown field "x"` without a position; the decoder's
+		// offset is just past it.
+		off := dec.InputOffset()
+		line, col := position(data, off)
+		msg := strings.TrimPrefix(err.Error(), "json: ")
+		if strings.HasPrefix(msg, "unknown field") {
+			msg += " (the plan format does not define it)"
+		}
+		return fmt.Errorf("line %d, column %d (byte offset %d): %s", line, col, off, msg)
+	}
+}
+
+// position returns the 1-based line and column (in bytes) of offset off in data.
+func position(data []byte, off int64) (line, col int) {
+	if off > int64(len(data)) {
+		off = int64(len(data))
+	}
+	before := data[:off]
+	line = bytes.Count(before, []byte{'\n'}) + 1
+	col = int(off) - (bytes.LastIndexByte(before, '\n') + 1) + 1
+	return line, col
+}
+
+func invalidUTF8Offset(data []byte) int64 {
+	for i := 0; i < len(data); {
+		r, n := utf8.DecodeRune(data[i:])
+		if r == utf8.RuneError && n <= 1 {
+			return int64(i)
+		}
+		i += n
+	}
+	return int64(len(data))
+}
+
+// verifyChecksum compares the plan's checksum with the one its decoded contents produce.
+func verifyChecksum(p *Plan) error {
+	if p.Checksum == "" {
+		return errors.New("checksum is missing; a plan file is written by `ipam-teardown plan`, not by hand")
+	}
+	hexPart, ok := strings.CutPrefix(p.Checksum, checksumPrefix)
+	if !ok || len(hexPart) != sha256.Size*2 || strings.ToLower(hexPart) != hexPart {
+		return fmt.Errorf("checksum %q: want %q followed by 64 lowercase hex digits", p.Checksum, checksumPrefix)
+	}
+	if _, err := hex.DecodeString(hexPart); err != nil {
+		return fmt.Errorf("checksum %q: want %q followed by 64 lowercase hex digits", p.Checksum, checksumPrefix)
+	}
+	got, err := checksumOf(p)
+	if err != nil {
+		return err
+	}
+	if got != p.Checksum {
+		return &ChecksumError{Want: p.Checksum, Got: got}
+	}
+	return nil
+}
+
+// checksumOf returns the checksum of p as Marshal defines it, without changing p.
+func checksumOf(p *Plan) (string, error) {
+	c := *p
+	c.Checksum = ""
+	b, err := encode(&c)
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(b)
+	return checksumPrefix + hex.EncodeToString(sum[:]), nil
+}
+
+// encode writes p as it is (no sorting): two-space indent, no HTML escaping, trailing newline.
+func encode(p *Plan) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // a reason like "<none>" stays readable in a diff
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(p); err != nil {
+		return nil, fmt.Errorf("plans: encode: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// canonicalize puts p in the canonical form Marshal documents.
+func canonicalize(p *Plan) {
+	if p.FormatVersion == 0 {
+		p.FormatVersion = FormatVersion
+	}
+	p.CreatedAt = p.CreatedAt.UTC()
+	p.Selector.IPAMIDs = sortedStrings(p.Selector.IPAMIDs, false)
+	if p.Steps == nil {
+		p.Steps = []Step{}
+	}
+	for i := range p.Steps {
+		s := &p.Steps[i]
+		if s.Params == nil {
+			s.Params = map[string]string{}
+		}
+		if s.DependsOn == nil {
+			s.DependsOn = []Dependency{}
+		}
+		slices.SortStableFunc(s.DependsOn, compareDependency)
+		s.DryRunCodes = sortedStrings(s.DryRunCodes, false)
+		slices.SortStableFunc(s.Implies, compareImplied)
+	}
+	slices.SortStableFunc(p.Steps, compareStep)
+	if p.Blockers == nil {
+		p.Blockers = []Blocker{}
+	}
+	for i := range p.Blockers {
+		p.Blockers[i].HeldBack = sortedStrings(p.Blockers[i].HeldBack, true)
+	}
+	slices.SortStableFunc(p.Blockers, compareBlocker)
+}
+
+// sortedStrings sorts ss in place; with keepEmpty a nil slice becomes an empty one (for fields without
+// omitempty, so that the file says [] rather than null).
+func sortedStrings(ss []string, keepEmpty bool) []string {
+	if ss == nil && keepEmpty {
+		return []string{}
+	}
+	slices.Sort(ss)
+	return ss
+}
+
+func compareStep(a, b Step) int {
+	if c := cmp.Compare(a.Level, b.Level); c != 0 {
+		return c
+	}
+	return strings.Compare(a.ID, b.ID)
+}
+
+func compareDependency(a, b Dependency) int {
+	if c := strings.Compare(a.ID, b.ID); c != 0 {
+		return c
+	}
+	return strings.Compare(a.Rule, b.Rule)
+}
+
+func compareImplied(a, b Implied) int {
+	if c := strings.Compare(a.ResourceType, b.ResourceType); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.ResourceID, b.ResourceID); c != 0 {
+		return c
+	}
+	return strings.Compare(a.Reason, b.Reason)
+}
+
+func compareBlocker(a, b Blocker) int {
+	if c := strings.Compare(a.ResourceID, b.ResourceID); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.Reason, b.Reason); c != 0 {
+		return c
+	}
+	return strings.Compare(a.ResourceType, b.ResourceType)
+}

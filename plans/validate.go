@@ -1,0 +1,466 @@
+package plans
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"gonum.org/v1/gonum/graph"
+	"gonum.org/v1/gonum/graph/simple"
+	"gonum.org/v1/gonum/graph/topo"
+)
+
+// maxProblems bounds how many problems one error lists; past it, the count is given.
+const maxProblems = 20
+
+// FieldError is one problem in a plan, at the field named by its JSON path ("steps[3].depends_on[0].id").
+type FieldError struct {
+	Field string
+	Msg   string
+	Err   error // a sentinel such as ErrUnsupportedVersion, or nil
+}
+
+func (e *FieldError) Error() string { return e.Field + ": " + e.Msg }
+func (e *FieldError) Unwrap() error { return e.Err }
+
+// ValidationError lists the problems Validate found, in the order of the file.
+type ValidationError struct {
+	Problems []*FieldError // at most maxProblems
+	Omitted  int           // problems found beyond those listed
+}
+
+func (e *ValidationError) Error() string {
+	if len(e.Problems) == 1 && e.Omitted == 0 {
+		return "invalid plan: " + e.Problems[0].Error()
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "invalid plan: %d problems:", len(e.Problems)+e.Omitted)
+	for _, p := range e.Problems {
+		b.WriteString("\n  ")
+		b.WriteString(p.Error())
+	}
+	if e.Omitted > 0 {
+		fmt.Fprintf(&b, "\n  ... and %d more", e.Omitted)
+	}
+	return b.String()
+}
+
+// Unwrap returns the problems, so errors.As finds a *FieldError and errors.Is a sentinel.
+func (e *ValidationError) Unwrap() []error {
+	errs := make([]error, len(e.Problems))
+	for i, p := range e.Problems {
+		errs[i] = p
+	}
+	return errs
+}
+
+// Validate checks everything a plan must satisfy apart from its checksum (which belongs to the file; Read
+// checks it): the format version; a plan id and region; known actions run against the product the action
+// table names; unique, non-empty step ids; every depends_on naming another step of the plan, no cycle, and
+// each step's level above the levels of the steps it depends on; a region and resource id on every step; no
+// DryRun or ClientToken among the params (the executor adds them); the canonical order Marshal writes
+// (sorted, without duplicates); blockers that name a resource and a reason and hold back only steps that are
+// not in the plan; a summary that matches; and nothing that looks like a credential anywhere.
+// The error is a *ValidationError listing every problem found, each naming the field and the value at fault.
+func Validate(p *Plan) error {
+	if p == nil {
+		return errors.New("invalid plan: nil")
+	}
+	v := &validator{}
+	v.header(p)
+	index := v.steps(p.Steps)
+	v.blockers(p.Blockers, index)
+	v.summary(p)
+	v.credentials(p)
+	return v.err()
+}
+
+type validator struct {
+	problems []*FieldError
+	omitted  int
+}
+
+func (v *validator) add(err error, field, format string, args ...any) {
+	if len(v.problems) >= maxProblems {
+		v.omitted++
+		return
+	}
+	v.problems = append(v.problems, &FieldError{Field: field, Msg: fmt.Sprintf(format, args...), Err: err})
+}
+
+func (v *validator) errorf(field, format string, args ...any) { v.add(nil, field, format, args...) }
+
+func (v *validator) err() error {
+	if len(v.problems) == 0 {
+		return nil
+	}
+	return &ValidationError{Problems: v.problems, Omitted: v.omitted}
+}
+
+func (v *validator) header(p *Plan) {
+	if p.FormatVersion != FormatVersion {
+		v.add(ErrUnsupportedVersion, "format_version", "%d is not supported; this build reads version %d only", p.FormatVersion, FormatVersion)
+	}
+	if p.PlanID == "" {
+		v.errorf("plan_id", "is empty; the executor derives its lock and client tokens from it")
+	}
+	if p.Region == "" {
+		v.errorf("region", "is empty; a plan is made for one region")
+	}
+	v.sortedUnique("selector.ipam_ids", p.Selector.IPAMIDs)
+}
+
+// steps checks each step and the graph they form; it returns the index of each step id.
+func (v *validator) steps(steps []Step) map[string]int {
+	index := make(map[string]int, len(steps))
+	for i, s := range steps {
+		f := fmt.Sprintf("steps[%d]", i)
+		switch j, dup := index[s.ID]; {
+		case s.ID == "":
+			v.errorf(f+".id", "is empty")
+		case dup:
+			v.errorf(f+".id", "%q is already the id of steps[%d]; step ids are unique", s.ID, j)
+		default:
+			index[s.ID] = i
+		}
+		if i > 0 && compareStep(steps[i-1], s) > 0 {
+			v.errorf(f, "%q (level %d) comes after %q (level %d); steps are sorted by (level, id)", s.ID, s.Level, steps[i-1].ID, steps[i-1].Level)
+		}
+		info, known := LookupAction(s.Action)
+		switch {
+		case !known:
+			v.errorf(f+".action", "%q is not a teardown action this tool knows (known: %s)", s.Action, strings.Join(ActionNames(), ", "))
+		case s.Product != info.Product:
+			v.errorf(f+".product", "%q does not match action %s, which belongs to %s", s.Product, s.Action, info.Product)
+		}
+		if known && !info.HasDryRun && len(s.DryRunCodes) > 0 {
+			v.errorf(f+".dry_run_codes", "%s takes no DryRun, so it has no dry-run codes", s.Action)
+		}
+		if s.ResourceID == "" {
+			v.errorf(f+".resource_id", "is empty")
+		}
+		if s.Region == "" {
+			v.errorf(f+".region", "is empty")
+		}
+		if s.Level < 0 {
+			v.errorf(f+".level", "%d is negative", s.Level)
+		}
+		for _, k := range []string{"DryRun", "ClientToken"} {
+			if _, ok := s.Params[k]; ok {
+				v.errorf(f+".params."+k, "is set; the executor adds %s itself and the plan must not", k)
+			}
+		}
+		if r, ok := s.Params["RegionId"]; ok && r != s.Region {
+			v.errorf(f+".params.RegionId", "%q differs from the step's region %q", r, s.Region)
+		}
+		v.sortedUnique(f+".dry_run_codes", s.DryRunCodes)
+		for k, im := range s.Implies {
+			if im.ResourceID == "" {
+				v.errorf(fmt.Sprintf("%s.implies[%d].resource_id", f, k), "is empty")
+			}
+			if k > 0 && compareImplied(s.Implies[k-1], im) >= 0 {
+				v.errorf(fmt.Sprintf("%s.implies[%d]", f, k), "%s %q is out of order or repeated; implies are sorted by (resource_type, resource_id)", im.ResourceType, im.ResourceID)
+			}
+		}
+	}
+
+	// Edges need every step id known first.
+	edgesOK := true
+	for i, s := range steps {
+		for j, d := range s.DependsOn {
+			f := fmt.Sprintf("steps[%d].depends_on[%d].id", i, j)
+			_, ok := index[d.ID]
+			switch {
+			case d.ID == "":
+				v.errorf(f, "is empty")
+				edgesOK = false
+			case d.ID == s.ID:
+				v.errorf(f, "%q is the step itself; a step cannot wait for itself", d.ID)
+				edgesOK = false
+			case !ok:
+				v.errorf(f, "%q names no step of this plan", d.ID)
+				edgesOK = false
+			}
+			if j > 0 && s.DependsOn[j-1].ID >= d.ID {
+				v.errorf(f, "%q is out of order or repeated; depends_on is sorted by id without duplicates", d.ID)
+			}
+		}
+	}
+	if edgesOK && len(index) == len(steps) {
+		v.graph(steps, index)
+	}
+	return index
+}
+
+// graph checks that the dependencies form a DAG and that levels rise along every edge.
+func (v *validator) graph(steps []Step, index map[string]int) {
+	g := simple.NewDirectedGraph()
+	for i := range steps {
+		g.AddNode(simple.Node(i))
+	}
+	for i, s := range steps {
+		for _, d := range s.DependsOn {
+			// An edge from the dependency to the dependent: "must finish before".
+			g.SetEdge(g.NewEdge(simple.Node(index[d.ID]), simple.Node(i)))
+		}
+	}
+	if _, err := topo.Sort(g); err != nil {
+		var u topo.Unorderable
+		if !errors.As(err, &u) {
+			v.errorf("steps", "cannot order the steps: %v", err)
+			return
+		}
+		for _, comp := range u {
+			cycle := findCycle(g, comp)
+			ids := make([]string, len(cycle))
+			first := cycle[0]
+			for k, n := range cycle {
+				ids[k] = strconv.Quote(steps[n].ID)
+				first = min(first, n)
+			}
+			v.errorf(fmt.Sprintf("steps[%d].depends_on", first), "dependency cycle: %s (each must finish before the next; a cycle can never run)",
+				strings.Join(ids, " -> "))
+		}
+		return
+	}
+	for i, s := range steps {
+		for j, d := range s.DependsOn {
+			dl := steps[index[d.ID]].Level
+			if s.Level <= dl {
+				v.errorf(fmt.Sprintf("steps[%d].level", i), "%d is not above %d, the level of %q (depends_on[%d]); a step's level is above those of the steps it waits for",
+					s.Level, dl, d.ID, j)
+			}
+		}
+	}
+}
+
+// findCycle returns one cycle, as step indexes with the first repeated at the end, inside a strongly
+// connected component of more than one node (gonum's simple graphs have no self edges). It starts from the
+// lowest index and always follows the lowest successor, so the report is stable.
+func findCycle(g *simple.DirectedGraph, comp []graph.Node) []int {
+	in := make(map[int64]bool, len(comp))
+	start := comp[0].ID()
+	for _, n := range comp {
+		in[n.ID()] = true
+		start = min(start, n.ID())
+	}
+	pos := map[int64]int{}
+	var path []int64
+	for n := start; ; {
+		if k, seen := pos[n]; seen {
+			out := make([]int, 0, len(path)-k+1)
+			for _, id := range path[k:] {
+				out = append(out, int(id))
+			}
+			return append(out, int(n))
+		}
+		pos[n] = len(path)
+		path = append(path, n)
+		next := int64(-1)
+		for _, s := range graph.NodesOf(g.From(n)) {
+			if in[s.ID()] && (next < 0 || s.ID() < next) {
+				next = s.ID()
+			}
+		}
+		if next < 0 { // cannot happen in a strongly connected component; be safe rather than loop
+			out := make([]int, len(path))
+			for k, id := range path {
+				out[k] = int(id)
+			}
+			return out
+		}
+		n = next
+	}
+}
+
+func (v *validator) blockers(bs []Blocker, index map[string]int) {
+	for i, b := range bs {
+		f := fmt.Sprintf("blockers[%d]", i)
+		if b.ResourceID == "" {
+			v.errorf(f+".resource_id", "is empty")
+		}
+		if b.Reason == "" {
+			v.errorf(f+".reason", "is empty; a blocker says why in words a person understands")
+		}
+		if i > 0 && compareBlocker(bs[i-1], b) >= 0 {
+			v.errorf(f, "%q is out of order or repeated; blockers are sorted by (resource_id, reason)", b.ResourceID)
+		}
+		v.sortedUnique(f+".held_back", b.HeldBack)
+		for k, id := range b.HeldBack {
+			if j, ok := index[id]; ok {
+				v.errorf(fmt.Sprintf("%s.held_back[%d]", f, k), "%q is steps[%d] of this plan; a held-back step is not emitted", id, j)
+			}
+		}
+	}
+}
+
+func (v *validator) summary(p *Plan) {
+	want := summarize(p.Steps, p.Blockers)
+	got := p.Summary
+	check := func(field string, got, want int, what string) {
+		if got != want {
+			v.errorf("summary."+field, "%d does not match the plan, which has %d %s", got, want, what)
+		}
+	}
+	check("steps", got.Steps, want.Steps, "steps")
+	check("levels", got.Levels, want.Levels, "levels")
+	check("blockers", got.Blockers, want.Blockers, "blockers")
+	check("held_back", got.HeldBack, want.HeldBack, "held-back steps")
+	keys := make([]string, 0, len(want.ByAction)+len(got.ByAction))
+	for k := range want.ByAction {
+		keys = append(keys, k)
+	}
+	for k := range got.ByAction {
+		if _, ok := want.ByAction[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		check(fmt.Sprintf("by_action[%q]", k), got.ByAction[k], want.ByAction[k], k+" steps")
+	}
+}
+
+// sortedUnique reports the first element of ss that is not strictly after the one before it.
+func (v *validator) sortedUnique(field string, ss []string) {
+	for i := 1; i < len(ss); i++ {
+		if ss[i-1] >= ss[i] {
+			v.errorf(fmt.Sprintf("%s[%d]", field, i), "%q is out of order or repeated; the list is sorted without duplicates", ss[i])
+			return
+		}
+	}
+}
+
+// Credentials never belong in a plan: a plan is reviewed and committed. These patterns catch the ones that
+// could end up there by mistake: an AccessKey ID (permanent ones start with LTAI, STS ones with "STS."), a
+// key = value pair naming a credential, or a pasted Authorization header. Compiled once, never changed.
+var credentialValue = regexp.MustCompile(`LTAI[0-9A-Za-z]{12,}|STS\.[0-9A-Za-z]{16,}|(?i)(access_?key_?(id|secret)|security_?token)\s*[=:]|acs3-hmac-sha256\s+credential`)
+
+// credentials walks every string of the plan (values, and the keys of maps: params, selector tags,
+// summary) and refuses any that looks like a credential or is not valid UTF-8. The message names the field and never repeats the
+// value.
+func (v *validator) credentials(p *Plan) {
+	w := credentialWalker{v: v}
+	w.walk(reflect.ValueOf(p).Elem())
+}
+
+type pathSegment struct {
+	name  string // a field name or map key
+	index int    // a slice index when name is ""
+	isKey bool
+}
+
+type credentialWalker struct {
+	v    *validator
+	path []pathSegment
+}
+
+func (w *credentialWalker) field() string {
+	var b strings.Builder
+	for _, s := range w.path {
+		switch {
+		case s.name == "" && !s.isKey:
+			fmt.Fprintf(&b, "[%d]", s.index)
+		case s.isKey && !isIdent(s.name):
+			fmt.Fprintf(&b, "[%q]", s.name)
+		default:
+			if b.Len() > 0 {
+				b.WriteByte('.')
+			}
+			b.WriteString(s.name)
+		}
+	}
+	return b.String()
+}
+
+func isIdent(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if !(r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+			return false
+		}
+	}
+	return true
+}
+
+var timeType = reflect.TypeFor[time.Time]()
+
+func (w *credentialWalker) walk(rv reflect.Value) {
+	switch rv.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if !rv.IsNil() {
+			w.walk(rv.Elem())
+		}
+	case reflect.Struct:
+		if rv.Type() == timeType {
+			return
+		}
+		t := rv.Type()
+		for i := range t.NumField() {
+			sf := t.Field(i)
+			if !sf.IsExported() {
+				continue
+			}
+			name, _, _ := strings.Cut(sf.Tag.Get("json"), ",")
+			if name == "-" {
+				continue
+			}
+			if name == "" {
+				name = sf.Name
+			}
+			w.path = append(w.path, pathSegment{name: name})
+			w.walk(rv.Field(i))
+			w.path = w.path[:len(w.path)-1]
+		}
+	case reflect.Slice, reflect.Array:
+		for i := range rv.Len() {
+			w.path = append(w.path, pathSegment{index: i})
+			w.walk(rv.Index(i))
+			w.path = w.path[:len(w.path)-1]
+		}
+	case reflect.Map:
+		if rv.Type().Key().Kind() != reflect.String {
+			return
+		}
+		keys := rv.MapKeys()
+		slices.SortFunc(keys, func(a, b reflect.Value) int { return strings.Compare(a.String(), b.String()) })
+		for _, k := range keys {
+			w.path = append(w.path, pathSegment{name: k.String(), isKey: true})
+			if !utf8.ValidString(k.String()) {
+				w.v.errorf(w.field(), "the key is not valid UTF-8")
+			}
+			if credentialKeyName(k.String()) {
+				w.v.errorf(w.field(), "the key names a credential; a plan file must never hold credentials")
+			}
+			w.walk(rv.MapIndex(k))
+			w.path = w.path[:len(w.path)-1]
+		}
+	case reflect.String:
+		if !utf8.ValidString(rv.String()) {
+			// encoding/json would write U+FFFD instead, and the file would not say what the plan held.
+			w.v.errorf(w.field(), "is not valid UTF-8")
+		}
+		if credentialValue.MatchString(rv.String()) {
+			w.v.errorf(w.field(), "the value looks like a credential (an AccessKey ID, secret or token); a plan file must never hold credentials")
+		}
+	}
+}
+
+func credentialKeyName(k string) bool {
+	k = strings.ToLower(k)
+	k = strings.NewReplacer("_", "", "-", "", ".", "", " ", "").Replace(k)
+	for _, c := range []string{"accesskey", "secret", "securitytoken", "ststoken", "password", "credential"} {
+		if strings.Contains(k, c) {
+			return true
+		}
+	}
+	return false
+}
