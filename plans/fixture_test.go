@@ -39,10 +39,10 @@ func assertGolden(t *testing.T, path string, got []byte) {
 // stepSpec is a step of a fixture before levels are known.
 type stepSpec struct {
 	id, action, typ, resource, ipam, region, rule, waitFor string
-	params                                                  map[string]string
-	deps                                                    []Dependency
-	implies                                                 []Implied
-	dryRunCodes                                             []string
+	params                                                 map[string]string
+	deps                                                   []Dependency
+	implies                                                []Implied
+	dryRunCodes                                            []string
 }
 
 // buildPlan turns specs into a plan, giving each step the level of the longest path to it, the way the
@@ -121,8 +121,8 @@ func multiIPAMPlan(t testing.TB) *Plan {
 			params: map[string]string{"IpamPoolAllocationId": "ipam-pool-alloc-vpc7"}},
 		{id: "delete-cidr/ipam-pool-app-sh/10.0.8.0/22", action: "DeleteIpamPoolCidr", typ: "pool-cidr",
 			resource: "ipam-pool-app-sh/10.0.8.0/22", ipam: a, rule: "8.1",
-			params: map[string]string{"IpamPoolId": "ipam-pool-app-sh", "Cidr": "10.0.8.0/22"},
-			deps: []Dependency{dep("delete-allocation/ipam-pool-alloc-custom1", "8.1"), dep("delete-allocation/ipam-pool-alloc-vpc7", "8.1")},
+			params:      map[string]string{"IpamPoolId": "ipam-pool-app-sh", "Cidr": "10.0.8.0/22"},
+			deps:        []Dependency{dep("delete-allocation/ipam-pool-alloc-custom1", "8.1"), dep("delete-allocation/ipam-pool-alloc-vpc7", "8.1")},
 			dryRunCodes: []string{"OperationDenied.IpamPoolAllocationExist"}},
 		{id: "delete-pool/ipam-pool-app-sh", action: "DeleteIpamPool", typ: "pool", resource: "ipam-pool-app-sh", ipam: a,
 			rule: "8.5", waitFor: "gone", params: map[string]string{"IpamPoolId": "ipam-pool-app-sh"},
