@@ -31,6 +31,13 @@ func newClock() *fakeClock { return &fakeClock{t: time.Date(2026, 1, 2, 3, 4, 5,
 // newSim returns an emulator with three accounts and a fixed clock; mod may change the options.
 func newSim(t testing.TB, mod ...func(*Options)) *Sim {
 	t.Helper()
+	s, _ := newSimClock(t, mod...)
+	return s
+}
+
+// newSimClock is newSim that also returns the clock.
+func newSimClock(t testing.TB, mod ...func(*Options)) (*Sim, *fakeClock) {
+	t.Helper()
 	clk := newClock()
 	opts := Options{
 		Accounts: []Account{
@@ -48,7 +55,7 @@ func newSim(t testing.TB, mod ...func(*Options)) *Sim {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return s
+	return s, clk
 }
 
 // p builds params from alternating names and values.
@@ -157,3 +164,5 @@ func build(t testing.TB, s *Sim) fixture {
 }
 
 func (f fixture) String() string { return fmt.Sprintf("%+v", struct{ fixture }{f}) }
+
+func itoa(n int) string { return fmt.Sprint(n) }
