@@ -67,23 +67,23 @@ func TestCreateIpamDefaults(t *testing.T) {
 	}
 	ip := list.Ipams[0]
 	checks := map[string][2]any{
-		"IpamId":                 {*ip.IpamId, *created.IpamId},
-		"IpamName":               {*ip.IpamName, "main"},
-		"IpamDescription":        {*ip.IpamDescription, "prod"},
-		"IpamStatus":             {*ip.IpamStatus, "Created"},
-		"RegionId":               {*ip.RegionId, hz},
-		"OperatingRegions":       {len(ip.OperatingRegionList), 2},
-		"OwnerId":                {*ip.OwnerId, int64(1000000000000001)},
-		"PrivateDefaultScopeId":  {*ip.PrivateDefaultScopeId, *created.PrivateDefaultScopeId},
-		"PublicDefaultScopeId":   {*ip.PublicDefaultScopeId, *created.PublicDefaultScopeId},
-		"DefaultRD":              {*ip.DefaultResourceDiscoveryId, *created.DefaultResourceDiscoveryId},
-		"DefaultRDAssociation":   {*ip.DefaultResourceDiscoveryAssociationId, *created.DefaultResourceDiscoveryAssociationId},
-		"AssociationCount":       {*ip.ResourceDiscoveryAssociationCount, int32(1)},
-		"ScopeCount":             {*ip.ScopeCount, int32(2)},
-		"ResourceGroupId":        {*ip.ResourceGroupId, "rg-1"},
-		"CreateTime":             {*ip.CreateTime, "2026-01-02T03:04:05Z"},
-		"Tags":                   {len(ip.Tags), 1},
-		"TagKey":                 {*ip.Tags[0].Key, "env"},
+		"IpamId":                {*ip.IpamId, *created.IpamId},
+		"IpamName":              {*ip.IpamName, "main"},
+		"IpamDescription":       {*ip.IpamDescription, "prod"},
+		"IpamStatus":            {*ip.IpamStatus, "Created"},
+		"RegionId":              {*ip.RegionId, hz},
+		"OperatingRegions":      {len(ip.OperatingRegionList), 2},
+		"OwnerId":               {*ip.OwnerId, int64(1000000000000001)},
+		"PrivateDefaultScopeId": {*ip.PrivateDefaultScopeId, *created.PrivateDefaultScopeId},
+		"PublicDefaultScopeId":  {*ip.PublicDefaultScopeId, *created.PublicDefaultScopeId},
+		"DefaultRD":             {*ip.DefaultResourceDiscoveryId, *created.DefaultResourceDiscoveryId},
+		"DefaultRDAssociation":  {*ip.DefaultResourceDiscoveryAssociationId, *created.DefaultResourceDiscoveryAssociationId},
+		"AssociationCount":      {*ip.ResourceDiscoveryAssociationCount, int32(1)},
+		"ScopeCount":            {*ip.ScopeCount, int32(2)},
+		"ResourceGroupId":       {*ip.ResourceGroupId, "rg-1"},
+		"CreateTime":            {*ip.CreateTime, "2026-01-02T03:04:05Z"},
+		"Tags":                  {len(ip.Tags), 1},
+		"TagKey":                {*ip.Tags[0].Key, "env"},
 	}
 	for name, c := range checks {
 		if c[0] != c[1] {
@@ -180,8 +180,8 @@ func TestDeleteIpamRules(t *testing.T) {
 	f := build(t, s)
 	wantErr(t, s, owner, "DeleteIpam", p("RegionId", hz), 400, "MissingParameter.IpamId")
 	wantErr(t, s, owner, "DeleteIpam", p("RegionId", hz, "IpamId", "ipam-none"), 400, "ResourceNotFound.Ipam")
-	wantErr(t, s, owner, "DeleteIpam", p("RegionId", sh, "IpamId", f.ipam), 400, "ResourceNotFound.Ipam")   // another region
-	wantErr(t, s, other, "DeleteIpam", p("RegionId", hz, "IpamId", f.ipam), 400, "ResourceNotFound.Ipam")   // another account
+	wantErr(t, s, owner, "DeleteIpam", p("RegionId", sh, "IpamId", f.ipam), 400, "ResourceNotFound.Ipam") // another region
+	wantErr(t, s, other, "DeleteIpam", p("RegionId", hz, "IpamId", f.ipam), 400, "ResourceNotFound.Ipam") // another account
 	emptyAll(t, s, f)
 	wantDryRunClean(t, s, owner, "DeleteIpam", p("RegionId", hz, "IpamId", f.ipam))
 	do(t, s, owner, "DeleteIpam", p("RegionId", hz, "IpamId", f.ipam))
