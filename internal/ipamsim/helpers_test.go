@@ -166,3 +166,17 @@ func build(t testing.TB, s *Sim) fixture {
 func (f fixture) String() string { return fmt.Sprintf("%+v", struct{ fixture }{f}) }
 
 func itoa(n int) string { return fmt.Sprint(n) }
+
+// shareRes shares the owner's pool (or discovery, typ) with target through Resource Sharing and returns the
+// share id.
+func shareRes(t testing.TB, s *Sim, from, id, typ, target string) string {
+	t.Helper()
+	out, err := s.Invoke(context.Background(), from, wire.ProductResourceSharing, "CreateResourceShare", p(
+		"ResourceShareName", "share-"+id, "AllowExternalTargets", "true",
+		"Resources.1.ResourceId", id, "Resources.1.ResourceType", typ, "Targets.1", target))
+	if err != nil {
+		t.Fatalf("CreateResourceShare %s -> %s: %v", id, target, err)
+	}
+	rs, _ := out["ResourceShare"].(map[string]any)
+	return str(rs, "ResourceShareId")
+}
