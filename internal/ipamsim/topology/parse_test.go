@@ -1,0 +1,169 @@
+package topology
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// base is a valid topology the error cases below break one field at a time.
+const base = `accounts:
+  - id: "1000000000000001"
+    ipams:
+      - name: main
+        region: cn-hangzhou
+        pools:
+          - name: top
+            cidrs: [10.0.0.0/8]
+            children:
+              - name: child
+                region: cn-hangzhou
+                cidrs: [10.0.0.0/16]
+`
+
+func TestParseValid(t *testing.T) {
+	t.Parallel()
+	topo, err := Parse([]byte(base), "base.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := topo.Accounts[0].IPAMs[0].Pools[0].Children[0].Name; got != "child" {
+		t.Errorf("child pool name = %q", got)
+	}
+	creds := topo.Credentials()
+	if len(creds) != 1 || creds[0].AccessKeyID != "sim-access-key" || creds[0].AccessKeySecret != "sim-secret" {
+		t.Errorf("default credentials = %+v", creds)
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		yaml string
+		want []string // substrings of the error
+	}{
+		{"syntax", "accounts:\n  - id: 1\n   bad: [", []string{"bad.yaml:"}},
+		{"empty", "", []string{"bad.yaml: empty topology"}},
+		{"unknown field", strings.Replace(base, "            cidrs: [10.0.0.0/8]", "            cidr: [10.0.0.0/8]", 1),
+			[]string{"bad.yaml:8: accounts[0].ipams[0].pools[0].cidr: unknown field \"cidr\"", "known fields: name, description, scope"}},
+		{"wrong type", strings.Replace(base, "region: cn-hangzhou\n        pools", "region: [cn-hangzhou]\n        pools", 1),
+			[]string{"bad.yaml:5: accounts[0].ipams[0].region: cannot decode"}},
+		{"no accounts", "regions: [cn-hangzhou]\n", []string{"accounts: a topology needs at least one account"}},
+		{"bad account id", strings.Replace(base, `"1000000000000001"`, `"acct-1"`, 1), []string{"bad.yaml:2: accounts[0].id: account id \"acct-1\""}},
+		{"unknown region", strings.Replace(base, "region: cn-hangzhou\n        pools", "region: mars-1\n        pools", 1),
+			[]string{"bad.yaml:5: accounts[0].ipams[0].region: region mars-1 is not served"}},
+		{"child outside parent", strings.Replace(base, "10.0.0.0/16", "11.0.0.0/16", 1),
+			[]string{"bad.yaml:12: accounts[0].ipams[0].pools[0].children[0].cidrs[0]: 11.0.0.0/16 is not inside a CIDR of the parent pool top"}},
+		{"host bits", strings.Replace(base, "10.0.0.0/16", "10.0.0.1/16", 1), []string{"has host bits set; did you mean 10.0.0.0/16?"}},
+		{"child region differs", strings.Replace(base, "                region: cn-hangzhou", "                region: cn-shanghai", 1),
+			[]string{"children[0].region: cn-shanghai is not an operating region of ipam main"}},
+		{"duplicate pool", strings.Replace(base, "name: child", "name: top", 1), []string{"children[0].name: pool top is also declared at accounts[0].ipams[0].pools[0]"}},
+		{"bad scope ref", strings.Replace(base, "          - name: top\n", "          - name: top\n            scope: scope/nope\n", 1),
+			[]string{"pools[0].scope: scope/nope is not a scope of ipam main"}},
+		{"ipv6 in private scope", strings.Replace(base, "          - name: top\n", "          - name: top\n            scope: default-private\n            ip_version: IPv6\n", 1),
+			[]string{"pools[0].ip_version: private scopes hold IPv4 pools only"}},
+		{"ipv6 needs region", strings.Replace(base, "          - name: top\n", "          - name: top\n            ip_version: IPv6\n", 1),
+			[]string{"bad.yaml:7: accounts[0].ipams[0].pools[0].region: an IPv6 pool needs a region"}},
+		{"overlapping siblings", base + "              - name: child2\n                cidrs: [10.0.128.0/17]\n",
+			[]string{"children[1].cidrs[0]: 10.0.128.0/17 overlaps 10.0.0.0/16 (accounts[0].ipams[0].pools[0].children[0].cidrs[0]) inside pool top"}},
+		{"allocation overlaps child", base + "            allocations:\n              - cidr: 10.0.1.0/24\n",
+			[]string{"overlaps", "inside pool top"}},
+		{"allocation needs cidr or mask", base + "            allocations:\n              - name: x\n", []string{"allocations[0]: give cidr or mask"}},
+		{"share of a foreign pool", base + `  - id: "1000000000000002"
+    shares:
+      - name: s
+        resources: [pool/top]
+        targets: ["1000000000000001"]
+`, []string{"accounts[1].shares[0].resources[0]: pool/top belongs to account 1000000000000001: only the owner can share it"}},
+		{"vpc in an unshared pool", base + `  - id: "1000000000000002"
+    vpcs:
+      - name: v
+        pool: pool/child
+        mask: 24
+`, []string{"bad.yaml:16: accounts[1].vpcs[0].pool: pool/child belongs to account 1000000000000001 and no share gives it to 1000000000000002"}},
+		{"vpc from a pool without region", base + `    vpcs:
+      - name: v
+        region: cn-hangzhou
+        pool: pool/top
+        mask: 24
+`, []string{"vpcs[0].region: vpc v is in cn-hangzhou but pool top has no region"}},
+		{"bad reference syntax", base + `    vpcs:
+      - name: v
+        pool: child
+        mask: 24
+`, []string{"vpcs[0].pool: reference \"child\": want pool/NAME"}},
+		{"members without directory", strings.Replace(base, "        pools:", "        members:\n          - id: \"1000000000000002\"\n        pools:", 1),
+			[]string{"members: members need a resource_directory"}},
+		{"denied action needed", strings.Replace(base, "    ipams:", "    denied: [CreateIpamPool]\n    ipams:", 1),
+			[]string{"accounts[0].denied[0]: CreateIpamPool is denied but needed to build accounts[0].ipams[0].pools[0]"}},
+		{"two ipams in a region", strings.Replace(base, "    ipams:\n", "    ipams:\n      - name: other\n        region: cn-hangzhou\n", 1),
+			[]string{"account 1000000000000001 already has an IPAM in cn-hangzhou"}},
+		{"discovery beside own ipam", base + "    discoveries:\n      - name: d\n        region: cn-hangzhou\n",
+			[]string{"discoveries[0].region: account 1000000000000001 has an IPAM in cn-hangzhou"}},
+		{"two documents", base + "---\naccounts: []\n", []string{"more than one YAML document"}},
+		{"keys half set", strings.Replace(base, "    ipams:", "    access_key_id: k\n    ipams:", 1), []string{"set both access_key_id and access_key_secret"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := Parse([]byte(tt.yaml), "bad.yaml")
+			if err == nil {
+				t.Fatalf("Parse succeeded; want an error containing %q", tt.want)
+			}
+			var te *Error
+			if !errors.As(err, &te) {
+				t.Errorf("error %T is not a *topology.Error", err)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q\n  does not contain %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestLoadMissingFile(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "nope.yaml")
+	_, err := Load(path)
+	if err == nil || !strings.Contains(err.Error(), path) || !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("Load(%s) = %v; want a not-exist error naming the file", path, err)
+	}
+}
+
+// The example files must parse and round-trip: Marshal of a parsed file parses to the same Marshal output.
+func TestExamplesRoundTrip(t *testing.T) {
+	t.Parallel()
+	files, err := filepath.Glob("../../../testdata/topologies/*.yaml")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no example topologies: %v", err)
+	}
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			t.Parallel()
+			topo, err := Load(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, err := Marshal(topo)
+			if err != nil {
+				t.Fatal(err)
+			}
+			again, err := Parse(out, "marshalled")
+			if err != nil {
+				t.Fatalf("Marshal output does not parse: %v\n%s", err, out)
+			}
+			out2, err := Marshal(again)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(out) != string(out2) {
+				t.Errorf("Marshal is not stable:\n%s\n---\n%s", out, out2)
+			}
+		})
+	}
+}
