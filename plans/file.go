@@ -11,7 +11,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -183,10 +185,11 @@ func decode(data []byte) (*Plan, error) {
 		}
 		var v int
 		if err := json.Unmarshal(head.FormatVersion, &v); err != nil {
-			return nil, fmt.Errorf("format_version %s: %w: want the integer %d", head.FormatVersion, ErrUnsupportedVersion, FormatVersion)
+			return nil, &FieldError{Field: "format_version", Err: ErrUnsupportedVersion,
+				Msg: fmt.Sprintf("%s is not a version this build reads; want the integer %d", head.FormatVersion, FormatVersion)}
 		}
 		if v != FormatVersion {
-			return nil, fmt.Errorf("format_version %d: %w: this build reads version %d only", v, ErrUnsupportedVersion, FormatVersion)
+			return nil, versionError(v)
 		}
 	}
 	// Otherwise the strict decode below reports the syntax error with its position.
@@ -218,20 +221,24 @@ func decodeError(data []byte, dec *json.Decoder, err error) error {
 		return fmt.Errorf("line %d, column %d (byte offset %d): %v", line, col, syn.Offset, err)
 	case errors.As(err, &typ):
 		line, col := position(data, typ.Offset)
-		field := typ.Field
-		if field == "" {
-			field = "(top level)"
+		if typ.Field == "" {
+			return fmt.Errorf("line %d, column %d (byte offset %d): the file holds a JSON %s, not a plan (a JSON object with format_version, steps, ...)", line, col, typ.Offset, typ.Value)
 		}
-		return fmt.Errorf("line %d, column %d (byte offset %d): %s: a JSON %s where the format wants %s", line, col, typ.Offset, field, typ.Value, typ.Type)
+		return fmt.Errorf("line %d, column %d (byte offset %d): %s: a JSON %s where the format wants %s", line, col, typ.Offset, typ.Field, typ.Value, typ.Type)
 	default:
-		// Unknown fields: encoding/json says `json: unknown field "x"` without a position; the decoder's
-		// offset is just past it.
-		off := dec.InputOffset()
-		line, col := position(data, off)
 		msg := strings.TrimPrefix(err.Error(), "json: ")
-		if strings.HasPrefix(msg, "unknown field") {
+		off := dec.InputOffset()
+		if name, ok := strings.CutPrefix(msg, "unknown field "); ok {
+			// encoding/json reports an unknown field once it has read the whole value, without a position;
+			// point at the first place the key occurs instead.
 			msg += " (the plan format does not define it)"
+			if k, err := strconv.Unquote(name); err == nil {
+				if loc := regexp.MustCompile(regexp.QuoteMeta(strconv.Quote(k)) + `\s*:`).FindIndex(data); loc != nil {
+					off = int64(loc[0])
+				}
+			}
 		}
+		line, col := position(data, off)
 		return fmt.Errorf("line %d, column %d (byte offset %d): %s", line, col, off, msg)
 	}
 }

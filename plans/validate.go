@@ -103,9 +103,14 @@ func (v *validator) err() error {
 	return &ValidationError{Problems: v.problems, Omitted: v.omitted}
 }
 
+func versionError(version int) *FieldError {
+	return &FieldError{Field: "format_version", Err: ErrUnsupportedVersion,
+		Msg: fmt.Sprintf("%d is not supported; this build reads version %d only", version, FormatVersion)}
+}
+
 func (v *validator) header(p *Plan) {
 	if p.FormatVersion != FormatVersion {
-		v.add(ErrUnsupportedVersion, "format_version", "%d is not supported; this build reads version %d only", p.FormatVersion, FormatVersion)
+		v.problems = append(v.problems, versionError(p.FormatVersion))
 	}
 	if p.PlanID == "" {
 		v.errorf("plan_id", "is empty; the executor derives its lock and client tokens from it")
@@ -156,7 +161,7 @@ func (v *validator) steps(steps []Step) map[string]int {
 				v.errorf(f+".params."+k, "is set; the executor adds %s itself and the plan must not", k)
 			}
 		}
-		if r, ok := s.Params["RegionId"]; ok && r != s.Region {
+		if r, ok := s.Params["RegionId"]; ok && s.Region != "" && r != s.Region {
 			v.errorf(f+".params.RegionId", "%q differs from the step's region %q", r, s.Region)
 		}
 		v.sortedUnique(f+".dry_run_codes", s.DryRunCodes)
