@@ -172,7 +172,7 @@ func itoa(n int) string { return fmt.Sprint(n) }
 func shareRes(t testing.TB, s *Sim, from, id, typ, target string) string {
 	t.Helper()
 	out, err := s.Invoke(context.Background(), from, wire.ProductResourceSharing, "CreateResourceShare", p(
-		"ResourceShareName", "share-"+id, "AllowExternalTargets", "true",
+		"ResourceShareName", id[len(id)-12:]+"-"+target, "AllowExternalTargets", "true",
 		"Resources.1.ResourceId", id, "Resources.1.ResourceType", typ, "Targets.1", target))
 	if err != nil {
 		t.Fatalf("CreateResourceShare %s -> %s: %v", id, target, err)
