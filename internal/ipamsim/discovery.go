@@ -280,14 +280,15 @@ func (s *Sim) deleteIpamResourceDiscovery(c *call) (map[string]any, error) {
 		// Rule 14. UNKNOWN: the code; named after seed 002's OperationDenied.DissociateSelfSystemIpamResourceDiscovery.
 		return nil, errf("OperationDenied.DeleteSystemIpamResourceDiscovery", "The operation is not allowed because the default resource discovery cannot be deleted; it is deleted with its IPAM.")
 	}
-	if len(s.activeShareIDs(d.ID)) > 0 { // rule 15, message (c)
-		return nil, errf("DependencyViolation.ShareResource", "The specified resource of IPAM resource discovery depends on resource sharing, so the operation cannot be completed.")
-	}
 	for _, a := range sortedBySeq(s.st.Associations, func(x *association) int64 { return x.Seq }) {
 		if a.DiscoveryID == d.ID {
-			// Rule 16: whether the service enforces it is UNKNOWN; the stricter choice refuses.
+			// Rule 16 (UNKNOWN 101: enforced, and checked before the share, so that a shared and associated
+			// discovery answers in teardown order: dissociate, then unshare, then delete).
 			return nil, errf("DependencyViolation.ResourceDiscoveryAssociation", "The specified resource of IPAM resource discovery %s depends on its association with IPAM %s, so the operation cannot be completed.", d.ID, a.IpamID)
 		}
+	}
+	if len(s.activeShareIDs(d.ID)) > 0 { // rule 15, message (c)
+		return nil, errf("DependencyViolation.ShareResource", "The specified resource of IPAM resource discovery depends on resource sharing, so the operation cannot be completed.")
 	}
 	if c.dryRun {
 		return nil, errDryRun
