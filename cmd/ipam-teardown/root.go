@@ -93,6 +93,7 @@ dry run first, then in parallel with rate limiting, retries and a resumable jour
 	// Each command lives in its own file; add it here.
 	root.AddCommand(
 		newVersionCommand(g),
+		newShowCommand(g),
 	)
 	return root
 }
