@@ -21,7 +21,9 @@ func TestDryRunEveryMutatingAction(t *testing.T) {
 		{"CreateIpamPool", func() []string { return []string{"IpamScopeId", f.privScope, "PoolRegionId", hz} }, func(out map[string]any) { pool = str(out, "IpamPoolId") }},
 		{"AddIpamPoolCidr", func() []string { return []string{"IpamPoolId", pool, "Cidr", "192.168.0.0/16"} }, nil},
 		{"CreateIpamPoolAllocation", func() []string { return []string{"IpamPoolId", pool, "CidrMask", "24"} }, func(out map[string]any) { alloc = str(out, "IpamPoolAllocationId") }},
-		{"TagResources", func() []string { return []string{"ResourceType", "IPAMPOOL", "ResourceId.1", pool, "Tag.1.Key", "k", "Tag.1.Value", "v"} }, nil},
+		{"TagResources", func() []string {
+			return []string{"ResourceType", "IPAMPOOL", "ResourceId.1", pool, "Tag.1.Key", "k", "Tag.1.Value", "v"}
+		}, nil},
 		{"UntagResources", func() []string { return []string{"ResourceType", "IPAMPOOL", "ResourceId.1", pool, "All", "true"} }, nil},
 		{"DeleteIpamPoolAllocation", func() []string { return []string{"IpamPoolAllocationId", alloc} }, nil},
 		{"DeleteIpamPoolCidr", func() []string { return []string{"IpamPoolId", pool, "Cidr", "192.168.0.0/16"} }, nil},
