@@ -45,7 +45,7 @@ func Generate(o GenerateOptions) (*Topology, error) {
 	case o.Depth > 1 && (o.FanOut < 1 || o.FanOut > maxChildren):
 		return nil, fmt.Errorf("generate: fan-out %d: want 1-%d", o.FanOut, maxChildren)
 	case o.AllocationsPerPool < 0 || o.AllocationsPerPool > genMaxAllocations:
-		return nil, fmt.Errorf("generate: allocations per pool %d: want 0-%d", o.AllocationsPerPool, genMaxAllocations)
+		return nil, fmt.Errorf("generate: allocations-per-pool %d: want 0-%d", o.AllocationsPerPool, genMaxAllocations)
 	}
 	if o.Depth == 1 {
 		o.FanOut = 0

@@ -157,7 +157,7 @@ func TestGenerateRefusals(t *testing.T) {
 		{GenerateOptions{Pools: 0, Depth: 1}, "pools 0"},
 		{GenerateOptions{Pools: 10, Depth: 11, FanOut: 2}, "depth 11"},
 		{GenerateOptions{Pools: 10, Depth: 2, FanOut: 51}, "fan-out 51"},
-		{GenerateOptions{Pools: 10, Depth: 2, FanOut: 2, AllocationsPerPool: 65}, "allocations per pool 65"},
+		{GenerateOptions{Pools: 10, Depth: 2, FanOut: 2, AllocationsPerPool: 65}, "allocations-per-pool 65"},
 		{GenerateOptions{Pools: 5000, Depth: 10, FanOut: 50, AllocationsPerPool: 10}, "IPv4 has 32 bits"},
 	}
 	for _, tt := range tests {
