@@ -1,6 +1,7 @@
 package ipamsim
 
 import (
+	"cmp"
 	"net/netip"
 	"slices"
 	"strconv"
@@ -107,11 +108,12 @@ func findFree(space, used []netip.Prefix, bits int) (block, source netip.Prefix,
 // poolCIDRs returns a pool's provisioned CIDRs in creation order.
 func (s *Sim) poolCIDRs(poolID string) []*poolCIDR {
 	var out []*poolCIDR
-	for _, pc := range sortedBySeq(s.st.PoolCidrs, func(x *poolCIDR) int64 { return x.Seq }) {
+	for _, pc := range s.st.PoolCidrs {
 		if pc.PoolID == poolID {
 			out = append(out, pc)
 		}
 	}
+	slices.SortFunc(out, func(a, b *poolCIDR) int { return cmp.Compare(a.Seq, b.Seq) })
 	return out
 }
 
@@ -127,11 +129,12 @@ func prefixes(pcs []*poolCIDR) []netip.Prefix {
 // window) included: their space is not free yet.
 func (s *Sim) poolAllocations(poolID string) []*allocation {
 	var out []*allocation
-	for _, a := range sortedBySeq(s.st.Allocations, func(x *allocation) int64 { return x.Seq }) {
+	for _, a := range s.st.Allocations {
 		if a.PoolID == poolID {
 			out = append(out, a)
 		}
 	}
+	slices.SortFunc(out, func(a, b *allocation) int { return cmp.Compare(a.Seq, b.Seq) })
 	return out
 }
 

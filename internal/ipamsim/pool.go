@@ -1,6 +1,7 @@
 package ipamsim
 
 import (
+	"cmp"
 	"slices"
 	"strings"
 
@@ -226,16 +227,6 @@ func (s *Sim) createIpamPool(c *call) (map[string]any, error) {
 	return map[string]any{"IpamPoolId": p.ID}, nil
 }
 
-// hasSubPool reports whether any pool names p as its source.
-func (s *Sim) hasSubPool(id string) bool {
-	for _, q := range s.st.Pools {
-		if q.SourceID == id {
-			return true
-		}
-	}
-	return false
-}
-
 // ListIpamPools lists the caller's pools in the region and the pools shared with it (IsShared=true, with
 // the owner's OwnerId; reference 2.3, UNKNOWN 13).
 func (s *Sim) listIpamPools(c *call) (map[string]any, error) {
@@ -292,6 +283,20 @@ func (s *Sim) listIpamPools(c *call) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Index children and CIDRs once for the page rather than scanning the state per item.
+	hasSub := map[string]bool{}
+	for _, q := range s.st.Pools {
+		hasSub[q.SourceID] = true
+	}
+	onPage := map[string][]*poolCIDR{}
+	for _, p := range page {
+		onPage[p.ID] = nil
+	}
+	for _, pc := range s.st.PoolCidrs {
+		if _, ok := onPage[pc.PoolID]; ok {
+			onPage[pc.PoolID] = append(onPage[pc.PoolID], pc)
+		}
+	}
 	items := make([]map[string]any, 0, len(page))
 	for _, p := range page {
 		scopeType := ""
@@ -306,7 +311,7 @@ func (s *Sim) listIpamPools(c *call) (map[string]any, error) {
 			"IpamScopeId":           p.ScopeID,
 			"IpamScopeType":         scopeType,
 			"SourceIpamPoolId":      p.SourceID,
-			"HasSubPool":            s.hasSubPool(p.ID),
+			"HasSubPool":            hasSub[p.ID],
 			"PoolDepth":             p.Depth,
 			"IpamRegionId":          p.Region,
 			"PoolRegionId":          p.PoolRegion,
@@ -326,8 +331,10 @@ func (s *Sim) listIpamPools(c *call) (map[string]any, error) {
 		if p.DefaultMask != 0 {
 			item["AllocationDefaultCidrMask"] = p.DefaultMask
 		}
-		cidrs := []string{}
-		for _, pc := range s.poolCIDRs(p.ID) {
+		pcs := onPage[p.ID]
+		slices.SortFunc(pcs, func(a, b *poolCIDR) int { return cmp.Compare(a.Seq, b.Seq) })
+		cidrs := make([]string, 0, len(pcs))
+		for _, pc := range pcs {
 			cidrs = append(cidrs, pc.CIDR)
 		}
 		item["Cidrs"] = cidrs

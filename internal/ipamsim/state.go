@@ -43,6 +43,9 @@ type state struct {
 
 	// tokens remembers ClientToken answers. Not dumped: it is not resource state.
 	tokens map[string]*clientTokenRecord
+	// dueAt is the earliest end of an open Deleting or release window of CORE's objects (zero: none), so
+	// settle scans the state only when something is due.
+	dueAt time.Time
 }
 
 func newState() *state {
@@ -194,24 +197,50 @@ func sortedBySeq[T any](m map[string]*T, seq func(*T) int64) []*T {
 // settle completes every Deleting window that has ended by now. It runs at the start of each call, under
 // the lock: the windows are evaluated lazily, so the emulator needs no goroutines or timers.
 func (s *Sim) settle(now time.Time) {
-	for id, a := range s.st.Allocations {
-		if a.released() && !now.Before(a.ReleaseAt) {
-			delete(s.st.Allocations, id)
+	if due := s.st.dueAt; !due.IsZero() && !now.Before(due) {
+		s.st.dueAt = time.Time{}
+		// pending notes a window that is still open after this pass.
+		pending := func(t time.Time) {
+			if s.st.dueAt.IsZero() || t.Before(s.st.dueAt) {
+				s.st.dueAt = t
+			}
 		}
-	}
-	for _, p := range sortedBySeq(s.st.Pools, func(p *pool) int64 { return p.Seq }) {
-		if p.Status == statusDeleting && !now.Before(p.DeleteAt) {
-			s.removePool(p)
+		for id, a := range s.st.Allocations {
+			switch {
+			case !a.released():
+			case !now.Before(a.ReleaseAt):
+				delete(s.st.Allocations, id)
+			default:
+				pending(a.ReleaseAt)
+			}
 		}
-	}
-	for _, sc := range sortedBySeq(s.st.Scopes, func(sc *scope) int64 { return sc.Seq }) {
-		if sc.Status == statusDeleting && !now.Before(sc.DeleteAt) {
-			s.removeScope(sc)
+		// Pools before scopes before IPAMs: a parent's window never ends before its children are gone.
+		for _, p := range s.st.Pools {
+			switch {
+			case p.Status != statusDeleting:
+			case !now.Before(p.DeleteAt):
+				s.removePool(p)
+			default:
+				pending(p.DeleteAt)
+			}
 		}
-	}
-	for _, ip := range sortedBySeq(s.st.Ipams, func(ip *ipam) int64 { return ip.Seq }) {
-		if ip.Status == statusDeleting && !now.Before(ip.DeleteAt) {
-			s.removeIpam(ip)
+		for _, sc := range s.st.Scopes {
+			switch {
+			case sc.Status != statusDeleting:
+			case !now.Before(sc.DeleteAt):
+				s.removeScope(sc)
+			default:
+				pending(sc.DeleteAt)
+			}
+		}
+		for _, ip := range s.st.Ipams {
+			switch {
+			case ip.Status != statusDeleting:
+			case !now.Before(ip.DeleteAt):
+				s.removeIpam(ip)
+			default:
+				pending(ip.DeleteAt)
+			}
 		}
 	}
 	s.settleSharing(now)
@@ -251,10 +280,14 @@ func (s *Sim) removeIpam(ip *ipam) {
 }
 
 // deletingUntil returns the end of a Deleting window that starts now, or the zero time when deletes are
-// synchronous.
+// synchronous. Callers must be about to open the window (settle is told to look at that time).
 func (s *Sim) deletingUntil(now time.Time) time.Time {
 	if s.opts.DeleteDelay <= 0 {
 		return time.Time{}
 	}
-	return now.Add(s.opts.DeleteDelay)
+	until := now.Add(s.opts.DeleteDelay)
+	if s.st.dueAt.IsZero() || until.Before(s.st.dueAt) {
+		s.st.dueAt = until
+	}
+	return until
 }
