@@ -79,4 +79,12 @@
 //     a consumer releasing a VPC allocation gets 400 OperationDenied.ResourceTypeIsNotCustom, and another
 //     account's custom allocation 400 OperationDenied.Unauthorized. A consumer cannot provision, deprovision,
 //     delete or create children of a shared pool (400 OperationDenied.Unauthorized).
+//  21. TagResources and UntagResources have no DryRun parameter (reference 1.6); the emulator still honours
+//     DryRun=true on them (checks, then 400 DryRunOperation, no change) so that no dry run ever mutates.
+//  22. Pool CIDR calls (AddIpamPoolCidr, DeleteIpamPoolCidr, ListIpamPoolCidrs) and pool/scope/IPAM deletes
+//     sent to a region other than the IPAM's hosted region do not find the object there (404
+//     ResourceNotFound.IpamPool, 400 ResourceNotFound.IpamScope / ResourceNotFound.Ipam). Allocation calls
+//     sent to a region other than the pool's allocation region (its PoolRegionId, else the hosted region)
+//     answer 400 OperationDenied.RequestRegionInvalid (seed 001), except GetIpamPoolAllocation, which does
+//     not find the allocation there (400 ResourceNotFound.IpamPoolAllocation).
 package ipamsim
