@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"testing"
 
 	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim"
@@ -75,17 +76,7 @@ func lister(t *testing.T, sim *ipamsim.Sim, account, product, action, itemsKey s
 		if err != nil {
 			t.Fatalf("%s %v as %s: %v", action, params, account, err)
 		}
-		switch items := resp[itemsKey].(type) {
-		case []map[string]any:
-			out = append(out, items...)
-		case []any:
-			for _, it := range items {
-				out = append(out, it.(map[string]any))
-			}
-		case nil:
-		default:
-			t.Fatalf("%s: %s is a %T", action, itemsKey, items)
-		}
+		out = append(out, asItems(t, resp[itemsKey])...)
 		next, _ = resp["NextToken"].(string)
 		if next == "" {
 			return out
@@ -96,38 +87,50 @@ func lister(t *testing.T, sim *ipamsim.Sim, account, product, action, itemsKey s
 	}
 }
 
-// held counts what the emulator holds, through the List calls each owner would make.
+// servedRegions are the regions a topology's emulator serves.
+func servedRegions(t *Topology) []string {
+	if len(t.Regions) > 0 {
+		return t.Regions
+	}
+	return defaultRegions()
+}
+
+// held counts what the emulator holds, through the List calls each account would make; a resource shared
+// with an account is counted once, by its owner.
 func held(t *testing.T, sim *ipamsim.Sim, topo *Topology) counts {
 	t.Helper()
 	var c counts
+	ipam := func(account, action, key string, params wire.Params) []map[string]any {
+		return lister(t, sim, account, wire.ProductVpcIpam, action, key, params)
+	}
 	for _, a := range topo.Accounts {
-		regions := map[string]bool{}
-		for _, m := range a.IPAMs {
-			regions[m.Region] = true
-		}
-		for _, region := range sortedSet(regions) {
-			ipams := lister(t, sim, a.ID, wire.ProductVpcIpam, "ListIpams", "Ipams", wire.Params{"RegionId": region})
-			c.IPAMs += len(ipams)
-			for _, ipam := range ipams {
-				id := ipam["IpamId"].(string)
-				for _, sc := range lister(t, sim, a.ID, wire.ProductVpcIpam, "ListIpamScopes", "IpamScopes", wire.Params{"RegionId": region, "IpamId": id}) {
+		for _, region := range servedRegions(topo) {
+			rp := wire.Params{"RegionId": region}
+			for _, m := range ipam(a.ID, "ListIpams", "Ipams", rp) {
+				c.IPAMs++
+				id := m["IpamId"].(string)
+				for _, sc := range ipam(a.ID, "ListIpamScopes", "IpamScopes", wire.Params{"RegionId": region, "IpamId": id}) {
 					if sc["IsDefault"] != true {
 						c.CustomScopes++
 					}
 				}
+				c.Associations += len(ipam(a.ID, "ListIpamResourceDiscoveryAssociations", "IpamResourceDiscoveryAssociations", wire.Params{"RegionId": region, "IpamId": id}))
+				if topo.ResourceDirectory != nil && topo.ResourceDirectory.DelegatedAdmin == a.ID {
+					c.Members += len(ipam(a.ID, "ListIpamMembers", "MemberInfos", rp))
+				}
 			}
-			for _, pool := range lister(t, sim, a.ID, wire.ProductVpcIpam, "ListIpamPools", "IpamPools", wire.Params{"RegionId": region}) {
+			for _, pool := range ipam(a.ID, "ListIpamPools", "IpamPools", rp) {
 				if owner := fmt.Sprint(pool["OwnerId"]); owner != a.ID {
-					continue // a pool shared with this account is counted by its owner
+					continue
 				}
 				c.Pools++
 				id := pool["IpamPoolId"].(string)
-				c.PoolCIDRs += len(lister(t, sim, a.ID, wire.ProductVpcIpam, "ListIpamPoolCidrs", "IpamPoolCidrs", wire.Params{"RegionId": region, "IpamPoolId": id}))
+				c.PoolCIDRs += len(ipam(a.ID, "ListIpamPoolCidrs", "IpamPoolCidrs", wire.Params{"RegionId": region, "IpamPoolId": id}))
 				allocRegion := region
 				if r, _ := pool["PoolRegionId"].(string); r != "" {
 					allocRegion = r
 				}
-				for _, al := range lister(t, sim, a.ID, wire.ProductVpcIpam, "ListIpamPoolAllocations", "IpamPoolAllocations", wire.Params{"RegionId": allocRegion, "IpamPoolId": id}) {
+				for _, al := range ipam(a.ID, "ListIpamPoolAllocations", "IpamPoolAllocations", wire.Params{"RegionId": allocRegion, "IpamPoolId": id}) {
 					switch al["ResourceType"] {
 					case "Custom":
 						c.CustomAllocations++
@@ -140,9 +143,51 @@ func held(t *testing.T, sim *ipamsim.Sim, topo *Topology) counts {
 					}
 				}
 			}
+			for _, d := range ipam(a.ID, "ListIpamResourceDiscoveries", "IpamResourceDiscoveries", rp) {
+				if fmt.Sprint(d["OwnerId"]) == a.ID {
+					c.Discoveries++
+				}
+			}
+			for page := 1; ; page++ {
+				resp, err := sim.Invoke(context.Background(), a.ID, wire.ProductVpc, "DescribeVpcs",
+					wire.Params{"RegionId": region, "PageSize": "50", "PageNumber": fmt.Sprint(page)})
+				if err != nil {
+					t.Fatalf("DescribeVpcs: %v", err)
+				}
+				vpcs, _ := resp["Vpcs"].(map[string]any)
+				items := asItems(t, vpcs["Vpc"])
+				c.VPCs += len(items)
+				if len(items) < 50 {
+					break
+				}
+			}
+		}
+		for _, sh := range lister(t, sim, a.ID, wire.ProductResourceSharing, "ListResourceShares", "ResourceShares", wire.Params{"ResourceOwner": "Self"}) {
+			if sh["ResourceShareStatus"] == "Active" {
+				c.Shares++
+			}
 		}
 	}
 	return c
+}
+
+// asItems reads a list of objects from a response.
+func asItems(t *testing.T, v any) []map[string]any {
+	t.Helper()
+	switch items := v.(type) {
+	case []map[string]any:
+		return items
+	case []any:
+		out := make([]map[string]any, 0, len(items))
+		for _, it := range items {
+			out = append(out, it.(map[string]any))
+		}
+		return out
+	case nil:
+		return nil
+	}
+	t.Fatalf("items are a %T", v)
+	return nil
 }
 
 // applyFresh applies a topology to a new emulator built from its options.
@@ -159,25 +204,54 @@ func applyFresh(t *testing.T, topo *Topology) (*ipamsim.Sim, Refs) {
 	return sim, refs
 }
 
+// Every example topology applies to a fresh emulator, which then holds what the file declares.
+func TestApplyExamples(t *testing.T) {
+	t.Parallel()
+	files, err := filepath.Glob("../../../testdata/topologies/*.yaml")
+	if err != nil || len(files) < 2 {
+		t.Fatalf("example topologies: %v %v", files, err)
+	}
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			t.Parallel()
+			topo, err := Load(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sim, refs := applyFresh(t, topo)
+			want, got := declared(topo), held(t, sim, topo)
+			if got != want {
+				t.Errorf("emulator holds %+v\n  topology declares %+v", got, want)
+			}
+			if want.IPAMs == 0 || want.Pools == 0 || want.VPCs == 0 || want.Shares == 0 {
+				t.Errorf("example declares %+v: every example should have IPAMs, pools, VPCs and shares", want)
+			}
+			for ref, id := range refs {
+				if id == "" {
+					t.Errorf("ref %s has no id", ref)
+				}
+			}
+		})
+	}
+}
+
 func TestApplyGenerated(t *testing.T) {
 	t.Parallel()
-	topo, err := Generate(GenerateOptions{Pools: 1000, Depth: 3, FanOut: 10, AllocationsPerPool: 1, Seed: 1})
+	topo, err := Generate(GenerateOptions{Pools: 1000, Depth: 3, FanOut: 10, AllocationsPerPool: 1, Seed: 1, Shared: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	sim, refs := applyFresh(t, topo)
 	want := declared(topo)
 	got := held(t, sim, topo)
-	// held does not count these kinds (they need the discovery, sharing and VPC calls).
-	got.Discoveries, got.Associations, got.Members, got.Shares, got.VPCs = want.Discoveries, want.Associations, want.Members, want.Shares, want.VPCs
 	if got != want {
 		t.Errorf("emulator holds %+v\n  topology declares %+v", got, want)
 	}
-	if want.Pools != 1000 || want.CustomAllocations != 1000 {
-		t.Errorf("generated %+v; want 1000 pools and 1000 allocations", want)
+	if want.Pools != 1000 || want.CustomAllocations != 1000 || want.VPCs != 10 || want.Shares != 10 {
+		t.Errorf("generated %+v; want 1000 pools in 10 trees, 1000 allocations, a share and a VPC per tree", want)
 	}
 	// Every named resource has a ref.
-	if n := want.IPAMs*5 + want.CustomScopes + want.Pools + want.CustomAllocations; len(refs) != n {
+	if n := want.IPAMs*5 + want.CustomScopes + want.Pools + want.CustomAllocations + want.Shares + want.VPCs; len(refs) != n {
 		t.Errorf("%d refs; want %d", len(refs), n)
 	}
 	if refs["pool/pool-00001"] == "" || refs["allocation/alloc-01000"] == "" || refs["ipam/gen-1/private-scope"] == "" {

@@ -803,6 +803,9 @@ func (c *checker) checkShare(owner *Account, s *Share, p fieldPath) error {
 		if targets[tg] {
 			return c.errf(tp, "target %s listed twice", tg)
 		}
+		if !s.AllowExternalTargets && !c.inDirectory(owner.ID, tg) {
+			return c.errf(tp, "account %s is not in the resource directory with %s: set allow_external_targets", tg, owner.ID)
+		}
 		targets[tg] = true
 	}
 	for _, r := range s.Resources {
@@ -817,6 +820,12 @@ func (c *checker) checkShare(owner *Account, s *Share, p fieldPath) error {
 	}
 	c.need(owner.ID, "CreateResourceShare", p)
 	return nil
+}
+
+// inDirectory reports whether both accounts are in the resource directory.
+func (c *checker) inDirectory(a, b string) bool {
+	rd := c.t.ResourceDirectory
+	return rd != nil && slices.Contains(rd.Accounts, a) && slices.Contains(rd.Accounts, b)
 }
 
 // usable reports whether account may use a resource: it owns it or the resource is shared with it.

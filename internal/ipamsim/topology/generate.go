@@ -171,6 +171,12 @@ func (g *generator) run() (*Topology, error) {
 			}
 		}
 		g.t.Accounts = append(g.t.Accounts, consumer)
+		// Every account in one resource directory, so the shares need no invitation.
+		rd := &ResourceDirectory{DelegatedAdmin: g.t.Accounts[0].ID}
+		for _, a := range g.t.Accounts {
+			rd.Accounts = append(rd.Accounts, a.ID)
+		}
+		g.t.ResourceDirectory = rd
 	}
 	if _, err := g.t.check(); err != nil {
 		return nil, fmt.Errorf("generate: the generated topology is invalid (a generator bug): %w", err)

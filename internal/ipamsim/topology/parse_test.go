@@ -78,6 +78,11 @@ func TestParseErrors(t *testing.T) {
         resources: [pool/top]
         targets: ["1000000000000001"]
 `, []string{"accounts[1].shares[0].resources[0]: pool/top belongs to account 1000000000000001: only the owner can share it"}},
+		{"external target", base + `    shares:
+      - name: s
+        resources: [pool/top]
+        targets: ["1000000000000002"]
+`, []string{"bad.yaml:16: accounts[0].shares[0].targets[0]: account 1000000000000002 is not in the resource directory with 1000000000000001: set allow_external_targets"}},
 		{"vpc in an unshared pool", base + `  - id: "1000000000000002"
     vpcs:
       - name: v
