@@ -178,3 +178,24 @@ func TestIDsDeterministic(t *testing.T) {
 		}
 	}
 }
+
+// TestServeMatchesInvoke: the wire.Backend path answers exactly as Invoke, and refuses unknown accounts.
+func TestServeMatchesInvoke(t *testing.T) {
+	t.Parallel()
+	s := newSim(t)
+	build(t, s)
+	req := &wire.Request{RequestID: "R", Account: owner, Product: wire.ProductVpcIpam, Action: "ListIpamPools", Params: p("RegionId", hz)}
+	got, err := s.Serve(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b1, _ := json.Marshal(got)
+	b2, _ := json.Marshal(do(t, s, owner, "ListIpamPools", p("RegionId", hz)))
+	if string(b1) != string(b2) {
+		t.Fatalf("Serve answered %s, Invoke %s", b1, b2)
+	}
+	req.Account = "999"
+	if _, err := s.Serve(context.Background(), req); err == nil {
+		t.Fatal("Serve accepted an unknown account")
+	}
+}

@@ -124,3 +124,39 @@ func TestTagLifecycle(t *testing.T) {
 	// Untagging a key the resource does not have is fine.
 	do(t, s, owner, "UntagResources", untag)
 }
+
+// TestListTagResourcesPages walks 60 tag rows 50 at a time: every row exactly once.
+func TestListTagResourcesPages(t *testing.T) {
+	t.Parallel()
+	s := newSim(t)
+	f := build(t, s)
+	var ids []string
+	for i := 0; i < 30; i++ {
+		id := str(do(t, s, owner, "CreateIpamPool", p("RegionId", hz, "IpamScopeId", f.privScope, "Tag.1.Key", "a", "Tag.2.Key", "b", "Tag.2.Value", itoa(i))), "IpamPoolId")
+		ids = append(ids, id)
+	}
+	seen := map[string]int{}
+	token, pages := "", 0
+	for {
+		params := p("RegionId", hz, "ResourceType", "IPAMPOOL", "Tag.1.Key", "a", "MaxResults", "50")
+		if token != "" {
+			params["NextToken"] = token
+		}
+		page := decode[vpcipam.ListTagResourcesResponseBody](t, do(t, s, owner, "ListTagResources", params))
+		pages++
+		for _, r := range page.TagResources {
+			seen[*r.ResourceId+"/"+*r.TagKey]++
+		}
+		if token = *page.NextToken; token == "" {
+			break
+		}
+	}
+	if pages != 2 || len(seen) != 60 {
+		t.Fatalf("%d pages, %d distinct rows; want 2 pages, 60 rows", pages, len(seen))
+	}
+	for k, n := range seen {
+		if n != 1 {
+			t.Errorf("row %s seen %d times", k, n)
+		}
+	}
+}
