@@ -108,6 +108,55 @@ func TestParseErrors(t *testing.T) {
 			[]string{"account 1000000000000001 already has an IPAM in cn-hangzhou"}},
 		{"discovery beside own ipam", base + "    discoveries:\n      - name: d\n        region: cn-hangzhou\n",
 			[]string{"discoveries[0].region: account 1000000000000001 has an IPAM in cn-hangzhou"}},
+		{"association of an unshared discovery", base + `    associations:
+      - ipam: ipam/main
+        discovery: discovery/d
+  - id: "1000000000000002"
+    discoveries:
+      - name: d
+        region: cn-hangzhou
+`, []string{"bad.yaml:15: accounts[0].associations[0].discovery: discovery/d belongs to account 1000000000000002 and no share gives it to 1000000000000001"}},
+		{"association of a foreign ipam", base + `  - id: "1000000000000002"
+    discoveries:
+      - name: d
+        region: cn-hangzhou
+    associations:
+      - ipam: ipam/main
+        discovery: discovery/d
+`, []string{"accounts[1].associations[0].ipam: ipam/main belongs to account 1000000000000001; associate it from that account"}},
+		{"member folder unknown", "resource_directory:\n  delegated_admin: \"1000000000000001\"\n  accounts: [\"1000000000000001\"]\n" +
+			strings.Replace(base, "        pools:", "        members:\n          - id: fd-nope\n        pools:", 1),
+			[]string{"members[0].id: folder fd-nope is not in the resource directory"}},
+		{"delegated admin outside directory", "resource_directory:\n  delegated_admin: \"1000000000000009\"\n  accounts: [\"1000000000000001\"]\n" + base,
+			[]string{"bad.yaml:2: resource_directory.delegated_admin: delegated admin \"1000000000000009\" must be one of resource_directory.accounts"}},
+		{"ipv6 vpc without mask", base + `          - name: v6
+            ip_version: IPv6
+            region: cn-hangzhou
+            netmasks: [52]
+    vpcs:
+      - name: v
+        ipv6_pool: pool/v6
+`, []string{"vpcs[0].ipv6_mask: an IPv6 pool allocation needs ipv6_mask 1-128"}},
+		{"ipv4 pool as ipv6 pool", base + `    vpcs:
+      - name: v
+        ipv6_pool: pool/child
+        ipv6_mask: 56
+`, []string{"vpcs[0].ipv6_pool: pool/child is an IPv4 pool; want IPv6"}},
+		{"top-level ipv6 with cidr", base + `          - name: v6
+            ip_version: IPv6
+            region: cn-hangzhou
+            cidrs: ["2400:3200::/48"]
+`, []string{"pools[1].cidrs: a top-level public IPv6 pool is provisioned with netmasks only"}},
+		{"bad tag key", strings.Replace(base, "        pools:", "        tags: {aliyun-x: y}\n        pools:", 1),
+			[]string{"bad.yaml:6: accounts[0].ipams[0].tags.aliyun-x: tag key \"aliyun-x\""}},
+		{"vpc blocks overlap", base + `    vpcs:
+      - name: a
+        pool: pool/child
+        cidr: 10.0.1.0/24
+      - name: b
+        pool: pool/child
+        cidr: 10.0.0.0/23
+`, []string{"accounts[0].vpcs[1].cidr: 10.0.0.0/23 overlaps 10.0.1.0/24 (accounts[0].vpcs[0].cidr) inside pool child"}},
 		{"two documents", base + "---\naccounts: []\n", []string{"more than one YAML document"}},
 		{"keys half set", strings.Replace(base, "    ipams:", "    access_key_id: k\n    ipams:", 1), []string{"set both access_key_id and access_key_secret"}},
 	}
@@ -128,6 +177,57 @@ func TestParseErrors(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestOptions(t *testing.T) {
+	t.Parallel()
+	topo, err := Parse([]byte(`regions: [cn-hangzhou, cn-shanghai]
+resource_directory:
+  delegated_admin: "1000000000000001"
+  accounts: ["1000000000000001", "1000000000000002"]
+  folders: {fd-a: ["1000000000000002"]}
+accounts:
+  - id: "1000000000000001"
+    denied: [DeleteIpam]
+  - id: "1000000000000002"
+  - id: "1000000000000003"
+    access_key_id: k3
+    access_key_secret: s3
+`), "opts.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := topo.Options()
+	want := []struct{ id, key, secret string }{
+		{"1000000000000001", "sim-access-key", "sim-secret"},
+		{"1000000000000002", "sim-access-key-1000000000000002", "sim-secret-1000000000000002"},
+		{"1000000000000003", "k3", "s3"},
+	}
+	if len(o.Accounts) != len(want) {
+		t.Fatalf("%d accounts", len(o.Accounts))
+	}
+	for i, w := range want {
+		a := o.Accounts[i]
+		if a.ID != w.id || a.AccessKeyID != w.key || a.AccessKeySecret != w.secret {
+			t.Errorf("account %d = %+v; want %+v", i, a, w)
+		}
+	}
+	if len(o.Accounts[0].Denied) != 1 || o.Accounts[0].Denied[0] != "DeleteIpam" {
+		t.Errorf("denied = %v", o.Accounts[0].Denied)
+	}
+	if strings.Join(o.Regions, ",") != "cn-hangzhou,cn-shanghai" {
+		t.Errorf("regions = %v", o.Regions)
+	}
+	rd := o.ResourceDirectory
+	if rd == nil || rd.DelegatedAdmin != "1000000000000001" || len(rd.Accounts) != 2 || rd.Folders["fd-a"][0] != "1000000000000002" {
+		t.Errorf("resource directory = %+v", rd)
+	}
+	// Options are copies: changing them leaves the topology alone.
+	rd.Folders["fd-a"][0] = "x"
+	o.Accounts[0].Denied[0] = "y"
+	if topo.ResourceDirectory.Folders["fd-a"][0] != "1000000000000002" || topo.Accounts[0].Denied[0] != "DeleteIpam" {
+		t.Error("Options shares memory with the topology")
 	}
 }
 
