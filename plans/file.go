@@ -77,12 +77,22 @@ func Marshal(p *Plan) ([]byte, error) {
 	if err := Validate(p); err != nil {
 		return nil, fmt.Errorf("plans: refusing to write an invalid plan: %w", err)
 	}
-	sum, err := checksumOf(p)
+	// Encode once with an empty checksum, hash that, and put the sum in place of the empty value: the
+	// checksum is the last key, so the file ends with `  "checksum": ""` + "\n}\n" (this halves the cost of
+	// writing a 100,000-step plan).
+	p.Checksum = ""
+	b, err := encode(p)
 	if err != nil {
 		return nil, err
 	}
-	p.Checksum = sum
-	return encode(p)
+	const emptyTail = `"checksum": ""` + "\n}\n"
+	if !bytes.HasSuffix(b, []byte(emptyTail)) {
+		return nil, errors.New("plans: internal error: checksum is not the last key of the encoded plan")
+	}
+	sum := sha256.Sum256(b)
+	p.Checksum = checksumPrefix + hex.EncodeToString(sum[:])
+	out := append(b[:len(b)-len(emptyTail)], `"checksum": "`+p.Checksum+`"`+"\n}\n"...)
+	return out, nil
 }
 
 // Write writes the plan file for p (see Marshal) to w.
@@ -176,17 +186,14 @@ func decode(data []byte) (*Plan, error) {
 	}
 	// The version decides how to read the rest, so look at it alone first: a newer file has fields this
 	// build does not know, and "format_version 2 is not supported" says more than "unknown field".
-	var head struct {
-		FormatVersion json.RawMessage `json:"format_version"`
-	}
-	if err := json.Unmarshal(data, &head); err == nil {
-		if len(head.FormatVersion) == 0 {
+	if raw, found, ok := peekVersion(data); ok {
+		if !found {
 			return nil, errors.New("format_version is missing; not a plan file")
 		}
 		var v int
-		if err := json.Unmarshal(head.FormatVersion, &v); err != nil {
+		if err := json.Unmarshal(raw, &v); err != nil {
 			return nil, &FieldError{Field: "format_version", Err: ErrUnsupportedVersion,
-				Msg: fmt.Sprintf("%s is not a version this build reads; want the integer %d", head.FormatVersion, FormatVersion)}
+				Msg: fmt.Sprintf("%s is not a version this build reads; want the integer %d", raw, FormatVersion)}
 		}
 		if v != FormatVersion {
 			return nil, versionError(v)
@@ -205,6 +212,34 @@ func decode(data []byte) (*Plan, error) {
 		return nil, fmt.Errorf("line %d, column %d (byte offset %d): unexpected data after the plan's closing brace", line, col, off)
 	}
 	return &p, nil
+}
+
+// peekVersion returns the raw value of the top-level "format_version" key. It reads only as far as that
+// key, which Marshal writes first, so it costs nothing on a plan file of any size. ok is false when the data
+// is not a JSON object as far as it reads (the strict decode then says where); found is false when the
+// object has no such key.
+func peekVersion(data []byte) (raw json.RawMessage, found, ok bool) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return nil, false, false
+	}
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return nil, false, false
+		}
+		var value json.RawMessage
+		if err := dec.Decode(&value); err != nil {
+			return nil, false, false
+		}
+		if t == "format_version" {
+			return value, true, true
+		}
+	}
+	if _, err := dec.Token(); err != nil { // the closing brace
+		return nil, false, false
+	}
+	return nil, false, true
 }
 
 // decodeError turns an encoding/json error into one naming the position (and the field, when json knows it).

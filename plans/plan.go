@@ -91,9 +91,10 @@ type ActionInfo struct {
 }
 
 // actions lists every action a plan may contain, in the order a teardown runs them. It is a function, not a
-// package variable, so that nothing can change the closed set at run time.
-func actions() []ActionInfo {
-	return []ActionInfo{
+// package variable, so that nothing can change the closed set at run time; it returns an array (a value) so
+// that LookupAction, called for every step of a 100,000-step plan, allocates nothing.
+func actions() [9]ActionInfo {
+	return [...]ActionInfo{
 		{Name: "RemoveIpamMembers", Product: "VpcIpam", HasDryRun: true},
 		// DisassociateResourceShare takes neither DryRun nor ClientToken (reference 5.4).
 		{Name: "DisassociateResourceShare", Product: "ResourceSharing", Async: true},

@@ -202,17 +202,16 @@ func renderText(w io.Writer, p *Plan) error {
 	}
 
 	groups := ipamGroups(p)
-	for level := 0; level < p.Summary.Levels; level++ {
-		var steps []Step
-		for _, s := range p.Steps {
-			if s.Level == level {
-				steps = append(steps, s)
-			}
+	// Steps are sorted by (level, id): walk each level's run once, bucketing it by IPAM, so the cost stays
+	// linear in the number of steps however many IPAMs and levels there are.
+	for start := 0; start < len(p.Steps); {
+		level := p.Steps[start].Level
+		end := start
+		byIPAM := map[string][]Step{}
+		for ; end < len(p.Steps) && p.Steps[end].Level == level; end++ {
+			byIPAM[p.Steps[end].IPAMID] = append(byIPAM[p.Steps[end].IPAMID], p.Steps[end])
 		}
-		if len(steps) == 0 {
-			continue
-		}
-		ew.printf("\nLevel %d: %s", level, plural(len(steps), "step", "steps"))
+		ew.printf("\nLevel %d: %s", level, plural(end-start, "step", "steps"))
 		if level == 0 {
 			ew.printf(", none waits for another step")
 		} else {
@@ -220,32 +219,27 @@ func renderText(w io.Writer, p *Plan) error {
 		}
 		ew.printf("\n")
 		for _, g := range groups {
-			first := true
-			for _, s := range steps {
-				if s.IPAMID != g {
-					continue
+			if steps := byIPAM[g]; len(steps) > 0 {
+				ew.printf("  %s\n", ipamTitle(g))
+				for _, s := range steps {
+					textStep(ew, p, s)
 				}
-				if first {
-					ew.printf("  %s\n", ipamTitle(g))
-					first = false
-				}
-				textStep(ew, p, s)
 			}
 		}
+		start = end
 	}
 
 	if len(p.Blockers) > 0 {
 		ew.printf("\nBlockers: the tool will not touch these, and what needs them gone is not planned\n")
+		byIPAM := map[string][]Blocker{}
+		for _, b := range p.Blockers {
+			byIPAM[b.IPAMID] = append(byIPAM[b.IPAMID], b)
+		}
 		for _, g := range groups {
-			first := true
-			for _, b := range p.Blockers {
-				if b.IPAMID != g {
-					continue
-				}
-				if first {
-					ew.printf("  %s\n", ipamTitle(g))
-					first = false
-				}
+			if len(byIPAM[g]) > 0 {
+				ew.printf("  %s\n", ipamTitle(g))
+			}
+			for _, b := range byIPAM[g] {
 				ew.printf("    %s: %s", stepResourceOf(b.ResourceType, b.ResourceID), b.Reason)
 				if b.Rule != "" {
 					ew.printf(" [%s]", b.Rule)

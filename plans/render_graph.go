@@ -185,6 +185,14 @@ func renderMermaid(w io.Writer, p *Plan) error {
 		blockerIDs[i] = mid("b_", b.ResourceID)
 	}
 
+	stepsOf := map[string][]int{}
+	for i, s := range p.Steps {
+		stepsOf[s.IPAMID] = append(stepsOf[s.IPAMID], i)
+	}
+	blockersOf := map[string][]int{}
+	for i, b := range p.Blockers {
+		blockersOf[b.IPAMID] = append(blockersOf[b.IPAMID], i)
+	}
 	ew.printf("flowchart TD\n")
 	for _, g := range ipamGroups(p) {
 		indent := "  "
@@ -192,16 +200,13 @@ func renderMermaid(w io.Writer, p *Plan) error {
 			ew.printf("  subgraph %s[\"%s\"]\n", mid("g_", g), mermaidText(ipamTitle(g)))
 			indent = "    "
 		}
-		for _, s := range p.Steps {
-			if s.IPAMID == g {
-				ew.printf("%s%s[\"%s\"]\n", indent, stepIDs[s.ID], mermaidText(s.ID))
-			}
+		for _, i := range stepsOf[g] {
+			ew.printf("%s%s[\"%s\"]\n", indent, stepIDs[p.Steps[i].ID], mermaidText(p.Steps[i].ID))
 		}
-		for i, b := range p.Blockers {
-			if b.IPAMID == g {
-				ew.printf("%s%s{{\"blocker: %s<br/>%s\"}}\n", indent, blockerIDs[i],
-					mermaidText(stepResourceOf(b.ResourceType, b.ResourceID)), mermaidText(b.Reason))
-			}
+		for _, i := range blockersOf[g] {
+			b := p.Blockers[i]
+			ew.printf("%s%s{{\"blocker: %s<br/>%s\"}}\n", indent, blockerIDs[i],
+				mermaidText(stepResourceOf(b.ResourceType, b.ResourceID)), mermaidText(b.Reason))
 		}
 		if g != noIPAM {
 			ew.printf("  end\n")

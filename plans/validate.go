@@ -204,7 +204,23 @@ func (v *validator) steps(steps []Step) map[string]int {
 }
 
 // graph checks that the dependencies form a DAG and that levels rise along every edge.
+//
+// Levels that rise strictly along every edge already prove there is no cycle, so the common case (a plan
+// the planner wrote) costs one pass over the edges. Only when some level does not rise does it build the
+// gonum graph: a cycle, if there is one, is the better report (its levels can never be right), and
+// otherwise the level problems are.
 func (v *validator) graph(steps []Step, index map[string]int) {
+	levelsRise := true
+	for _, s := range steps {
+		for _, d := range s.DependsOn {
+			if s.Level <= steps[index[d.ID]].Level {
+				levelsRise = false
+			}
+		}
+	}
+	if levelsRise {
+		return
+	}
 	g := simple.NewDirectedGraph()
 	for i := range steps {
 		g.AddNode(simple.Node(i))
@@ -453,17 +469,55 @@ func (w *credentialWalker) walk(rv reflect.Value) {
 			// encoding/json would write U+FFFD instead, and the file would not say what the plan held.
 			w.v.errorf(w.field(), "is not valid UTF-8")
 		}
-		if credentialValue.MatchString(rv.String()) {
+		if s := rv.String(); mayHoldCredential(s) && credentialValue.MatchString(s) {
 			w.v.errorf(w.field(), "the value looks like a credential (an AccessKey ID, secret or token); a plan file must never hold credentials")
 		}
 	}
 }
 
+// credentialKeyName reports whether a map key names a credential: "AccessKeyId", "access_key_secret",
+// "SecurityToken", "db-password" and the like, ignoring case and the separators _ - . and space.
 func credentialKeyName(k string) bool {
-	k = strings.ToLower(k)
-	k = strings.NewReplacer("_", "", "-", "", ".", "", " ", "").Replace(k)
+	b := make([]byte, 0, len(k))
+	for i := 0; i < len(k); i++ {
+		switch c := k[i]; {
+		case c == '_' || c == '-' || c == '.' || c == ' ':
+		case c >= 'A' && c <= 'Z':
+			b = append(b, c+'a'-'A')
+		default:
+			b = append(b, c)
+		}
+	}
+	n := string(b)
 	for _, c := range []string{"accesskey", "secret", "securitytoken", "ststoken", "password", "credential"} {
-		if strings.Contains(k, c) {
+		if strings.Contains(n, c) {
+			return true
+		}
+	}
+	return false
+}
+
+// mayHoldCredential is a cheap filter in front of credentialValue: every string the pattern can match
+// contains one of these, and most strings of a plan (ids, regions, rules) contain none.
+func mayHoldCredential(s string) bool {
+	return strings.Contains(s, "LTAI") || strings.Contains(s, "STS.") ||
+		containsFoldASCII(s, "key") || containsFoldASCII(s, "token") || containsFoldASCII(s, "hmac")
+}
+
+// containsFoldASCII is strings.Contains ignoring ASCII case, without allocating; sub is lower case.
+func containsFoldASCII(s, sub string) bool {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		j := 0
+		for ; j < len(sub); j++ {
+			c := s[i+j]
+			if c >= 'A' && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			if c != sub[j] {
+				break
+			}
+		}
+		if j == len(sub) {
 			return true
 		}
 	}
