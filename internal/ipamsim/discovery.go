@@ -72,7 +72,7 @@ func (s *Sim) discoveryVisible(d *discovery, account string) bool {
 }
 
 // discoveryOf returns a discovery the caller can see in the call's region. A discovery in another region is
-// not found (UNKNOWN list: the service's answer for a cross-region id is not documented; not found is the
+// not found (UNKNOWN 102: the service's answer for a cross-region id is not documented; not found is the
 // stricter reading).
 func (s *Sim) discoveryOf(c *call, id string) (*discovery, error) {
 	d, ok := s.st.Discoveries[id]
@@ -166,7 +166,7 @@ func (s *Sim) createIpamResourceDiscovery(c *call) (map[string]any, error) {
 		}
 	}
 	if n >= maxDiscoveriesPerRegion {
-		// UNKNOWN: the code for a second discovery in a region (an IPAM's default one counts).
+		// UNKNOWN 102: the code for a second discovery in a region (an IPAM's default one counts).
 		return nil, errf("QuotaExceeded.IpamResourceDiscovery", "The quota of IPAM resource discovery per region (%d) is exceeded.", maxDiscoveriesPerRegion)
 	}
 	if c.dryRun {
@@ -272,12 +272,12 @@ func (s *Sim) deleteIpamResourceDiscovery(c *call) (map[string]any, error) {
 		return nil, err
 	}
 	if d.Owner != c.account {
-		// Only the owner may delete (rule 15). UNKNOWN: the code; the product's "caller is not authorized"
+		// Only the owner may delete (rule 15). UNKNOWN 101: the code; the product's "caller is not authorized"
 		// code of seed 001 is used.
 		return nil, errf("OperationDenied.Unauthorized", "The operation is not allowed because the resource discovery %s is owned by another account.", d.ID)
 	}
 	if d.Type == discoverySystem {
-		// Rule 14. UNKNOWN: the code; named after seed 002's OperationDenied.DissociateSelfSystemIpamResourceDiscovery.
+		// Rule 14. UNKNOWN 101: the code; named after seed 002's OperationDenied.DissociateSelfSystemIpamResourceDiscovery.
 		return nil, errf("OperationDenied.DeleteSystemIpamResourceDiscovery", "The operation is not allowed because the default resource discovery cannot be deleted; it is deleted with its IPAM.")
 	}
 	for _, a := range sortedBySeq(s.st.Associations, func(x *association) int64 { return x.Seq }) {
@@ -325,13 +325,13 @@ func (s *Sim) associateIpamResourceDiscovery(c *call) (map[string]any, error) {
 	}
 	for _, a := range sortedBySeq(s.st.Associations, func(x *association) int64 { return x.Seq }) {
 		if a.DiscoveryID == d.ID {
-			// One IPAM only, and only once (reference 4.7). UNKNOWN: the code.
+			// One IPAM only, and only once (reference 4.7). UNKNOWN 103: the code.
 			return nil, errf("OperationDenied.ResourceDiscoveryAlreadyAssociated", "The operation is not allowed because the resource discovery %s is already associated with IPAM %s.", d.ID, a.IpamID)
 		}
 	}
 	if d.Owner != c.account && s.managedAccounts(ip.ID)[d.Owner] {
 		// A member managed through the trusted service cannot share its discovery with the administrator
-		// (seed 003, reference 4.7). UNKNOWN: the code on this side; seed 003's "under the management" one.
+		// (seed 003, reference 4.7). UNKNOWN 103: the code on this side; seed 003's "under the management" one.
 		return nil, errf("OperationDenied.MemberExistInIpamRDService", "The operation is not allowed because %s is under the management of the IPAM.", d.Owner)
 	}
 	if c.dryRun {

@@ -87,4 +87,79 @@
 //     sent to a region other than the pool's allocation region (its PoolRegionId, else the hosted region)
 //     answer 400 OperationDenied.RequestRegionInvalid (seed 001), except GetIpamPoolAllocation, which does
 //     not find the allocation there (400 ResourceNotFound.IpamPoolAllocation).
+//
+// PERIPHERY's calls (resource discoveries, members, Resource Sharing, Vpc, Sts) number their choices from
+// 101 so that the two lists can grow independently.
+//
+//  101. DeleteIpamResourceDiscovery checks, in order: visible in the region (400
+//     ResourceNotFound.IpamResourceDiscovery), caller is the owner (400 OperationDenied.Unauthorized, the
+//     seed 001 code), not the default discovery (400 OperationDenied.DeleteSystemIpamResourceDiscovery,
+//     named after seed 002's dissociation code; rule 14), not associated with any IPAM (rule 16, enforced:
+//     400 DependencyViolation.ResourceDiscoveryAssociation), not in a share (rule 15: 400
+//     DependencyViolation.ShareResource). Association before share, so that a shared, associated discovery
+//     answers in teardown order: dissociate, unshare, delete.
+//  102. Discoveries are regional: an id looked up from another region is not found. CreateIpamResourceDiscovery
+//     needs OperatingRegionList with the hosted region in it (400 IllegalParam.OperatingRegionList); a
+//     second discovery of an account in a region, the IPAM's default one included, is 400
+//     QuotaExceeded.IpamResourceDiscovery.
+//  103. AssociateIpamResourceDiscovery: another account's discovery not shared with the caller is 400
+//     Forbidden.IpResourceAccess (the product-wide code); a discovery already associated with an IPAM is 400
+//     OperationDenied.ResourceDiscoveryAlreadyAssociated; a discovery of an account the IPAM manages as a
+//     member is 400 OperationDenied.MemberExistInIpamRDService. DissociateIpamResourceDiscovery may be called
+//     by the IPAM's owner or the discovery's owner. ListIpamResourceDiscoveries: IsShared=true selects the
+//     discoveries shared with the caller; ShareType is "Shared" for those, "Sharing" for the caller's own
+//     discoveries in a live share, "" otherwise. ListIpamResourceDiscoveryAssociations shows the
+//     associations of the caller's IPAMs and of the caller's discoveries.
+//  104. Members (seed 003): no resource directory, or a caller outside it: OperationDenied.AccountNotRDEntity;
+//     a directory without a delegated administrator: OperationDenied.NoServicePrincipalAdminPrivileges; a
+//     MemberId that is not an account (or folder) of the directory of its MemberType:
+//     OperationDenied.MemberIdNotMatchMemberType; an account already managed through a member folder, or a
+//     member listed twice: OperationDenied.MemberExistInIpamRDService; the administrator is never counted
+//     in a folder; QuotaExceeded.MemberAccount when the distinct managed accounts would exceed 1,000.
+//     Missing Members or fields: 400 MissingParameter.Members/MemberId/MemberType; an unknown MemberType:
+//     400 IllegalParam.MemberType. RemoveIpamMembers of a member that is not managed: 400
+//     OperationDenied.MemberNotExistInIpamRDService; removed members leave the state (no Deleted rows).
+//     ListIpamMembers lists the members of the caller's IPAM in the region (empty for anyone else).
+//  105. Resource Sharing principals: a target in the same resource directory as the owner is Associated at
+//     once; any other target needs AllowExternalTargets (409 AccountNotInResourceDirectory otherwise) and,
+//     the emulator having no invitation calls, its invitation counts as accepted when the DeleteDelay window
+//     ends (Associating meanwhile, without access; at once when there is no delay). Resource rows are
+//     Associated at once. Disassociation and DeleteResourceShare pass through Disassociating/Deleting for
+//     the DeleteDelay window. DeleteResourceShare does not require prior disassociation (reference 5.5).
+//  106. Resource Sharing codes: an unknown or foreign resource is 404 EntityNotExists.Resource; a type other
+//     than IpamPool and IpamResourceDiscovery is 400 InvalidParameter.ResourceType; more than 5 of
+//     Resources.N, Targets.N or ResourceShareIds.N is 400 InvalidParameter.<Name>; a share name reused among
+//     the owner's shares that are not Deleted is 409 EntityAlreadyExists.ResourceShare; AssociateResourceShare
+//     on a Deleting share is 409 ConcurrentExecutionError; a Deleted or foreign share is 404
+//     EntityNotExists.ResourceShare; Associate/Disassociate without entities is 400 MissingParameter;
+//     disassociating a row that is not Associated is 400 DisassociateInvalid, one that is Associating 409
+//     DisassociateConflict; re-associating one that is Disassociating 409 AssociateConflict; deleting a share
+//     that is Deleting or has an Associating/Disassociating row is 409 DeleteResourceShareConflict; the list
+//     calls answer 400 InvalidParameter.MaxResults/.NextToken/.ResourceOwner/.AssociationType/
+//     .AssociationStatus/.ResourceShareStatus. Deleted shares and Disassociated rows stay listed (never
+//     purged). A principal may leave (ResourceOwner=OtherAccounts) only as an external target and never a
+//     share holding pools (400 UnsupportedOperation).
+//  107. What "shared" means: a resource counts as shared (DeleteIpamPool, DeleteIpam,
+//     DeleteIpamResourceDiscovery) while any of its rows is Associating, Associated or Disassociating (rule
+//     17); an account has access while both the resource's row and its own target row are Associated or
+//     Disassociating. When access ends, associations of the discovery with the account's IPAMs are removed;
+//     allocations made from a pool stay.
+//  108. Vpc: a VPC is Available at once (CreateVpc's Creating phase is not modelled); an unknown VPC is 404
+//     InvalidVpcId.NotFound; a VPC that is not Available is 400 IncorrectVpcStatus; DeleteVpc with a
+//     DeleteDelay leaves it Deleting, and its pool allocations are released when it is gone;
+//     UnassociateVpcCidrBlock releases at once (both subject to the release window of 17). The primary block
+//     is not a secondary one (400 InvalidCidrBlock.NotFound); a block already on the VPC is 400
+//     InvalidCidrBlock.Overlapped; a sixth secondary block of a version 400 QuotaExceeded.SecondaryCidrBlock;
+//     IPv6 on a VPC without IPv6 400 OperationFailed.Ipv6NotEnabled; Ipv6IpamPoolId without EnableIpv6 400
+//     IllegalParam.EnableIpv6; IPv4 VPC masks are /8 to /28 (400 InvalidCidrBlock.Malformed,
+//     IllegalParam.Ipv4CidrMask, IllegalParam.SecondaryCidrMask). The pool's allocation errors map to the
+//     documented Vpc codes: mask outside the pool's range OperationDenied.MaskOfCidrIsNotAllowed, no free
+//     block or no CIDR OperationDenied.AvailableCidrInsufficient, outside the pool or overlapping
+//     OperationDenied.CidrUnavailableInPool; a pool without PoolRegionId OperationDenied.IpamPoolNotInRegion,
+//     one of another region OperationDenied.RequestRegionInvalid, of the other IP version
+//     Mismatch.IpVersionAndIpamPoolIpVersion (on CreateVpc too). DescribeVpcs: PageSize 1-50 (default 10),
+//     PageNumber from 1 (400 IllegalParam.PageSize/PageNumber), VpcId a comma list of at most 20. Without a
+//     pool a VPC gets 172.16.0.0/12, and with EnableIpv6 a /56 under 2409:8a00::/32 (outside the pools' IPv6 space).
+//  109. Sts GetCallerIdentity answers the account's root identity: IdentityType Account, Arn
+//     acs:ram::<account>:root, PrincipalId and UserId the account id.
 package ipamsim

@@ -129,7 +129,7 @@ func (s *Sim) memberAdminIpam(c *call) (*ipam, error) {
 }
 
 // checkMemberType reports whether ref names an account or folder of the resource directory of its type.
-// An id of the other kind, or one the directory does not hold, does not match (UNKNOWN list: the service's
+// An id of the other kind, or one the directory does not hold, does not match (UNKNOWN 104: the service's
 // code for a member outside the directory is not documented; the mismatch code is the stricter reading).
 func (s *Sim) checkMemberType(ref memberRef) bool {
 	rd := s.opts.ResourceDirectory
@@ -239,7 +239,7 @@ func (s *Sim) removeIpamMembers(c *call) (map[string]any, error) {
 	for _, r := range refs {
 		m, ok := s.st.Members[memberKey(ip.ID, r.id)]
 		if !ok || seen[r.id] {
-			// UNKNOWN: RemoveIpamMembers' error table is not in the corpus; the counterpart of seed 003's
+			// UNKNOWN 104: RemoveIpamMembers' error table is not in the corpus; the counterpart of seed 003's
 			// MemberExistInIpamRDService is used for a member that is not managed.
 			return nil, errf("OperationDenied.MemberNotExistInIpamRDService", "The operation is not allowed because %s is not under the management of the IPAM.", r.id)
 		}

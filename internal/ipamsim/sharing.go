@@ -216,7 +216,7 @@ func parseShareEntities(c *call) ([]entityRef, error) {
 			return nil, errInvalid("InvalidParameter.Resources", "Resources.%d.ResourceId and Resources.%d.ResourceType must be used in pairs.", i+1, i+1)
 		}
 		if typ != sharePool && typ != shareDiscovery {
-			// UNKNOWN: the code for a type the emulator does not share; it serves only the IPAM types.
+			// UNKNOWN 106: the code for a type the emulator does not share; it serves only the IPAM types.
 			return nil, errInvalid("InvalidParameter.ResourceType", "Resources.%d.ResourceType %q is not supported: use IpamPool or IpamResourceDiscovery.", i+1, typ)
 		}
 		out = append(out, entityRef{entityResource, id, typ})
@@ -252,14 +252,14 @@ func (s *Sim) checkShareEntities(c *call, allowExternal bool, refs []entityRef) 
 	return nil
 }
 
-// errResourceNotFound answers a resource the caller does not own (UNKNOWN: Resource Sharing's code for it).
+// errResourceNotFound answers a resource the caller does not own (UNKNOWN 106: Resource Sharing's code for it).
 func errResourceNotFound(r entityRef) *wire.Error {
 	return wire.Errorf(http.StatusNotFound, "EntityNotExists.Resource", "The %s %s does not exist in the current account.", r.typ, r.id)
 }
 
 // addEntities appends association rows for refs not already live or pending in sh and returns the rows of
 // every ref. Targets inside the resource directory are accepted at once; external targets get an invitation
-// the emulator takes as accepted when the DeleteDelay window ends (UNKNOWN list).
+// the emulator takes as accepted when the DeleteDelay window ends (UNKNOWN 105).
 func (s *Sim) addEntities(c *call, sh *share, refs []entityRef) []*shareEntity {
 	var rows []*shareEntity
 	for _, r := range refs {
@@ -364,7 +364,7 @@ func (s *Sim) createResourceShare(c *call) (map[string]any, error) {
 	}
 	for _, sh := range s.st.Shares {
 		if sh.Owner == c.account && sh.Name == name && sh.Status != shareDeleted {
-			// UNKNOWN: whether names are unique per owner; the stricter reading refuses a duplicate.
+			// UNKNOWN 106: whether names are unique per owner; the stricter reading refuses a duplicate.
 			return nil, wire.Errorf(http.StatusConflict, "EntityAlreadyExists.ResourceShare", "A resource share named %q already exists.", name)
 		}
 	}

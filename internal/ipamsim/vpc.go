@@ -65,7 +65,7 @@ func (s *Sim) registerVpc(m handlerSet) {
 	m.add(p, "DescribeVpcs", s.describeVpcs)
 }
 
-// errVpcNotFound is the Vpc product's not-found answer (UNKNOWN list: the code; 404 so that a
+// errVpcNotFound is the Vpc product's not-found answer (UNKNOWN 108: the code; 404 so that a
 // not-found check by status, as Terraform's, recognises it).
 func errVpcNotFound(id string) *wire.Error {
 	return wire.Errorf(http.StatusNotFound, "InvalidVpcId.NotFound", "The specified VPC %s is not found.", id)
@@ -145,9 +145,10 @@ func vpcAllocSpec(c *call, vpcID, cidr string, mask int, ipv6 bool) allocSpec {
 	return allocSpec{CIDR: cidr, Mask: mask, ResourceType: allocVPC, ResourceID: vpcID, ResourceOwner: c.account, ResourceRegion: c.region, IPv6: ipv6}
 }
 
-// pseudoIpv6 is the IPv6 block the Vpc API assigns to a VPC without an IPv6 pool; deterministic per seq.
+// pseudoIpv6 is the IPv6 block the Vpc API assigns to a VPC without an IPv6 pool; deterministic per seq,
+// and outside 2408:4000::/20, where the emulator's public IPv6 pools get their blocks.
 func pseudoIpv6(seq int64) string {
-	return fmt.Sprintf("2408:4000:%x::/%d", seq&0xffff, defaultIpv6Mask)
+	return fmt.Sprintf("2409:8a00:%x::/%d", seq&0xffff, defaultIpv6Mask)
 }
 
 // CreateVpc creates a VPC, taking its IPv4 CIDR (and with EnableIpv6 its IPv6 CIDR) from IPAM pools when
@@ -404,7 +405,7 @@ func (s *Sim) vpcAllocations(vpcID string) []*allocation {
 }
 
 // UnassociateVpcCidrBlock removes a secondary block and releases its pool allocation, if it has one
-// (reference 6.2; UNKNOWN list: the release is taken as immediate, subject to the same release window as
+// (reference 6.2; UNKNOWN 108: the release is taken as immediate, subject to the same release window as
 // DeleteIpamPoolAllocation). The call has no DryRun parameter.
 func (s *Sim) unassociateVpcCidrBlock(c *call) (map[string]any, error) {
 	if err := c.require("VpcId"); err != nil {
@@ -427,7 +428,7 @@ func (s *Sim) unassociateVpcCidrBlock(c *call) (map[string]any, error) {
 	}
 	i := slices.Index(*list, block)
 	if i < 0 || v6 != "" && i == 0 {
-		// The primary IPv6 block is not a secondary one. UNKNOWN: the code.
+		// The primary IPv6 block is not a secondary one. UNKNOWN 108: the code.
 		return nil, errf("InvalidCidrBlock.NotFound", "The CIDR block %s is not a secondary CIDR block of VPC %s.", block, v.ID)
 	}
 	if c.dryRun {
