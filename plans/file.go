@@ -179,6 +179,10 @@ func decode(data []byte) (*Plan, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, errors.New("empty file; not a plan")
 	}
+	if bytes.HasPrefix(data, []byte("\xef\xbb\xbf")) {
+		return nil, errors.New("line 1, column 1 (byte offset 0): the file starts with a byte order mark; " +
+			"a plan file is plain UTF-8 JSON as written by `ipam-teardown plan` (an editor added it?)")
+	}
 	if !utf8.Valid(data) {
 		off := invalidUTF8Offset(data)
 		line, col := position(data, off)

@@ -234,6 +234,7 @@ func TestReadRefusesMalformedFiles(t *testing.T) {
 		{"trailing data", append(slices.Clone(good), []byte("{}\n")...), []string{"unexpected data after the plan"}, nil},
 		{"syntax", bytes.Replace(good, []byte(`"region": "cn-hangzhou",`), []byte(`"region": "cn-hangzhou",,`), 1),
 			[]string{"line 6, column 28", "invalid character ','"}, nil},
+		{"byte order mark", append([]byte("\xef\xbb\xbf"), good...), []string{"byte order mark"}, nil},
 		{"invalid utf-8", bytes.Replace(good, []byte("cn-hangzhou"), []byte("cn-hang\xffzhou"), 1),
 			[]string{"not valid UTF-8", "line 6"}, nil},
 		{"no checksum", bytes.Replace(good, good[bytes.Index(good, []byte(`"checksum": "`)):len(good)-3], []byte(`"checksum": ""`), 1),

@@ -6,8 +6,10 @@ import (
 	"io"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // Formats returns the names Render accepts, the default (text) first.
@@ -300,10 +302,35 @@ type errWriter struct {
 	err error
 }
 
+// printf writes like fmt.Fprintf, with control characters in string arguments made visible: a plan's
+// strings come from the API and the user, and must not move the cursor or recolour a reviewer's terminal.
 func (e *errWriter) printf(format string, args ...any) {
-	if e.err == nil {
-		_, e.err = fmt.Fprintf(e.w, format, args...)
+	if e.err != nil {
+		return
 	}
+	for i, a := range args {
+		if s, ok := a.(string); ok {
+			args[i] = visible(s)
+		}
+	}
+	_, e.err = fmt.Fprintf(e.w, format, args...)
+}
+
+// visible returns s with every control character (C0, DEL, C1) written as a Go escape such as \x1b.
+func visible(s string) string {
+	if !strings.ContainsFunc(s, unicode.IsControl) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+		} else {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }
 
 // renderMarkdown writes a summary, a table of the steps and a table of the blockers, for a pull request.
@@ -340,7 +367,11 @@ func renderMarkdown(w io.Writer, p *Plan) error {
 		}
 	}
 	if len(implied) > 0 {
-		ew.printf("Removed without a step of their own:\n\n%s\n\n", strings.Join(implied, "\n"))
+		ew.printf("Removed without a step of their own:\n\n")
+		for _, line := range implied {
+			ew.printf("%s\n", line)
+		}
+		ew.printf("\n")
 	}
 	if len(p.Blockers) > 0 {
 		ew.printf("#### Blockers\n\n")
@@ -364,7 +395,7 @@ func renderMarkdown(w io.Writer, p *Plan) error {
 
 // cell makes s safe inside a GitHub table cell: no line break, no column separator, no raw HTML.
 func cell(s string) string {
-	return strings.NewReplacer("|", `\|`, "\r\n", " ", "\n", " ", "\r", " ", "<", "&lt;", ">", "&gt;").Replace(s)
+	return visible(strings.NewReplacer("|", `\|`, "\r\n", " ", "\n", " ", "\r", " ", "<", "&lt;", ">", "&gt;").Replace(s))
 }
 
 // code wraps s in a code span; backticks inside it cannot occur in ids but are replaced rather than trusted.
@@ -372,5 +403,5 @@ func code(s string) string {
 	if s == "" {
 		return ""
 	}
-	return "`" + strings.NewReplacer("`", "'", "|", `\|`, "\n", " ", "\r", " ").Replace(s) + "`"
+	return "`" + visible(strings.NewReplacer("`", "'", "|", `\|`, "\n", " ", "\r", " ").Replace(s)) + "`"
 }

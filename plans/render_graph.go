@@ -235,5 +235,5 @@ func renderMermaid(w io.Writer, p *Plan) error {
 // mermaidText escapes s for a quoted Mermaid label: quotes and the characters Mermaid reads as markup become
 // entity codes, line breaks become <br/>.
 func mermaidText(s string) string {
-	return strings.NewReplacer(`"`, "#quot;", "<", "#lt;", ">", "#gt;", "\r\n", "<br/>", "\n", "<br/>", "\r", "<br/>").Replace(s)
+	return visible(strings.NewReplacer(`"`, "#quot;", "<", "#lt;", ">", "#gt;", "\r\n", "<br/>", "\n", "<br/>", "\r", "<br/>").Replace(s))
 }

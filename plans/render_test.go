@@ -197,3 +197,18 @@ func TestMarkdownEscapesCells(t *testing.T) {
 		}
 	}
 }
+
+func TestRenderMakesControlCharactersVisible(t *testing.T) {
+	t.Parallel()
+	p := blockedOnlyPlan(t)
+	p.Blockers[0].Reason = "red \x1b[31malert\x1b[0m\r\x07"
+	for _, f := range []string{"text", "markdown", "mermaid", "dot"} {
+		out := render(t, p, f)
+		if strings.ContainsAny(out, "\x1b\x07\r") {
+			t.Errorf("%s output carries raw control characters: %q", f, out)
+		}
+		if f == "text" && !strings.Contains(out, `red \x1b[31malert\x1b[0m\r\a`) {
+			t.Errorf("text output does not show the escapes:\n%s", out)
+		}
+	}
+}
