@@ -118,9 +118,15 @@ func renderDOT(w io.Writer, p *Plan) error {
 		}
 		ids[s.ID] = add(s.ID, s.IPAMID, attrs)
 	}
+	blockerNames := map[string]int{}
 	for _, b := range p.Blockers {
 		label := "blocker: " + stepResourceOf(b.ResourceType, b.ResourceID) + "\n" + b.Reason
-		add("blocker/"+b.ResourceID, b.IPAMID, encoding.Attributes{
+		// One resource may block for two reasons; Graphviz would merge two nodes of one name.
+		name := "blocker/" + b.ResourceID
+		if blockerNames[name]++; blockerNames[name] > 1 {
+			name = fmt.Sprintf("%s#%d", name, blockerNames[name])
+		}
+		add(name, b.IPAMID, encoding.Attributes{
 			{Key: "label", Value: label},
 			{Key: "shape", Value: "octagon"},
 			{Key: "style", Value: "dashed"},

@@ -212,3 +212,16 @@ func TestRenderMakesControlCharactersVisible(t *testing.T) {
 		}
 	}
 }
+
+func TestDOTKeepsTwoBlockersOfOneResource(t *testing.T) {
+	t.Parallel()
+	p := blockedOnlyPlan(t)
+	second := p.Blockers[0]
+	second.Reason = "zz: also excluded"
+	second.HeldBack = []string{}
+	p.Blockers = append(p.Blockers, second)
+	out := render(t, p, "dot")
+	if !strings.Contains(out, `"blocker/ipam-locked77" [`) || !strings.Contains(out, `"blocker/ipam-locked77#2" [`) {
+		t.Errorf("two blockers of one resource are not two nodes:\n%s", out)
+	}
+}
