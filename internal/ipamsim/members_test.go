@@ -213,3 +213,18 @@ func TestMemberCannotShareWithAdmin(t *testing.T) {
 	createShare(t, s, other, "to-admin", [][2]string{{shareDiscovery, rd}}, owner)
 	wantCode(t, s, owner, ipamP, "AssociateIpamResourceDiscovery", assocParams(ipamID, rd), 400, "OperationDenied.MemberExistInIpamRDService")
 }
+
+// TestMembersClientTokenReplay: a retried AddIpamMembers with the same token succeeds again without a
+// second effect, where a retry without a token is refused as a duplicate.
+func TestMembersClientTokenReplay(t *testing.T) {
+	t.Parallel()
+	s := newSim(t, withDirectory)
+	bareIpam(t, s, owner, hz)
+	add := with(members(other, "Account"), "ClientToken", "tok")
+	invoke(t, s, owner, ipamP, "AddIpamMembers", add)
+	invoke(t, s, owner, ipamP, "AddIpamMembers", add)
+	wantCode(t, s, owner, ipamP, "AddIpamMembers", members(other, "Account"), 400, "OperationDenied.MemberExistInIpamRDService")
+	if rows := items(t, invoke(t, s, owner, ipamP, "ListIpamMembers", p("RegionId", hz)), "MemberInfos"); len(rows) != 1 {
+		t.Fatalf("members = %v, want one", rows)
+	}
+}

@@ -151,6 +151,20 @@ func (s *Sim) activeShareIDs(resourceID string) []string {
 // objects, so it also ends the VPC Deleting windows (settleVpcs).
 func (s *Sim) settleSharing(now time.Time) {
 	s.settleVpcs(now)
+	due := false
+	for _, sh := range s.st.Shares {
+		if sh.Status == shareDeleting && !now.Before(sh.DeleteAt) {
+			due = true
+		}
+		for _, e := range sh.Entities {
+			if !e.DueAt.IsZero() && !now.Before(e.DueAt) {
+				due = true
+			}
+		}
+	}
+	if !due { // the common case: a scan without sorting or allocation
+		return
+	}
 	changed := false
 	for _, sh := range sortedBySeq(s.st.Shares, func(x *share) int64 { return x.Seq }) {
 		for _, e := range sh.Entities {
@@ -362,6 +376,10 @@ func (s *Sim) createResourceShare(c *call) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
+	tags, err := parseTags(c, "Tag")
+	if err != nil {
+		return nil, err
+	}
 	for _, sh := range s.st.Shares {
 		if sh.Owner == c.account && sh.Name == name && sh.Status != shareDeleted {
 			// UNKNOWN 106: whether names are unique per owner; the stricter reading refuses a duplicate.
@@ -385,6 +403,7 @@ func (s *Sim) createResourceShare(c *call) (map[string]any, error) {
 		Updated:       c.now,
 	}
 	s.st.Shares[sh.ID] = sh
+	s.setTags(sh.ID, tags)
 	s.addEntities(c, sh, refs)
 	return map[string]any{"ResourceShare": s.shareMap(sh)}, nil
 }
@@ -585,6 +604,10 @@ func (s *Sim) listResourceShares(c *call) (map[string]any, error) {
 		return nil, errInvalid("InvalidParameter.ResourceShareStatus", "ResourceShareStatus %q is not one of Active, Pending, Deleting, Deleted.", status)
 	}
 	name := c.params.Get("ResourceShareName")
+	filter, err := parseTags(c, "Tag")
+	if err != nil {
+		return nil, err
+	}
 	me := entityRef{entityTarget, c.account, "Account"}
 	var match []*share
 	for _, sh := range sortedBySeq(s.st.Shares, func(x *share) int64 { return x.Seq }) {
@@ -594,7 +617,8 @@ func (s *Sim) listResourceShares(c *call) (map[string]any, error) {
 			owner == "OtherAccounts" && (mine || latestEntity(sh, me) == nil || !latestEntity(sh, me).live()),
 			len(ids) > 0 && !slices.Contains(ids, sh.ID),
 			name != "" && sh.Name != name,
-			status != "" && sh.Status != status:
+			status != "" && sh.Status != status,
+			!s.matchTags(sh.ID, filter):
 			continue
 		}
 		match = append(match, sh)
@@ -606,7 +630,7 @@ func (s *Sim) listResourceShares(c *call) (map[string]any, error) {
 	items := make([]map[string]any, 0, len(page))
 	for _, sh := range page {
 		m := s.shareMap(sh)
-		m["Tags"] = []map[string]any{}
+		m["Tags"] = s.tagList(sh.ID)
 		items = append(items, m)
 	}
 	return map[string]any{"ResourceShares": items, "NextToken": next}, nil

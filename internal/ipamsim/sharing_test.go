@@ -344,3 +344,29 @@ func TestShareAssociationPaging(t *testing.T) {
 		t.Fatalf("paged %d times, got %v, want %v", pages, got, accts)
 	}
 }
+
+// TestShareTagsAndReplay: Tag.N on CreateResourceShare is listed and filters ListResourceShares; a
+// replayed ClientToken returns the first share and creates no second one.
+func TestShareTagsAndReplay(t *testing.T) {
+	t.Parallel()
+	s := newSim(t, withDirectory)
+	create := p("ResourceShareName", "tagged", "Tag.1.Key", "team", "Tag.1.Value", "net", "ClientToken", "tok")
+	first := invoke(t, s, owner, rsP, "CreateResourceShare", create)
+	again := invoke(t, s, owner, rsP, "CreateResourceShare", create)
+	id := str(first["ResourceShare"].(map[string]any), "ResourceShareId")
+	if str(again["ResourceShare"].(map[string]any), "ResourceShareId") != id {
+		t.Fatalf("replay answered %v, want share %s", again, id)
+	}
+	createShare(t, s, owner, "plain", nil)
+	rows := items(t, invoke(t, s, owner, rsP, "ListResourceShares", p("ResourceOwner", "Self", "Tag.1.Key", "team")), "ResourceShares")
+	if len(rows) != 1 || str(rows[0], "ResourceShareId") != id {
+		t.Fatalf("tag-filtered shares = %v", rows)
+	}
+	tags := rows[0]["Tags"].([]map[string]any)
+	if len(tags) != 1 || tags[0]["Key"] != "team" || tags[0]["Value"] != "net" {
+		t.Fatalf("share tags = %v", tags)
+	}
+	if all := items(t, invoke(t, s, owner, rsP, "ListResourceShares", p("ResourceOwner", "Self")), "ResourceShares"); len(all) != 2 {
+		t.Fatalf("%d shares, want 2 (the replay made none)", len(all))
+	}
+}

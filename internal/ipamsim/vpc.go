@@ -476,11 +476,31 @@ func (s *Sim) removeVpc(c *call, v *vpc) {
 	delete(s.st.Tags, v.ID)
 }
 
-// settleVpcs removes the VPCs whose Deleting window ended by now.
+// settleVpcs removes the VPCs whose Deleting window ended by now. It runs on every call, so it only scans
+// (no sorting, no allocation) unless a window has ended.
 func (s *Sim) settleVpcs(now time.Time) {
-	for _, v := range sortedBySeq(s.st.Vpcs, func(x *vpc) int64 { return x.Seq }) {
+	due := false
+	for _, v := range s.st.Vpcs {
 		if v.Status == vpcDeleting && !now.Before(v.DeleteAt) {
-			s.removeVpc(&call{now: v.DeleteAt}, v)
+			due = true
+			break
+		}
+	}
+	if !due {
+		return
+	}
+	for _, v := range sortedBySeq(s.st.Vpcs, func(x *vpc) int64 { return x.Seq }) {
+		if v.Status != vpcDeleting || now.Before(v.DeleteAt) {
+			continue
+		}
+		// The VPC went at DeleteAt; its allocations' release window, if any, starts then. CORE's settle pass
+		// for released allocations ran before this one, so a window that has ended by now is closed here.
+		allocs := s.vpcAllocations(v.ID)
+		s.removeVpc(&call{now: v.DeleteAt}, v)
+		for _, a := range allocs {
+			if a.released() && !now.Before(a.ReleaseAt) {
+				delete(s.st.Allocations, a.ID)
+			}
 		}
 	}
 }
@@ -512,6 +532,9 @@ func (s *Sim) describeVpcs(c *call) (map[string]any, error) {
 	filter, err := parseTags(c, "Tag")
 	if err != nil {
 		return nil, err
+	}
+	if c.dryRun { // DescribeVpcs has a DryRun parameter, unlike the VpcIpam lists
+		return nil, errDryRun
 	}
 	var match []*vpc
 	for _, v := range sortedBySeq(s.st.Vpcs, func(x *vpc) int64 { return x.Seq }) {

@@ -215,3 +215,39 @@ func TestDescribeVpcsPages(t *testing.T) {
 		t.Fatalf("default page size gave %d rows, want 10", len(rows))
 	}
 }
+
+// TestDeleteVpcReleaseAfterLongWait: when the clock passes both the VPC's Deleting window and its
+// allocations' release window before the next call, that call already sees the pool CIDR free.
+func TestDeleteVpcReleaseAfterLongWait(t *testing.T) {
+	t.Parallel()
+	s, clk := simClock(t, withDelay(10*time.Second))
+	f := build(t, s)
+	invoke(t, s, owner, ipamP, "DeleteIpamPoolAllocation", p("RegionId", hz, "IpamPoolAllocationId", f.alloc))
+	vpcID := str(invoke(t, s, owner, vpcP, "CreateVpc", p("RegionId", hz, "Ipv4IpamPoolId", f.child, "Ipv4CidrMask", "24")), "VpcId")
+	invoke(t, s, owner, vpcP, "DeleteVpc", p("RegionId", hz, "VpcId", vpcID))
+	deprovision := p("RegionId", hz, "IpamPoolId", f.child, "Cidr", "10.1.0.0/16")
+	wantCode(t, s, owner, ipamP, "DeleteIpamPoolCidr", deprovision, 400, "OperationDenied.IpamPoolAllocationExist")
+	clk.advance(time.Hour)
+	invoke(t, s, owner, ipamP, "DeleteIpamPoolCidr", deprovision)
+}
+
+// TestVpcClientTokenReplay: the same ClientToken returns the first VPC again and takes no second block.
+func TestVpcClientTokenReplay(t *testing.T) {
+	t.Parallel()
+	s := newSim(t)
+	f := build(t, s)
+	create := p("RegionId", hz, "Ipv4IpamPoolId", f.child, "Ipv4CidrMask", "24", "ClientToken", "tok-1")
+	first := str(invoke(t, s, owner, vpcP, "CreateVpc", create), "VpcId")
+	if again := str(invoke(t, s, owner, vpcP, "CreateVpc", create), "VpcId"); again != first {
+		t.Fatalf("replay created %s, want the first VPC %s", again, first)
+	}
+	if rows, _ := describeVpcs(t, s, owner, p("RegionId", hz)); len(rows) != 1 {
+		t.Fatalf("%d VPCs after a replay, want 1", len(rows))
+	}
+	if n := len(poolAllocs(t, s, f.child)); n != 2 { // the fixture's custom allocation and the VPC's
+		t.Fatalf("%d allocations after a replay, want 2", n)
+	}
+	wantCode(t, s, owner, vpcP, "CreateVpc", with(create, "Ipv4CidrMask", "25"), 400, "IdempotentParameterMismatch")
+	// DescribeVpcs has DryRun; it answers DryRunOperation.
+	wantDryRun(t, s, owner, vpcP, "DescribeVpcs", p("RegionId", hz))
+}
