@@ -162,4 +162,8 @@
 //     pool a VPC gets 172.16.0.0/12, and with EnableIpv6 a /56 under 2409:8a00::/32 (outside the pools' IPv6 space).
 //  109. Sts GetCallerIdentity answers the account's root identity: IdentityType Account, Arn
 //     acs:ram::<account>:root, PrincipalId and UserId the account id.
+//  110. DisassociateResourceShare, DeleteResourceShare, AssociateVpcCidrBlock and UnassociateVpcCidrBlock have
+//     no DryRun parameter (reference 1.6). As in 21, the emulator honours DryRun=true on them (checks, then
+//     400 DryRunOperation, no change) so that no dry run ever mutates. The real service is likely to ignore
+//     the unknown parameter and act, so a client must not send these calls in a dry-run pass.
 package ipamsim

@@ -455,7 +455,7 @@ func (s *Sim) disassociate(c *call, e *shareEntity) {
 
 // DisassociateResourceShare removes resources and targets from a share (reference 5.4). ResourceOwner=Self
 // (default) is the owner's call; OtherAccounts lets an external principal leave a share, except a share of
-// IPAM pools, which a principal cannot leave (reference 5.1).
+// IPAM pools, which a principal cannot leave (reference 5.1). No DryRun parameter; honoured anyway (UNKNOWN 110).
 func (s *Sim) disassociateResourceShare(c *call) (map[string]any, error) {
 	owner := c.params.Get("ResourceOwner")
 	if owner == "" {
@@ -522,7 +522,8 @@ func (s *Sim) disassociateResourceShare(c *call) (map[string]any, error) {
 }
 
 // DeleteResourceShare deletes a share (reference 5.5): its principals lose access, its resources are not
-// deleted. Refused with 409 DeleteResourceShareConflict while a task of the share is unfinished.
+// deleted. Refused with 409 DeleteResourceShareConflict while a task of the share is unfinished. No DryRun
+// parameter; honoured anyway (UNKNOWN 110).
 func (s *Sim) deleteResourceShare(c *call) (map[string]any, error) {
 	sh, err := s.ownShare(c)
 	if err != nil {

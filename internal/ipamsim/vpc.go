@@ -275,7 +275,7 @@ func (s *Sim) createVpc(c *call) (map[string]any, error) {
 }
 
 // AssociateVpcCidrBlock adds a secondary IPv4 or IPv6 block, from an IPAM pool when IpamPoolId is given
-// (reference 6.1). The call has no DryRun parameter.
+// (reference 6.1). The call has no DryRun parameter; DryRun=true is honoured anyway (UNKNOWN 110).
 func (s *Sim) associateVpcCidrBlock(c *call) (map[string]any, error) {
 	if err := c.require("VpcId"); err != nil {
 		return nil, err
@@ -406,7 +406,7 @@ func (s *Sim) vpcAllocations(vpcID string) []*allocation {
 
 // UnassociateVpcCidrBlock removes a secondary block and releases its pool allocation, if it has one
 // (reference 6.2; UNKNOWN 108: the release is taken as immediate, subject to the same release window as
-// DeleteIpamPoolAllocation). The call has no DryRun parameter.
+// DeleteIpamPoolAllocation). The call has no DryRun parameter; DryRun=true is honoured anyway (UNKNOWN 110).
 func (s *Sim) unassociateVpcCidrBlock(c *call) (map[string]any, error) {
 	if err := c.require("VpcId"); err != nil {
 		return nil, err
@@ -528,7 +528,11 @@ func (s *Sim) describeVpcs(c *call) (map[string]any, error) {
 			return nil, errIllegal("VpcId", v)
 		}
 	}
-	name := c.params.Get("VpcName")
+	name, rg := c.params.Get("VpcName"), c.params.Get("ResourceGroupId")
+	isDefault, err := c.params.Bool("IsDefault", false)
+	if err != nil {
+		return nil, errIllegal("IsDefault", c.params.Get("IsDefault"))
+	}
 	filter, err := parseTags(c, "Tag")
 	if err != nil {
 		return nil, err
@@ -542,6 +546,8 @@ func (s *Sim) describeVpcs(c *call) (map[string]any, error) {
 		case v.Owner != c.account || v.Region != c.region,
 			len(ids) > 0 && !slices.Contains(ids, v.ID),
 			name != "" && v.Name != name,
+			rg != "" && v.ResourceGroupID != rg,
+			isDefault, // the emulator has no default VPCs
 			!s.matchTags(v.ID, filter):
 			continue
 		}
