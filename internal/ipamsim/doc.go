@@ -138,7 +138,8 @@
 //     calls answer 400 InvalidParameter.MaxResults/.NextToken/.ResourceOwner/.AssociationType/
 //     .AssociationStatus/.ResourceShareStatus. Deleted shares and Disassociated rows stay listed (never
 //     purged). A principal may leave (ResourceOwner=OtherAccounts) only as an external target and never a
-//     share holding pools (400 UnsupportedOperation).
+//     share holding pools (400 UnsupportedOperation). Targets are account ids only; folders or the whole
+//     directory as targets are not modelled (400 InvalidParameter.Targets), nor are ResourceArns.N.
 //  107. What "shared" means: a resource counts as shared (DeleteIpamPool, DeleteIpam,
 //     DeleteIpamResourceDiscovery) while any of its rows is Associating, Associated or Disassociating (rule
 //     17); an account has access while both the resource's row and its own target row are Associated or
