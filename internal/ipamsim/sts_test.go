@@ -19,3 +19,35 @@ func TestGetCallerIdentity(t *testing.T) {
 	s = newSim(t, func(o *Options) { o.Accounts[1].Denied = []string{"sts:GetCallerIdentity"} })
 	wantCode(t, s, other, productSts, "GetCallerIdentity", p(), 403, "Forbidden.RAM")
 }
+
+// TestPeripheryDenials: a RAM denial of a sharing, Vpc or member action answers 403 with an
+// AccessDeniedDetail naming the product's RAM action, dry run included, and changes nothing.
+func TestPeripheryDenials(t *testing.T) {
+	t.Parallel()
+	s := newSim(t, withDirectory, func(o *Options) {
+		o.Accounts[0].Denied = []string{"resourcesharing:DeleteResourceShare", "vpc:DeleteVpc", "AddIpamMembers"}
+	})
+	bareIpam(t, s, owner, hz)
+	shareID := createShare(t, s, owner, "s", nil, other)
+	vpcID := str(invoke(t, s, owner, vpcP, "CreateVpc", p("RegionId", hz)), "VpcId")
+	tests := []struct {
+		product, action, auth string
+		params                map[string]string
+	}{
+		{rsP, "DeleteResourceShare", "resourcesharing:DeleteResourceShare", p("ResourceShareId", shareID)},
+		{vpcP, "DeleteVpc", "vpc:DeleteVpc", p("RegionId", hz, "VpcId", vpcID)},
+		{ipamP, "AddIpamMembers", "vpc:AddIpamMembers", members(other, "Account")},
+	}
+	for _, tc := range tests {
+		for _, dry := range []string{"false", "true"} {
+			before := dump(t, s)
+			e := invokeErr(t, s, owner, tc.product, tc.action, with(tc.params, "DryRun", dry))
+			if e == nil || e.Status != 403 || e.AccessDeniedDetail["AuthAction"] != tc.auth {
+				t.Fatalf("%s (DryRun=%s): %v, want 403 for %s", tc.action, dry, e, tc.auth)
+			}
+			if after := dump(t, s); string(before) != string(after) {
+				t.Fatalf("a denied %s changed the state", tc.action)
+			}
+		}
+	}
+}
