@@ -523,7 +523,9 @@ func (s *Sim) describeVpcs(c *call) (map[string]any, error) {
 	}
 	var ids []string
 	if v := c.params.Get("VpcId"); v != "" {
-		ids = strings.Split(v, ",")
+		for _, id := range strings.Split(v, ",") {
+			ids = append(ids, strings.TrimSpace(id))
+		}
 		if len(ids) > maxDescribeVpcIDs {
 			return nil, errIllegal("VpcId", v)
 		}
