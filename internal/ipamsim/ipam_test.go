@@ -147,6 +147,7 @@ func TestDeleteIpamRules(t *testing.T) {
 		setup func(t *testing.T, s *Sim, f fixture)
 		code  string
 	}{
+		{"scopes and pools remain: scopes first (UNKNOWN 8)", func(t *testing.T, s *Sim, f fixture) {}, "OperationFailed.IpamScopeExist"},
 		{"custom scope remains (rule 10)", func(t *testing.T, s *Sim, f fixture) {
 			emptyPools(t, s, f)
 		}, "OperationFailed.IpamScopeExist"},
@@ -160,6 +161,10 @@ func TestDeleteIpamRules(t *testing.T) {
 			s.st.Associations["ipam-res-disco-assoc-foreign"] = &association{Seq: s.st.nextSeq(), ID: "ipam-res-disco-assoc-foreign",
 				IpamID: f.ipam, DiscoveryID: "ipam-res-disco-foreign", DiscoveryOwner: other, IpamOwner: owner, Region: hz, Status: statusCreated}
 		}, "OperationDenied.SharedResourceDiscoveryAssociated"},
+		{"default discovery shared (rule 11)", func(t *testing.T, s *Sim, f fixture) {
+			emptyAll(t, s, f)
+			shareRes(t, s, owner, s.st.Ipams[f.ipam].DefaultDiscoveryID, "IpamResourceDiscovery", other)
+		}, "DependencyViolation.ShareResource"},
 		{"members remain (rule 13)", func(t *testing.T, s *Sim, f fixture) {
 			emptyAll(t, s, f)
 			s.st.Members[f.ipam+" "+other] = &member{Seq: s.st.nextSeq(), IpamID: f.ipam, MemberID: other, Type: "Account", Status: statusCreated}
