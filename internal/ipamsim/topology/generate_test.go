@@ -2,10 +2,42 @@ package topology
 
 import (
 	"bytes"
+	"flag"
 	"net/netip"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
+
+// The generated layout is part of what other tests build on (golden plans of generated topologies): a
+// change to it must be deliberate. Run with -update to accept one.
+func TestGenerateGolden(t *testing.T) {
+	t.Parallel()
+	topo, err := Generate(GenerateOptions{Pools: 7, Depth: 3, FanOut: 2, AllocationsPerPool: 1, Seed: 11, Shared: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := Marshal(topo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden := filepath.Join("testdata", "generated.golden.yaml")
+	if *update {
+		if err := os.WriteFile(golden, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("Generate output differs from %s (run go test -update if the change is intended):\n%s", golden, got)
+	}
+}
 
 // walkPools visits every pool with its parent (nil for a top-level pool).
 func walkPools(t *Topology, fn func(ipam *IPAM, parent, p *Pool)) {
