@@ -192,15 +192,16 @@ func (s *Sim) addIpamMembers(c *call) (map[string]any, error) {
 		}
 		inRequest[r.id] = true
 	}
+	sharers := map[string]bool{} // accounts whose discovery is shared with the administrator
+	for _, d := range s.st.Discoveries {
+		if d.Owner != admin && s.sharedWith(d.ID, admin) {
+			sharers[d.Owner] = true
+		}
+	}
 	for _, r := range refs {
 		for _, acct := range s.refAccounts(r) {
-			if acct == admin {
-				continue
-			}
-			for _, d := range sortedBySeq(s.st.Discoveries, func(x *discovery) int64 { return x.Seq }) {
-				if d.Owner == acct && s.sharedWith(d.ID, admin) {
-					return nil, errf("OperationDenied.IpamResourceDiscoveryAlreadySharedWithAdmin", "The operation is not allowed because the resource discovery has been shared with the IPAM delegated administrator by %s.", acct)
-				}
+			if sharers[acct] {
+				return nil, errf("OperationDenied.IpamResourceDiscoveryAlreadySharedWithAdmin", "The operation is not allowed because the resource discovery has been shared with the IPAM delegated administrator by %s.", acct)
 			}
 		}
 	}
