@@ -104,7 +104,7 @@ func errInvalid(code, format string, args ...any) *wire.Error {
 // sharedWith reports whether resourceID is shared with account: a share of the resource's owner holds both
 // a live row for the resource and a live row for the account. The owner itself is not "shared with".
 func (s *Sim) sharedWith(resourceID, account string) bool {
-	for _, sh := range s.st.Shares {
+	for _, sh := range s.st.sharesOf[resourceID] {
 		if sh.Status == shareDeleted || sh.Owner == account {
 			continue
 		}
@@ -131,7 +131,7 @@ func (s *Sim) sharedWith(resourceID, account string) bool {
 // Disassociated), sorted. A resource counts as shared until every disassociation has completed (rule 17).
 func (s *Sim) activeShareIDs(resourceID string) []string {
 	var out []string
-	for _, sh := range s.st.Shares {
+	for _, sh := range s.st.sharesOf[resourceID] {
 		if sh.Status == shareDeleted {
 			continue
 		}
@@ -290,6 +290,12 @@ func (s *Sim) addEntities(c *call, sh *share, refs []entityRef) []*shareEntity {
 		}
 		sh.Entities = append(sh.Entities, e)
 		rows = append(rows, e)
+		if r.kind == entityResource && !slices.Contains(s.st.sharesOf[r.id], sh) {
+			if s.st.sharesOf == nil {
+				s.st.sharesOf = map[string][]*share{}
+			}
+			s.st.sharesOf[r.id] = append(s.st.sharesOf[r.id], sh)
+		}
 	}
 	sh.Updated = c.now
 	return rows

@@ -46,6 +46,9 @@ type state struct {
 	// dueAt is the earliest end of an open Deleting or release window of CORE's objects (zero: none), so
 	// settle scans the state only when something is due.
 	dueAt time.Time
+	// sharesOf indexes the shares by the resources they have rows for (PERIPHERY's, sharing.go); rows are
+	// never removed, so the index only grows. Not dumped: it is derived from Shares.
+	sharesOf map[string][]*share
 }
 
 func newState() *state {
