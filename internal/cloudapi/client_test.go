@@ -1,0 +1,379 @@
+package cloudapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+)
+
+const (
+	testKeyID  = "test-key-id"
+	testSecret = "test-secret-value-that-must-not-leak"
+)
+
+// isolateCredentials points the credential chain at the environment only, with HOME in a temp dir.
+func isolateCredentials(t *testing.T, keyID, secret string) string {
+	t.Helper()
+	home := t.TempDir()
+	for k, v := range map[string]string{
+		"HOME":                                home,
+		"ALIBABA_CLOUD_ACCESS_KEY_ID":         keyID,
+		"ALIBABA_CLOUD_ACCESS_KEY_SECRET":     secret,
+		"ALIBABA_CLOUD_SECURITY_TOKEN":        "",
+		"ALIBABA_CLOUD_ECS_METADATA_DISABLED": "true",
+		"ALIBABA_CLOUD_ECS_METADATA":          "",
+		"ALIBABA_CLOUD_PROFILE":               "",
+		"ALIBABA_CLOUD_CONFIG_FILE":           "",
+		"ALIBABA_CLOUD_CREDENTIALS_FILE":      "",
+		"ALIBABA_CLOUD_CREDENTIALS_URI":       "",
+		"ALIBABA_CLOUD_ROLE_ARN":              "",
+		"ALIBABA_CLOUD_OIDC_PROVIDER_ARN":     "",
+		"ALIBABA_CLOUD_OIDC_TOKEN_FILE":       "",
+		"ALIBABA_CLOUD_CLI_PROFILE_DISABLED":  "",
+	} {
+		t.Setenv(k, v)
+	}
+	return home
+}
+
+// fakeReq is what the fake server saw of one request.
+type fakeReq struct {
+	Action, Version, Auth string
+	Query                 map[string]string
+}
+
+// fakeServer answers with the function given; it speaks the service's JSON error body format.
+type fakeServer struct {
+	mu   sync.Mutex
+	reqs []fakeReq
+}
+
+type answer struct {
+	status int
+	body   map[string]any
+}
+
+func errAnswer(status int, code, msg string) answer {
+	return answer{status, map[string]any{"RequestId": "REQ-" + code, "HostId": "vpcipam.cn-hangzhou.aliyuncs.com", "Code": code, "Message": msg}}
+}
+
+func startFake(t *testing.T, reply func(n int, r *http.Request) answer) (*fakeServer, string) {
+	t.Helper()
+	f := &fakeServer{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := map[string]string{}
+		for k, v := range r.URL.Query() {
+			q[k] = v[0]
+		}
+		f.mu.Lock()
+		f.reqs = append(f.reqs, fakeReq{Action: r.Header.Get("x-acs-action"), Version: r.Header.Get("x-acs-version"), Auth: r.Header.Get("Authorization"), Query: q})
+		n := len(f.reqs)
+		f.mu.Unlock()
+		a := reply(n, r)
+		if a.status == 0 {
+			a.status = 200
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(a.status)
+		_ = json.NewEncoder(w).Encode(a.body)
+	}))
+	t.Cleanup(srv.Close)
+	return f, srv.URL
+}
+
+func (f *fakeServer) requests() []fakeReq {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]fakeReq(nil), f.reqs...)
+}
+
+func newTestClient(t *testing.T, url string, log zerolog.Logger) *Client {
+	t.Helper()
+	c, err := New(context.Background(), Config{Region: "cn-hangzhou", Endpoint: url, QPS: -1, Logger: log,
+		RetryInitial: time.Millisecond, RetryMax: 5 * time.Millisecond, MaxAttempts: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestReadRetriesThrottling(t *testing.T) {
+	isolateCredentials(t, testKeyID, testSecret)
+	f, url := startFake(t, func(n int, r *http.Request) answer {
+		if n <= 2 {
+			return errAnswer(400, "Throttling.User", "Request was denied due to user flow control.")
+		}
+		return answer{body: map[string]any{"RequestId": "OK", "Ipams": []any{map[string]any{"IpamId": "ipam-1", "OwnerId": 1210123456789012}}, "TotalCount": 1}}
+	})
+	c := newTestClient(t, url, zerolog.Nop())
+	out, err := c.Read(context.Background(), Call{Product: ProductVpcIpam, Action: "ListIpams", Params: map[string]string{"MaxResults": "100"}})
+	if err != nil {
+		t.Fatalf("Read: %v", err)
+	}
+	if got := len(f.requests()); got != 3 {
+		t.Errorf("requests = %d, want 3 (two throttled, one answered)", got)
+	}
+	ipams, _ := out["Ipams"].([]any)
+	if len(ipams) != 1 {
+		t.Fatalf("Ipams = %v", out["Ipams"])
+	}
+	// The typed body keeps the 16-digit owner id exact.
+	if got := String(ipams[0].(map[string]any)["OwnerId"]); got != "1210123456789012" {
+		t.Errorf("OwnerId = %q", got)
+	}
+}
+
+func TestReadStopsOnPermanentAndBoundsAttempts(t *testing.T) {
+	isolateCredentials(t, testKeyID, testSecret)
+	tests := []struct {
+		code      string
+		status    int
+		wantCalls int
+		wantClass Class
+	}{
+		{"InvalidParameter.MaxResults", 400, 1, ClassInvalid},
+		{"ResourceNotFound.Ipam", 400, 1, ClassNotFound},
+		{"ServiceUnavailable", 503, 4, ClassTransient},
+		{"Throttling.Api", 400, 4, ClassThrottled},
+	}
+	for _, tt := range tests {
+		t.Run(tt.code, func(t *testing.T) {
+			f, url := startFake(t, func(int, *http.Request) answer { return errAnswer(tt.status, tt.code, "m") })
+			c := newTestClient(t, url, zerolog.Nop())
+			_, err := c.Read(context.Background(), Call{Product: ProductVpcIpam, Action: "ListIpams", Resource: "ipam-x"})
+			if got := Classify(err); got != tt.wantClass {
+				t.Errorf("Classify = %v, want %v (%v)", got, tt.wantClass, err)
+			}
+			if got := len(f.requests()); got != tt.wantCalls {
+				t.Errorf("calls = %d, want %d", got, tt.wantCalls)
+			}
+			var apiErr *APIError
+			if !errors.As(err, &apiErr) {
+				t.Fatalf("not an APIError: %T %v", err, err)
+			}
+			want := APIError{Product: "VpcIpam", Action: "ListIpams", Region: "cn-hangzhou", Resource: "ipam-x", Code: tt.code, Message: "m", RequestID: "REQ-" + tt.code, Status: tt.status}
+			apiErr.Err = nil
+			if *apiErr != want {
+				t.Errorf("APIError = %+v, want %+v", *apiErr, want)
+			}
+			for _, s := range []string{"VpcIpam", "ListIpams", "ipam-x", "cn-hangzhou", tt.code, "REQ-" + tt.code} {
+				if !strings.Contains(err.Error(), s) {
+					t.Errorf("error %q lacks %q", err, s)
+				}
+			}
+		})
+	}
+}
+
+func TestReadHonoursCancel(t *testing.T) {
+	isolateCredentials(t, testKeyID, testSecret)
+	arrived := make(chan struct{}, 1)
+	_, url := startFake(t, func(_ int, r *http.Request) answer {
+		arrived <- struct{}{}
+		<-r.Context().Done() // hold the answer until the client gives up
+		return answer{body: map[string]any{}}
+	})
+	c := newTestClient(t, url, zerolog.Nop())
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() { <-arrived; cancel() }()
+	done := make(chan error, 1)
+	go func() {
+		_, err := c.Read(ctx, Call{Product: ProductVpcIpam, Action: "ListIpamResourceDiscoveries"})
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("err = %v, want context.Canceled", err)
+		}
+		if Classify(err) != ClassOther {
+			t.Errorf("a cancelled call must not classify as retryable: %v", Classify(err))
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Read did not return after cancel")
+	}
+}
+
+func TestDoSendsTypedAndGenericParams(t *testing.T) {
+	isolateCredentials(t, testKeyID, testSecret)
+	f, url := startFake(t, func(int, *http.Request) answer { return answer{body: map[string]any{"RequestId": "R"}} })
+	c := newTestClient(t, url, zerolog.Nop())
+	ctx := context.Background()
+	calls := []Call{
+		{Product: ProductVpcIpam, Action: "ListIpams", Params: map[string]string{"Tags.1.Key": "env", "Tags.1.Value": "dev", "IpamIds.1": "ipam-a", "MaxResults": "100"}},
+		{Product: ProductVpcIpam, Action: "DeleteIpamPool", Params: map[string]string{"IpamPoolId": "ipam-pool-1"}, DryRun: true, ClientToken: "tok-1"},
+		{Product: ProductVpcIpam, Action: "ListIpamMembers", Params: map[string]string{"MaxResults": "100"}},
+		{Product: ProductResourceSharing, Action: "ListResourceShareAssociations", Params: map[string]string{"AssociationType": "Resource"}, Region: "cn-shanghai"},
+		{Product: ProductVpc, Action: "DescribeVpcs", Params: map[string]string{"VpcId": "vpc-1", "PageSize": "50"}},
+	}
+	for _, call := range calls {
+		if _, err := c.Do(ctx, call); err != nil {
+			t.Fatalf("%s: %v", call.Action, err)
+		}
+	}
+	want := []fakeReq{
+		{Action: "ListIpams", Version: "2023-02-28", Query: map[string]string{"RegionId": "cn-hangzhou", "Tags.1.Key": "env", "Tags.1.Value": "dev", "IpamIds.1": "ipam-a", "MaxResults": "100"}},
+		{Action: "DeleteIpamPool", Version: "2023-02-28", Query: map[string]string{"RegionId": "cn-hangzhou", "IpamPoolId": "ipam-pool-1", "DryRun": "true", "ClientToken": "tok-1"}},
+		{Action: "ListIpamMembers", Version: "2023-02-28", Query: map[string]string{"RegionId": "cn-hangzhou", "MaxResults": "100"}},
+		{Action: "ListResourceShareAssociations", Version: "2020-01-10", Query: map[string]string{"AssociationType": "Resource"}},
+		{Action: "DescribeVpcs", Version: "2016-04-28", Query: map[string]string{"RegionId": "cn-hangzhou", "VpcId": "vpc-1", "PageSize": "50"}},
+	}
+	got := f.requests()
+	if len(got) != len(want) {
+		t.Fatalf("requests = %d, want %d", len(got), len(want))
+	}
+	for i := range want {
+		if got[i].Action != want[i].Action || got[i].Version != want[i].Version {
+			t.Errorf("request %d = %s %s, want %s %s", i, got[i].Action, got[i].Version, want[i].Action, want[i].Version)
+		}
+		if !strings.Contains(got[i].Auth, "Credential="+testKeyID) {
+			t.Errorf("request %d Authorization %q does not name the access key", i, got[i].Auth)
+		}
+		for k, v := range want[i].Query {
+			if got[i].Query[k] != v {
+				t.Errorf("%s query %s = %q, want %q", want[i].Action, k, got[i].Query[k], v)
+			}
+		}
+		for k := range got[i].Query {
+			if _, ok := want[i].Query[k]; !ok {
+				t.Errorf("%s sent unexpected parameter %s=%q", want[i].Action, k, got[i].Query[k])
+			}
+		}
+	}
+}
+
+func TestDoRejectsUnknownTypedParameter(t *testing.T) {
+	isolateCredentials(t, testKeyID, testSecret)
+	f, url := startFake(t, func(int, *http.Request) answer { return answer{body: map[string]any{}} })
+	c := newTestClient(t, url, zerolog.Nop())
+	for _, params := range []map[string]string{{"IpamIdz": "x"}, {"MaxResults": "ten"}, {"IpamIds.x": "a"}} {
+		_, err := c.Do(context.Background(), Call{Product: ProductVpcIpam, Action: "ListIpams", Params: params})
+		if err == nil {
+			t.Errorf("%v: no error", params)
+			continue
+		}
+		for k := range params {
+			if !strings.Contains(err.Error(), k) {
+				t.Errorf("error %q does not name %s", err, k)
+			}
+		}
+	}
+	if n := len(f.requests()); n != 0 {
+		t.Errorf("%d requests sent for invalid parameters", n)
+	}
+}
+
+func TestCredentialsFromEnvAndNoSecretInLogs(t *testing.T) {
+	isolateCredentials(t, testKeyID, testSecret)
+	_, url := startFake(t, func(n int, _ *http.Request) answer {
+		if n == 1 {
+			return errAnswer(400, "Throttling.User", "Request was denied due to user flow control.")
+		}
+		if n == 3 {
+			return errAnswer(403, "Forbidden.RAM", "denied")
+		}
+		return answer{body: map[string]any{"RequestId": "R", "AccountId": "1210123456789012"}}
+	})
+	var buf bytes.Buffer
+	log := zerolog.New(&buf).Level(zerolog.DebugLevel)
+	c := newTestClient(t, url, log)
+	if got := c.CredentialProvider(); got != "default/env" {
+		t.Errorf("provider = %q, want default/env", got)
+	}
+	acct, err := c.CallerAccount(context.Background())
+	if err != nil || acct != "1210123456789012" {
+		t.Fatalf("CallerAccount = %q, %v", acct, err)
+	}
+	_, err = c.Read(context.Background(), Call{Product: ProductVpcIpam, Action: "DeleteIpam", Params: map[string]string{"IpamId": "ipam-1"}})
+	if Classify(err) != ClassDenied {
+		t.Errorf("Classify = %v, want denied", Classify(err))
+	}
+	logs := buf.String()
+	if !strings.Contains(logs, "default/env") {
+		t.Errorf("log does not name the provider:\n%s", logs)
+	}
+	if !strings.Contains(logs, "retrying read") || !strings.Contains(logs, "Forbidden.RAM") {
+		t.Errorf("log lacks the retry and the error code:\n%s", logs)
+	}
+	if strings.Contains(logs, testSecret) || strings.Contains(err.Error(), testSecret) {
+		t.Errorf("secret leaked:\n%s", logs)
+	}
+}
+
+func TestCredentialChainFailure(t *testing.T) {
+	isolateCredentials(t, "", "")
+	_, err := New(context.Background(), Config{Region: "cn-hangzhou", Endpoint: "127.0.0.1:1"})
+	if err == nil {
+		t.Fatal("New succeeded without credentials")
+	}
+	// The whole chain's message: every provider says why it failed.
+	for _, s := range []string{"unable to get credentials from any of the providers in the chain", "ALIBABA_CLOUD_ACCESS_KEY_ID", ".aliyun/config.json", ".alibabacloud/credentials"} {
+		if !strings.Contains(err.Error(), s) {
+			t.Errorf("error %q lacks %q", err, s)
+		}
+	}
+}
+
+func TestCredentialsFromProfile(t *testing.T) {
+	home := isolateCredentials(t, "env-key", "env-secret")
+	dir := filepath.Join(home, ".aliyun")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	config := `{"current":"first","profiles":[
+ {"name":"first","mode":"AK","access_key_id":"first-key","access_key_secret":"first-secret"},
+ {"name":"second","mode":"AK","access_key_id":"second-key","access_key_secret":"second-secret"}]}`
+	if err := os.WriteFile(filepath.Join(dir, "config.json"), []byte(config), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, url := startFake(t, func(int, *http.Request) answer { return answer{body: map[string]any{"AccountId": "1"}} })
+	c, err := New(context.Background(), Config{Region: "cn-hangzhou", Endpoint: url, Profile: "second"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(c.CredentialProvider(), "profile/") {
+		t.Errorf("provider = %q", c.CredentialProvider())
+	}
+	if _, err := c.CallerAccount(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if auth := f.requests()[0].Auth; !strings.Contains(auth, "Credential=second-key") {
+		t.Errorf("Authorization %q: want the second profile's key", auth)
+	}
+	if _, err := New(context.Background(), Config{Region: "cn-hangzhou", Endpoint: url, Profile: "missing"}); err == nil || !strings.Contains(err.Error(), "missing") {
+		t.Errorf("missing profile: err = %v", err)
+	}
+}
+
+func TestEndpoints(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		override, product, region, host, protocol string
+	}{
+		{"", ProductVpcIpam, "cn-hangzhou", "vpcipam.cn-hangzhou.aliyuncs.com", "HTTPS"},
+		{"", ProductResourceSharing, "cn-shanghai", "resourcesharing.cn-shanghai.aliyuncs.com", "HTTPS"},
+		{"", ProductVpc, "cn-beijing", "vpc.cn-beijing.aliyuncs.com", "HTTPS"},
+		{"", ProductSts, "cn-beijing", "sts.cn-beijing.aliyuncs.com", "HTTPS"},
+		{"http://127.0.0.1:8080", ProductVpc, "cn-beijing", "127.0.0.1:8080", "HTTP"},
+		{"127.0.0.1:8080/", ProductVpcIpam, "cn-beijing", "127.0.0.1:8080/", "HTTPS"},
+		{"https://proxy.example", ProductSts, "cn-beijing", "proxy.example", "HTTPS"},
+	}
+	for _, tt := range tests {
+		c := &Client{cfg: Config{Endpoint: tt.override}}
+		host, protocol := c.endpoint(tt.product, tt.region)
+		if host != tt.host || protocol != tt.protocol {
+			t.Errorf("endpoint(%q, %s, %s) = %s %s, want %s %s", tt.override, tt.product, tt.region, host, protocol, tt.host, tt.protocol)
+		}
+	}
+}
