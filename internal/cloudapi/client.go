@@ -59,7 +59,7 @@ type Config struct {
 	Logger                      zerolog.Logger
 
 	// Read retry policy (additive extension of the contract; 0: defaults). Tests shorten it.
-	MaxAttempts             int
+	MaxAttempts            int
 	RetryInitial, RetryMax time.Duration
 }
 
