@@ -86,6 +86,8 @@ var classTable = []codeRule{
 	{exact: "SignatureDoesNotMatch", class: ClassDenied},
 	{exact: "IncompleteSignature", class: ClassDenied},
 	{exact: "InvalidCredentials", class: ClassDenied},
+	// InvalidRegionId.NotFound names a bad request, not a missing resource.
+	{prefix: "InvalidRegionId", class: ClassInvalid},
 
 	{prefix: "ResourceNotFound.", class: ClassNotFound},
 	{prefix: "EntityNotExists.", class: ClassNotFound},
@@ -111,7 +113,6 @@ var classTable = []codeRule{
 	{prefix: "IllegalParam", class: ClassInvalid},
 	{prefix: "DuplicatedParam", class: ClassInvalid},
 	{exact: "IdempotentParameterMismatch", class: ClassInvalid},
-	{exact: "InvalidRegionId", class: ClassInvalid},
 
 	{minStatus: 403, maxStatus: 403, class: ClassDenied},
 	{minStatus: 404, maxStatus: 404, class: ClassNotFound},

@@ -46,6 +46,7 @@ func TestClassifyCodes(t *testing.T) {
 		{"NoPermission", 403, ClassDenied},
 		{"OperationDenied.Unauthorized", 400, ClassDenied},
 		{"InvalidAccessKeyId.NotFound", 404, ClassDenied}, // never "gone"
+		{"InvalidRegionId.NotFound", 404, ClassInvalid},   // never "gone"
 		{"SignatureDoesNotMatch", 400, ClassDenied},
 		{"SomethingElse", 403, ClassDenied},
 		{"InvalidParameter.MaxResults", 400, ClassInvalid},
