@@ -7,6 +7,13 @@ import "time"
 
 // Snapshot is everything relevant to tearing down the selected IPAMs of one region, seen by one account.
 // Slices are kept in canonical order (see Canonicalize) so that two snapshots of the same state are equal.
+//
+// Ownership is relative to AccountID, and the view differs by account. The owner of an IPAM sees it under
+// IPAMs with every scope and pool, its pools' share associations under Shares, foreign discoveries that
+// other accounts share with it (ShareType "Shared") under Discoveries, and their associations with its IPAM.
+// A consumer of shared pools sees no foreign IPAM at all: the pools shared with it are under SharedPools
+// (IsShared, OwnerID the owner's), its own discoveries carry ShareType "Sharing" when it shares them, and
+// Shares holds only the associations of resources it owns.
 type Snapshot struct {
 	Region      string    `json:"region"`
 	AccountID   string    `json:"account_id"` // the caller; ownership of every resource is relative to it
@@ -19,6 +26,11 @@ type Snapshot struct {
 	// Shares holds the Resource Sharing associations of the caller's pools and discoveries (resources,
 	// AssociationType=Resource) that are not Disassociated or Failed.
 	Shares []ShareAssociation `json:"shares"`
+	// SharedPools are the pools other accounts share with the caller in this region (IsShared), with their
+	// CIDRs and the allocations the caller can see. They belong to another account's IPAM, so they are never
+	// the caller's to delete; a consumer's snapshot shows here what it draws from. Empty in an owner's view of
+	// its own IPAM.
+	SharedPools []Pool `json:"shared_pools"`
 }
 
 // Selector says which IPAMs a snapshot (and a plan) covers.

@@ -1,0 +1,630 @@
+package inventory
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/ipam-teardown/ipam-teardown/internal/cloudapi"
+)
+
+// API is what Collect needs of the cloud: reads with retries, the region, and who is calling.
+type API interface {
+	Read(ctx context.Context, call cloudapi.Call) (map[string]any, error)
+	Region() string
+	CallerAccount(ctx context.Context) (string, error)
+}
+
+// Options tune Collect.
+type Options struct {
+	Parallelism int       // concurrent calls; 0: DefaultParallelism
+	Progress    io.Writer // one line per finished listing phase; nil: none
+	Now         func() time.Time
+}
+
+// DefaultParallelism bounds concurrent listing calls; the client's token bucket bounds their rate.
+const DefaultParallelism = 8
+
+// pageSize is the largest MaxResults every listing used here accepts (reference 1.8).
+const pageSize = "100"
+
+// Collect lists everything under the IPAMs sel selects in api's region, as the calling account sees it. It
+// makes only read calls. Listings run in phases (IPAMs; then scopes, associations and the region-wide lists;
+// then pools per scope; then CIDRs and allocations per pool), each phase bounded-parallel.
+func Collect(ctx context.Context, api API, sel Selector, opts Options) (*Snapshot, error) {
+	if err := sel.Validate(); err != nil {
+		return nil, err
+	}
+	if opts.Parallelism <= 0 {
+		opts.Parallelism = DefaultParallelism
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	c := &collector{api: api, region: api.Region(), opts: opts}
+	account, err := api.CallerAccount(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("inventory: caller account: %w", err)
+	}
+	snap := &Snapshot{Region: c.region, AccountID: account, Selector: sel, CollectedAt: opts.Now().UTC().Truncate(time.Second)}
+
+	ipams, err := c.selectIPAMs(ctx, sel, opts.Now())
+	if err != nil {
+		return nil, err
+	}
+	c.progress("%d IPAM(s) selected in %s", len(ipams), c.region)
+
+	// Phase 1: per IPAM scopes and associations; region-wide discoveries, members, shared pools, shares.
+	var members []Member
+	var sharedPools []Pool
+	var rawShares []ShareAssociation
+	g := c.group(ctx)
+	for i := range ipams {
+		ip := &ipams[i]
+		g.Go(func() error {
+			scopes, err := c.scopes(g.ctx, ip.ID)
+			ip.Scopes = scopes
+			return err
+		})
+		g.Go(func() error {
+			as, err := c.associations(g.ctx, ip.ID)
+			ip.Associations = as
+			return err
+		})
+	}
+	g.Go(func() error {
+		var err error
+		snap.Discoveries, err = c.discoveries(g.ctx)
+		return err
+	})
+	g.Go(func() error {
+		var err error
+		members, err = c.members(g.ctx)
+		return err
+	})
+	g.Go(func() error {
+		var err error
+		sharedPools, err = c.pools(g.ctx, cloudapi.Call{Params: map[string]string{"IsShared": "true"}}, account)
+		return err
+	})
+	g.Go(func() error {
+		var err error
+		rawShares, err = c.shares(g.ctx)
+		return err
+	})
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	nScopes := 0
+	for _, ip := range ipams {
+		nScopes += len(ip.Scopes)
+	}
+	c.progress("%d scope(s), %d discovery(ies), %d member(s), %d pool(s) shared with %s", nScopes, len(snap.Discoveries), len(members), len(sharedPools), account)
+
+	// Phase 2: the pool tree of every scope.
+	g = c.group(ctx)
+	scopePools := make([][][]Pool, len(ipams))
+	for i := range ipams {
+		ip := &ipams[i]
+		scopePools[i] = make([][]Pool, len(ip.Scopes))
+		for j, sc := range ip.Scopes {
+			g.Go(func() error {
+				ps, err := c.pools(g.ctx, cloudapi.Call{Params: map[string]string{"IpamScopeId": sc.ID}, Resource: sc.ID}, account)
+				scopePools[i][j] = ps
+				return err
+			})
+		}
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	var all []*Pool // every pool whose CIDRs and allocations are listed next
+	nPools := 0
+	for i := range ipams {
+		ip := &ipams[i]
+		for _, ps := range scopePools[i] {
+			for _, p := range ps {
+				if p.IPAMID == ip.ID {
+					ip.Pools = append(ip.Pools, p)
+				}
+			}
+		}
+		setDepths(ip.Pools)
+		nPools += len(ip.Pools)
+		for k := range ip.Pools {
+			all = append(all, &ip.Pools[k])
+		}
+		if ip.OwnerID == account {
+			ip.Members = members // members are account-level: they belong to the caller's one IPAM of the region
+		}
+	}
+	setDepths(sharedPools)
+	for k := range sharedPools {
+		all = append(all, &sharedPools[k])
+	}
+	c.progress("%d pool(s) in the selected IPAMs", nPools)
+
+	// Phase 3: CIDRs and allocations of every pool.
+	g = c.group(ctx)
+	var done atomic.Int64
+	for _, p := range all {
+		g.Go(func() error {
+			cidrs, err := c.poolCIDRs(g.ctx, p)
+			p.CIDRs = cidrs
+			return err
+		})
+		g.Go(func() error {
+			allocs, err := c.allocations(g.ctx, p)
+			p.Allocations = allocs
+			if n := done.Add(1); n%500 == 0 {
+				c.progress("allocations listed for %d/%d pool(s)", n, len(all))
+			}
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+
+	snap.IPAMs = ipams
+	snap.SharedPools = sharedPools
+	snap.Shares = ownedShares(rawShares, snap)
+	snap.Canonicalize()
+	c.progress("done: %d IPAM(s), %d pool(s), %d call(s)", len(ipams), nPools, c.calls.Load())
+	return snap, nil
+}
+
+type collector struct {
+	api    API
+	region string
+	opts   Options
+	calls  atomic.Int64
+	mu     sync.Mutex // serialises progress lines
+}
+
+func (c *collector) progress(format string, args ...any) {
+	if c.opts.Progress == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	fmt.Fprintf(c.opts.Progress, "inventory: "+format+"\n", args...)
+}
+
+// limitedGroup is an errgroup whose tasks share its context; the first failure cancels the rest.
+type limitedGroup struct {
+	*errgroup.Group
+	ctx context.Context
+}
+
+func (c *collector) group(ctx context.Context) limitedGroup {
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(c.opts.Parallelism)
+	return limitedGroup{g, gctx}
+}
+
+// list reads every page of a listing and returns the items under key.
+func (c *collector) list(ctx context.Context, call cloudapi.Call, key string) ([]map[string]any, error) {
+	var items []map[string]any
+	next := ""
+	for page := 0; ; page++ {
+		params := make(map[string]string, len(call.Params)+2)
+		for k, v := range call.Params {
+			params[k] = v
+		}
+		params["MaxResults"] = pageSize
+		if next != "" {
+			params["NextToken"] = next
+		}
+		pc := call
+		pc.Params = params
+		c.calls.Add(1)
+		out, err := c.api.Read(ctx, pc)
+		if err != nil {
+			return nil, fmt.Errorf("inventory: %w", err)
+		}
+		raw := out[key] // an absent key is an empty page
+		arr, ok := raw.([]any)
+		if !ok && raw != nil {
+			return nil, fmt.Errorf("inventory: %s %s: %s is %T, not a list", call.Product, call.Action, key, raw)
+		}
+		for _, it := range arr {
+			m, ok := it.(map[string]any)
+			if !ok {
+				return nil, fmt.Errorf("inventory: %s %s: an item of %s is %T, not an object", call.Product, call.Action, key, it)
+			}
+			items = append(items, m)
+		}
+		next = str(out["NextToken"])
+		if next == "" {
+			return items, nil
+		}
+		if page > 100000 {
+			return nil, fmt.Errorf("inventory: %s %s: more than 100000 pages; the listing does not end", call.Product, call.Action)
+		}
+	}
+}
+
+func ipamCall(action string, params map[string]string, resource string) cloudapi.Call {
+	return cloudapi.Call{Product: cloudapi.ProductVpcIpam, Action: action, Params: params, Resource: resource}
+}
+
+// selectIPAMs lists the region's IPAMs, filtered on the server by ids, name and tags, and here by age.
+func (c *collector) selectIPAMs(ctx context.Context, sel Selector, now time.Time) ([]IPAM, error) {
+	params := map[string]string{}
+	if sel.Name != "" {
+		params["IpamName"] = sel.Name
+	}
+	for i, k := range sortedKeys(sel.Tags) {
+		params["Tags."+strconv.Itoa(i+1)+".Key"] = k
+		params["Tags."+strconv.Itoa(i+1)+".Value"] = sel.Tags[k]
+	}
+	var rows []map[string]any
+	if len(sel.IPAMIDs) == 0 {
+		var err error
+		if rows, err = c.list(ctx, ipamCall("ListIpams", params, ""), "Ipams"); err != nil {
+			return nil, err
+		}
+	} else {
+		for start := 0; start < len(sel.IPAMIDs); start += 100 { // IpamIds.N takes at most 100
+			p := maps(params)
+			for i, id := range sel.IPAMIDs[start:min(start+100, len(sel.IPAMIDs))] {
+				p["IpamIds."+strconv.Itoa(i+1)] = id
+			}
+			r, err := c.list(ctx, ipamCall("ListIpams", p, strings.Join(sel.IPAMIDs, ",")), "Ipams")
+			if err != nil {
+				return nil, err
+			}
+			rows = append(rows, r...)
+		}
+	}
+	var out []IPAM
+	seen := map[string]bool{}
+	for _, r := range rows {
+		ip := IPAM{
+			ID:                                    str(r["IpamId"]),
+			Name:                                  str(r["IpamName"]),
+			Description:                           str(r["IpamDescription"]),
+			Status:                                str(r["IpamStatus"]),
+			RegionID:                              str(r["RegionId"]),
+			OperatingRegions:                      strList(r["OperatingRegionList"]),
+			OwnerID:                               str(r["OwnerId"]),
+			CreateTime:                            parseTime(r["CreateTime"]),
+			PrivateDefaultScopeID:                 str(r["PrivateDefaultScopeId"]),
+			PublicDefaultScopeID:                  str(r["PublicDefaultScopeId"]),
+			DefaultResourceDiscoveryID:            str(r["DefaultResourceDiscoveryId"]),
+			DefaultResourceDiscoveryAssociationID: str(r["DefaultResourceDiscoveryAssociationId"]),
+			Tags:                                  tags(r["Tags"]),
+		}
+		if ip.RegionID == "" {
+			ip.RegionID = c.region
+		}
+		if sel.OlderThan > 0 && (ip.CreateTime.IsZero() || now.Sub(ip.CreateTime) < time.Duration(sel.OlderThan)) {
+			continue // an IPAM without a creation time is never "old enough": the stricter reading
+		}
+		if seen[ip.ID] {
+			continue
+		}
+		seen[ip.ID] = true
+		out = append(out, ip)
+	}
+	for _, id := range sel.IPAMIDs {
+		if !seen[id] {
+			return nil, fmt.Errorf("inventory: IPAM %s not found in region %s (or not visible to this account, or excluded by the other selector fields)", id, c.region)
+		}
+	}
+	return out, nil
+}
+
+func (c *collector) scopes(ctx context.Context, ipamID string) ([]Scope, error) {
+	rows, err := c.list(ctx, ipamCall("ListIpamScopes", map[string]string{"IpamId": ipamID}, ipamID), "IpamScopes")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Scope, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, Scope{
+			ID:        str(r["IpamScopeId"]),
+			IPAMID:    str(r["IpamId"]),
+			Name:      str(r["IpamScopeName"]),
+			Type:      str(r["IpamScopeType"]),
+			IsDefault: boolean(r["IsDefault"]),
+			Status:    str(r["Status"]),
+			OwnerID:   str(r["OwnerId"]),
+			Tags:      tags(r["Tags"]),
+		})
+	}
+	return out, nil
+}
+
+func (c *collector) associations(ctx context.Context, ipamID string) ([]DiscoveryAssociation, error) {
+	rows, err := c.list(ctx, ipamCall("ListIpamResourceDiscoveryAssociations", map[string]string{"IpamId": ipamID}, ipamID), "IpamResourceDiscoveryAssociations")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]DiscoveryAssociation, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, DiscoveryAssociation{
+			IPAMID:        str(r["IpamId"]),
+			DiscoveryID:   str(r["IpamResourceDiscoveryId"]),
+			DiscoveryType: str(r["IpamResourceDiscoveryType"]),
+			OwnerID:       str(r["IpamResourceDiscoveryOwnerId"]),
+			Status:        str(r["Status"]),
+		})
+	}
+	return out, nil
+}
+
+func (c *collector) discoveries(ctx context.Context) ([]ResourceDiscovery, error) {
+	rows, err := c.list(ctx, ipamCall("ListIpamResourceDiscoveries", nil, ""), "IpamResourceDiscoveries")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ResourceDiscovery, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, ResourceDiscovery{
+			ID:               str(r["IpamResourceDiscoveryId"]),
+			Name:             str(r["IpamResourceDiscoveryName"]),
+			Type:             str(r["Type"]),
+			Status:           str(r["IpamResourceDiscoveryStatus"]),
+			RegionID:         str(r["RegionId"]),
+			OperatingRegions: strList(r["OperatingRegionList"]),
+			OwnerID:          str(r["OwnerId"]),
+			ShareType:        str(r["ShareType"]),
+			Tags:             tags(r["Tags"]),
+		})
+	}
+	return out, nil
+}
+
+func (c *collector) members(ctx context.Context) ([]Member, error) {
+	rows, err := c.list(ctx, ipamCall("ListIpamMembers", nil, ""), "MemberInfos")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Member, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, Member{ID: str(r["MemberId"]), Type: str(r["MemberType"]), Status: str(r["Status"])})
+	}
+	return out, nil
+}
+
+// pools lists pools with the call's filters; CIDRs and allocations are filled later.
+func (c *collector) pools(ctx context.Context, call cloudapi.Call, account string) ([]Pool, error) {
+	rows, err := c.list(ctx, ipamCall("ListIpamPools", call.Params, call.Resource), "IpamPools")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Pool, 0, len(rows))
+	for _, r := range rows {
+		p := Pool{
+			ID:           str(r["IpamPoolId"]),
+			IPAMID:       str(r["IpamId"]),
+			ScopeID:      str(r["IpamScopeId"]),
+			ParentID:     str(r["SourceIpamPoolId"]),
+			Name:         str(r["IpamPoolName"]),
+			IPVersion:    str(r["IpVersion"]),
+			PoolRegionID: str(r["PoolRegionId"]),
+			Status:       str(r["Status"]),
+			OwnerID:      str(r["OwnerId"]),
+			IsShared:     boolean(r["IsShared"]),
+			HasSubPool:   boolean(r["HasSubPool"]),
+			Tags:         tags(r["Tags"]),
+		}
+		if d, err := strconv.Atoi(str(r["PoolDepth"])); err == nil {
+			p.Depth = d
+		}
+		if p.OwnerID != "" && p.OwnerID != account {
+			p.IsShared = true
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// setDepths recomputes each pool's depth from its parent links where the parent is in the list (a tree of
+// the listing itself, so that depth and links never disagree); a pool whose parent is not listed keeps the
+// depth the service reported.
+func setDepths(pools []Pool) {
+	byID := make(map[string]*Pool, len(pools))
+	for i := range pools {
+		byID[pools[i].ID] = &pools[i]
+	}
+	memo := map[string]int{}
+	var depth func(p *Pool, guard int) int
+	depth = func(p *Pool, guard int) int {
+		if d, ok := memo[p.ID]; ok {
+			return d
+		}
+		parent, ok := byID[p.ParentID]
+		d := p.Depth
+		switch {
+		case p.ParentID == "":
+			d = 0
+		case ok && guard < len(pools):
+			d = depth(parent, guard+1) + 1
+		}
+		memo[p.ID] = d
+		return d
+	}
+	for i := range pools {
+		pools[i].Depth = depth(&pools[i], 0)
+	}
+}
+
+func (c *collector) poolCIDRs(ctx context.Context, p *Pool) ([]PoolCIDR, error) {
+	rows, err := c.list(ctx, ipamCall("ListIpamPoolCidrs", map[string]string{"IpamPoolId": p.ID}, p.ID), "IpamPoolCidrs")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]PoolCIDR, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, PoolCIDR{CIDR: str(r["Cidr"]), Status: str(r["Status"])})
+	}
+	return out, nil
+}
+
+// allocations lists a pool's allocations in the pool's own region when it has one (reference rule 22).
+func (c *collector) allocations(ctx context.Context, p *Pool) ([]Allocation, error) {
+	region := p.PoolRegionID
+	if region == "" {
+		region = c.region
+	}
+	call := ipamCall("ListIpamPoolAllocations", map[string]string{"IpamPoolId": p.ID}, p.ID)
+	call.Region = region
+	rows, err := c.list(ctx, call, "IpamPoolAllocations")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Allocation, 0, len(rows))
+	for _, r := range rows {
+		a := Allocation{
+			ID:               str(r["IpamPoolAllocationId"]),
+			PoolID:           str(r["IpamPoolId"]),
+			CIDR:             str(r["Cidr"]),
+			SourceCIDR:       str(r["SourceCidr"]),
+			ResourceType:     str(r["ResourceType"]),
+			ResourceID:       str(r["ResourceId"]),
+			ResourceOwnerID:  str(r["ResourceOwnerId"]),
+			ResourceRegionID: str(r["ResourceRegionId"]),
+			RegionID:         region,
+			Name:             str(r["IpamPoolAllocationName"]),
+			Status:           str(r["Status"]),
+		}
+		if a.PoolID == "" {
+			a.PoolID = p.ID
+		}
+		out = append(out, a)
+	}
+	return out, nil
+}
+
+// shares lists the caller's Resource Sharing associations of type Resource once for the region; ownedShares
+// keeps those of pools and discoveries in the snapshot.
+func (c *collector) shares(ctx context.Context) ([]ShareAssociation, error) {
+	call := cloudapi.Call{Product: cloudapi.ProductResourceSharing, Action: "ListResourceShareAssociations",
+		Params: map[string]string{"AssociationType": "Resource"}}
+	rows, err := c.list(ctx, call, "ResourceShareAssociations")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ShareAssociation, 0, len(rows))
+	for _, r := range rows {
+		switch str(r["AssociationStatus"]) {
+		case "Disassociated", "Failed":
+			continue
+		}
+		switch str(r["EntityType"]) {
+		case "IpamPool", "IpamResourceDiscovery":
+		default:
+			continue
+		}
+		out = append(out, ShareAssociation{
+			ShareID:    str(r["ResourceShareId"]),
+			ShareName:  str(r["ResourceShareName"]),
+			EntityID:   str(r["EntityId"]),
+			EntityType: str(r["EntityType"]),
+			Status:     str(r["AssociationStatus"]),
+		})
+	}
+	return out, nil
+}
+
+// ownedShares keeps the share associations of the caller's pools in the selected IPAMs and of the caller's
+// discoveries.
+func ownedShares(all []ShareAssociation, s *Snapshot) []ShareAssociation {
+	owned := map[string]bool{}
+	for _, ip := range s.IPAMs {
+		for _, p := range ip.Pools {
+			if p.OwnerID == s.AccountID {
+				owned[p.ID] = true
+			}
+		}
+	}
+	for _, d := range s.Discoveries {
+		if d.OwnerID == s.AccountID {
+			owned[d.ID] = true
+		}
+	}
+	var out []ShareAssociation
+	for _, sh := range all {
+		if owned[sh.EntityID] {
+			out = append(out, sh)
+		}
+	}
+	return out
+}
+
+// Helpers reading the answer maps (numbers are json.Number; ids stay exact).
+
+func str(v any) string { return cloudapi.String(v) }
+
+func boolean(v any) bool {
+	b, _ := strconv.ParseBool(str(v))
+	return b
+}
+
+func strList(v any) []string {
+	arr, _ := v.([]any)
+	var out []string
+	for _, x := range arr {
+		if s := str(x); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func tags(v any) Tags {
+	arr, _ := v.([]any)
+	if len(arr) == 0 {
+		return nil
+	}
+	t := Tags{}
+	for _, x := range arr {
+		m, _ := x.(map[string]any)
+		if k := str(m["Key"]); k != "" {
+			t[k] = str(m["Value"])
+		}
+	}
+	return t
+}
+
+func parseTime(v any) time.Time {
+	s := str(v)
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04Z"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC()
+		}
+	}
+	return time.Time{}
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+func maps(m map[string]string) map[string]string {
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+// errNoSelector is returned for an empty selector: selecting nothing by accident must not mean "everything".
+var errNoSelector = errors.New("inventory: empty selector: name IPAM ids, tags, a name, an age, or all")
