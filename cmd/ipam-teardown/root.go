@@ -94,6 +94,7 @@ dry run first, then in parallel with rate limiting, retries and a resumable jour
 	root.AddCommand(
 		newVersionCommand(g),
 		newShowCommand(g),
+		newInventoryCommand(g),
 	)
 	return root
 }
