@@ -221,6 +221,10 @@ func (c *Client) Do(ctx context.Context, call Call) (map[string]any, error) {
 	out, err := send(ctx, cl, call, params, c.runtime())
 	ev := c.log.Debug()
 	if err != nil {
+		if cerr := context.Cause(ctx); cerr != nil {
+			// The caller gave up: say so, not what the interrupted transport said.
+			err = &APIError{Product: call.Product, Action: call.Action, Region: call.Region, Resource: call.Resource, Err: cerr}
+		}
 		err = wrapErr(call, err)
 		ev = ev.Str("code", Code(err))
 	}

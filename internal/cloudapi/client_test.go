@@ -377,3 +377,51 @@ func TestEndpoints(t *testing.T) {
 		}
 	}
 }
+
+func TestDoReadTimeoutIsTransient(t *testing.T) {
+	isolateCredentials(t, testKeyID, testSecret)
+	_, url := startFake(t, func(_ int, r *http.Request) answer {
+		<-r.Context().Done() // never answers in time
+		return answer{body: map[string]any{}}
+	})
+	c, err := New(context.Background(), Config{Region: "cn-hangzhou", Endpoint: url, QPS: -1, ReadTimeout: 50 * time.Millisecond, ConnectTimeout: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Do(context.Background(), Call{Product: ProductVpcIpam, Action: "ListIpams", Resource: "ipam-1"})
+	if err == nil {
+		t.Fatal("no timeout")
+	}
+	if got := Classify(err); got != ClassTransient {
+		t.Errorf("Classify(%v) = %v, want transient", err, got)
+	}
+	if !strings.Contains(err.Error(), "ListIpams") || !strings.Contains(err.Error(), "ipam-1") {
+		t.Errorf("error %q does not name the call", err)
+	}
+}
+
+func TestDoWaitsOnTheSharedLimiter(t *testing.T) {
+	isolateCredentials(t, testKeyID, testSecret)
+	f, url := startFake(t, func(int, *http.Request) answer { return answer{body: map[string]any{}} })
+	c, err := New(context.Background(), Config{Region: "cn-hangzhou", Endpoint: url, QPS: 0.001, Burst: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The one token of the bucket goes to the first call; the second would wait ~1000 s, longer than its
+	// deadline, so the limiter refuses it at once and nothing is sent.
+	if _, err := c.Do(context.Background(), Call{Product: ProductVpcIpam, Action: "ListIpams"}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	_, err = c.Read(ctx, Call{Product: ProductResourceSharing, Action: "ListResourceShares"})
+	if err == nil {
+		t.Fatal("second call was not limited")
+	}
+	if Classify(err) == ClassThrottled || Classify(err) == ClassTransient {
+		t.Errorf("a limiter refusal must not be retried: %v", err)
+	}
+	if n := len(f.requests()); n != 1 {
+		t.Errorf("%d requests sent, want 1", n)
+	}
+}

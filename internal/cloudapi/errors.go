@@ -129,21 +129,27 @@ func classifyCode(code string, status int) Class {
 	return ClassOther
 }
 
-// Classify says what kind of failure err is. Network failures (connection refused or reset, timeouts that are
-// not the caller's own context) are transient; the caller's context ending is ClassOther, so it is never retried.
+// Classify says what kind of failure err is. Network failures (connection refused or reset, the client's
+// connect or read timeout) are transient. The caller's context ending is ClassOther, so it is never retried:
+// Do reports it as the context's error, because the transport's timeout error also claims to be
+// context.DeadlineExceeded and only Do knows whose deadline it was.
 func Classify(err error) Class {
 	if err == nil {
-		return ClassOther
-	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return ClassOther
 	}
 	if code, status, ok := codeStatus(err); ok {
 		return classifyCode(code, status)
 	}
-	var netErr net.Error
 	var urlErr *url.Error
-	if errors.As(err, &netErr) || errors.As(err, &urlErr) {
+	var netErr net.Error
+	switch {
+	case errors.Is(err, context.Canceled):
+		return ClassOther
+	case errors.As(err, &urlErr):
+		return ClassTransient // a transport failure, timeouts of the HTTP client included
+	case errors.Is(err, context.DeadlineExceeded):
+		return ClassOther // a bare context deadline (it is a net.Error too)
+	case errors.As(err, &netErr):
 		return ClassTransient
 	}
 	return ClassOther
