@@ -31,7 +31,12 @@ caller's pools and discoveries, the IPAM members, tags, and the caller's account
 mutating call. Progress goes to stderr, the snapshot to stdout or -o FILE.`,
 		Example: "  ipam-teardown inventory --region cn-hangzhou --ipam ipam-abc -o snapshot.json\n" +
 			"  ipam-teardown inventory --region cn-hangzhou --tag env=sandbox --format text",
-		Args: cobra.NoArgs,
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return usagef("inventory takes no arguments, got %q (select IPAMs with --ipam, --tag, --name, --older-than or --all)", args)
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if format != "json" && format != "text" {
 				return usagef("--format %q: want json or text", format)
