@@ -57,9 +57,7 @@ func (a *simAPI) Read(ctx context.Context, call cloudapi.Call) (map[string]any, 
 		params[k] = v
 	}
 	if call.Product != cloudapi.ProductResourceSharing && call.Product != cloudapi.ProductSts {
-		params["RegionId"] = call.Region
-	} else {
-		params["RegionId"] = call.Region // the region the endpoint names
+		params["RegionId"] = call.Region // as cloudapi.Client.Do adds it
 	}
 	out, err := a.sim.Invoke(ctx, a.account, call.Product, call.Action, params)
 	if err != nil {

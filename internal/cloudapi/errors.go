@@ -88,6 +88,7 @@ var classTable = []codeRule{
 	{exact: "InvalidCredentials", class: ClassDenied},
 	// InvalidRegionId.NotFound names a bad request, not a missing resource.
 	{prefix: "InvalidRegionId", class: ClassInvalid},
+	{prefix: "InvalidAction", class: ClassInvalid}, // InvalidAction.NotFound: an unknown API, not a gone resource
 
 	{prefix: "ResourceNotFound.", class: ClassNotFound},
 	{prefix: "EntityNotExists.", class: ClassNotFound},

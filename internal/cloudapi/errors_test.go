@@ -47,6 +47,7 @@ func TestClassifyCodes(t *testing.T) {
 		{"OperationDenied.Unauthorized", 400, ClassDenied},
 		{"InvalidAccessKeyId.NotFound", 404, ClassDenied}, // never "gone"
 		{"InvalidRegionId.NotFound", 404, ClassInvalid},   // never "gone"
+		{"InvalidAction.NotFound", 404, ClassInvalid},     // never "gone"
 		{"SignatureDoesNotMatch", 400, ClassDenied},
 		{"SomethingElse", 403, ClassDenied},
 		{"InvalidParameter.MaxResults", 400, ClassInvalid},
