@@ -196,6 +196,9 @@ func (b *builder) ipam(ip *inventory.IPAM) error {
 		implies = append(implies, plans.Implied{ResourceType: "association", ResourceID: assoc,
 			Reason: "the default discovery's association goes with the IPAM (" + ruleDefaultRD + ")"})
 	}
+	slices.SortFunc(implies, func(x, y plans.Implied) int {
+		return cmp.Or(strings.Compare(x.ResourceType, y.ResourceType), strings.Compare(x.ResourceID, y.ResourceID))
+	})
 	ipamUnit := b.add(unit{
 		step: plans.Step{ID: ipamStepID(ip.ID), Action: "DeleteIpam", ResourceType: "ipam", ResourceID: ip.ID, IPAMID: ip.ID,
 			Region: region, Params: map[string]string{"RegionId": region, "IpamId": ip.ID}, Rule: ruleDeleteIpam,
@@ -252,15 +255,6 @@ func (b *builder) ipam(ip *inventory.IPAM) error {
 				Region: region, Params: map[string]string{"RegionId": region, "IpamPoolId": p.ID}, Rule: rulePoolBeforeIpam, WaitFor: "gone"},
 			owners: owners,
 		})
-		if parent, ok := pools[p.ParentID]; ok && parent.ID != p.ID {
-			b.units[pu].step.Rule = ruleSubPoolBeforePool
-			b.edge(pu, b.unitIndex(poolStepID(parent.ID)), ruleSubPoolBeforePool)
-		} else {
-			b.edge(pu, ipamUnit, rulePoolBeforeIpam)
-			if su, ok := custom[p.ScopeID]; ok {
-				b.edge(pu, su, rulePoolBeforeScope)
-			}
-		}
 		if p.OwnerID != "" && b.snap.AccountID != "" && p.OwnerID != b.snap.AccountID {
 			b.block("pool", p.ID, ip.ID, fmt.Sprintf("pool %s belongs to account %s: only its owner can deprovision its CIDRs and delete it", p.ID, p.OwnerID), ruleOwnerOnly)
 		}
@@ -281,7 +275,8 @@ func (b *builder) ipam(ip *inventory.IPAM) error {
 			}
 		}
 	}
-	// Allocations, once every CIDR unit exists (rule 2 links a child's CIDR to its parent's).
+	// Pool edges and allocations, once every pool and CIDR unit exists (rules 2 and 3 link a child to its
+	// parent, which may come later in the slice).
 	for i := range ip.Pools {
 		p := &ip.Pools[i]
 		if pools[p.ID] != p {
@@ -289,6 +284,15 @@ func (b *builder) ipam(ip *inventory.IPAM) error {
 		}
 		owners := chain(p)
 		pu := b.unitIndex(poolStepID(p.ID))
+		if parent, ok := pools[p.ParentID]; ok && parent.ID != p.ID {
+			b.units[pu].step.Rule = ruleSubPoolBeforePool
+			b.edge(pu, b.unitIndex(poolStepID(parent.ID)), ruleSubPoolBeforePool)
+		} else {
+			b.edge(pu, ipamUnit, rulePoolBeforeIpam)
+			if su, ok := custom[p.ScopeID]; ok {
+				b.edge(pu, su, rulePoolBeforeScope)
+			}
+		}
 		for _, a := range p.Allocations {
 			if a.Status == "Deleted" {
 				continue
