@@ -462,6 +462,13 @@ func (b *builder) shares() {
 	}
 }
 
+// ExcludeError is Build's answer to an Options.Exclude id that names nothing in the snapshot.
+type ExcludeError struct{ ID, Region string }
+
+func (e *ExcludeError) Error() string {
+	return fmt.Sprintf("planner: exclude %q: no such resource in the inventory of %s", e.ID, e.Region)
+}
+
 // exclusions turns Options.Exclude into blockers; an id that names nothing in the snapshot is an error (a
 // typo must not leave the resource it meant unprotected).
 func (b *builder) exclusions() error {
@@ -480,7 +487,7 @@ func (b *builder) exclusions() error {
 	}
 	for _, id := range b.opts.Exclude {
 		if !known[id] {
-			return fmt.Errorf("planner: exclude %q: no such resource in the inventory of %s", id, b.snap.Region)
+			return &ExcludeError{ID: id, Region: b.snap.Region}
 		}
 		if len(b.byOwner[id]) > 0 {
 			b.block(b.kind[id], id, b.ipamOf(id), fmt.Sprintf("%s %s is excluded (--exclude): the plan keeps it and everything in it", b.kind[id], id), "")

@@ -95,6 +95,7 @@ dry run first, then in parallel with rate limiting, retries and a resumable jour
 		newVersionCommand(g),
 		newShowCommand(g),
 		newInventoryCommand(g),
+		newPlanCommand(g),
 		newSimCommand(g),
 	)
 	return root

@@ -1,0 +1,137 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ipam-teardown/ipam-teardown/inventory"
+	"github.com/ipam-teardown/ipam-teardown/planner"
+	"github.com/ipam-teardown/ipam-teardown/plans"
+)
+
+// newPlanCommand is `ipam-teardown plan`: it collects the inventory of the selected IPAMs (or reads one
+// written by `inventory -o`), builds the teardown plan and writes the plan file. It makes read calls only.
+func newPlanCommand(g *globalOptions) *cobra.Command {
+	var (
+		sel           selectorFlags
+		opts          planner.Options
+		output        string
+		fromInventory string
+		parallelism   int
+		qps           float64
+	)
+	cmd := &cobra.Command{
+		Use:   "plan --region R (--ipam ID | --tag k=v ... [--older-than DUR] | --all) [--exclude ID ...] [--protect-tag K[=V]] -o plan.json",
+		Short: "Plan the teardown of the selected IPAMs (read-only) and write the plan file",
+		Long: `plan lists everything the selected IPAMs hold, orders the calls that remove it by the documented
+prerequisites, and writes the plan file that show renders and apply executes. Resources the tool must not
+or cannot remove (an IPv6 VPC allocation, another account's pool, an excluded or protected resource, one
+in a transitional status) are listed as blockers, and the steps that need them gone are held back.
+It makes no mutating call. A summary goes to stderr.`,
+		Example: "  ipam-teardown plan --region cn-hangzhou --ipam ipam-abc -o plan.json\n" +
+			"  ipam-teardown plan --region cn-hangzhou --tag env=sandbox --older-than 72h --protect-tag keep -o plan.json\n" +
+			"  ipam-teardown plan --from-inventory snapshot.json --exclude ipam-pool-xyz -o plan.json",
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return usagef("plan takes no arguments, got %q (select IPAMs with --ipam, --tag, --name, --older-than or --all)", args)
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if output == "" {
+				return usagef("-o FILE is required: the plan is a file to review and apply")
+			}
+			if parallelism < 1 {
+				return usagef("--parallelism %d: want at least 1", parallelism)
+			}
+			if k, _, _ := strings.Cut(opts.ProtectTag, "="); cmd.Flags().Changed("protect-tag") && k == "" {
+				return usagef("--protect-tag %q: want KEY or KEY=VALUE", opts.ProtectTag)
+			}
+			for _, id := range opts.Exclude {
+				if strings.TrimSpace(id) == "" {
+					return usagef("--exclude: empty resource id")
+				}
+			}
+			var snap *inventory.Snapshot
+			if fromInventory != "" {
+				if sel.given() {
+					return usagef("--from-inventory %s: the snapshot already holds its selection; drop --ipam/--tag/--name/--older-than/--all", fromInventory)
+				}
+				f, err := os.Open(fromInventory)
+				if err != nil {
+					return usagef("--from-inventory: %v", err)
+				}
+				defer f.Close()
+				snap, err = inventory.ReadSnapshot(f, fromInventory)
+				if err != nil {
+					return usageError{fmt.Errorf("--from-inventory: %w", err)}
+				}
+			} else {
+				s, err := sel.selector()
+				if err != nil {
+					return err
+				}
+				api, err := g.client(cmd.Context(), qps)
+				if err != nil {
+					return err
+				}
+				snap, err = inventory.Collect(cmd.Context(), api, s, inventory.Options{Parallelism: parallelism, Progress: g.stderr})
+				if err != nil {
+					return err
+				}
+			}
+			opts.ToolVersion = toolVersion()
+			p, err := planner.Build(snap, opts)
+			if err != nil {
+				if _, ok := errors.AsType[*planner.ExcludeError](err); ok {
+					return usageError{fmt.Errorf("--exclude: %w", err)}
+				}
+				return err
+			}
+			if err := plans.WriteFile(output, p); err != nil {
+				return fmt.Errorf("-o %s: %w", output, err)
+			}
+			return writePlanSummary(g, p, output)
+		},
+	}
+	sel.register(cmd.Flags())
+	f := cmd.Flags()
+	f.StringArrayVar(&opts.Exclude, "exclude", nil, "resource id the plan must not touch, with everything in it (repeatable)")
+	f.StringVar(&opts.ProtectTag, "protect-tag", "", "keep every IPAM, scope, pool and discovery with this tag: KEY or KEY=VALUE")
+	f.BoolVar(&opts.KeepVPCAllocations, "keep-vpc-allocations", false, "report VPC allocations as blockers instead of releasing them")
+	f.BoolVar(&opts.KeepDiscoveries, "keep-discoveries", false, "keep the caller's custom resource discoveries (they are still dissociated)")
+	f.StringVarP(&output, "output", "o", "", "write the plan to FILE (required)")
+	f.StringVar(&fromInventory, "from-inventory", "", "plan from a snapshot written by `inventory -o` instead of collecting one")
+	f.IntVar(&parallelism, "parallelism", inventory.DefaultParallelism, "concurrent listing calls")
+	f.Float64Var(&qps, "qps", 0, "API calls per second for the whole run (0: the default, 10)")
+	return cmd
+}
+
+// given reports whether any selector flag was set.
+func (f *selectorFlags) given() bool {
+	return len(f.ipams) > 0 || len(f.tags) > 0 || f.name != "" || f.olderThan != "" || f.all
+}
+
+func writePlanSummary(g *globalOptions, p *plans.Plan, path string) error {
+	s := p.Summary
+	var b strings.Builder
+	fmt.Fprintf(&b, "plan %s written to %s: %d steps in %d levels", p.PlanID, path, s.Steps, s.Levels)
+	for _, a := range plans.ActionNames() {
+		if n := s.ByAction[a]; n > 0 {
+			fmt.Fprintf(&b, "\n  %-32s %d", a, n)
+		}
+	}
+	if s.Blockers > 0 {
+		fmt.Fprintf(&b, "\n%d blockers hold back %d steps:", s.Blockers, s.HeldBack)
+		for _, bl := range p.Blockers {
+			fmt.Fprintf(&b, "\n  %s %s: %s", bl.ResourceType, bl.ResourceID, bl.Reason)
+		}
+	}
+	fmt.Fprintf(&b, "\nreview it with: ipam-teardown show %s\n", path)
+	_, err := fmt.Fprint(g.stderr, b.String())
+	return err
+}
