@@ -94,12 +94,22 @@ func Build(snap *inventory.Snapshot, opts Options) (*plans.Plan, error) {
 	if opts.ProtectTag != "" && protectKey == "" {
 		return nil, fmt.Errorf("planner: protect tag %q: the key is empty", opts.ProtectTag)
 	}
+	n := len(snap.Shares) + len(snap.Discoveries)
+	for _, ip := range snap.IPAMs {
+		n += 1 + len(ip.Scopes) + len(ip.Members) + len(ip.Associations)
+		for _, p := range ip.Pools {
+			n += 1 + len(p.CIDRs) + len(p.Allocations)
+		}
+	}
+	// n bounds the units; sizing up front keeps a 100,000-step plan from copying its units while it grows.
 	b := &builder{
 		snap:    snap,
 		opts:    opts,
-		index:   map[string]int{},
-		byOwner: map[string][]int{},
-		kind:    map[string]string{},
+		units:   make([]unit, 0, n),
+		edges:   make([]edge, 0, 2*n),
+		index:   make(map[string]int, n),
+		byOwner: make(map[string][]int, n),
+		kind:    make(map[string]string, n),
 	}
 	for i := range snap.IPAMs {
 		if err := b.ipam(&snap.IPAMs[i]); err != nil {

@@ -1,0 +1,80 @@
+package planner
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/ipam-teardown/ipam-teardown/inventory"
+)
+
+// bigSnapshot is one IPAM with a pool tree of 10 top-level pools and fan-out 10 down to depth 4 (11,110
+// pools), each with one CIDR (a child's CIDR is an IpamPool allocation in its parent) and 7 custom
+// allocations, the first 1,000 pools in one share: 100,000 steps or so.
+func bigSnapshot() *inventory.Snapshot {
+	ip := inventory.IPAM{ID: "ipam-big", Status: "Created", RegionID: "cn-hangzhou", OwnerID: caller,
+		PrivateDefaultScopeID: "scope-priv", PublicDefaultScopeID: "scope-pub", DefaultResourceDiscoveryID: "rd-default",
+		Scopes: []inventory.Scope{{ID: "scope-c", Status: "Created", OwnerID: caller}}}
+	snap := &inventory.Snapshot{Region: "cn-hangzhou", AccountID: caller, Selector: inventory.Selector{All: true}}
+	n := 0
+	var add func(parent *inventory.Pool, depth int)
+	add = func(parent *inventory.Pool, depth int) {
+		for range 10 {
+			id := fmt.Sprintf("ipam-pool-%06d", n)
+			cidr := fmt.Sprintf("10.%d.%d.0/24", n/256, n%256)
+			n++
+			p := inventory.Pool{ID: id, IPAMID: ip.ID, ScopeID: "scope-c", Depth: depth, IPVersion: "IPv4", Status: "Created", OwnerID: caller,
+				CIDRs: []inventory.PoolCIDR{{CIDR: cidr, Status: "Created"}}}
+			if parent != nil {
+				p.ParentID = parent.ID
+				parent.Allocations = append(parent.Allocations, inventory.Allocation{ID: "alloc-" + id, PoolID: parent.ID, CIDR: cidr,
+					SourceCIDR: parent.CIDRs[0].CIDR, ResourceType: inventory.AllocationIpamPool, ResourceID: id, Status: "Created"})
+			}
+			for k := range 7 {
+				p.Allocations = append(p.Allocations, inventory.Allocation{ID: fmt.Sprintf("alloc-%s-%d", id, k), PoolID: id,
+					CIDR: cidr, SourceCIDR: cidr, ResourceType: inventory.AllocationCustom, Status: "Created"})
+			}
+			if n <= 1000 {
+				snap.Shares = append(snap.Shares, inventory.ShareAssociation{ShareID: "rs-big", EntityID: id, EntityType: "IpamPool", Status: "Associated"})
+			}
+			if depth < 4 {
+				add(&p, depth+1)
+			}
+			ip.Pools = append(ip.Pools, p)
+		}
+	}
+	add(nil, 1)
+	snap.IPAMs = []inventory.IPAM{ip}
+	return snap
+}
+
+func BenchmarkBuild(b *testing.B) {
+	snap := bigSnapshot()
+	opts := Options{PlanID: "plan-bench", Now: fixedNow}
+	p, err := Build(snap, opts)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if len(p.Steps) < 100_000 {
+		b.Fatalf("%d steps, want at least 100,000", len(p.Steps))
+	}
+	b.ReportMetric(float64(len(p.Steps)), "steps")
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Build(snap, opts); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// TestBigPlanIsValid builds the benchmark's plan once and checks it as every plan is checked, so the
+// benchmark measures a correct plan.
+func TestBigPlanIsValid(t *testing.T) {
+	if testing.Short() {
+		t.Skip("100,000 steps")
+	}
+	p := build(t, bigSnapshot(), Options{})
+	// allocation, the CIDRs of depths 4, 3, 2 and 1 (rule 2), the top-level pool, the scope, the IPAM.
+	if p.Summary.Levels != 8 {
+		t.Errorf("%d levels, want 8", p.Summary.Levels)
+	}
+}
