@@ -1,0 +1,467 @@
+package planner_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ipam-teardown/ipam-teardown/internal/cloudapi"
+	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim"
+	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/topology"
+	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/wire"
+	"github.com/ipam-teardown/ipam-teardown/inventory"
+	"github.com/ipam-teardown/ipam-teardown/planner"
+	"github.com/ipam-teardown/ipam-teardown/plans"
+)
+
+// regions the example topologies use; a region without an IPAM of the caller is skipped.
+var e2eRegions = []string{"cn-hangzhou", "cn-shanghai", "cn-beijing"}
+
+// target is an emulator the end-to-end proof runs against: over HTTP through the SDK (e2e_http_test.go),
+// or in process through Sim.Invoke (below), which needs no server and runs in milliseconds.
+type target struct {
+	api   func(region string) api
+	calls func() []loggedCall // the emulator's call log, in order
+	state func() map[string]map[string]json.RawMessage
+}
+
+// api is what the proof needs of a client: inventory's reads plus one-shot calls.
+type api interface {
+	inventory.API
+	Do(ctx context.Context, call cloudapi.Call) (map[string]any, error)
+}
+
+type loggedCall struct {
+	Action string
+	Params map[string]string
+	DryRun bool
+	Code   string // "" on success
+}
+
+// TestEndToEndInProcess runs the proof of issue 4 against the emulator in process, for every example
+// topology (TestEndToEnd does the same over HTTP with the SDK).
+func TestEndToEndInProcess(t *testing.T) {
+	t.Parallel()
+	for _, path := range topologies(t) {
+		t.Run(strings.TrimSuffix(filepath.Base(path), ".yaml"), func(t *testing.T) {
+			t.Parallel()
+			topo, err := topology.Load(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sim, err := ipamsim.New(topo.Options())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := topology.Apply(t.Context(), sim, topo); err != nil {
+				t.Fatal(err)
+			}
+			log := &callLog{}
+			tg := target{
+				api: func(region string) api {
+					return &invokeAPI{sim: sim, account: ipamsim.DefaultAccount, region: region, log: log}
+				},
+				calls: log.all,
+				state: func() map[string]map[string]json.RawMessage { return decodeState(t, sim.DumpState().(json.RawMessage)) },
+			}
+			proveAll(t, tg)
+		})
+	}
+}
+
+func topologies(t *testing.T) []string {
+	t.Helper()
+	paths, err := filepath.Glob("../testdata/topologies/*.yaml")
+	if err != nil || len(paths) == 0 {
+		t.Fatalf("no topologies: %v", err)
+	}
+	return paths
+}
+
+func proveAll(t *testing.T, tg target) {
+	t.Helper()
+	ran := 0
+	for _, region := range e2eRegions {
+		ran += teardownRegion(t, tg, region)
+	}
+	if ran == 0 {
+		t.Fatalf("no IPAM of %s in %v", ipamsim.DefaultAccount, e2eRegions)
+	}
+}
+
+// teardownRegion plans and executes the teardown of every IPAM of the caller in region, checks the
+// outcome, and returns the number of IPAMs it planned for.
+func teardownRegion(t *testing.T, tg target, region string) int {
+	t.Helper()
+	ctx := t.Context()
+	api := tg.api(region)
+	snap, err := inventory.Collect(ctx, api, inventory.Selector{All: true}, inventory.Options{Parallelism: 4})
+	if err != nil {
+		t.Fatalf("%s: collect: %v", region, err)
+	}
+	if len(snap.IPAMs) == 0 {
+		return 0
+	}
+	p, err := planner.Build(snap, planner.Options{PlanID: "plan-e2e", Now: time.Now})
+	if err != nil {
+		t.Fatalf("%s: build: %v", region, err)
+	}
+	if err := plans.Validate(p); err != nil {
+		t.Fatalf("%s: %v", region, err)
+	}
+	before := tg.state()
+	mark := len(tg.calls())
+
+	// The up-front dry run (DESIGN, executor step 3): every step answers DryRunOperation or one of the codes
+	// its dry_run_codes say an earlier step clears.
+	for _, s := range p.Steps {
+		if code := dryRun(ctx, api, s); code != "" && code != "DryRunOperation" && !slices.Contains(s.DryRunCodes, code) {
+			t.Errorf("%s: up-front dry run of %s answered %s, not among its dry_run_codes %v", region, s.ID, code, s.DryRunCodes)
+		}
+	}
+	for _, s := range p.Steps {
+		// Just before its call, with every earlier step done, the dry run passes.
+		if code := dryRun(ctx, api, s); code != "" && code != "DryRunOperation" {
+			t.Errorf("%s: dry run of %s just before its call answered %s", region, s.ID, code)
+		}
+		call := cloudapi.Call{Product: s.Product, Action: s.Action, Region: s.Region, Params: s.Params, Resource: s.ResourceID,
+			ClientToken: clientToken(s)}
+		if s.Product == cloudapi.ProductResourceSharing {
+			call.ClientToken = "" // DisassociateResourceShare takes no ClientToken
+		}
+		if _, err := api.Do(ctx, call); err != nil {
+			t.Fatalf("%s: step %s (level %d): %v", region, s.ID, s.Level, err)
+		}
+		waitFor(ctx, t, api, s)
+	}
+
+	calls := tg.calls()[mark:]
+	checkCalls(t, region, p, calls)
+	checkUntouched(t, region, p, before, tg.state())
+
+	// The selected IPAMs are gone, except those a blocker holds back; a new plan finds nothing to do.
+	after, err := inventory.Collect(ctx, api, inventory.Selector{All: true}, inventory.Options{Parallelism: 4})
+	if err != nil {
+		t.Fatalf("%s: collect after: %v", region, err)
+	}
+	held := map[string]bool{}
+	for _, b := range p.Blockers {
+		for _, id := range b.HeldBack {
+			held[id] = true
+		}
+	}
+	for _, ip := range snap.IPAMs {
+		gone := !slices.ContainsFunc(after.IPAMs, func(x inventory.IPAM) bool { return x.ID == ip.ID })
+		if want := !held["delete-ipam/"+ip.ID]; gone != want {
+			t.Errorf("%s: IPAM %s gone = %v, want %v (blockers %v)", region, ip.ID, gone, want, p.Blockers)
+		}
+	}
+	again, err := planner.Build(after, planner.Options{PlanID: "plan-e2e-2", Now: time.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(again.Steps) != 0 {
+		t.Errorf("%s: after the plan ran, a new plan still has %d steps: %v", region, len(again.Steps), stepIDs(again))
+	}
+	if got, want := blockerIDs(again), blockerIDs(p); !slices.Equal(got, want) {
+		t.Errorf("%s: blockers after the run %v, want those of the plan %v", region, got, want)
+	}
+	t.Logf("%s: %d steps in %d levels, %d blockers, %d calls", region, len(p.Steps), p.Summary.Levels, len(p.Blockers), len(calls))
+	return len(snap.IPAMs)
+}
+
+func clientToken(s plans.Step) string { return "plan-e2e-" + s.ID }
+
+// dryRun sends the step with DryRun=true and returns the answer's code ("" for a step without DryRun).
+func dryRun(ctx context.Context, api api, s plans.Step) string {
+	if info, _ := plans.LookupAction(s.Action); !info.HasDryRun {
+		return ""
+	}
+	_, err := api.Do(ctx, cloudapi.Call{Product: s.Product, Action: s.Action, Region: s.Region, Params: s.Params, Resource: s.ResourceID, DryRun: true})
+	if err == nil {
+		return "no error"
+	}
+	return code(err)
+}
+
+// code is the API error code of err, from the SDK path (cloudapi) or the in-process one (wire).
+func code(err error) string {
+	var werr *wire.Error
+	if errors.As(err, &werr) {
+		return werr.Code
+	}
+	return cloudapi.Code(err)
+}
+
+// waitFor polls until the step's asynchronous effect is visible (reference 5.4: DisassociateResourceShare
+// answers Disassociating, then Disassociated).
+func waitFor(ctx context.Context, t *testing.T, api api, s plans.Step) {
+	t.Helper()
+	if s.WaitFor != "Disassociated" {
+		return // "gone": this test runs without Deleting windows, so deletes are synchronous
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		out, err := api.Read(ctx, cloudapi.Call{Product: cloudapi.ProductResourceSharing, Action: "ListResourceShareAssociations", Region: s.Region,
+			Params: map[string]string{"AssociationType": "Resource", "ResourceShareIds.1": s.Params["ResourceShareId"], "MaxResults": "100"}})
+		if err != nil {
+			t.Fatalf("wait for %s: %v", s.ID, err)
+		}
+		pending := 0
+		rows, _ := out["ResourceShareAssociations"].([]any)
+		for _, r := range rows {
+			row, _ := r.(map[string]any)
+			for k, v := range s.Params {
+				if strings.HasSuffix(k, ".ResourceId") && row["EntityId"] == v && row["AssociationStatus"] != "Disassociated" {
+					pending++
+				}
+			}
+		}
+		if pending == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: %d resources still not Disassociated after 10s", s.ID, pending)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// checkCalls: no call of the run answered a prerequisite code, and every mutating call is one of the plan's
+// steps, each step exactly once.
+func checkCalls(t *testing.T, region string, p *plans.Plan, calls []loggedCall) {
+	t.Helper()
+	used := make([]bool, len(p.Steps))
+	for _, c := range calls {
+		if c.DryRun {
+			continue // dry runs answer the codes the plan expects (checked in teardownRegion) and change nothing
+		}
+		for _, prefix := range []string{"DependencyViolation", "OperationFailed", "OperationDenied", "IncorrectStatus", "OperationConflict"} {
+			if strings.HasPrefix(c.Code, prefix) {
+				t.Errorf("%s: %s answered %s, a prerequisite the plan should have cleared first (params %v)", region, c.Action, c.Code, c.Params)
+			}
+		}
+		if isRead(c.Action) {
+			continue
+		}
+		i := slices.IndexFunc(p.Steps, func(s plans.Step) bool { return s.Action == c.Action && matches(s.Params, c.Params) })
+		for i >= 0 && used[i] {
+			j := slices.IndexFunc(p.Steps[i+1:], func(s plans.Step) bool { return s.Action == c.Action && matches(s.Params, c.Params) })
+			if j < 0 {
+				i = -1
+				break
+			}
+			i += 1 + j
+		}
+		if i < 0 {
+			t.Errorf("%s: mutating call %s %v is no step of the plan (or repeats one)", region, c.Action, c.Params)
+			continue
+		}
+		used[i] = true
+	}
+	for i, u := range used {
+		if !u {
+			t.Errorf("%s: step %s made no call", region, p.Steps[i].ID)
+		}
+	}
+}
+
+func isRead(action string) bool {
+	for _, prefix := range []string{"List", "Get", "Describe"} {
+		if strings.HasPrefix(action, prefix) {
+			return true
+		}
+	}
+	return false
+}
+
+func matches(want, got map[string]string) bool {
+	for k, v := range want {
+		if got[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+// checkUntouched compares the emulator's state before and after: every object that changed or went away is
+// one the plan names (a step's resource, or what a step implies, or what goes with it: a child CIDR's
+// allocation in its parent, a deleted IPAM's associations, a removed resource's tags).
+func checkUntouched(t *testing.T, region string, p *plans.Plan, before, after map[string]map[string]json.RawMessage) {
+	t.Helper()
+	named := map[string]bool{}
+	pairs := map[string]bool{} // ipam id + " " + discovery id, dissociated
+	deletedIpams := map[string]bool{}
+	for _, s := range p.Steps {
+		named[s.ResourceID] = true
+		for _, im := range s.Implies {
+			named[im.ResourceID] = true
+		}
+		switch s.Action {
+		case "DeleteIpamPoolCidr":
+			named[s.Params["IpamPoolId"]+" "+s.Params["Cidr"]] = true
+		case "RemoveIpamMembers":
+			for k, v := range s.Params {
+				if strings.HasSuffix(k, ".MemberId") {
+					named[s.IPAMID+" "+v] = true
+				}
+			}
+		case "DisassociateResourceShare":
+			named[s.Params["ResourceShareId"]] = true
+		case "DissociateIpamResourceDiscovery":
+			pairs[s.Params["IpamId"]+" "+s.Params["IpamResourceDiscoveryId"]] = true
+		case "DeleteIpam":
+			deletedIpams[s.Params["IpamId"]] = true
+		}
+	}
+	explained := func(coll, key string, obj map[string]any) bool {
+		str := func(k string) string { v, _ := obj[k].(string); return v }
+		switch {
+		case named[key]:
+			return true
+		case coll == "allocations" && str("resource_type") == "IpamPool":
+			return named[str("resource_id")+" "+str("cidr")]
+		case coll == "associations":
+			return pairs[str("ipam_id")+" "+str("discovery_id")] || deletedIpams[str("ipam_id")]
+		case coll == "tags":
+			return named[key]
+		}
+		return false
+	}
+	for coll, objs := range before {
+		for key, raw := range objs {
+			now, ok := after[coll][key]
+			if ok && string(now) == string(raw) {
+				continue
+			}
+			var obj map[string]any
+			_ = json.Unmarshal(raw, &obj)
+			if !explained(coll, key, obj) {
+				t.Errorf("%s: %s %q changed or went away, but the plan does not name it:\nbefore %s\nafter  %s", region, coll, key, raw, now)
+			}
+		}
+	}
+	for coll, objs := range after {
+		for key := range objs {
+			if _, ok := before[coll][key]; !ok {
+				t.Errorf("%s: %s %q appeared during the run", region, coll, key)
+			}
+		}
+	}
+}
+
+// decodeState splits a /_sim/state dump into collection -> key -> object.
+func decodeState(t *testing.T, data []byte) map[string]map[string]json.RawMessage {
+	t.Helper()
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(data, &top); err != nil {
+		t.Fatalf("state: %v", err)
+	}
+	out := map[string]map[string]json.RawMessage{}
+	for coll, raw := range top {
+		var objs map[string]json.RawMessage
+		if json.Unmarshal(raw, &objs) == nil {
+			out[coll] = objs
+		}
+	}
+	return out
+}
+
+// callLog is the in-process stand-in for /_sim/calls.
+type callLog struct {
+	mu    sync.Mutex
+	calls []loggedCall
+}
+
+func (l *callLog) add(c loggedCall) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.calls = append(l.calls, c)
+}
+
+func (l *callLog) all() []loggedCall {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.Clone(l.calls)
+}
+
+// invokeAPI is api over Sim.Invoke: the handlers the HTTP server runs, with the answers passed through JSON
+// (numbers as json.Number) as cloudapi returns them, and RegionId added as cloudapi.Client.Do adds it.
+type invokeAPI struct {
+	sim     *ipamsim.Sim
+	account string
+	region  string
+	log     *callLog
+}
+
+func (a *invokeAPI) Region() string { return a.region }
+
+func (a *invokeAPI) CallerAccount(context.Context) (string, error) { return a.account, nil }
+
+func (a *invokeAPI) Read(ctx context.Context, call cloudapi.Call) (map[string]any, error) {
+	return a.Do(ctx, call)
+}
+
+func (a *invokeAPI) Do(ctx context.Context, call cloudapi.Call) (map[string]any, error) {
+	if call.Region == "" {
+		call.Region = a.region
+	}
+	params := wire.Params{}
+	for k, v := range call.Params {
+		params[k] = v
+	}
+	if call.Product != cloudapi.ProductResourceSharing && call.Product != cloudapi.ProductSts {
+		if _, ok := params["RegionId"]; !ok {
+			params["RegionId"] = call.Region
+		}
+	}
+	if call.ClientToken != "" {
+		params["ClientToken"] = call.ClientToken
+	}
+	if call.DryRun {
+		params["DryRun"] = "true"
+	}
+	out, err := a.sim.Invoke(ctx, a.account, call.Product, call.Action, params)
+	logged := loggedCall{Action: call.Action, Params: map[string]string(params), DryRun: call.DryRun}
+	if err != nil {
+		var werr *wire.Error
+		if errors.As(err, &werr) {
+			logged.Code = werr.Code
+		}
+		a.log.add(logged)
+		return nil, err
+	}
+	a.log.add(logged)
+	data, err := json.Marshal(out)
+	if err != nil {
+		return nil, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	m := map[string]any{}
+	return m, dec.Decode(&m)
+}
+
+func stepIDs(p *plans.Plan) []string {
+	ids := make([]string, len(p.Steps))
+	for i, s := range p.Steps {
+		ids[i] = s.ID
+	}
+	return ids
+}
+
+func blockerIDs(p *plans.Plan) []string {
+	var ids []string
+	for _, b := range p.Blockers {
+		ids = append(ids, fmt.Sprintf("%s %s", b.ResourceType, b.ResourceID))
+	}
+	return ids
+}
