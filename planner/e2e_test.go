@@ -57,23 +57,48 @@ func TestEndToEndInProcess(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			sim, err := ipamsim.New(topo.Options())
+			proveAll(t, inProcess(t, topo))
+		})
+	}
+}
+
+// TestEndToEndGenerated runs the proof on generated topologies: deeper trees, custom scopes, shared pools
+// with a consumer's VPC allocations, several shares.
+func TestEndToEndGenerated(t *testing.T) {
+	t.Parallel()
+	for _, o := range []topology.GenerateOptions{
+		{Pools: 40, Depth: 4, FanOut: 3, AllocationsPerPool: 2, Seed: 1, Shared: true},
+		{Pools: 120, Depth: 2, FanOut: 12, AllocationsPerPool: 1, Seed: 2, Shared: true},
+		{Pools: 30, Depth: 1, FanOut: 1, AllocationsPerPool: 3, Seed: 3},
+	} {
+		t.Run(fmt.Sprintf("pools=%d,depth=%d,seed=%d", o.Pools, o.Depth, o.Seed), func(t *testing.T) {
+			t.Parallel()
+			topo, err := topology.Generate(o)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := topology.Apply(t.Context(), sim, topo); err != nil {
-				t.Fatal(err)
-			}
-			log := &callLog{}
-			tg := target{
-				api: func(region string) api {
-					return &invokeAPI{sim: sim, account: ipamsim.DefaultAccount, region: region, log: log}
-				},
-				calls: log.all,
-				state: func() map[string]map[string]json.RawMessage { return decodeState(t, sim.DumpState().(json.RawMessage)) },
-			}
-			proveAll(t, tg)
+			proveAll(t, inProcess(t, topo))
 		})
+	}
+}
+
+// inProcess builds the emulator for topo and a target that reaches it through Sim.Invoke.
+func inProcess(t *testing.T, topo *topology.Topology) target {
+	t.Helper()
+	sim, err := ipamsim.New(topo.Options())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := topology.Apply(t.Context(), sim, topo); err != nil {
+		t.Fatal(err)
+	}
+	log := &callLog{}
+	return target{
+		api: func(region string) api {
+			return &invokeAPI{sim: sim, account: ipamsim.DefaultAccount, region: region, log: log}
+		},
+		calls: log.all,
+		state: func() map[string]map[string]json.RawMessage { return decodeState(t, sim.DumpState().(json.RawMessage)) },
 	}
 }
 
