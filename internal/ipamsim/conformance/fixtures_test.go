@@ -1,7 +1,6 @@
 package conformance
 
 import (
-
 	"github.com/alibabacloud-go/tea/tea"
 	vpcsdk "github.com/alibabacloud-go/vpc-20160428/v6/client"
 	vpcipam "github.com/alibabacloud-go/vpcipam-20230228/client"
