@@ -82,16 +82,76 @@ func TestEndToEndGenerated(t *testing.T) {
 	}
 }
 
+// TestEndToEndSharedDefaultDiscovery covers rule 11 against the emulator: the IPAM's default discovery is
+// in a share with another account, so DeleteIpam waits for its disassociation.
+func TestEndToEndSharedDefaultDiscovery(t *testing.T) {
+	t.Parallel()
+	topo, err := topology.Parse([]byte(`
+resource_directory:
+  delegated_admin: "1000000000000001"
+  accounts: ["1000000000000001", "1000000000000002"]
+accounts:
+  - id: "1000000000000001"
+    ipams:
+      - name: hub
+        region: cn-shanghai
+        scopes: [{name: extra}]
+        pools:
+          - name: top
+            scope: scope/extra
+            cidrs: [192.168.0.0/16]
+            children: [{name: leaf, cidrs: [192.168.1.0/24]}]
+    shares:
+      - name: hub-pools
+        resources: [pool/top]
+        targets: ["1000000000000002"]
+  - id: "1000000000000002"
+`), "inline.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim, refs := newSim(t, topo)
+	// The topology format shares pools and custom discoveries only; share the default one by hand.
+	if _, err := sim.Invoke(t.Context(), ipamsim.DefaultAccount, cloudapi.ProductResourceSharing, "CreateResourceShare", wire.Params{
+		"ResourceShareName": "hub-discovery", "Resources.1.ResourceId": refs["ipam/hub/discovery"],
+		"Resources.1.ResourceType": "IpamResourceDiscovery", "Targets.1": "1000000000000002",
+	}); err != nil {
+		t.Fatal(err)
+	}
+	tg := simTarget(t, sim)
+	proveAll(t, tg)
+	var sawDefaultShare bool
+	for _, c := range tg.calls() {
+		if c.Action == "DisassociateResourceShare" && strings.Contains(fmt.Sprint(c.Params), "IpamResourceDiscovery") {
+			sawDefaultShare = true
+		}
+	}
+	if !sawDefaultShare {
+		t.Error("the default discovery's share association was not removed")
+	}
+}
+
 // inProcess builds the emulator for topo and a target that reaches it through Sim.Invoke.
 func inProcess(t *testing.T, topo *topology.Topology) target {
+	t.Helper()
+	sim, _ := newSim(t, topo)
+	return simTarget(t, sim)
+}
+
+func newSim(t *testing.T, topo *topology.Topology) (*ipamsim.Sim, topology.Refs) {
 	t.Helper()
 	sim, err := ipamsim.New(topo.Options())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := topology.Apply(t.Context(), sim, topo); err != nil {
+	refs, err := topology.Apply(t.Context(), sim, topo)
+	if err != nil {
 		t.Fatal(err)
 	}
+	return sim, refs
+}
+
+func simTarget(t *testing.T, sim *ipamsim.Sim) target {
 	log := &callLog{}
 	return target{
 		api: func(region string) api {
