@@ -18,6 +18,7 @@ const (
 	ProductVpcIpam         = "VpcIpam"         // 2023-02-28
 	ProductResourceSharing = "ResourceSharing" // 2020-01-10
 	ProductVpc             = "Vpc"             // 2016-04-28
+	ProductSts             = "Sts"             // 2015-04-01, for GetCallerIdentity
 )
 
 // Request is one decoded, authenticated API call.
