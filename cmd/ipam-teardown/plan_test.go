@@ -1,8 +1,14 @@
 package main
 
 import (
+	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
+
+	"github.com/ipam-teardown/ipam-teardown/inventory"
+	"github.com/ipam-teardown/ipam-teardown/plans"
 )
 
 func TestPlanCommandBadInput(t *testing.T) {
@@ -23,5 +29,70 @@ func TestPlanCommandBadInput(t *testing.T) {
 		if exitCode(err) != exitUsage {
 			t.Errorf("%v: exit %d (%v), want %d", args, exitCode(err), err, exitUsage)
 		}
+	}
+}
+
+// TestPlanFromInventory plans from a snapshot file, without any API: the plan reads back and orders the
+// pool before its IPAM, --protect-tag holds the IPAM back, and an unknown --exclude id is a usage error.
+func TestPlanFromInventory(t *testing.T) {
+	dir := t.TempDir()
+	snap := &inventory.Snapshot{
+		Region: "cn-hangzhou", AccountID: "1000000000000001", Selector: inventory.Selector{IPAMIDs: []string{"ipam-one"}},
+		IPAMs: []inventory.IPAM{{
+			ID: "ipam-one", Status: "Created", RegionID: "cn-hangzhou", OwnerID: "1000000000000001",
+			PrivateDefaultScopeID: "ipam-scope-priv", PublicDefaultScopeID: "ipam-scope-pub", DefaultResourceDiscoveryID: "ipam-res-disco-1",
+			Scopes: []inventory.Scope{
+				{ID: "ipam-scope-priv", IPAMID: "ipam-one", Type: "private", IsDefault: true, Status: "Created"},
+				{ID: "ipam-scope-pub", IPAMID: "ipam-one", Type: "public", IsDefault: true, Status: "Created"},
+			},
+			Pools: []inventory.Pool{{ID: "ipam-pool-a", IPAMID: "ipam-one", ScopeID: "ipam-scope-priv", IPVersion: "IPv4", Status: "Created",
+				OwnerID: "1000000000000001", Tags: inventory.Tags{"keep": "true"}}},
+		}},
+	}
+	data, err := snap.CanonicalJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := filepath.Join(dir, "snapshot.json")
+	if err := os.WriteFile(in, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "plan.json")
+	_, stderr, err := run(t, "plan", "--from-inventory", in, "-o", out)
+	if err != nil {
+		t.Fatalf("plan: %v\n%s", err, stderr)
+	}
+	p, err := plans.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, s := range p.Steps {
+		ids = append(ids, s.ID)
+	}
+	if want := []string{"delete-pool/ipam-pool-a", "delete-ipam/ipam-one"}; !slices.Equal(ids, want) {
+		t.Errorf("steps %v, want %v", ids, want)
+	}
+	if !strings.Contains(stderr, "2 steps in 2 levels") {
+		t.Errorf("stderr lacks the summary:\n%s", stderr)
+	}
+
+	_, stderr, err = run(t, "plan", "--from-inventory", in, "-o", out, "--protect-tag", "keep")
+	if err != nil {
+		t.Fatalf("plan --protect-tag: %v", err)
+	}
+	if p, err = plans.ReadFile(out); err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Steps) != 0 || len(p.Blockers) != 1 || !slices.Equal(p.Blockers[0].HeldBack, []string{"delete-ipam/ipam-one"}) {
+		t.Errorf("with the pool protected: steps %v, blockers %+v; want none, and the IPAM held back", p.Steps, p.Blockers)
+	}
+	if !strings.Contains(stderr, "1 blockers hold back 1 steps") {
+		t.Errorf("stderr lacks the blockers:\n%s", stderr)
+	}
+
+	_, _, err = run(t, "plan", "--from-inventory", in, "-o", out, "--exclude", "ipam-pool-typo")
+	if exitCode(err) != exitUsage || !strings.Contains(err.Error(), "ipam-pool-typo") {
+		t.Errorf("unknown --exclude: exit %d (%v), want a usage error naming the id", exitCode(err), err)
 	}
 }
