@@ -85,7 +85,7 @@ func (h *httpSim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if throttle {
 		h.throttled++
 	}
-	latency := h.latency
+	latency, n := h.latency, h.calls
 	h.mu.Unlock()
 	if latency > 0 {
 		select { // the emulated service's own latency
@@ -95,7 +95,7 @@ func (h *httpSim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	reply := func(status int, body map[string]any) {
-		body["RequestId"] = "SIM-" + strconv.Itoa(h.calls)
+		body["RequestId"] = "SIM-" + strconv.Itoa(n)
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(status)
 		_ = json.NewEncoder(w).Encode(body)

@@ -7,6 +7,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"net/http"
 	"strings"
 	"sync"
 	"time"
@@ -79,9 +81,10 @@ type Client struct {
 	provider string
 	limiter  *rate.Limiter
 	log      zerolog.Logger
+	http     sdkHTTP
 
 	mu      sync.Mutex
-	clients map[clientKey]any // *vpcipam.Client, *openapi.Client or *vpc.Client, built lazily
+	clients map[clientKey][]any // idle *vpcipam.Client, *openapi.Client or *vpc.Client, built lazily
 }
 
 type clientKey struct{ product, region string }
@@ -127,8 +130,28 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		provider: provider,
 		limiter:  rate.NewLimiter(limit, cfg.Burst),
 		log:      cfg.Logger,
-		clients:  map[clientKey]any{},
+		http:     newHTTP(cfg.ConnectTimeout, cfg.ReadTimeout),
+		clients:  map[clientKey][]any{},
 	}, nil
+}
+
+// sdkHTTP is the client's own HTTP client for the SDK (dara.HttpClient). Without it the SDK shares one
+// http.Client per host from a package-level pool and rewrites its Timeout on every call while other calls
+// read it: a data race under concurrent calls (seen with -race in tea v1.5.3 dara.DoRequestWithCtx).
+type sdkHTTP struct{ client *http.Client }
+
+func newHTTP(connect, read time.Duration) sdkHTTP {
+	t := http.DefaultTransport.(*http.Transport).Clone() // proxies from the environment, TLS verified
+	t.DialContext = (&net.Dialer{Timeout: connect, KeepAlive: 30 * time.Second}).DialContext
+	t.TLSHandshakeTimeout = connect
+	t.ResponseHeaderTimeout = read
+	t.MaxIdleConnsPerHost = 32
+	return sdkHTTP{&http.Client{Transport: t, Timeout: connect + read}}
+}
+
+// Call sends the SDK's signed request; the per-call transport the SDK builds is not used.
+func (h sdkHTTP) Call(req *http.Request, _ *http.Transport) (*http.Response, error) {
+	return h.client.Do(req)
 }
 
 // Region is the region the client was built for.
@@ -151,14 +174,20 @@ func (c *Client) endpoint(product, region string) (host, protocol string) {
 	return products[product].host + "." + region + ".aliyuncs.com", "HTTPS"
 }
 
-// sdk returns the cached SDK client of a product in a region, building it on first use.
+// sdk takes an SDK client of a product in a region from the free list, building one when none is idle; put
+// returns it. The SDK clients are not safe for concurrent use (openapi GetRpcHeaders sets client.Headers on
+// every call, a data race under -race), so each one serves one call at a time, and there are as many as
+// calls run at once. They share the Client's credential and HTTP client, so connections are pooled anyway.
 func (c *Client) sdk(product, region string) (any, error) {
 	key := clientKey{product, region}
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	if cl, ok := c.clients[key]; ok {
+	if idle := c.clients[key]; len(idle) > 0 {
+		cl := idle[len(idle)-1]
+		c.clients[key] = idle[:len(idle)-1]
+		c.mu.Unlock()
 		return cl, nil
 	}
+	c.mu.Unlock()
 	host, protocol := c.endpoint(product, region)
 	conf := &openapi.Config{
 		Credential:     c.cred,
@@ -168,6 +197,7 @@ func (c *Client) sdk(product, region string) (any, error) {
 		ConnectTimeout: tea.Int(int(c.cfg.ConnectTimeout / time.Millisecond)),
 		ReadTimeout:    tea.Int(int(c.cfg.ReadTimeout / time.Millisecond)),
 		UserAgent:      tea.String("ipam-teardown"),
+		HttpClient:     c.http,
 	}
 	var (
 		cl  any
@@ -186,8 +216,14 @@ func (c *Client) sdk(product, region string) (any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cloudapi: %s client for %s: %w", product, region, err)
 	}
-	c.clients[key] = cl
 	return cl, nil
+}
+
+func (c *Client) put(product, region string, cl any) {
+	key := clientKey{product, region}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.clients[key] = append(c.clients[key], cl)
 }
 
 // Do sends one call, once, after waiting for the shared token bucket. Failures are *APIError.
@@ -219,6 +255,7 @@ func (c *Client) Do(ctx context.Context, call Call) (map[string]any, error) {
 	}
 	start := time.Now()
 	out, err := send(ctx, cl, call, params, c.runtime())
+	c.put(call.Product, call.Region, cl)
 	ev := c.log.Debug()
 	if err != nil {
 		if cerr := context.Cause(ctx); cerr != nil {

@@ -425,3 +425,35 @@ func TestDoWaitsOnTheSharedLimiter(t *testing.T) {
 		t.Errorf("%d requests sent, want 1", n)
 	}
 }
+
+// TestConcurrentCalls runs calls of every product at once on one Client (run with -race: the SDK clients
+// are not safe for concurrent use, so the Client must never share one between two calls).
+func TestConcurrentCalls(t *testing.T) {
+	isolateCredentials(t, testKeyID, testSecret)
+	f, url := startFake(t, func(int, *http.Request) answer { return answer{body: map[string]any{"RequestId": "R", "AccountId": "1"}} })
+	c := newTestClient(t, url, zerolog.Nop())
+	calls := []Call{
+		{Product: ProductVpcIpam, Action: "ListIpams"},
+		{Product: ProductVpcIpam, Action: "ListIpamMembers"},
+		{Product: ProductResourceSharing, Action: "ListResourceShares", Params: map[string]string{"ResourceOwner": "Self"}},
+		{Product: ProductVpc, Action: "DescribeVpcs"},
+		{Product: ProductSts, Action: "GetCallerIdentity"},
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 40)
+	for i := range 40 {
+		wg.Go(func() {
+			if _, err := c.Read(context.Background(), calls[i%len(calls)]); err != nil {
+				errs <- err
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if n := len(f.requests()); n != 40 {
+		t.Errorf("%d requests, want 40", n)
+	}
+}
