@@ -2,6 +2,7 @@ package conformance
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -18,6 +19,7 @@ import (
 	vpcipam "github.com/alibabacloud-go/vpcipam-20230228/client"
 
 	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim"
+	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/wire"
 )
 
 // Accounts every emulator of this suite knows. owner builds the fixtures; consumer receives shares; third
@@ -52,14 +54,14 @@ func (c *clock) advance(d time.Duration) { c.t = c.t.Add(d) }
 // config collects what a test changes about its emulator.
 type config struct {
 	opts   ipamsim.Options
-	faults []faultRule
+	faults []wire.FaultRule
 	seed   int64
 }
 
 type option func(*config)
 
 func withDeleteDelay(d time.Duration) option { return func(c *config) { c.opts.DeleteDelay = d } }
-func withFaults(seed int64, f ...faultRule) option {
+func withFaults(seed int64, f ...wire.FaultRule) option {
 	return func(c *config) { c.faults, c.seed = f, seed }
 }
 func withDenied(account string, actions ...string) option {
@@ -79,6 +81,7 @@ func withDirectory(rd *ipamsim.ResourceDirectory) option {
 type env struct {
 	t        *testing.T
 	sim      *ipamsim.Sim
+	server   *wire.Server
 	srv      *httptest.Server
 	endpoint string // 127.0.0.1:PORT
 	clock    *clock
@@ -100,7 +103,10 @@ func start(t *testing.T, opts ...option) *env {
 	if err != nil {
 		t.Fatalf("ipamsim.New: %v", err)
 	}
-	h := newHandler(t, sim, cfg)
+	h, err := sim.Handler(cfg.faults, cfg.seed)
+	if err != nil {
+		t.Fatalf("Handler: %v", err)
+	}
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	return &env{t: t, sim: sim, srv: srv, endpoint: strings.TrimPrefix(srv.URL, "http://"), clock: clk}
@@ -187,6 +193,16 @@ func (e *env) get(path string) []byte {
 
 // state is GET /_sim/state, byte for byte.
 func (e *env) state() []byte { e.t.Helper(); return e.get("/_sim/state") }
+
+// calls is GET /_sim/calls, decoded.
+func (e *env) calls() []wire.Call {
+	e.t.Helper()
+	var out []wire.Call
+	if err := json.Unmarshal(e.get("/_sim/calls"), &out); err != nil {
+		e.t.Fatalf("decode /_sim/calls: %v", err)
+	}
+	return out
+}
 
 // wantErr asserts that err is the SDK error with exactly this code and HTTP status.
 func wantErr(t *testing.T, err error, code string, status int) {
