@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/topology"
+	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/wire"
 	"github.com/ipam-teardown/ipam-teardown/inventory"
 )
 
@@ -34,15 +35,15 @@ func TestCollectOverHTTPUnderThrottling(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			topo := tc.topo
 			sim, _ := newSim(t, topo)
-			srv, url := startHTTPSim(t, sim, topo)
+			srv, url := startHTTPSim(t, sim)
 			c := sdkClient(t, url, topo, owner, -1)
 			clean := collectWith(t, c)
-			cleanCalls, _ := srv.counts()
+			cleanCalls := len(srv.Calls())
 
-			srv.set(0.3, 0)
+			srv.SetFaults([]wire.FaultRule{{Throttle: 0.3}})
 			throttled := collectWith(t, c)
-			calls, refused := srv.counts()
-			calls -= cleanCalls
+			log := srv.Calls()[cleanCalls:]
+			calls, refused := len(log), throttledCalls(log)
 			if refused < calls/5 {
 				t.Fatalf("%d of %d calls throttled; want about 30%%", refused, calls)
 			}
@@ -82,7 +83,7 @@ func stripAllocationNames(s *inventory.Snapshot) {
 func TestCollectOverHTTPConsumerView(t *testing.T) {
 	topo := loadTopology(t, "multi-account.yaml")
 	sim, refs := newSim(t, topo)
-	_, url := startHTTPSim(t, sim, topo)
+	_, url := startHTTPSim(t, sim)
 	own := collectWith(t, sdkClient(t, url, topo, owner, -1))
 	con := collectWith(t, sdkClient(t, url, topo, apps, -1))
 	if own.AccountID != owner || con.AccountID != apps {
@@ -100,7 +101,7 @@ func TestCollectOverHTTPConsumerView(t *testing.T) {
 }
 
 // BenchmarkCollect collects a generated topology (300 pools, 2,300 resources) through the SDK over HTTP with
-// a service latency of 5 ms per call. It reports the calls made and the ratio of the wall time to the bound
+// an emulator latency of 5 ms per call. It reports the calls made and the ratio of the wall time to the bound
 // max(depth x latency, calls / QPS, calls x latency / parallelism): depth is the longest chain of calls that
 // must follow one another (Sts, the ListIpams pages, then the longest listing of each phase).
 func BenchmarkCollect(b *testing.B) {
@@ -112,8 +113,7 @@ func BenchmarkCollect(b *testing.B) {
 	sim, _ := newSim(b, topo)
 	for _, qps := range []float64{200, -1} {
 		b.Run(fmt.Sprintf("qps=%v", qps), func(b *testing.B) {
-			srv, url := startHTTPSim(b, sim, topo)
-			srv.set(0, latency)
+			_, url := startHTTPSim(b, sim, wire.FaultRule{Latency: latency})
 			c := sdkClient(b, url, topo, owner, qps)
 			counter := &countingAPI{API: c}
 			b.ResetTimer()

@@ -2,14 +2,7 @@ package inventory_test
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
-	"hash/fnv"
-	"net/http"
 	"net/http/httptest"
-	"strconv"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,106 +14,29 @@ import (
 	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/wire"
 )
 
-// httpSim serves the emulator over HTTP to the real SDK for these tests: it routes by x-acs-action and
-// x-acs-version, finds the account from the access key in the Authorization header (signatures are the wire
-// package's business and are not checked here), answers errors in the service's JSON body, and injects a
-// deterministic throttling ratio and a per-call latency. It is the minimum the inventory's HTTP tests need;
-// wire.Server is the emulator's full front end.
-type httpSim struct {
-	sim      *ipamsim.Sim
-	accounts map[string]string // access key id -> account
-
-	mu        sync.Mutex
-	throttle  float64
-	latency   time.Duration
-	calls     int
-	throttled int
-	perAction map[string]int
-}
-
-var versions = map[string]string{
-	"2023-02-28": wire.ProductVpcIpam, "2020-01-10": wire.ProductResourceSharing,
-	"2016-04-28": wire.ProductVpc, "2015-04-01": cloudapi.ProductSts,
-}
-
-func startHTTPSim(t testing.TB, sim *ipamsim.Sim, topo *topology.Topology) (*httpSim, string) {
+// startHTTPSim serves sim over HTTP through the emulator's wire front (signature checks, error bodies,
+// seeded faults, call log). The emulator's own clock is fixed at epoch for stable creation times, so the
+// wire layer gets the real clock for the signature date check.
+func startHTTPSim(t testing.TB, sim *ipamsim.Sim, faults ...wire.FaultRule) (*wire.Server, string) {
 	t.Helper()
-	h := &httpSim{sim: sim, accounts: map[string]string{}, perAction: map[string]int{}}
-	for _, a := range topo.Credentials() {
-		h.accounts[a.AccessKeyID] = a.ID
+	srv, err := wire.NewServer(wire.Config{Backend: sim, Credentials: sim.Credentials(), Faults: faults, Seed: 3, Now: time.Now})
+	if err != nil {
+		t.Fatal(err)
 	}
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	return h, srv.URL
+	hs := httptest.NewServer(srv)
+	t.Cleanup(hs.Close)
+	return srv, hs.URL
 }
 
-func (h *httpSim) set(throttle float64, latency time.Duration) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.throttle, h.latency = throttle, latency
-}
-
-func (h *httpSim) counts() (calls, throttled int) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.calls, h.throttled
-}
-
-func (h *httpSim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	action, product := r.Header.Get("x-acs-action"), versions[r.Header.Get("x-acs-version")]
-	_, cred, _ := strings.Cut(r.Header.Get("Authorization"), "Credential=")
-	key, _, _ := strings.Cut(cred, ",")
-	account := h.accounts[key]
-	params := wire.Params{}
-	for k, v := range r.URL.Query() {
-		params[k] = v[0]
-	}
-	h.mu.Lock()
-	h.calls++
-	h.perAction[account+action]++
-	// Deterministic faults: a hash of (account, action, per-action counter) against the ratio.
-	f := fnv.New64a()
-	f.Write([]byte(account + "/" + action + "/" + strconv.Itoa(h.perAction[account+action])))
-	throttle := float64(f.Sum64()%10000)/10000 < h.throttle
-	if throttle {
-		h.throttled++
-	}
-	latency, n := h.latency, h.calls
-	h.mu.Unlock()
-	if latency > 0 {
-		select { // the emulated service's own latency
-		case <-time.After(latency):
-		case <-r.Context().Done():
-			return
+// throttledCalls counts the calls answered Throttling.User.
+func throttledCalls(calls []wire.Call) int {
+	n := 0
+	for _, c := range calls {
+		if c.Code == "Throttling.User" {
+			n++
 		}
 	}
-	reply := func(status int, body map[string]any) {
-		body["RequestId"] = "SIM-" + strconv.Itoa(n)
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(status)
-		_ = json.NewEncoder(w).Encode(body)
-	}
-	switch {
-	case account == "":
-		reply(400, map[string]any{"Code": "InvalidAccessKeyId.NotFound", "Message": "Specified access key is not found."})
-		return
-	case throttle:
-		reply(400, map[string]any{"Code": "Throttling.User", "Message": "Request was denied due to user flow control."})
-		return
-	}
-	out, err := h.sim.Invoke(r.Context(), account, product, action, params)
-	var werr *wire.Error
-	switch {
-	case errors.As(err, &werr):
-		reply(werr.Status, map[string]any{"Code": werr.Code, "Message": werr.Message})
-	case err != nil:
-		reply(500, map[string]any{"Code": "InternalError", "Message": err.Error()})
-	default:
-		if out == nil {
-			out = map[string]any{}
-		}
-		reply(200, out)
-	}
+	return n
 }
 
 // sdkClient is the real cloudapi client on the test server, as account, with short retry waits and a token
