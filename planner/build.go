@@ -620,7 +620,7 @@ func (b *builder) plan() (*plans.Plan, error) {
 
 	// Surviving units become steps; grouped ones are batched.
 	stepOf := make([]int, len(b.units))
-	var steps []plans.Step
+	steps := make([]plans.Step, 0, len(b.units))
 	groups := map[string][]int{}
 	var groupOrder []string
 	for i := range b.units {
@@ -733,22 +733,27 @@ func (b *builder) plan() (*plans.Plan, error) {
 
 // order sorts steps in place by (level, id), where a step's level is the longest path to it from a step
 // with no dependency, and fills the dry-run codes from the rule table. A cycle is an error naming its steps.
+// It sorts indexes rather than the (large) steps themselves, and moves each step once at the end.
 func order(steps []plans.Step) error {
-	slices.SortFunc(steps, func(x, y plans.Step) int { return strings.Compare(x.ID, y.ID) })
-	pos := make(map[string]int, len(steps))
-	for i, s := range steps {
-		pos[s.ID] = i
+	byID := make([]int, len(steps)) // rank by id -> index in steps
+	for i := range byID {
+		byID[i] = i
+	}
+	slices.SortFunc(byID, func(x, y int) int { return strings.Compare(steps[x].ID, steps[y].ID) })
+	rank := make(map[string]int64, len(steps))
+	for r, i := range byID {
+		rank[steps[i].ID] = int64(r)
 	}
 	g := simple.NewDirectedGraph()
-	for i := range steps {
-		g.AddNode(simple.Node(i))
+	for r := range byID {
+		g.AddNode(simple.Node(r))
 	}
-	for i, s := range steps {
-		for _, d := range s.DependsOn {
-			g.SetEdge(g.NewEdge(simple.Node(pos[d.ID]), simple.Node(i)))
+	for r, i := range byID {
+		for _, d := range steps[i].DependsOn {
+			g.SetEdge(g.NewEdge(simple.Node(rank[d.ID]), simple.Node(r)))
 		}
 	}
-	// Node ids are the positions in id order, so the lexical tie-break is the step id's.
+	// Node ids are ranks in id order, so SortStabilized's lexical tie-break is the step id's.
 	sorted, err := topo.SortStabilized(g, nil)
 	if err != nil {
 		var u topo.Unorderable
@@ -759,7 +764,7 @@ func order(steps []plans.Step) error {
 		for _, comp := range u {
 			ids := make([]string, len(comp))
 			for k, n := range comp {
-				ids[k] = steps[n.ID()].ID
+				ids[k] = steps[byID[n.ID()]].ID
 			}
 			slices.Sort(ids)
 			cycles = append(cycles, strings.Join(ids, ", "))
@@ -767,24 +772,28 @@ func order(steps []plans.Step) error {
 		return fmt.Errorf("planner: the dependencies form a cycle, so no order can satisfy them (is the snapshot consistent?): %s", strings.Join(cycles, "; "))
 	}
 	rules := ruleIndex()
-	level := make([]int, len(steps))
+	level := make([]int, len(steps)) // by rank
 	for _, n := range sorted {
-		i := int(n.ID())
-		s := &steps[i]
+		r := n.ID()
+		s := &steps[byID[r]]
 		info, _ := plans.LookupAction(s.Action)
 		var codes []string
 		for _, d := range s.DependsOn {
-			level[i] = max(level[i], level[pos[d.ID]]+1)
+			level[r] = max(level[r], level[rank[d.ID]]+1)
 			if c := rules[d.Rule].DryRunCode; c != "" && info.HasDryRun {
 				codes = append(codes, c)
 			}
 		}
 		slices.Sort(codes)
 		s.DryRunCodes = slices.Compact(codes)
-		s.Level = level[i]
+		s.Level = level[r]
 	}
-	slices.SortFunc(steps, func(x, y plans.Step) int {
-		return cmp.Or(cmp.Compare(x.Level, y.Level), strings.Compare(x.ID, y.ID))
-	})
+	// byID is in id order; a stable sort by level gives (level, id).
+	slices.SortStableFunc(byID, func(x, y int) int { return cmp.Compare(steps[x].Level, steps[y].Level) })
+	out := make([]plans.Step, len(steps))
+	for k, i := range byID {
+		out[k] = steps[i]
+	}
+	copy(steps, out)
 	return nil
 }
