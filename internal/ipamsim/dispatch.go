@@ -57,7 +57,7 @@ func errIllegal(name, value string) *wire.Error {
 // regionOptional reports the products without a RegionId in their request models: the region is optional
 // there (checked when given).
 func regionOptional(product string) bool {
-	return product == wire.ProductResourceSharing || product == "Sts"
+	return product == wire.ProductResourceSharing || product == wire.ProductSts
 }
 
 // clientTokenRecord remembers the first successful answer to a (account, product, action, ClientToken).
@@ -156,7 +156,7 @@ func ramService(product string) string {
 	switch product {
 	case wire.ProductResourceSharing:
 		return "resourcesharing"
-	case "Sts":
+	case wire.ProductSts:
 		return "sts"
 	default: // VpcIpam actions are authorized as vpc:<Action>, like the Vpc ones.
 		return "vpc"
