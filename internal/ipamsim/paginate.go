@@ -11,13 +11,11 @@ import (
 // pageLimits are an action's MaxResults range and default (reference 1.8).
 type pageLimits struct{ min, max, def int }
 
+// The ranges of reference 1.8. These are values, never changed after start-up.
 var (
-	// Every VpcIpam List* action except ListTagResources.
-	limitsList = pageLimits{1, 100, 10}
-	// ListTagResources.
-	limitsTags = pageLimits{1, 50, 10}
-	// Resource Sharing lists.
-	limitsSharing = pageLimits{1, 100, 20}
+	limitsList    = pageLimits{1, 100, 10} // every VpcIpam List* action except ListTagResources
+	limitsTags    = pageLimits{1, 50, 10}  // ListTagResources
+	limitsSharing = pageLimits{1, 100, 20} // Resource Sharing lists
 )
 
 // paginate returns the page of items (already in Seq order) the call asks for, the NextToken of the next page

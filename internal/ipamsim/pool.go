@@ -15,7 +15,14 @@ const (
 	maxPublicV6TopPool = 1 // per ISP per region
 )
 
-var ipv6Isps = []string{"BGP", "ChinaMobile", "ChinaUnicom", "ChinaTelecom"}
+// validIsp reports whether isp is one of the documented Ipv6Isp values.
+func validIsp(isp string) bool {
+	switch isp {
+	case "BGP", "ChinaMobile", "ChinaUnicom", "ChinaTelecom":
+		return true
+	}
+	return false
+}
 
 // visiblePool returns a pool the caller owns or that is shared with it, or 404 ResourceNotFound.IpamPool.
 func (s *Sim) visiblePool(c *call, id string) (*pool, error) {
@@ -145,7 +152,7 @@ func (s *Sim) createIpamPool(c *call) (map[string]any, error) {
 	}
 	isp := c.params.Get("Ipv6Isp")
 	switch {
-	case isp != "" && (version != ipVersion6 || !slices.Contains(ipv6Isps, isp)):
+	case isp != "" && (version != ipVersion6 || !validIsp(isp)):
 		return nil, errIllegal("Ipv6Isp", isp)
 	case isp == "" && version == ipVersion6:
 		isp = "BGP"
@@ -247,7 +254,7 @@ func (s *Sim) listIpamPools(c *call) (map[string]any, error) {
 		return nil, errIllegal("IpVersion", version)
 	}
 	isp := c.params.Get("Ipv6Isp")
-	if isp != "" && !slices.Contains(ipv6Isps, isp) {
+	if isp != "" && !validIsp(isp) {
 		return nil, errIllegal("Ipv6Isp", isp)
 	}
 	var isShared *bool
