@@ -3,7 +3,6 @@ package inventory_test
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"testing"
 	"time"
 
@@ -100,21 +99,29 @@ func TestCollectOverHTTPConsumerView(t *testing.T) {
 	}
 }
 
-// BenchmarkCollect collects a generated topology (300 pools, 2,300 resources) through the SDK over HTTP with
-// an emulator latency of 5 ms per call. It reports the calls made and the ratio of the wall time to the bound
+// BenchmarkCollect collects generated topologies (300 pools and 2,300 resources; 2,000 pools and 11,920
+// resources) through the SDK over HTTP with an emulator latency of 5 ms per call. It reports the calls made and the ratio of the wall time to the bound
 // max(depth x latency, calls / QPS, calls x latency / parallelism): depth is the longest chain of calls that
 // must follow one another (Sts, the ListIpams pages, then the longest listing of each phase).
 func BenchmarkCollect(b *testing.B) {
 	const latency = 5 * time.Millisecond
-	topo, err := topology.Generate(topology.GenerateOptions{Pools: 300, Depth: 2, FanOut: 20, AllocationsPerPool: 2, Seed: 1})
+	small, err := topology.Generate(topology.GenerateOptions{Pools: 300, Depth: 2, FanOut: 20, AllocationsPerPool: 2, Seed: 1})
 	if err != nil {
 		b.Fatal(err)
 	}
-	sim, _ := newSim(b, topo)
-	for _, qps := range []float64{200, -1} {
-		b.Run(fmt.Sprintf("qps=%v", qps), func(b *testing.B) {
+	large, err := topology.Generate(topology.GenerateOptions{Pools: 2000, Depth: 2, FanOut: 24, AllocationsPerPool: 3, Seed: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, bc := range []struct {
+		name string
+		topo *topology.Topology
+		qps  float64
+	}{{"300pools/qps=200", small, 200}, {"300pools/qps=inf", small, -1}, {"10k/qps=inf", large, -1}} {
+		b.Run(bc.name, func(b *testing.B) {
+			sim, _ := newSim(b, bc.topo)
 			_, url := startHTTPSim(b, sim, wire.FaultRule{Latency: latency})
-			c := sdkClient(b, url, topo, owner, qps)
+			c := sdkClient(b, url, bc.topo, owner, bc.qps)
 			counter := &countingAPI{API: c}
 			b.ResetTimer()
 			start := time.Now()
@@ -131,8 +138,8 @@ func BenchmarkCollect(b *testing.B) {
 			wall := time.Since(start) / time.Duration(b.N)
 			calls, depth := counter.stats()
 			bound := max(time.Duration(depth)*latency, time.Duration(calls)*latency/inventory.DefaultParallelism)
-			if qps > 0 {
-				bound = max(bound, time.Duration(float64(calls)/qps*float64(time.Second)))
+			if bc.qps > 0 {
+				bound = max(bound, time.Duration(float64(calls)/bc.qps*float64(time.Second)))
 			}
 			b.ReportMetric(float64(calls), "calls/op")
 			b.ReportMetric(float64(depth), "depth")
