@@ -154,9 +154,11 @@ func TestListTagResourcesPages(t *testing.T) {
 	if pages != 2 || len(seen) != 60 {
 		t.Fatalf("%d pages, %d distinct rows; want 2 pages, 60 rows", pages, len(seen))
 	}
-	for k, n := range seen {
-		if n != 1 {
-			t.Errorf("row %s seen %d times", k, n)
+	for _, id := range ids {
+		for _, k := range []string{"a", "b"} {
+			if n := seen[id+"/"+k]; n != 1 {
+				t.Errorf("row %s/%s seen %d times", id, k, n)
+			}
 		}
 	}
 }
