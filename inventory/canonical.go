@@ -14,6 +14,9 @@ import (
 	"time"
 )
 
+// errNoSelector is returned for an empty selector: selecting nothing by accident must not mean "everything".
+var errNoSelector = errors.New("inventory: empty selector: name IPAM ids, tags, a name, an age, or all")
+
 // Validate checks that a selector selects something, and nothing ambiguous.
 func (s Selector) Validate() error {
 	hasFilter := len(s.IPAMIDs) > 0 || len(s.Tags) > 0 || s.Name != "" || s.OlderThan != 0

@@ -2,7 +2,6 @@ package inventory
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -200,7 +199,8 @@ func (c *collector) progress(format string, args ...any) {
 	fmt.Fprintf(c.opts.Progress, "inventory: "+format+"\n", args...)
 }
 
-// limitedGroup is an errgroup whose tasks share its context; the first failure cancels the rest.
+// limitedGroup is a bounded errgroup whose tasks use its context: the first failure cancels the rest, since
+// a snapshot with a hole in it is worse than none.
 type limitedGroup struct {
 	*errgroup.Group
 	ctx context.Context
@@ -276,7 +276,7 @@ func (c *collector) selectIPAMs(ctx context.Context, sel Selector, now time.Time
 		}
 	} else {
 		for start := 0; start < len(sel.IPAMIDs); start += 100 { // IpamIds.N takes at most 100
-			p := maps(params)
+			p := copyParams(params)
 			for i, id := range sel.IPAMIDs[start:min(start+100, len(sel.IPAMIDs))] {
 				p["IpamIds."+strconv.Itoa(i+1)] = id
 			}
@@ -618,13 +618,10 @@ func sortedKeys(m map[string]string) []string {
 	return keys
 }
 
-func maps(m map[string]string) map[string]string {
+func copyParams(m map[string]string) map[string]string {
 	out := make(map[string]string, len(m))
 	for k, v := range m {
 		out[k] = v
 	}
 	return out
 }
-
-// errNoSelector is returned for an empty selector: selecting nothing by accident must not mean "everything".
-var errNoSelector = errors.New("inventory: empty selector: name IPAM ids, tags, a name, an age, or all")
