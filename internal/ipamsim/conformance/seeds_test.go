@@ -1,8 +1,10 @@
 package conformance
 
 import (
+	"bytes"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/alibabacloud-go/tea/tea"
@@ -24,7 +26,7 @@ func deleteIpam(e *env, account, id string, dry bool) error {
 func TestSeed000_ResourceNotFoundIpam(t *testing.T) {
 	t.Parallel()
 	e := start(t)
-	wantErr(t, deleteIpam(e, owner, "ipam-doesnotexist0000", false), "ResourceNotFound.Ipam", http.StatusBadRequest)
+	wantSeedErr(t, "000", deleteIpam(e, owner, "ipam-doesnotexist0000", false), "ResourceNotFound.Ipam", http.StatusBadRequest)
 }
 
 func TestSeed000_OperationFailedIpamScopeExist(t *testing.T) {
@@ -32,7 +34,7 @@ func TestSeed000_OperationFailedIpamScopeExist(t *testing.T) {
 	e := start(t)
 	ids := e.newIpam(owner)
 	e.newScope(owner, ids.ipam)
-	wantErr(t, deleteIpam(e, owner, ids.ipam, false), "OperationFailed.IpamScopeExist", http.StatusBadRequest)
+	wantSeedErr(t, "000", deleteIpam(e, owner, ids.ipam, false), "OperationFailed.IpamScopeExist", http.StatusBadRequest)
 }
 
 func TestSeed000_OperationFailedIpamPoolExist(t *testing.T) {
@@ -40,14 +42,14 @@ func TestSeed000_OperationFailedIpamPoolExist(t *testing.T) {
 	e := start(t)
 	ids := e.newIpam(owner)
 	e.newPool(owner, ids.private, "", "") // a pool in a default scope: no custom scope to hide behind
-	wantErr(t, deleteIpam(e, owner, ids.ipam, false), "OperationFailed.IpamPoolExist", http.StatusBadRequest)
+	wantSeedErr(t, "000", deleteIpam(e, owner, ids.ipam, false), "OperationFailed.IpamPoolExist", http.StatusBadRequest)
 }
 
 func TestSeed000_DryRunOperation(t *testing.T) {
 	t.Parallel()
 	e := start(t)
 	ids := e.newIpam(owner)
-	wantErr(t, deleteIpam(e, owner, ids.ipam, true), "DryRunOperation", http.StatusBadRequest)
+	wantSeedErr(t, "000", deleteIpam(e, owner, ids.ipam, true), "DryRunOperation", http.StatusBadRequest)
 	ok(t, deleteIpam(e, owner, ids.ipam, false), "DeleteIpam after the dry run")
 }
 
@@ -59,7 +61,7 @@ func TestSeed000_OperationDeniedSharedResourceDiscoveryAssociated(t *testing.T) 
 	e.share(consumer, rd, "IpamResourceDiscovery", owner)
 	ids := e.newIpam(owner)
 	e.mustCall(owner, vIpam, "AssociateIpamResourceDiscovery", map[string]any{"RegionId": hz, "IpamId": ids.ipam, "IpamResourceDiscoveryId": rd})
-	wantErr(t, deleteIpam(e, owner, ids.ipam, false), "OperationDenied.SharedResourceDiscoveryAssociated", http.StatusBadRequest)
+	wantSeedErr(t, "000", deleteIpam(e, owner, ids.ipam, false), "OperationDenied.SharedResourceDiscoveryAssociated", http.StatusBadRequest)
 }
 
 func TestSeed000_DependencyViolationShareResource(t *testing.T) {
@@ -67,7 +69,7 @@ func TestSeed000_DependencyViolationShareResource(t *testing.T) {
 	e := start(t)
 	ids := e.newIpam(owner)
 	e.share(owner, ids.rd, "IpamResourceDiscovery", consumer)
-	wantErr(t, deleteIpam(e, owner, ids.ipam, false), "DependencyViolation.ShareResource", http.StatusBadRequest)
+	wantSeedErr(t, "000", deleteIpam(e, owner, ids.ipam, false), "DependencyViolation.ShareResource", http.StatusBadRequest)
 }
 
 func TestSeed000_DependencyViolationIpamMembers(t *testing.T) {
@@ -75,7 +77,7 @@ func TestSeed000_DependencyViolationIpamMembers(t *testing.T) {
 	e := start(t, withDirectory(directory()))
 	ids := e.newIpam(owner)
 	e.addMembers(owner, hz, member{consumer, "Account"})
-	wantErr(t, deleteIpam(e, owner, ids.ipam, false), "DependencyViolation.IpamMembers", http.StatusBadRequest)
+	wantSeedErr(t, "000", deleteIpam(e, owner, ids.ipam, false), "DependencyViolation.IpamMembers", http.StatusBadRequest)
 }
 
 // --- seed 001: DeleteIpamPoolAllocation -----------------------------------------------------------------
@@ -105,7 +107,7 @@ func TestSeed001_OperationDeniedResourceTypeIsNotCustom(t *testing.T) {
 		t.Fatal("the consumer sees no VPC allocation of its VPC")
 	}
 	// A consumer may release only Custom allocations (rule 20).
-	wantErr(t, release(e, consumer, hz, id, false), "OperationDenied.ResourceTypeIsNotCustom", http.StatusBadRequest)
+	wantSeedErr(t, "001", release(e, consumer, hz, id, false), "OperationDenied.ResourceTypeIsNotCustom", http.StatusBadRequest)
 }
 
 func TestSeed001_DryRunOperation(t *testing.T) {
@@ -113,7 +115,7 @@ func TestSeed001_DryRunOperation(t *testing.T) {
 	e := start(t)
 	tr := e.newTree(owner)
 	id := e.allocate(owner, hz, tr.child, "10.1.1.0/24")
-	wantErr(t, release(e, owner, hz, id, true), "DryRunOperation", http.StatusBadRequest)
+	wantSeedErr(t, "001", release(e, owner, hz, id, true), "DryRunOperation", http.StatusBadRequest)
 	ok(t, release(e, owner, hz, id, false), "release after the dry run")
 }
 
@@ -121,7 +123,7 @@ func TestSeed001_ResourceNotFoundIpamPoolAllocation(t *testing.T) {
 	t.Parallel()
 	e := start(t)
 	e.newTree(owner)
-	wantErr(t, release(e, owner, hz, "ipam-alloc-doesnotexist00", false), "ResourceNotFound.IpamPoolAllocation", http.StatusBadRequest)
+	wantSeedErr(t, "001", release(e, owner, hz, "ipam-alloc-doesnotexist00", false), "ResourceNotFound.IpamPoolAllocation", http.StatusBadRequest)
 }
 
 func TestSeed001_OperationDeniedUnexpectedResourceType(t *testing.T) {
@@ -132,7 +134,7 @@ func TestSeed001_OperationDeniedUnexpectedResourceType(t *testing.T) {
 	if id == "" {
 		t.Fatal("the parent shows no IpamPool-type allocation for its child's CIDR")
 	}
-	wantErr(t, release(e, owner, hz, id, false), "OperationDenied.UnexpectedResourceType", http.StatusBadRequest)
+	wantSeedErr(t, "001", release(e, owner, hz, id, false), "OperationDenied.UnexpectedResourceType", http.StatusBadRequest)
 }
 
 func TestSeed001_OperationDeniedUnauthorized(t *testing.T) {
@@ -142,7 +144,7 @@ func TestSeed001_OperationDeniedUnauthorized(t *testing.T) {
 	e.share(owner, tr.child, "IpamPool", third)
 	id := e.allocate(third, hz, tr.child, "10.1.2.0/24")
 	// consumer releasing third's custom allocation in owner's pool.
-	wantErr(t, release(e, consumer, hz, id, false), "OperationDenied.Unauthorized", http.StatusBadRequest)
+	wantSeedErr(t, "001", release(e, consumer, hz, id, false), "OperationDenied.Unauthorized", http.StatusBadRequest)
 }
 
 func TestSeed001_OperationDeniedRequestRegionInvalid(t *testing.T) {
@@ -150,7 +152,7 @@ func TestSeed001_OperationDeniedRequestRegionInvalid(t *testing.T) {
 	e := start(t)
 	tr := e.newTree(owner)
 	id := e.allocate(owner, hz, tr.child, "10.1.1.0/24")
-	wantErr(t, release(e, owner, sh, id, false), "OperationDenied.RequestRegionInvalid", http.StatusBadRequest)
+	wantSeedErr(t, "001", release(e, owner, sh, id, false), "OperationDenied.RequestRegionInvalid", http.StatusBadRequest)
 }
 
 func TestSeed001_OperationDeniedIpv6VpcNotSupport(t *testing.T) {
@@ -168,7 +170,7 @@ func TestSeed001_OperationDeniedIpv6VpcNotSupport(t *testing.T) {
 	if id == "" {
 		t.Fatal("no VPC allocation for the IPv6 VPC")
 	}
-	wantErr(t, release(e, owner, hz, id, false), "OperationDenied.Ipv6VpcNotSupport", http.StatusBadRequest)
+	wantSeedErr(t, "001", release(e, owner, hz, id, false), "OperationDenied.Ipv6VpcNotSupport", http.StatusBadRequest)
 }
 
 func TestSeed001_ResourceNotFoundIpamPool(t *testing.T) {
@@ -178,7 +180,7 @@ func TestSeed001_ResourceNotFoundIpamPool(t *testing.T) {
 	_, err := e.ipam(owner).DeleteIpamPoolAllocation(&vpcipam.DeleteIpamPoolAllocationRequest{
 		RegionId: tea.String(hz), IpamPoolAllocationId: tea.String("ipam-alloc-doesnotexist00"), IpamPoolId: tea.String("ipam-pool-doesnotexist00"),
 	})
-	wantErr(t, err, "ResourceNotFound.IpamPool", http.StatusNotFound)
+	wantSeedErr(t, "001", err, "ResourceNotFound.IpamPool", http.StatusNotFound)
 }
 
 // --- seed 002: DissociateIpamResourceDiscovery ----------------------------------------------------------
@@ -202,7 +204,7 @@ func TestSeed002_DryRunOperation(t *testing.T) {
 	t.Parallel()
 	e := start(t)
 	ids, rd := foreignAssociated(e)
-	wantErr(t, dissociate(e, owner, ids.ipam, rd, true), "DryRunOperation", http.StatusBadRequest)
+	wantSeedErr(t, "002", dissociate(e, owner, ids.ipam, rd, true), "DryRunOperation", http.StatusBadRequest)
 	ok(t, dissociate(e, owner, ids.ipam, rd, false), "dissociate after the dry run")
 }
 
@@ -210,7 +212,7 @@ func TestSeed002_ResourceNotFoundIpamResourceDiscovery(t *testing.T) {
 	t.Parallel()
 	e := start(t)
 	ids := e.newIpam(owner)
-	wantErr(t, dissociate(e, owner, ids.ipam, "ipam-res-disco-doesnotexist0", false), "ResourceNotFound.IpamResourceDiscovery", http.StatusBadRequest)
+	wantSeedErr(t, "002", dissociate(e, owner, ids.ipam, "ipam-res-disco-doesnotexist0", false), "ResourceNotFound.IpamResourceDiscovery", http.StatusBadRequest)
 }
 
 func TestSeed002_ResourceNotFoundIpam(t *testing.T) {
@@ -218,7 +220,7 @@ func TestSeed002_ResourceNotFoundIpam(t *testing.T) {
 	e := start(t)
 	ids, rd := foreignAssociated(e)
 	_ = ids
-	wantErr(t, dissociate(e, owner, "ipam-doesnotexist0000", rd, false), "ResourceNotFound.Ipam", http.StatusBadRequest)
+	wantSeedErr(t, "002", dissociate(e, owner, "ipam-doesnotexist0000", rd, false), "ResourceNotFound.Ipam", http.StatusBadRequest)
 }
 
 func TestSeed002_ResourceNotFoundResourceDiscoveryAssociation(t *testing.T) {
@@ -227,14 +229,14 @@ func TestSeed002_ResourceNotFoundResourceDiscoveryAssociation(t *testing.T) {
 	rd := e.newDiscovery(consumer)
 	e.share(consumer, rd, "IpamResourceDiscovery", owner)
 	ids := e.newIpam(owner) // shared with owner but never associated
-	wantErr(t, dissociate(e, owner, ids.ipam, rd, false), "ResourceNotFound.ResourceDiscoveryAssociation", http.StatusBadRequest)
+	wantSeedErr(t, "002", dissociate(e, owner, ids.ipam, rd, false), "ResourceNotFound.ResourceDiscoveryAssociation", http.StatusBadRequest)
 }
 
 func TestSeed002_OperationDeniedDissociateSelfSystemIpamResourceDiscovery(t *testing.T) {
 	t.Parallel()
 	e := start(t)
 	ids := e.newIpam(owner)
-	wantErr(t, dissociate(e, owner, ids.ipam, ids.rd, false), "OperationDenied.DissociateSelfSystemIpamResourceDiscovery", http.StatusBadRequest)
+	wantSeedErr(t, "002", dissociate(e, owner, ids.ipam, ids.rd, false), "OperationDenied.DissociateSelfSystemIpamResourceDiscovery", http.StatusBadRequest)
 }
 
 // --- seed 003: AddIpamMembers ---------------------------------------------------------------------------
@@ -272,7 +274,7 @@ func TestSeed003_OperationDeniedMemberIdNotMatchMemberType(t *testing.T) {
 	t.Parallel()
 	e := start(t, withDirectory(directory()))
 	e.newIpam(owner)
-	wantErr(t, e.tryAddMembers(owner, hz, member{"fd-team", "Account"}), "OperationDenied.MemberIdNotMatchMemberType", http.StatusBadRequest)
+	wantSeedErr(t, "003", e.tryAddMembers(owner, hz, member{"fd-team", "Account"}), "OperationDenied.MemberIdNotMatchMemberType", http.StatusBadRequest)
 }
 
 func TestSeed003_OperationDeniedMemberExistInIpamRDService(t *testing.T) {
@@ -281,7 +283,7 @@ func TestSeed003_OperationDeniedMemberExistInIpamRDService(t *testing.T) {
 	e.newIpam(owner)
 	e.addMembers(owner, hz, member{"fd-team", "Folder"})
 	// consumer is already managed through the folder.
-	wantErr(t, e.tryAddMembers(owner, hz, member{consumer, "Account"}), "OperationDenied.MemberExistInIpamRDService", http.StatusBadRequest)
+	wantSeedErr(t, "003", e.tryAddMembers(owner, hz, member{consumer, "Account"}), "OperationDenied.MemberExistInIpamRDService", http.StatusBadRequest)
 }
 
 func TestSeed003_QuotaExceededMemberAccount(t *testing.T) {
@@ -295,7 +297,7 @@ func TestSeed003_QuotaExceededMemberAccount(t *testing.T) {
 	rd.Folders["fd-big"] = big // a folder counts every account in it
 	e := start(t, withDirectory(rd))
 	e.newIpam(owner)
-	wantErr(t, e.tryAddMembers(owner, hz, member{"fd-big", "Folder"}), "QuotaExceeded.MemberAccount", http.StatusBadRequest)
+	wantSeedErr(t, "003", e.tryAddMembers(owner, hz, member{"fd-big", "Folder"}), "QuotaExceeded.MemberAccount", http.StatusBadRequest)
 }
 
 func TestSeed003_OperationDeniedIpamResourceDiscoveryAlreadySharedWithAdmin(t *testing.T) {
@@ -304,7 +306,7 @@ func TestSeed003_OperationDeniedIpamResourceDiscoveryAlreadySharedWithAdmin(t *t
 	rd := e.newDiscovery(consumer)
 	e.share(consumer, rd, "IpamResourceDiscovery", owner)
 	e.newIpam(owner)
-	wantErr(t, e.tryAddMembers(owner, hz, member{consumer, "Account"}), "OperationDenied.IpamResourceDiscoveryAlreadySharedWithAdmin", http.StatusBadRequest)
+	wantSeedErr(t, "003", e.tryAddMembers(owner, hz, member{consumer, "Account"}), "OperationDenied.IpamResourceDiscoveryAlreadySharedWithAdmin", http.StatusBadRequest)
 }
 
 func TestSeed003_OperationDeniedIpamRDServiceAlreadyEnabledInOtherRegion(t *testing.T) {
@@ -314,34 +316,34 @@ func TestSeed003_OperationDeniedIpamRDServiceAlreadyEnabledInOtherRegion(t *test
 	e.addMembers(owner, hz, member{consumer, "Account"})
 	_, err := e.ipam(owner).CreateIpam(&vpcipam.CreateIpamRequest{RegionId: tea.String(sh), OperatingRegionList: tea.StringSlice([]string{sh})})
 	ok(t, err, "CreateIpam in cn-shanghai")
-	wantErr(t, e.tryAddMembers(owner, sh, member{third, "Account"}), "OperationDenied.IpamRDServiceAlreadyEnabledInOtherRegion", http.StatusBadRequest)
+	wantSeedErr(t, "003", e.tryAddMembers(owner, sh, member{third, "Account"}), "OperationDenied.IpamRDServiceAlreadyEnabledInOtherRegion", http.StatusBadRequest)
 }
 
 func TestSeed003_OperationDeniedAccountNotRDEntity(t *testing.T) {
 	t.Parallel()
 	e := start(t) // no resource directory
 	e.newIpam(owner)
-	wantErr(t, e.tryAddMembers(owner, hz, member{consumer, "Account"}), "OperationDenied.AccountNotRDEntity", http.StatusBadRequest)
+	wantSeedErr(t, "003", e.tryAddMembers(owner, hz, member{consumer, "Account"}), "OperationDenied.AccountNotRDEntity", http.StatusBadRequest)
 }
 
 func TestSeed003_OperationDeniedNotDelegatedAdminAccount(t *testing.T) {
 	t.Parallel()
 	e := start(t, withDirectory(directory()))
 	e.newIpam(consumer)
-	wantErr(t, e.tryAddMembers(consumer, hz, member{third, "Account"}), "OperationDenied.NotDelegatedAdminAccount", http.StatusBadRequest)
+	wantSeedErr(t, "003", e.tryAddMembers(consumer, hz, member{third, "Account"}), "OperationDenied.NotDelegatedAdminAccount", http.StatusBadRequest)
 }
 
 func TestSeed003_OperationDeniedIpamNotExist(t *testing.T) {
 	t.Parallel()
 	e := start(t, withDirectory(directory()))
-	wantErr(t, e.tryAddMembers(owner, hz, member{consumer, "Account"}), "OperationDenied.IpamNotExist", http.StatusBadRequest)
+	wantSeedErr(t, "003", e.tryAddMembers(owner, hz, member{consumer, "Account"}), "OperationDenied.IpamNotExist", http.StatusBadRequest)
 }
 
 func TestSeed003_OperationDeniedDelegateAdminAsMember(t *testing.T) {
 	t.Parallel()
 	e := start(t, withDirectory(directory()))
 	e.newIpam(owner)
-	wantErr(t, e.tryAddMembers(owner, hz, member{owner, "Account"}), "OperationDenied.DelegateAdminAsMember", http.StatusBadRequest)
+	wantSeedErr(t, "003", e.tryAddMembers(owner, hz, member{owner, "Account"}), "OperationDenied.DelegateAdminAsMember", http.StatusBadRequest)
 }
 
 func TestSeed003_OperationDeniedNoServicePrincipalAdminPrivileges(t *testing.T) {
@@ -350,7 +352,7 @@ func TestSeed003_OperationDeniedNoServicePrincipalAdminPrivileges(t *testing.T) 
 	rd.DelegatedAdmin = ""
 	e := start(t, withDirectory(rd))
 	e.newIpam(owner)
-	wantErr(t, e.tryAddMembers(owner, hz, member{consumer, "Account"}), "OperationDenied.NoServicePrincipalAdminPrivileges", http.StatusBadRequest)
+	wantSeedErr(t, "003", e.tryAddMembers(owner, hz, member{consumer, "Account"}), "OperationDenied.NoServicePrincipalAdminPrivileges", http.StatusBadRequest)
 }
 
 func TestSeed003_DryRunOperation(t *testing.T) {
@@ -358,7 +360,7 @@ func TestSeed003_DryRunOperation(t *testing.T) {
 	e := start(t, withDirectory(directory()))
 	e.newIpam(owner)
 	_, err := e.call(owner, vIpam, "AddIpamMembers", map[string]any{"RegionId": hz, "DryRun": true, "Members": membersArg([]member{{consumer, "Account"}})})
-	wantErr(t, err, "DryRunOperation", http.StatusBadRequest)
+	wantSeedErr(t, "003", err, "DryRunOperation", http.StatusBadRequest)
 	e.addMembers(owner, hz, member{consumer, "Account"}) // the dry run added nothing
 }
 
@@ -372,53 +374,118 @@ func untag(e *env, req *vpcipam.UntagResourcesRequest) error {
 	return err
 }
 
-func TestSeed004(t *testing.T) {
-	t.Parallel()
+// seed004 runs one UntagResources case on a tree whose top pool carries the tag env=x: the call is refused
+// with code and status (and the seed's message) and changes nothing; the tag is then still removable.
+func seed004(t *testing.T, code string, status int, mk func(tr tree) *vpcipam.UntagResourcesRequest) {
+	t.Helper()
 	e := start(t)
 	tr := e.newTree(owner)
 	_, err := e.ipam(owner).TagResources(&vpcipam.TagResourcesRequest{RegionId: tea.String(hz), ResourceType: tea.String("IPAMPOOL"),
 		ResourceId: tea.StringSlice([]string{tr.top}), Tag: []*vpcipam.TagResourcesRequestTag{{Key: tea.String("env"), Value: tea.String("x")}}})
 	ok(t, err, "TagResources")
-	ids := func(n int) []string {
-		out := make([]string, n)
-		for i := range out {
-			out[i] = tr.top
-		}
-		return out
+	before := e.state()
+	err = untag(e, mk(tr))
+	if code == "IllegalParam.TagKey" {
+		wantErr(t, err, code, status) // message: see the report (the emulator puts the key inside the sentence)
+	} else {
+		wantSeedErr(t, "004", err, code, status)
 	}
-	keys := func(n int) []string {
-		out := make([]string, n)
-		for i := range out {
-			out[i] = fmt.Sprintf("k%d", i)
-		}
-		return out
+	if !bytes.Equal(before, e.state()) {
+		t.Fatal("a refused UntagResources changed the state")
 	}
-	pool := tea.String("IPAMPOOL")
-	for _, c := range []struct {
-		code   string
-		status int
-		req    *vpcipam.UntagResourcesRequest
-	}{
-		{"MissingParameter.ResourceIds", 400, &vpcipam.UntagResourcesRequest{ResourceType: pool, All: tea.Bool(true)}},
-		{"MissingParameter.ResourceType", 400, &vpcipam.UntagResourcesRequest{ResourceId: tea.StringSlice(ids(1)), All: tea.Bool(true)}},
-		{"IllegalParamSize.ResourceIds", 400, &vpcipam.UntagResourcesRequest{ResourceType: pool, ResourceId: tea.StringSlice(ids(21)), All: tea.Bool(true)}},
-		{"IllegalParamSize.Tags", 400, &vpcipam.UntagResourcesRequest{ResourceType: pool, ResourceId: tea.StringSlice(ids(1)), TagKey: tea.StringSlice(keys(21))}},
-		{"IllegalParam.ResourceType", 400, &vpcipam.UntagResourcesRequest{ResourceType: tea.String("VPC"), ResourceId: tea.StringSlice(ids(1)), All: tea.Bool(true)}},
-		{"MissingParameter.Tags", 400, &vpcipam.UntagResourcesRequest{ResourceType: pool, ResourceId: tea.StringSlice(ids(1))}},
-		{"IllegalParam.TagKey", 400, &vpcipam.UntagResourcesRequest{ResourceType: pool, ResourceId: tea.StringSlice(ids(1)), TagKey: tea.StringSlice([]string{"aliyun-x"})}},
-		{"IllegalParam.TagKey", 400, &vpcipam.UntagResourcesRequest{ResourceType: pool, ResourceId: tea.StringSlice(ids(1)), TagKey: tea.StringSlice([]string{"1starts-with-digit"})}},
-		{"IllegalParam.TagKey", 400, &vpcipam.UntagResourcesRequest{ResourceType: pool, ResourceId: tea.StringSlice(ids(1)), TagKey: tea.StringSlice([]string{"https://x"})}},
-		{"ResourceNotFound.Ipam", 400, &vpcipam.UntagResourcesRequest{ResourceType: tea.String("IPAM"), ResourceId: tea.StringSlice([]string{"ipam-doesnotexist0000"}), All: tea.Bool(true)}},
-		{"ResourceNotFound.IpamScope", 400, &vpcipam.UntagResourcesRequest{ResourceType: tea.String("IPAMSCOPE"), ResourceId: tea.StringSlice([]string{"ipam-scope-doesnotexist00"}), All: tea.Bool(true)}},
-		{"ResourceNotFound.IpamPool", 404, &vpcipam.UntagResourcesRequest{ResourceType: pool, ResourceId: tea.StringSlice([]string{"ipam-pool-doesnotexist00"}), All: tea.Bool(true)}},
-	} {
-		t.Run(c.code, func(t *testing.T) {
-			before := e.state()
-			wantErr(t, untag(e, c.req), c.code, c.status)
-			if string(e.state()) != string(before) {
-				t.Fatal("a refused UntagResources changed the state")
-			}
+	ok(t, untag(e, &vpcipam.UntagResourcesRequest{ResourceType: tea.String("IPAMPOOL"), ResourceId: tea.StringSlice([]string{tr.top}), TagKey: tea.StringSlice([]string{"env"})}), "UntagResources")
+}
+
+func repeat(s string, n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = s
+	}
+	return out
+}
+
+func numbered(prefix string, n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("%s%d", prefix, i)
+	}
+	return out
+}
+
+var ipamPool = tea.String("IPAMPOOL")
+
+func TestSeed004_MissingParameterResourceIds(t *testing.T) {
+	t.Parallel()
+	seed004(t, "MissingParameter.ResourceIds", 400, func(tr tree) *vpcipam.UntagResourcesRequest {
+		return &vpcipam.UntagResourcesRequest{ResourceType: ipamPool, All: tea.Bool(true)}
+	})
+}
+
+func TestSeed004_MissingParameterResourceType(t *testing.T) {
+	t.Parallel()
+	seed004(t, "MissingParameter.ResourceType", 400, func(tr tree) *vpcipam.UntagResourcesRequest {
+		return &vpcipam.UntagResourcesRequest{ResourceId: tea.StringSlice([]string{tr.top}), All: tea.Bool(true)}
+	})
+}
+
+func TestSeed004_IllegalParamSizeResourceIds(t *testing.T) {
+	t.Parallel()
+	seed004(t, "IllegalParamSize.ResourceIds", 400, func(tr tree) *vpcipam.UntagResourcesRequest {
+		return &vpcipam.UntagResourcesRequest{ResourceType: ipamPool, ResourceId: tea.StringSlice(repeat(tr.top, 21)), All: tea.Bool(true)}
+	})
+}
+
+func TestSeed004_IllegalParamSizeTags(t *testing.T) {
+	t.Parallel()
+	seed004(t, "IllegalParamSize.Tags", 400, func(tr tree) *vpcipam.UntagResourcesRequest {
+		return &vpcipam.UntagResourcesRequest{ResourceType: ipamPool, ResourceId: tea.StringSlice([]string{tr.top}), TagKey: tea.StringSlice(numbered("k", 21))}
+	})
+}
+
+func TestSeed004_IllegalParamResourceType(t *testing.T) {
+	t.Parallel()
+	seed004(t, "IllegalParam.ResourceType", 400, func(tr tree) *vpcipam.UntagResourcesRequest {
+		return &vpcipam.UntagResourcesRequest{ResourceType: tea.String("VPC"), ResourceId: tea.StringSlice([]string{tr.top}), All: tea.Bool(true)}
+	})
+}
+
+func TestSeed004_MissingParameterTags(t *testing.T) {
+	t.Parallel()
+	seed004(t, "MissingParameter.Tags", 400, func(tr tree) *vpcipam.UntagResourcesRequest {
+		return &vpcipam.UntagResourcesRequest{ResourceType: ipamPool, ResourceId: tea.StringSlice([]string{tr.top})}
+	})
+}
+
+func TestSeed004_IllegalParamTagKey(t *testing.T) {
+	t.Parallel()
+	// Each clause of seed 004's key rule: prefix aliyun / acs:, first character, URL, length, charset.
+	for _, key := range []string{"aliyun-x", "acs:x", "1starts-with-digit", "has-https://x", "k" + strings.Repeat("x", 64), "sp ace"} {
+		t.Run(key, func(t *testing.T) {
+			t.Parallel()
+			seed004(t, "IllegalParam.TagKey", 400, func(tr tree) *vpcipam.UntagResourcesRequest {
+				return &vpcipam.UntagResourcesRequest{ResourceType: ipamPool, ResourceId: tea.StringSlice([]string{tr.top}), TagKey: tea.StringSlice([]string{key})}
+			})
 		})
 	}
-	ok(t, untag(e, &vpcipam.UntagResourcesRequest{ResourceType: pool, ResourceId: tea.StringSlice([]string{tr.top}), TagKey: tea.StringSlice([]string{"env"})}), "UntagResources")
+}
+
+func TestSeed004_ResourceNotFoundIpam(t *testing.T) {
+	t.Parallel()
+	seed004(t, "ResourceNotFound.Ipam", 400, func(tr tree) *vpcipam.UntagResourcesRequest {
+		return &vpcipam.UntagResourcesRequest{ResourceType: tea.String("IPAM"), ResourceId: tea.StringSlice([]string{"ipam-doesnotexist0000"}), All: tea.Bool(true)}
+	})
+}
+
+func TestSeed004_ResourceNotFoundIpamScope(t *testing.T) {
+	t.Parallel()
+	seed004(t, "ResourceNotFound.IpamScope", 400, func(tr tree) *vpcipam.UntagResourcesRequest {
+		return &vpcipam.UntagResourcesRequest{ResourceType: tea.String("IPAMSCOPE"), ResourceId: tea.StringSlice([]string{"ipam-scope-doesnotexist00"}), All: tea.Bool(true)}
+	})
+}
+
+func TestSeed004_ResourceNotFoundIpamPool(t *testing.T) {
+	t.Parallel()
+	seed004(t, "ResourceNotFound.IpamPool", 404, func(tr tree) *vpcipam.UntagResourcesRequest {
+		return &vpcipam.UntagResourcesRequest{ResourceType: ipamPool, ResourceId: tea.StringSlice([]string{"ipam-pool-doesnotexist00"}), All: tea.Bool(true)}
+	})
 }
