@@ -158,6 +158,13 @@ func TestCollectSandboxOwner(t *testing.T) {
 	if len(snap.SharedPools) != 0 {
 		t.Errorf("owner sees shared-with-me pools: %+v", snap.SharedPools)
 	}
+
+	// The cn-beijing discovery is in the cn-beijing snapshot, which holds no IPAM.
+	bj := collect(t, &simAPI{sim: sim, account: owner, region: "cn-beijing"}, inventory.Selector{All: true})
+	if len(bj.IPAMs) != 0 || len(bj.Discoveries) != 1 || bj.Discoveries[0].ID != refs["discovery/beijing-discovery"] ||
+		bj.Discoveries[0].Type != "custom" || bj.Discoveries[0].Tags["env"] != "sandbox" || bj.Discoveries[0].RegionID != "cn-beijing" {
+		t.Errorf("cn-beijing snapshot: IPAMs %+v discoveries %+v", bj.IPAMs, bj.Discoveries)
+	}
 }
 
 func TestCollectOwnerAndConsumerViews(t *testing.T) {
