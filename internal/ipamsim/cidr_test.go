@@ -1,6 +1,7 @@
 package ipamsim
 
 import (
+	"math/rand/v2"
 	"net/netip"
 	"testing"
 
@@ -171,4 +172,56 @@ func TestDeleteIpamPoolCidrRules(t *testing.T) {
 		t.Fatalf("parent still has %d allocations", n)
 	}
 	do(t, s, owner, "DeleteIpamPoolCidr", p("RegionId", hz, "IpamPoolId", f.top, "Cidr", "10.0.0.0/8"))
+}
+
+// TestFindFreeMatchesBruteForce compares findFree with an exhaustive first-fit search over random,
+// seeded layouts of a small space.
+func TestFindFreeMatchesBruteForce(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(1, 2))
+	space := []netip.Prefix{netip.MustParsePrefix("10.0.0.0/26"), netip.MustParsePrefix("10.0.1.0/27")}
+	for round := 0; round < 500; round++ {
+		var used []netip.Prefix
+		for range rng.IntN(6) {
+			sp := space[rng.IntN(len(space))]
+			bits := sp.Bits() + rng.IntN(32-sp.Bits()+1)
+			off := rng.IntN(1 << (32 - sp.Bits()))
+			a := sp.Addr().As4()
+			n := uint32(a[0])<<24 | uint32(a[1])<<16 | uint32(a[2])<<8 | uint32(a[3])
+			n += uint32(off)
+			p := netip.PrefixFrom(netip.AddrFrom4([4]byte{byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n)}), bits).Masked()
+			used = append(used, p)
+		}
+		bits := 26 + rng.IntN(7)
+		want, wantOK := bruteFirstFit(space, used, bits)
+		got, _, ok := findFree(space, used, bits)
+		if ok != wantOK || got != want {
+			t.Fatalf("round %d: findFree(%v, %v, /%d) = %v %v, brute force %v %v", round, space, used, bits, got, ok, want, wantOK)
+		}
+	}
+}
+
+func bruteFirstFit(space, used []netip.Prefix, bits int) (netip.Prefix, bool) {
+	for _, sp := range space {
+		if bits < sp.Bits() {
+			continue
+		}
+		a := sp.Addr().As4()
+		base := uint32(a[0])<<24 | uint32(a[1])<<16 | uint32(a[2])<<8 | uint32(a[3])
+		size := uint32(1) << (32 - bits)
+		for n := base; n < base+(uint32(1)<<(32-sp.Bits())); n += size {
+			cand := netip.PrefixFrom(netip.AddrFrom4([4]byte{byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n)}), bits)
+			free := true
+			for _, u := range used {
+				if u.Overlaps(cand) {
+					free = false
+					break
+				}
+			}
+			if free {
+				return cand, true
+			}
+		}
+	}
+	return netip.Prefix{}, false
 }

@@ -208,3 +208,31 @@ func TestUnsharedPoolDeletes(t *testing.T) {
 	}
 	do(t, s, owner, "DeleteIpamPool", p("RegionId", hz, "IpamPoolId", id))
 }
+
+// TestSharedPoolRegions: a consumer sees a shared pool from the pool's IPAM region and from its PoolRegionId
+// (UNKNOWN 13), allocates only in the pool's region, and keeps its allocation visible to the owner.
+func TestSharedPoolRegions(t *testing.T) {
+	t.Parallel()
+	s := newSim(t)
+	f := build(t, s)
+	regional := str(do(t, s, owner, "CreateIpamPool", p("RegionId", hz, "IpamScopeId", f.scope, "SourceIpamPoolId", f.top, "PoolRegionId", sh)), "IpamPoolId")
+	do(t, s, owner, "AddIpamPoolCidr", p("RegionId", hz, "IpamPoolId", regional, "Cidr", "10.7.0.0/16"))
+	shareRes(t, s, owner, regional, "IpamPool", other)
+	for _, region := range []string{hz, sh} {
+		got := decode[vpcipam.ListIpamPoolsResponseBody](t, do(t, s, other, "ListIpamPools", p("RegionId", region)))
+		if len(got.IpamPools) != 1 || *got.IpamPools[0].IpamPoolId != regional {
+			t.Fatalf("consumer in %s sees %d pools", region, len(got.IpamPools))
+		}
+	}
+	if got := decode[vpcipam.ListIpamPoolsResponseBody](t, do(t, s, other, "ListIpamPools", p("RegionId", "cn-beijing"))); len(got.IpamPools) != 0 {
+		t.Fatalf("consumer in cn-beijing sees %d pools", len(got.IpamPools))
+	}
+	wantErr(t, s, other, "CreateIpamPoolAllocation", p("RegionId", hz, "IpamPoolId", regional, "CidrMask", "24"), 400, "OperationDenied.RequestRegionInvalid")
+	id := str(do(t, s, other, "CreateIpamPoolAllocation", p("RegionId", sh, "IpamPoolId", regional, "CidrMask", "24")), "IpamPoolAllocationId")
+	got := decode[vpcipam.ListIpamPoolAllocationsResponseBody](t, do(t, s, owner, "ListIpamPoolAllocations", p("RegionId", sh, "IpamPoolId", regional)))
+	if len(got.IpamPoolAllocations) != 1 || *got.IpamPoolAllocations[0].IpamPoolAllocationId != id || *got.IpamPoolAllocations[0].ResourceOwnerId != 1000000000000002 {
+		t.Fatalf("owner's view of the consumer allocation: %+v", got.IpamPoolAllocations)
+	}
+	// While shared (and holding the consumer's allocation) the pool answers rule 6 first (UNKNOWN 14).
+	wantErr(t, s, owner, "DeleteIpamPool", p("RegionId", hz, "IpamPoolId", regional), 400, "DependencyViolation.ShareResource")
+}
