@@ -96,3 +96,35 @@ func TestPlanFromInventory(t *testing.T) {
 		t.Errorf("unknown --exclude: exit %d (%v), want a usage error naming the id", exitCode(err), err)
 	}
 }
+
+// TestPlanCommand plans the sandbox topology over HTTP: the plan file reads back with its steps, the summary
+// goes to stderr, and the emulator saw read calls only (plan makes no mutating call, not even a dry run).
+func TestPlanCommand(t *testing.T) {
+	url, refs, _, srv := startSandbox(t)
+	out := filepath.Join(t.TempDir(), "plan.json")
+	_, stderr, err := run(t, "--region", "cn-hangzhou", "--endpoint", url, "plan", "--qps", "1000", "--ipam", refs["ipam/sandbox"], "-o", out,
+		"--protect-tag", "team=data")
+	if err != nil {
+		t.Fatalf("plan: %v\n%s", err, stderr)
+	}
+	p, err := plans.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// prod-hz-db carries team=data: it, its VPC allocation and reservation stay; its parents and the IPAM wait.
+	db := refs["pool/prod-hz-db"]
+	if len(p.Blockers) != 1 || p.Blockers[0].ResourceID != db || !slices.Contains(p.Blockers[0].HeldBack, "delete-ipam/"+refs["ipam/sandbox"]) {
+		t.Errorf("blockers %+v, want %s holding back the IPAM", p.Blockers, db)
+	}
+	if p.Summary.ByAction["DeleteIpamPool"] != 3 || p.Summary.ByAction["RemoveIpamMembers"] != 1 || p.Summary.ByAction["DisassociateResourceShare"] != 1 {
+		t.Errorf("summary %+v: want prod-hz-app, prod-sh-app and prod-sh deleted, the members removed, the share disassociated", p.Summary)
+	}
+	if !strings.Contains(stderr, p.PlanID) || !strings.Contains(stderr, "carries the protect tag team=data") {
+		t.Errorf("stderr lacks the summary:\n%s", stderr)
+	}
+	for _, c := range srv.Calls() {
+		if c.DryRun || !(strings.HasPrefix(c.Action, "List") || strings.HasPrefix(c.Action, "Get")) {
+			t.Errorf("plan made a %s call (dry run %v)", c.Action, c.DryRun)
+		}
+	}
+}
