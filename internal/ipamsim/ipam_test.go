@@ -263,6 +263,7 @@ func TestDeletingWindow(t *testing.T) {
 	}
 	wantErr(t, s, owner, "DeleteIpam", p("RegionId", hz, "IpamId", f.ipam), 400, "OperationConflict")
 	wantErr(t, s, owner, "CreateIpamScope", p("RegionId", hz, "IpamId", f.ipam), 400, "OperationConflict")
+	wantErr(t, s, owner, "CreateIpamPool", p("RegionId", hz, "IpamScopeId", f.privScope, "DryRun", "true"), 400, "OperationConflict")
 	wantErr(t, s, owner, "CreateIpam", p("RegionId", hz, "OperatingRegionList.1", hz), 400, "QuotaExceeded.Ipam")
 	clk.advance(30 * time.Second)
 	if n := len(decode[vpcipam.ListIpamsResponseBody](t, do(t, s, owner, "ListIpams", p("RegionId", hz))).Ipams); n != 0 {
