@@ -309,8 +309,14 @@ func (b *builder) ipam(ip *inventory.IPAM) error {
 			}
 			source := b.unitIndex(cidrStepID(p.ID, sourceCIDR(p, a)))
 			if a.ResourceType == inventory.AllocationIpamPool {
-				// A child pool's CIDR: it goes with the child's DeleteIpamPoolCidr, before the parent CIDR.
-				b.edge(b.unitIndex(cidrStepID(a.ResourceID, a.CIDR)), source, ruleChildCIDRBeforeParent)
+				// A child pool's CIDR: it goes with the child's DeleteIpamPoolCidr, before the parent CIDR. The
+				// allocation's id names that step too, so that excluding it keeps the child's CIDR.
+				child := b.unitIndex(cidrStepID(a.ResourceID, a.CIDR))
+				b.edge(child, source, ruleChildCIDRBeforeParent)
+				b.own(a.ID, "allocation")
+				if child >= 0 {
+					b.byOwner[a.ID] = append(b.byOwner[a.ID], child)
+				}
 				continue
 			}
 			b.own(a.ID, "allocation")
@@ -369,7 +375,7 @@ func (b *builder) ipam(ip *inventory.IPAM) error {
 			step: plans.Step{ID: dissociateStepID(ip.ID, a.DiscoveryID), Action: "DissociateIpamResourceDiscovery", ResourceType: "association",
 				ResourceID: ip.ID + "/" + a.DiscoveryID, IPAMID: ip.ID, Region: region,
 				Params: map[string]string{"RegionId": region, "IpamId": ip.ID, "IpamResourceDiscoveryId": a.DiscoveryID}, Rule: rule},
-			owners: []string{a.DiscoveryID, ip.ID},
+			owners: []string{ip.ID + "/" + a.DiscoveryID, a.DiscoveryID, ip.ID},
 		})
 		b.edge(du, ipamUnit, rule)
 	}
@@ -559,10 +565,7 @@ func (b *builder) transitions() {
 			check("pool", p.ID, p.Status)
 		}
 		for _, a := range ip.Associations {
-			if u := b.unitIndex(dissociateStepID(ip.ID, a.DiscoveryID)); u >= 0 && transitional(a.Status) {
-				b.block("association", ip.ID+"/"+a.DiscoveryID, ip.ID, why("association", ip.ID+"/"+a.DiscoveryID, a.Status), "1.10")
-				b.byOwner[ip.ID+"/"+a.DiscoveryID] = append(b.byOwner[ip.ID+"/"+a.DiscoveryID], u)
-			}
+			check("association", ip.ID+"/"+a.DiscoveryID, a.Status)
 		}
 	}
 	for _, d := range b.snap.Discoveries {
