@@ -20,11 +20,12 @@ import (
 )
 
 // ipamTyped is the one adapter table for the VpcIpam actions the pinned v1.0.3 client has: the typed request
-// model takes Call.Params (so an unknown or mistyped parameter fails before anything is sent) and the typed
-// response body shapes the answer. The typed XWithOptions methods of v1.0.3 take no context, so the call itself
-// goes through CallApiWithCtx on the same client with the exact Params those methods use: cancellation works
-// and the bytes on the wire are the same. Every other VpcIpam action (resource discoveries, associations,
-// members, GetIpamPoolAllocation) and every ResourceSharing and Sts action is a generic call.
+// model takes Call.Params (so an unknown or mistyped parameter fails before anything is sent) and the answer
+// must decode into the typed response body. The typed XWithOptions methods of v1.0.3 take no context, so the
+// call itself goes through CallApiWithCtx on the same client with the exact Params those methods use:
+// cancellation works and the bytes on the wire are the same. Every other VpcIpam action (resource
+// discoveries, associations, members, GetIpamPoolAllocation) and every ResourceSharing and Sts action is a
+// generic call.
 var ipamTyped = map[string]typedModels{
 	"ListIpams":                typed[vpcipam.ListIpamsRequest, vpcipam.ListIpamsResponseBody](),
 	"ListIpamScopes":           typed[vpcipam.ListIpamScopesRequest, vpcipam.ListIpamScopesResponseBody](),
@@ -133,11 +134,13 @@ func send(ctx context.Context, cl any, call Call, params map[string]string, rt *
 			if err != nil {
 				return nil, err
 			}
-			body := m.body()
-			if err := tea.Convert(out["body"], body); err != nil {
+			// The answer must decode into the typed model (a type mismatch is a protocol change worth an
+			// error), but the caller gets the whole body: v1.0.3's models lack fields the service sends, such
+			// as IpamPoolAllocationName, and dropping them would hide what a person reviews.
+			if err := tea.Convert(out["body"], m.body()); err != nil {
 				return nil, fmt.Errorf("cloudapi: decode %s answer: %w", call.Action, err)
 			}
-			return toMap(body)
+			return toMap(out["body"])
 		}
 		return generic(ctx, &cl.Client, call, params, rt)
 	case *openapi.Client:
@@ -158,7 +161,7 @@ func generic(ctx context.Context, cl *openapi.Client, call Call, params map[stri
 	return toMap(out["body"])
 }
 
-// toMap turns a decoded body or a typed body model into a map, numbers kept exact as json.Number.
+// toMap turns a decoded body or a typed model into a map, numbers kept exact as json.Number.
 func toMap(v any) (map[string]any, error) {
 	data, err := json.Marshal(v)
 	if err != nil {

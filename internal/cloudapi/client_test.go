@@ -128,7 +128,7 @@ func TestReadRetriesThrottling(t *testing.T) {
 	if len(ipams) != 1 {
 		t.Fatalf("Ipams = %v", out["Ipams"])
 	}
-	// The typed body keeps the 16-digit owner id exact.
+	// The answer keeps the 16-digit owner id exact.
 	if got := String(ipams[0].(map[string]any)["OwnerId"]); got != "1210123456789012" {
 		t.Errorf("OwnerId = %q", got)
 	}
@@ -430,7 +430,9 @@ func TestDoWaitsOnTheSharedLimiter(t *testing.T) {
 // are not safe for concurrent use, so the Client must never share one between two calls).
 func TestConcurrentCalls(t *testing.T) {
 	isolateCredentials(t, testKeyID, testSecret)
-	f, url := startFake(t, func(int, *http.Request) answer { return answer{body: map[string]any{"RequestId": "R", "AccountId": "1"}} })
+	f, url := startFake(t, func(int, *http.Request) answer {
+		return answer{body: map[string]any{"RequestId": "R", "AccountId": "1"}}
+	})
 	c := newTestClient(t, url, zerolog.Nop())
 	calls := []Call{
 		{Product: ProductVpcIpam, Action: "ListIpams"},
@@ -455,5 +457,30 @@ func TestConcurrentCalls(t *testing.T) {
 	}
 	if n := len(f.requests()); n != 40 {
 		t.Errorf("%d requests, want 40", n)
+	}
+}
+
+func TestTypedAnswers(t *testing.T) {
+	isolateCredentials(t, testKeyID, testSecret)
+	_, url := startFake(t, func(_ int, r *http.Request) answer {
+		if r.Header.Get("x-acs-action") == "ListIpams" {
+			return answer{body: map[string]any{"RequestId": "R", "Ipams": "not a list"}}
+		}
+		return answer{body: map[string]any{"RequestId": "R", "IpamPoolAllocations": []any{
+			map[string]any{"IpamPoolAllocationId": "ipam-alloc-1", "IpamPoolAllocationName": "kept", "ResourceOwnerId": 1210123456789012}}}}
+	})
+	c := newTestClient(t, url, zerolog.Nop())
+	// An answer that does not fit the v1.0.3 model is an error, not a silently empty list.
+	if _, err := c.Do(context.Background(), Call{Product: ProductVpcIpam, Action: "ListIpams"}); err == nil || !strings.Contains(err.Error(), "ListIpams") {
+		t.Errorf("mismatched answer: err = %v", err)
+	}
+	// Fields the v1.0.3 model lacks are kept.
+	out, err := c.Do(context.Background(), Call{Product: ProductVpcIpam, Action: "ListIpamPoolAllocations", Params: map[string]string{"IpamPoolId": "ipam-pool-1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := out["IpamPoolAllocations"].([]any)[0].(map[string]any)
+	if a["IpamPoolAllocationName"] != "kept" || String(a["ResourceOwnerId"]) != "1210123456789012" {
+		t.Errorf("allocation %v", a)
 	}
 }
