@@ -422,7 +422,7 @@ func (b *builder) discoveries() {
 		region := cmp.Or(d.RegionID, b.snap.Region)
 		du := b.add(unit{
 			step: plans.Step{ID: discoveryStepID(d.ID), Action: "DeleteIpamResourceDiscovery", ResourceType: "discovery", ResourceID: d.ID,
-				Region: region, Params: map[string]string{"RegionId": region, "IpamResourceDiscoveryId": d.ID}, Rule: ruleOptionalRDClean},
+				Region: region, Params: map[string]string{"RegionId": region, "IpamResourceDiscoveryId": d.ID}, Rule: ruleRDShareBeforeRDDelete},
 			owners: []string{d.ID},
 		})
 		for _, u := range used[d.ID] {

@@ -37,14 +37,13 @@ const (
 	ruleRDAssocBeforeRDDelete    = "8.16"
 
 	// Rules that explain steps and blockers rather than edges.
-	ruleDefaultScopes   = "8.8"
-	ruleDefaultRD       = "8.14"
-	ruleShareWait       = "8.17"
-	ruleOwnerOnly       = "8.20"
-	ruleDeleteIpam      = "0.5/seed-000"
-	ruleIPv6VPC         = "0.5/seed-001"
-	ruleIPv6CIDR        = "3.4"
-	ruleOptionalRDClean = "8 (order 9)"
+	ruleDefaultScopes = "8.8"
+	ruleDefaultRD     = "8.14"
+	ruleShareWait     = "8.17"
+	ruleOwnerOnly     = "8.20"
+	ruleDeleteIpam    = "0.5/seed-000"
+	ruleIPv6VPC       = "0.5/seed-001"
+	ruleIPv6CIDR      = "3.4"
 )
 
 // Rules returns the rule table: every edge the planner draws comes from exactly one of these rows. The
