@@ -119,14 +119,18 @@ func (f *selectorFlags) given() bool {
 func writePlanSummary(g *globalOptions, p *plans.Plan, path string) error {
 	s := p.Summary
 	var b strings.Builder
-	fmt.Fprintf(&b, "plan %s written to %s: %d steps in %d levels", p.PlanID, path, s.Steps, s.Levels)
+	fmt.Fprintf(&b, "plan %s written to %s: %s in %s", p.PlanID, path, count(s.Steps, "step"), count(s.Levels, "level"))
 	for _, a := range plans.ActionNames() {
 		if n := s.ByAction[a]; n > 0 {
 			fmt.Fprintf(&b, "\n  %-32s %d", a, n)
 		}
 	}
 	if s.Blockers > 0 {
-		fmt.Fprintf(&b, "\n%d blockers hold back %d steps:", s.Blockers, s.HeldBack)
+		verb := "hold"
+		if s.Blockers == 1 {
+			verb = "holds"
+		}
+		fmt.Fprintf(&b, "\n%s %s back %s:", count(s.Blockers, "blocker"), verb, count(s.HeldBack, "step"))
 		for _, bl := range p.Blockers {
 			fmt.Fprintf(&b, "\n  %s %s: %s", bl.ResourceType, bl.ResourceID, bl.Reason)
 		}
@@ -134,4 +138,12 @@ func writePlanSummary(g *globalOptions, p *plans.Plan, path string) error {
 	fmt.Fprintf(&b, "\nreview it with: ipam-teardown show %s\n", path)
 	_, err := fmt.Fprint(g.stderr, b.String())
 	return err
+}
+
+// count is "1 step", "2 steps".
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

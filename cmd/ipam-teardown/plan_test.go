@@ -87,7 +87,7 @@ func TestPlanFromInventory(t *testing.T) {
 	if len(p.Steps) != 0 || len(p.Blockers) != 1 || !slices.Equal(p.Blockers[0].HeldBack, []string{"delete-ipam/ipam-one"}) {
 		t.Errorf("with the pool protected: steps %v, blockers %+v; want none, and the IPAM held back", p.Steps, p.Blockers)
 	}
-	if !strings.Contains(stderr, "1 blockers hold back 1 steps") {
+	if !strings.Contains(stderr, "1 blocker holds back 1 step") {
 		t.Errorf("stderr lacks the blockers:\n%s", stderr)
 	}
 
