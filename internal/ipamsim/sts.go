@@ -1,10 +1,12 @@
 package ipamsim
 
+import "github.com/ipam-teardown/ipam-teardown/internal/ipamsim/wire"
+
 // Sts 2015-04-01 GetCallerIdentity: how a client learns which account its credentials belong to. The
 // emulator's access keys are account (root) keys, so the identity is the account itself.
 
-// productSts is the Sts product name the dispatcher routes by (wire maps version 2015-04-01 to it).
-const productSts = "Sts"
+// productSts is the Sts product (wire maps version 2015-04-01 to it).
+const productSts = wire.ProductSts
 
 // registerSts registers the Sts actions.
 func (s *Sim) registerSts(m handlerSet) {
