@@ -35,6 +35,7 @@ type target struct {
 	// whose dry run still answers rule 19's code (a release still settling) is checked again after moving
 	// the clock, as the executor checks such steps again before running them.
 	advance func(time.Duration)
+	opts    planner.Options // the user's planning options (PlanID and Now are set per plan)
 }
 
 // api is what the proof needs of a client: inventory's reads plus one-shot calls.
@@ -82,6 +83,34 @@ func TestEndToEndGenerated(t *testing.T) {
 				t.Fatal(err)
 			}
 			proveAll(t, inProcess(t, topo))
+		})
+	}
+}
+
+// TestEndToEndOptions runs the proof with the options that turn resources into blockers: the plan still
+// runs without a prerequisite error, everything not held back is gone, and what is held back stays.
+func TestEndToEndOptions(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name, topology string
+		opts           planner.Options
+	}{
+		{"keep-vpc", "sandbox", planner.Options{KeepVPCAllocations: true}},
+		{"protect-team-data", "sandbox", planner.Options{ProtectTag: "team=data"}},
+		{"protect-regional-pools", "sandbox", planner.Options{ProtectTag: "level=region"}},
+		{"protect-shared", "multi-account", planner.Options{ProtectTag: "shared"}},
+		{"keep-vpc-and-discoveries", "multi-account", planner.Options{KeepVPCAllocations: true, KeepDiscoveries: true}},
+	}
+	for _, c := range cases {
+		t.Run(c.topology+"/"+c.name, func(t *testing.T) {
+			t.Parallel()
+			topo, err := topology.Load(filepath.Join("..", "testdata", "topologies", c.topology+".yaml"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			tg := inProcess(t, topo)
+			tg.opts = c.opts
+			proveAll(t, tg)
 		})
 	}
 }
@@ -247,7 +276,9 @@ func teardownRegion(t *testing.T, tg target, region string) int {
 	if len(snap.IPAMs) == 0 {
 		return 0
 	}
-	p, err := planner.Build(snap, planner.Options{PlanID: "plan-e2e", Now: time.Now})
+	opts := tg.opts
+	opts.PlanID, opts.Now = "plan-e2e", time.Now
+	p, err := planner.Build(snap, opts)
 	if err != nil {
 		t.Fatalf("%s: build: %v", region, err)
 	}
@@ -307,7 +338,8 @@ func teardownRegion(t *testing.T, tg target, region string) int {
 			t.Errorf("%s: IPAM %s gone = %v, want %v (blockers %v)", region, ip.ID, gone, want, p.Blockers)
 		}
 	}
-	again, err := planner.Build(after, planner.Options{PlanID: "plan-e2e-2", Now: time.Now})
+	opts.PlanID = "plan-e2e-2"
+	again, err := planner.Build(after, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
