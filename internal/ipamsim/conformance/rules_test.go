@@ -214,10 +214,17 @@ func TestRule13_MembersRemovedBeforeIpam(t *testing.T) {
 	e := start(t, withDirectory(directory()))
 	ids := e.newIpam(owner)
 	e.addMembers(owner, hz, member{"fd-team", "Folder"})
+	members := func() []any {
+		out := e.mustCall(owner, vIpam, "ListIpamMembers", map[string]any{"RegionId": hz})
+		ms, _ := out["MemberInfos"].([]any)
+		return ms
+	}
+	if ms := members(); len(ms) != 1 {
+		t.Fatalf("ListIpamMembers after adding a folder: %v", ms)
+	}
 	wantErr(t, deleteIpam(e, owner, ids.ipam, false), "DependencyViolation.IpamMembers", http.StatusBadRequest)
 	e.mustCall(owner, vIpam, "RemoveIpamMembers", map[string]any{"RegionId": hz, "Members": membersArg([]member{{"fd-team", "Folder"}})})
-	out := e.mustCall(owner, vIpam, "ListIpamMembers", map[string]any{"RegionId": hz})
-	if ms, _ := out["IpamMembers"].([]any); len(ms) != 0 {
+	if ms := members(); len(ms) != 0 {
 		t.Fatalf("members left after RemoveIpamMembers: %v", ms)
 	}
 	ok(t, deleteIpam(e, owner, ids.ipam, false), "DeleteIpam")
@@ -230,14 +237,24 @@ func TestRule14_DefaultDiscoveryGoesOnlyWithIpam(t *testing.T) {
 	wantErr(t, dissociate(e, owner, ids.ipam, ids.rd, false), "OperationDenied.DissociateSelfSystemIpamResourceDiscovery", http.StatusBadRequest)
 	_, err := e.call(owner, vIpam, "DeleteIpamResourceDiscovery", map[string]any{"RegionId": hz, "IpamResourceDiscoveryId": ids.rd})
 	wantErr(t, err, "OperationDenied.DeleteSystemIpamResourceDiscovery", http.StatusBadRequest)
-	ok(t, deleteIpam(e, owner, ids.ipam, false), "DeleteIpam")
-	for _, c := range []struct{ action, key string }{
+	lists := []struct{ action, key string }{
 		{"ListIpamResourceDiscoveries", "IpamResourceDiscoveries"},
 		{"ListIpamResourceDiscoveryAssociations", "IpamResourceDiscoveryAssociations"},
-	} {
-		out := e.mustCall(owner, vIpam, c.action, map[string]any{"RegionId": hz})
-		if l, _ := out[c.key].([]any); len(l) != 0 {
-			t.Fatalf("%s after DeleteIpam: %v", c.action, l)
+	}
+	count := func(action, key string) int {
+		out := e.mustCall(owner, vIpam, action, map[string]any{"RegionId": hz})
+		l, _ := out[key].([]any)
+		return len(l)
+	}
+	for _, c := range lists {
+		if n := count(c.action, c.key); n != 1 {
+			t.Fatalf("%s lists %d before DeleteIpam, want the default one", c.action, n)
+		}
+	}
+	ok(t, deleteIpam(e, owner, ids.ipam, false), "DeleteIpam")
+	for _, c := range lists {
+		if n := count(c.action, c.key); n != 0 {
+			t.Fatalf("%s lists %d after DeleteIpam", c.action, n)
 		}
 	}
 }
