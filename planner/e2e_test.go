@@ -71,11 +71,18 @@ func TestEndToEndInProcess(t *testing.T) {
 // with a consumer's VPC allocations, several shares.
 func TestEndToEndGenerated(t *testing.T) {
 	t.Parallel()
-	for _, o := range []topology.GenerateOptions{
+	cases := []topology.GenerateOptions{
 		{Pools: 40, Depth: 4, FanOut: 3, AllocationsPerPool: 2, Seed: 1, Shared: true},
 		{Pools: 120, Depth: 2, FanOut: 12, AllocationsPerPool: 1, Seed: 2, Shared: true},
 		{Pools: 30, Depth: 1, FanOut: 1, AllocationsPerPool: 3, Seed: 3},
-	} {
+	}
+	// A sweep of shapes: depth 1 to 6, narrow and wide trees, with and without sharing.
+	for seed := int64(10); seed < 22; seed++ {
+		depth := int(seed%6) + 1
+		cases = append(cases, topology.GenerateOptions{Pools: 10 + int(seed%5)*15, Depth: depth, FanOut: 1 + int(seed%4),
+			AllocationsPerPool: int(seed % 3), Seed: seed, Shared: seed%2 == 0})
+	}
+	for _, o := range cases {
 		t.Run(fmt.Sprintf("pools=%d,depth=%d,seed=%d", o.Pools, o.Depth, o.Seed), func(t *testing.T) {
 			t.Parallel()
 			topo, err := topology.Generate(o)
