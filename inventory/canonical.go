@@ -117,25 +117,71 @@ func nonNil[T any](s []T) []T {
 
 // CanonicalJSON is the snapshot's canonical form: canonical order, two-space indent, trailing newline.
 func (s *Snapshot) CanonicalJSON() ([]byte, error) {
-	c := s.clone()
-	c.Canonicalize()
-	data, err := json.MarshalIndent(c, "", "  ")
-	if err != nil {
-		return nil, fmt.Errorf("inventory: encode snapshot: %w", err)
+	var buf bytes.Buffer
+	if err := s.clone().encodeCanonical(&buf); err != nil {
+		return nil, err
 	}
-	return append(data, '\n'), nil
+	return buf.Bytes(), nil
 }
 
+// encodeCanonical canonicalizes s in place and writes its canonical JSON to w.
+func (s *Snapshot) encodeCanonical(w io.Writer) error {
+	s.Canonicalize()
+	enc := json.NewEncoder(w) // the same bytes as MarshalIndent plus a newline
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(s); err != nil {
+		return fmt.Errorf("inventory: encode snapshot: %w", err)
+	}
+	return nil
+}
+
+// clone is a deep copy, so that canonicalizing it leaves s as it was.
 func (s *Snapshot) clone() *Snapshot {
-	data, err := json.Marshal(s)
-	if err != nil {
-		panic(fmt.Sprintf("inventory: a snapshot always encodes: %v", err))
+	c := *s
+	c.Selector.IPAMIDs = slices.Clone(s.Selector.IPAMIDs)
+	c.Selector.Tags = cloneMap(s.Selector.Tags)
+	c.IPAMs = slices.Clone(s.IPAMs)
+	for i := range c.IPAMs {
+		ip := &c.IPAMs[i]
+		ip.OperatingRegions = slices.Clone(ip.OperatingRegions)
+		ip.Tags = cloneMap(ip.Tags)
+		ip.Scopes = slices.Clone(ip.Scopes)
+		for j := range ip.Scopes {
+			ip.Scopes[j].Tags = cloneMap(ip.Scopes[j].Tags)
+		}
+		ip.Pools = clonePools(ip.Pools)
+		ip.Associations = slices.Clone(ip.Associations)
+		ip.Members = slices.Clone(ip.Members)
 	}
-	var c Snapshot
-	if err := json.Unmarshal(data, &c); err != nil {
-		panic(fmt.Sprintf("inventory: a snapshot always decodes: %v", err))
+	c.Discoveries = slices.Clone(s.Discoveries)
+	for i := range c.Discoveries {
+		c.Discoveries[i].OperatingRegions = slices.Clone(c.Discoveries[i].OperatingRegions)
+		c.Discoveries[i].Tags = cloneMap(c.Discoveries[i].Tags)
 	}
+	c.Shares = slices.Clone(s.Shares)
+	c.SharedPools = clonePools(s.SharedPools)
 	return &c
+}
+
+func clonePools(pools []Pool) []Pool {
+	out := slices.Clone(pools)
+	for i := range out {
+		out[i].Tags = cloneMap(out[i].Tags)
+		out[i].CIDRs = slices.Clone(out[i].CIDRs)
+		out[i].Allocations = slices.Clone(out[i].Allocations)
+	}
+	return out
+}
+
+func cloneMap[M ~map[string]string](m M) M {
+	if m == nil {
+		return nil
+	}
+	out := make(M, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
 }
 
 // Fingerprint is "sha256:<hex>" of the canonical JSON of what teardown depends on: the region, the caller, and
@@ -146,12 +192,11 @@ func (s *Snapshot) Fingerprint() string {
 	c := s.clone()
 	c.CollectedAt = time.Time{}
 	c.Selector = Selector{}
-	data, err := c.CanonicalJSON()
-	if err != nil {
-		panic(err) // clone proved it encodes
+	h := sha256.New()
+	if err := c.encodeCanonical(h); err != nil {
+		panic(err) // a Snapshot holds only strings, numbers, booleans, times and maps of strings
 	}
-	sum := sha256.Sum256(data)
-	return "sha256:" + hex.EncodeToString(sum[:])
+	return "sha256:" + hex.EncodeToString(h.Sum(nil))
 }
 
 // ReadSnapshot reads a snapshot written by CanonicalJSON (or inventory -o), checks its links, and returns it

@@ -3,7 +3,10 @@ package inventory_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"flag"
+	"fmt"
 	"os"
 	"slices"
 	"strings"
@@ -480,3 +483,46 @@ func TestCollectGenerated10k(t *testing.T) {
 }
 
 var _ inventory.API = (*cloudapi.Client)(nil)
+
+// TestFingerprintIsTheCanonicalHash: the fingerprint is the sha256 of the canonical JSON without CollectedAt
+// and Selector, and neither it nor CanonicalJSON changes the snapshot they read.
+func TestFingerprintIsTheCanonicalHash(t *testing.T) {
+	t.Parallel()
+	sim, _ := newSim(t, loadTopology(t, "multi-account.yaml"))
+	snap := collect(t, &simAPI{sim: sim, account: owner, region: hangzhou}, inventory.Selector{Name: "core"})
+	slices.Reverse(snap.IPAMs[0].Pools)
+	before := fmt.Sprintf("%+v", *snap)
+
+	fp := snap.Fingerprint()
+	if _, err := snap.CanonicalJSON(); err != nil {
+		t.Fatal(err)
+	}
+	if after := fmt.Sprintf("%+v", *snap); after != before {
+		t.Error("Fingerprint or CanonicalJSON changed the snapshot")
+	}
+	bare := *snap
+	bare.CollectedAt = time.Time{}
+	bare.Selector = inventory.Selector{}
+	data, err := bare.CanonicalJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(data)
+	if want := "sha256:" + hex.EncodeToString(sum[:]); fp != want {
+		t.Errorf("Fingerprint = %s, want %s", fp, want)
+	}
+}
+
+// BenchmarkFingerprint hashes the snapshot of the 11,920-resource generated topology.
+func BenchmarkFingerprint(b *testing.B) {
+	topo, err := topology.Generate(topology.GenerateOptions{Pools: 2000, Depth: 2, FanOut: 24, AllocationsPerPool: 3, Seed: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	sim, _ := newSim(b, topo)
+	snap := collect(b, &simAPI{sim: sim, account: owner, region: hangzhou}, inventory.Selector{All: true})
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = snap.Fingerprint()
+	}
+}
