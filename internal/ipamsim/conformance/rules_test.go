@@ -362,6 +362,11 @@ func TestRule20_OnlyOwnerDeletesSharedPool(t *testing.T) {
 
 	wantErr(t, e.deletePool(consumer, hz, tr.child), "OperationDenied.Unauthorized", http.StatusBadRequest)
 	wantErr(t, e.deleteCidr(consumer, hz, tr.child, "10.1.0.0/16"), "OperationDenied.Unauthorized", http.StatusBadRequest)
+	_, err := e.ipam(consumer).AddIpamPoolCidr(&vpcipam.AddIpamPoolCidrRequest{RegionId: tea.String(hz), IpamPoolId: tea.String(tr.child), Cidr: tea.String("10.1.0.0/16")})
+	wantErr(t, err, "OperationDenied.Unauthorized", http.StatusBadRequest)
+	mine2 := e.newIpam(consumer)
+	_, err = e.ipam(consumer).CreateIpamPool(&vpcipam.CreateIpamPoolRequest{RegionId: tea.String(hz), IpamScopeId: tea.String(mine2.private), SourceIpamPoolId: tea.String(tr.child)})
+	wantErr(t, err, "OperationDenied.Unauthorized", http.StatusBadRequest)
 	wantErr(t, release(e, consumer, hz, ownerVpcAlloc, false), "OperationDenied.ResourceTypeIsNotCustom", http.StatusBadRequest)
 	ok(t, release(e, consumer, hz, mine, false), "a consumer releases its own custom allocation")
 	// the owner may release the consumer's VPC allocation

@@ -2,6 +2,7 @@ package conformance
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	openapi "github.com/alibabacloud-go/darabonba-openapi/v2/client"
+	"github.com/alibabacloud-go/tea/dara"
 	"github.com/alibabacloud-go/tea/tea"
 	vpcsdk "github.com/alibabacloud-go/vpc-20160428/v6/client"
 	vpcipam "github.com/alibabacloud-go/vpcipam-20230228/client"
@@ -153,4 +156,45 @@ func TestDeletingWindowsScopeAndIpam(t *testing.T) {
 		t.Fatalf("IPAM still listed after its window: %v", l.Body.Ipams)
 	}
 	wantErr(t, deleteIpam(e, owner, ids.ipam, false), "ResourceNotFound.Ipam", http.StatusBadRequest)
+}
+
+// TestGetAccepted: GetIpamPoolAllocation, which the newest SDK sends as GET with its arguments in the query,
+// is served like the POST calls (reference 1.1).
+func TestGetAccepted(t *testing.T) {
+	t.Parallel()
+	e := start(t)
+	tr := e.newTree(owner)
+	a := e.allocate(owner, hz, tr.child, "10.1.3.0/24")
+	cl, err := openapi.NewClient(e.config(owner, hz))
+	ok(t, err, "openapi.NewClient")
+	params := &openapi.Params{
+		Action: tea.String("GetIpamPoolAllocation"), Version: tea.String(vIpam), Protocol: tea.String("HTTPS"),
+		Pathname: tea.String("/"), Method: tea.String("GET"), AuthType: tea.String("AK"),
+		Style: tea.String("RPC"), ReqBodyType: tea.String("formData"), BodyType: tea.String("json"),
+	}
+	out, err := cl.CallApiWithCtx(context.Background(), params, &openapi.OpenApiRequest{Query: map[string]*string{
+		"RegionId": tea.String(hz), "IpamPoolAllocationId": tea.String(a),
+	}}, &dara.RuntimeOptions{})
+	ok(t, err, "GetIpamPoolAllocation by GET")
+	body, _ := out["body"].(map[string]any)
+	if body["IpamPoolAllocationId"] != a || body["Cidr"] != "10.1.3.0/24" || body["ResourceType"] != "Custom" {
+		t.Fatalf("GetIpamPoolAllocation answered %v", body)
+	}
+}
+
+// TestCreateIpamConvertsCustomDiscovery: an account's custom discovery in the region becomes the new IPAM's
+// default discovery (reference 4.1), and goes with DeleteIpam (reference 3.1).
+func TestCreateIpamConvertsCustomDiscovery(t *testing.T) {
+	t.Parallel()
+	e := start(t)
+	rd := e.newDiscovery(owner)
+	ids := e.newIpam(owner)
+	if ids.rd != rd {
+		t.Fatalf("CreateIpam made default discovery %s, want the converted %s", ids.rd, rd)
+	}
+	wantErr(t, dissociate(e, owner, ids.ipam, rd, false), "OperationDenied.DissociateSelfSystemIpamResourceDiscovery", http.StatusBadRequest)
+	ok(t, deleteIpam(e, owner, ids.ipam, false), "DeleteIpam")
+	if got := e.discoveryIDs(owner, hz); got != "" {
+		t.Fatalf("discoveries left after DeleteIpam: %s", got)
+	}
 }
