@@ -1,6 +1,7 @@
 package ipamsim
 
 import (
+	"slices"
 	"testing"
 	"time"
 )
@@ -204,4 +205,70 @@ func TestDefaultDiscoveryShared(t *testing.T) {
 	clk.advance(time.Second)
 	wantDryRun(t, s, owner, ipamP, "DeleteIpam", del)
 	invoke(t, s, owner, ipamP, "DeleteIpam", del)
+}
+
+// TestDiscoveryListFilters: the filters of ListIpamResourceDiscoveries and ListIpamResourceDiscoveryAssociations,
+// region scoping, and paging with the VpcIpam range (1-100).
+func TestDiscoveryListFilters(t *testing.T) {
+	t.Parallel()
+	s := newSim(t, withDirectory)
+	rdHz := str(invoke(t, s, other, ipamP, "CreateIpamResourceDiscovery", p("RegionId", hz, "OperatingRegionList.1", hz, "IpamResourceDiscoveryName", "hz-rd", "ResourceGroupId", "rg-1")), "IpamResourceDiscoveryId")
+	rdSh := customDiscovery(t, s, other, sh)
+	list := func(params map[string]string) []string {
+		t.Helper()
+		return ids(items(t, invoke(t, s, other, ipamP, "ListIpamResourceDiscoveries", params), "IpamResourceDiscoveries"), "IpamResourceDiscoveryId")
+	}
+	cases := []struct {
+		name   string
+		params map[string]string
+		want   []string
+	}{
+		{"region hz", p("RegionId", hz), []string{rdHz}},
+		{"region sh", p("RegionId", sh), []string{rdSh}},
+		{"by name", p("RegionId", hz, "IpamResourceDiscoveryName", "hz-rd"), []string{rdHz}},
+		{"by other name", p("RegionId", hz, "IpamResourceDiscoveryName", "nope"), []string{}},
+		{"by resource group", p("RegionId", hz, "ResourceGroupId", "rg-1"), []string{rdHz}},
+		{"by id from the wrong region", p("RegionId", sh, "IpamResourceDiscoveryIds.1", rdHz), []string{}},
+		{"own only", p("RegionId", hz, "IsShared", "false"), []string{rdHz}},
+		{"shared only", p("RegionId", hz, "IsShared", "true"), []string{}},
+	}
+	for _, tc := range cases {
+		if got := list(tc.params); !slices.Equal(got, tc.want) {
+			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
+		}
+	}
+	wantCode(t, s, other, ipamP, "ListIpamResourceDiscoveries", p("RegionId", hz, "Type", "default"), 400, "IllegalParam.Type")
+	wantCode(t, s, other, ipamP, "ListIpamResourceDiscoveries", p("RegionId", hz, "IsShared", "maybe"), 400, "IllegalParam.IsShared")
+	wantCode(t, s, other, ipamP, "ListIpamResourceDiscoveries", p("RegionId", hz, "MaxResults", "101"), 400, "IllegalParam.MaxResults")
+	wantCode(t, s, other, ipamP, "ListIpamResourceDiscoveryAssociations", p("RegionId", hz, "MaxResults", "0"), 400, "IllegalParam.MaxResults")
+	out := invoke(t, s, other, ipamP, "ListIpamResourceDiscoveries", p("RegionId", hz, "MaxResults", "1"))
+	if out["MaxResults"] != 1 || out["TotalCount"] != 1 || out["Count"] != 1 || str(out, "NextToken") != "" {
+		t.Fatalf("page fields = %v", out)
+	}
+	// Associations are listed per region: other's IPAM in sh does not show from hz.
+	invoke(t, s, another, ipamP, "CreateIpam", p("RegionId", sh, "OperatingRegionList.1", sh))
+	if a := items(t, invoke(t, s, another, ipamP, "ListIpamResourceDiscoveryAssociations", p("RegionId", hz)), "IpamResourceDiscoveryAssociations"); len(a) != 0 {
+		t.Fatalf("associations of cn-shanghai listed from cn-hangzhou: %v", a)
+	}
+	if a := items(t, invoke(t, s, another, ipamP, "ListIpamResourceDiscoveryAssociations", p("RegionId", sh)), "IpamResourceDiscoveryAssociations"); len(a) != 1 {
+		t.Fatalf("associations in cn-shanghai = %v, want the default one", a)
+	}
+}
+
+// TestConvertedDiscoveryLeavesForeignIpam: a custom discovery shared with and associated to another
+// account's IPAM becomes its owner's default discovery when the owner creates an IPAM (reference 4.1); a
+// discovery belongs to one IPAM only, so the foreign association goes.
+func TestConvertedDiscoveryLeavesForeignIpam(t *testing.T) {
+	t.Parallel()
+	s := newSim(t, withDirectory)
+	ipamID, _, rd, _ := sharedRD(t, s)
+	_, def := bareIpam(t, s, other, hz)
+	if def != rd {
+		t.Fatalf("other's default discovery = %s, want its converted custom one %s", def, rd)
+	}
+	if n := s.associationCount(ipamID); n != 1 {
+		t.Fatalf("owner's IPAM keeps %d associations, want only its default one", n)
+	}
+	// Still shared: owner's view says Shared, and other's IPAM cannot go while its default discovery is.
+	wantCode(t, s, other, ipamP, "DeleteIpam", p("RegionId", hz, "IpamId", str(invoke(t, s, other, ipamP, "ListIpams", p("RegionId", hz))["Ipams"].([]map[string]any)[0], "IpamId")), 400, "DependencyViolation.ShareResource")
 }
