@@ -418,6 +418,10 @@ func TestRule22_RegionRouting(t *testing.T) {
 	wantErr(t, err, "OperationDenied.RequestRegionInvalid", http.StatusBadRequest)
 	a := e.allocate(owner, hz, tr.child, "10.1.9.0/24")
 	wantErr(t, release(e, owner, sh, a, false), "OperationDenied.RequestRegionInvalid", http.StatusBadRequest)
+	_, err = e.ipam(owner).ListIpamPoolAllocations(&vpcipam.ListIpamPoolAllocationsRequest{RegionId: tea.String(sh), IpamPoolId: tea.String(tr.child)})
+	wantErr(t, err, "OperationDenied.RequestRegionInvalid", http.StatusBadRequest)
+	_, err = e.call(owner, vIpam, "GetIpamPoolAllocation", map[string]any{"RegionId": sh, "IpamPoolAllocationId": a})
+	wantErr(t, err, "ResourceNotFound.IpamPoolAllocation", http.StatusBadRequest)
 	ok(t, release(e, owner, hz, a, false), "release in the pool's region")
 	// CIDR and pool/scope/IPAM deletes go to the hosted region: elsewhere the object is not found
 	wantErr(t, e.deleteCidr(owner, sh, tr.child, "10.1.0.0/16"), "ResourceNotFound.IpamPool", http.StatusNotFound)
