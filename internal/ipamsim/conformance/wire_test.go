@@ -198,3 +198,15 @@ func TestCreateIpamConvertsCustomDiscovery(t *testing.T) {
 		t.Fatalf("discoveries left after DeleteIpam: %s", got)
 	}
 }
+
+// TestCallerIdentity: Sts GetCallerIdentity names the account each access key belongs to.
+func TestCallerIdentity(t *testing.T) {
+	t.Parallel()
+	e := start(t)
+	for _, account := range []string{owner, consumer, third} {
+		out := e.mustCall(account, "2015-04-01", "GetCallerIdentity", map[string]any{})
+		if out["AccountId"] != account || out["Arn"] != "acs:ram::"+account+":root" {
+			t.Fatalf("GetCallerIdentity with %s's key answered %v", account, out)
+		}
+	}
+}
