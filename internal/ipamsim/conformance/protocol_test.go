@@ -364,7 +364,14 @@ func TestMultiAccountSharing(t *testing.T) {
 	}
 	e.allocate(consumer, hz, tr.child, "10.1.7.0/24")
 	wantErr(t, e.deletePool(consumer, hz, tr.child), "OperationDenied.Unauthorized", http.StatusBadRequest)
+	// Only the owner stops sharing (reference 5.1): the consumer cannot leave a pool share nor delete it.
+	_, err := e.call(consumer, vShare, "DisassociateResourceShare", map[string]any{"ResourceShareId": share, "ResourceOwner": "OtherAccounts", "Targets": []string{consumer}})
+	wantErr(t, err, "UnsupportedOperation", http.StatusBadRequest)
+	_, err = e.call(consumer, vShare, "DeleteResourceShare", map[string]any{"ResourceShareId": share})
+	wantErr(t, err, "EntityNotExists.ResourceShare", http.StatusNotFound)
 	e.unshare(owner, share, tr.child, "IpamPool")
+	_, err = e.call(owner, vShare, "DisassociateResourceShare", map[string]any{"ResourceShareId": share, "Resources": []map[string]any{{"ResourceId": tr.child, "ResourceType": "IpamPool"}}})
+	wantErr(t, err, "DisassociateInvalid", http.StatusBadRequest)
 	if n := len(list(consumer, true)); n != 0 {
 		t.Fatalf("consumer still sees %d shared pools after unsharing", n)
 	}
