@@ -55,6 +55,25 @@ func TestClientTokenReplay(t *testing.T) {
 	_, err = c.DeleteIpamPool(del)
 	wantErr(t, err, "ResourceNotFound.IpamPool", http.StatusNotFound)
 
+	// Only successes are remembered: a refused call retried with its token once the blocker is gone runs.
+	parent, err := c.CreateIpamPool(&vpcipam.CreateIpamPoolRequest{RegionId: tea.String(hz), IpamScopeId: tea.String(ids.private)})
+	ok(t, err, "CreateIpamPool parent")
+	sub, err := c.CreateIpamPool(&vpcipam.CreateIpamPoolRequest{RegionId: tea.String(hz), IpamScopeId: tea.String(ids.private), SourceIpamPoolId: parent.Body.IpamPoolId})
+	ok(t, err, "CreateIpamPool child")
+	delParent := &vpcipam.DeleteIpamPoolRequest{RegionId: tea.String(hz), IpamPoolId: parent.Body.IpamPoolId, ClientToken: tea.String("tok-delete-3")}
+	_, err = c.DeleteIpamPool(delParent)
+	wantErr(t, err, "DependencyViolation.IpamPool", http.StatusBadRequest)
+	_, err = c.DeleteIpamPool(&vpcipam.DeleteIpamPoolRequest{RegionId: tea.String(hz), IpamPoolId: sub.Body.IpamPoolId, ClientToken: tea.String("tok-delete-4"), DryRun: tea.Bool(true)})
+	wantErr(t, err, "DryRunOperation", http.StatusBadRequest)
+	// a dry run is not remembered either: the real call with the same token deletes
+	_, err = c.DeleteIpamPool(&vpcipam.DeleteIpamPoolRequest{RegionId: tea.String(hz), IpamPoolId: sub.Body.IpamPoolId, ClientToken: tea.String("tok-delete-4")})
+	ok(t, err, "DeleteIpamPool after a dry run with the same token")
+	_, err = c.DeleteIpamPool(delParent)
+	ok(t, err, "DeleteIpamPool retried with the token of a refused attempt")
+	if st := e.poolStatus(owner, tea.StringValue(parent.Body.IpamPoolId)); st != "" {
+		t.Fatalf("parent pool still listed as %q", st)
+	}
+
 	// Tokens are per account: another account's identical token is a new request.
 	other := e.newIpam(consumer)
 	_, err = e.ipam(consumer).CreateIpamPool(&vpcipam.CreateIpamPoolRequest{RegionId: tea.String(hz), IpamScopeId: tea.String(other.private), IpamPoolName: tea.String("a"), ClientToken: tea.String("tok-create-1")})
