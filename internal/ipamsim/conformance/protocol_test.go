@@ -405,3 +405,54 @@ func TestMultiAccountSharing(t *testing.T) {
 		t.Fatal("the consumer's allocation went with the share")
 	}
 }
+
+// TestPaginationResourceSharing: Resource Sharing lists page by 20 by default (reference 1.8) with an opaque
+// NextToken, and every row comes once.
+func TestPaginationResourceSharing(t *testing.T) {
+	t.Parallel()
+	e := start(t)
+	ids := e.newIpam(owner)
+	var pools []string
+	for range 25 {
+		pools = append(pools, e.newPool(owner, ids.private, "", hz))
+	}
+	share := e.share(owner, pools[0], "IpamPool", consumer)
+	for i := 1; i < len(pools); i += 5 {
+		var res []map[string]any
+		for _, p := range pools[i:min(i+5, len(pools))] {
+			res = append(res, map[string]any{"ResourceId": p, "ResourceType": "IpamPool"})
+		}
+		e.mustCall(owner, vShare, "AssociateResourceShare", map[string]any{"ResourceShareId": share, "Resources": res})
+	}
+	seen := map[string]int{}
+	var sizes []int
+	token := ""
+	for {
+		q := map[string]any{"AssociationType": "Resource", "ResourceShareIds": []string{share}}
+		if token != "" {
+			q["NextToken"] = token
+		}
+		out := e.mustCall(owner, vShare, "ListResourceShareAssociations", q)
+		rows, _ := out["ResourceShareAssociations"].([]any)
+		sizes = append(sizes, len(rows))
+		for _, r := range rows {
+			m, _ := r.(map[string]any)
+			id, _ := m["EntityId"].(string)
+			seen[id]++
+		}
+		token, _ = out["NextToken"].(string)
+		if token == "" || len(sizes) > 2 {
+			break
+		}
+	}
+	if !slices.Equal(sizes, []int{20, 5}) {
+		t.Fatalf("page sizes %v, want [20 5]", sizes)
+	}
+	for _, p := range pools {
+		if seen[p] != 1 {
+			t.Fatalf("pool %s listed %d times", p, seen[p])
+		}
+	}
+	_, err := e.call(owner, vShare, "ListResourceShareAssociations", map[string]any{"AssociationType": "Resource", "NextToken": "FFmyTO70tTpLG6I3FmYAXGKPd"})
+	wantErr(t, err, "InvalidParameter.NextToken", http.StatusBadRequest)
+}
