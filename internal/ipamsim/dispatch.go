@@ -95,6 +95,13 @@ func (s *Sim) dispatch(ctx context.Context, req *wire.Request) (map[string]any, 
 	if err != nil {
 		return nil, errIllegal("DryRun", req.Params.Get("DryRun"))
 	}
+	if dry && lacksDryRun(req.Product, req.Action) {
+		// UNKNOWN 110: the real service is likely to ignore a DryRun it does not define and act. Refusing the
+		// call is stricter than both acting and pretending to dry-run: a client that sends one of these calls in
+		// a dry-run pass fails its tests here instead of deleting something in production.
+		return nil, wire.Errorf(http.StatusBadRequest, "InvalidParameter.DryRun",
+			"%s has no DryRun parameter; the service would ignore it and perform the change.", req.Action)
+	}
 	now := s.opts.Now().UTC()
 	c := &call{
 		account:   acct.ID,
@@ -254,3 +261,15 @@ func (c *call) require(names ...string) error {
 
 // timestamp formats t as the service does (ISO-8601 UTC, seconds).
 func timestamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05Z") }
+
+// lacksDryRun reports the mutating actions whose API defines no DryRun parameter (reference 1.6).
+func lacksDryRun(product, action string) bool {
+	switch product + ":" + action {
+	case wire.ProductVpcIpam + ":TagResources", wire.ProductVpcIpam + ":UntagResources",
+		wire.ProductResourceSharing + ":CreateResourceShare", wire.ProductResourceSharing + ":AssociateResourceShare",
+		wire.ProductResourceSharing + ":DisassociateResourceShare", wire.ProductResourceSharing + ":DeleteResourceShare",
+		wire.ProductVpc + ":AssociateVpcCidrBlock", wire.ProductVpc + ":UnassociateVpcCidrBlock":
+		return true
+	}
+	return false
+}

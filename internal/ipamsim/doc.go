@@ -79,8 +79,8 @@
 //     a consumer releasing a VPC allocation gets 400 OperationDenied.ResourceTypeIsNotCustom, and another
 //     account's custom allocation 400 OperationDenied.Unauthorized. A consumer cannot provision, deprovision,
 //     delete or create children of a shared pool (400 OperationDenied.Unauthorized).
-//  21. TagResources and UntagResources have no DryRun parameter (reference 1.6); the emulator still honours
-//     DryRun=true on them (checks, then 400 DryRunOperation, no change) so that no dry run ever mutates.
+//  21. TagResources and UntagResources have no DryRun parameter (reference 1.6). DryRun=true on them is
+//     refused with 400 InvalidParameter.DryRun and no change; see 110.
 //  22. Pool CIDR calls (AddIpamPoolCidr, DeleteIpamPoolCidr, ListIpamPoolCidrs) and pool/scope/IPAM deletes
 //     sent to a region other than the IPAM's hosted region do not find the object there (404
 //     ResourceNotFound.IpamPool, 400 ResourceNotFound.IpamScope / ResourceNotFound.Ipam). Allocation calls
@@ -163,8 +163,10 @@
 //     pool a VPC gets 172.16.0.0/12, and with EnableIpv6 a /56 under 2409:8a00::/32 (outside the pools' IPv6 space).
 //  109. Sts GetCallerIdentity answers the account's root identity: IdentityType Account, Arn
 //     acs:ram::<account>:root, PrincipalId and UserId the account id.
-//  110. DisassociateResourceShare, DeleteResourceShare, AssociateVpcCidrBlock and UnassociateVpcCidrBlock have
-//     no DryRun parameter (reference 1.6). As in 21, the emulator honours DryRun=true on them (checks, then
-//     400 DryRunOperation, no change) so that no dry run ever mutates. The real service is likely to ignore
-//     the unknown parameter and act, so a client must not send these calls in a dry-run pass.
+//  110. TagResources, UntagResources, CreateResourceShare, AssociateResourceShare, DisassociateResourceShare,
+//     DeleteResourceShare, AssociateVpcCidrBlock and UnassociateVpcCidrBlock have no DryRun parameter
+//     (reference 1.6). The real service is likely to ignore the unknown parameter and act. The emulator
+//     refuses DryRun=true on them with 400 InvalidParameter.DryRun and changes nothing: stricter than acting,
+//     and unlike pretending to dry-run it makes a client that sends one of them in a dry-run pass fail its
+//     tests instead of deleting something in production.
 package ipamsim

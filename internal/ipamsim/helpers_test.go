@@ -137,7 +137,7 @@ func dump(t testing.TB, s *Sim) []byte {
 func wantDryRunClean(t testing.TB, s *Sim, account, action string, params wire.Params) {
 	t.Helper()
 	before := dump(t, s)
-	wantErr(t, s, account, action, with(params, "DryRun", "true"), 400, "DryRunOperation")
+	wantErr(t, s, account, action, with(params, "DryRun", "true"), 400, dryRunCode(wire.ProductVpcIpam, action))
 	if after := dump(t, s); !bytes.Equal(before, after) {
 		t.Fatalf("%s dry run changed the state:\nbefore %s\nafter  %s", action, before, after)
 	}

@@ -395,9 +395,6 @@ func (s *Sim) createResourceShare(c *call) (map[string]any, error) {
 	if err := s.checkShareEntities(c, allow, refs); err != nil {
 		return nil, err
 	}
-	if c.dryRun {
-		return nil, errDryRun
-	}
 	sh := &share{
 		Seq:           s.st.nextSeq(),
 		ID:            s.newShareID(),
@@ -438,9 +435,6 @@ func (s *Sim) associateResourceShare(c *call) (map[string]any, error) {
 			return nil, wire.Errorf(http.StatusConflict, "AssociateConflict", "You cannot associate %s while disassociation operation is being performed.", r.id)
 		}
 	}
-	if c.dryRun {
-		return nil, errDryRun
-	}
 	rows := s.addEntities(c, sh, refs)
 	items := make([]map[string]any, 0, len(rows))
 	for _, e := range rows {
@@ -461,7 +455,7 @@ func (s *Sim) disassociate(c *call, e *shareEntity) {
 
 // DisassociateResourceShare removes resources and targets from a share (reference 5.4). ResourceOwner=Self
 // (default) is the owner's call; OtherAccounts lets an external principal leave a share, except a share of
-// IPAM pools, which a principal cannot leave (reference 5.1). No DryRun parameter; honoured anyway (UNKNOWN 110).
+// IPAM pools, which a principal cannot leave (reference 5.1). No DryRun parameter: dispatch refuses one (UNKNOWN 110).
 func (s *Sim) disassociateResourceShare(c *call) (map[string]any, error) {
 	owner := c.params.Get("ResourceOwner")
 	if owner == "" {
@@ -514,9 +508,6 @@ func (s *Sim) disassociateResourceShare(c *call) (map[string]any, error) {
 		}
 		rows = append(rows, e)
 	}
-	if c.dryRun {
-		return nil, errDryRun
-	}
 	items := make([]map[string]any, 0, len(rows))
 	for _, e := range rows {
 		s.disassociate(c, e)
@@ -529,7 +520,7 @@ func (s *Sim) disassociateResourceShare(c *call) (map[string]any, error) {
 
 // DeleteResourceShare deletes a share (reference 5.5): its principals lose access, its resources are not
 // deleted. Refused with 409 DeleteResourceShareConflict while a task of the share is unfinished. No DryRun
-// parameter; honoured anyway (UNKNOWN 110).
+// parameter: dispatch refuses one (UNKNOWN 110).
 func (s *Sim) deleteResourceShare(c *call) (map[string]any, error) {
 	sh, err := s.ownShare(c)
 	if err != nil {
@@ -542,9 +533,6 @@ func (s *Sim) deleteResourceShare(c *call) (map[string]any, error) {
 		if e.pending() {
 			return nil, wire.Errorf(http.StatusConflict, "DeleteResourceShareConflict", "You cannot delete a resource share while there are unfinished tasks.")
 		}
-	}
-	if c.dryRun {
-		return nil, errDryRun
 	}
 	until := s.deletingUntil(c.now)
 	for _, e := range sh.Entities {

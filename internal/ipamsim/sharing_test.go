@@ -275,7 +275,8 @@ func TestExternalTarget(t *testing.T) {
 	wantCode(t, s, other, rsP, "DisassociateResourceShare", p("ResourceShareId", str(shares[0], "ResourceShareId"), "ResourceOwner", "OtherAccounts"), 400, "UnsupportedOperation")
 }
 
-// TestShareDryRuns: every mutating sharing call's dry run answers DryRunOperation and changes nothing.
+// TestShareDryRuns: no mutating sharing call has DryRun (reference 1.6), so each refuses one (UNKNOWN 110) and
+// changes nothing.
 func TestShareDryRuns(t *testing.T) {
 	t.Parallel()
 	s := newSim(t, withDirectory)

@@ -208,9 +208,6 @@ func (s *Sim) tagResources(c *call) (map[string]any, error) {
 			return nil, errf("IllegalParamSize.Tags", "The number of Parameter Tags exceeded the limit: resource %s would have %d tags (at most %d).", id, n, maxTagsPerResource)
 		}
 	}
-	if c.dryRun {
-		return nil, errDryRun
-	}
 	for _, id := range ids {
 		s.setTags(id, tags)
 	}
@@ -243,9 +240,6 @@ func (s *Sim) untagResources(c *call) (map[string]any, error) {
 		if err := s.tagTarget(c, typ, id); err != nil {
 			return nil, err
 		}
-	}
-	if c.dryRun {
-		return nil, errDryRun
 	}
 	for _, id := range ids {
 		if all {

@@ -275,7 +275,7 @@ func (s *Sim) createVpc(c *call) (map[string]any, error) {
 }
 
 // AssociateVpcCidrBlock adds a secondary IPv4 or IPv6 block, from an IPAM pool when IpamPoolId is given
-// (reference 6.1). The call has no DryRun parameter; DryRun=true is honoured anyway (UNKNOWN 110).
+// (reference 6.1). The call has no DryRun parameter: dispatch refuses one (UNKNOWN 110).
 func (s *Sim) associateVpcCidrBlock(c *call) (map[string]any, error) {
 	if err := c.require("VpcId"); err != nil {
 		return nil, err
@@ -377,9 +377,6 @@ func (s *Sim) associateVpcCidrBlock(c *call) (map[string]any, error) {
 	if slices.Contains(v.Secondary, cidr) || v.CIDR == cidr || slices.Contains(v.Ipv6CIDRs, cidr) {
 		return nil, errf("InvalidCidrBlock.Overlapped", "The CIDR block %s is already associated with VPC %s.", cidr, v.ID)
 	}
-	if c.dryRun {
-		return nil, errDryRun
-	}
 	if pl != nil {
 		if _, err := s.allocate(c, pl, spec); err != nil {
 			return nil, vpcAllocError(err, "SecondaryCidrMask")
@@ -406,7 +403,7 @@ func (s *Sim) vpcAllocations(vpcID string) []*allocation {
 
 // UnassociateVpcCidrBlock removes a secondary block and releases its pool allocation, if it has one
 // (reference 6.2; UNKNOWN 108: the release is taken as immediate, subject to the same release window as
-// DeleteIpamPoolAllocation). The call has no DryRun parameter; DryRun=true is honoured anyway (UNKNOWN 110).
+// DeleteIpamPoolAllocation). The call has no DryRun parameter: dispatch refuses one (UNKNOWN 110).
 func (s *Sim) unassociateVpcCidrBlock(c *call) (map[string]any, error) {
 	if err := c.require("VpcId"); err != nil {
 		return nil, err
@@ -430,9 +427,6 @@ func (s *Sim) unassociateVpcCidrBlock(c *call) (map[string]any, error) {
 	if i < 0 || v6 != "" && i == 0 {
 		// The primary IPv6 block is not a secondary one. UNKNOWN 108: the code.
 		return nil, errf("InvalidCidrBlock.NotFound", "The CIDR block %s is not a secondary CIDR block of VPC %s.", block, v.ID)
-	}
-	if c.dryRun {
-		return nil, errDryRun
 	}
 	*list = slices.Delete(*list, i, i+1)
 	for _, a := range s.vpcAllocations(v.ID) {
