@@ -81,7 +81,6 @@ func withDirectory(rd *ipamsim.ResourceDirectory) option {
 type env struct {
 	t        *testing.T
 	sim      *ipamsim.Sim
-	server   *wire.Server
 	srv      *httptest.Server
 	endpoint string // 127.0.0.1:PORT
 	clock    *clock
