@@ -18,7 +18,7 @@ import (
 	"github.com/ipam-teardown/ipam-teardown/plans"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden plans under testdata/golden")
+var update = flag.Bool("update", false, "rewrite the golden plans and renderings under testdata/golden")
 
 // TestGoldenPlans writes the plan of each example topology (emulator on a fixed clock, so ids, times and the
 // inventory fingerprint are stable) and compares it with testdata/golden/<topology>.plan.json: a change of
@@ -57,23 +57,43 @@ func TestGoldenPlans(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden := filepath.Join("testdata", "golden", name+".plan.json")
-			if *update {
-				if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
-					t.Fatal(err)
+			assertGolden(t, filepath.Join("testdata", "golden", name+".plan.json"), got)
+			// Every renderer on the same plan: what a reviewer sees in a terminal, a pull request or a graph
+			// viewer changes only with a diff here.
+			for _, format := range plans.Formats() {
+				if format == "json" {
+					continue // the plan file itself, compared above
 				}
-				if err := os.WriteFile(golden, got, 0o644); err != nil {
-					t.Fatal(err)
+				var buf bytes.Buffer
+				if err := plans.Render(&buf, p, format); err != nil {
+					t.Fatalf("render %s: %v", format, err)
 				}
-				return
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (go test ./planner -run TestGoldenPlans -update writes it)", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("%s differs (-want +got; -update accepts it):\n%s", golden, cmp.Diff(string(want), string(got)))
+				assertGolden(t, filepath.Join("testdata", "golden", name+"."+renderExt[format]), buf.Bytes())
 			}
 		})
+	}
+}
+
+// renderExt is the golden file extension of each renderer.
+var renderExt = map[string]string{"text": "txt", "markdown": "md", "dot": "dot", "mermaid": "mmd"}
+
+// assertGolden compares got with the golden file, or rewrites the file under -update.
+func assertGolden(t *testing.T, golden string, got []byte) {
+	t.Helper()
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(golden, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (go test ./planner -run TestGoldenPlans -update writes it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs (-want +got; -update accepts it):\n%s", golden, cmp.Diff(string(want), string(got)))
 	}
 }
