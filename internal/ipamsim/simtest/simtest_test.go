@@ -1,0 +1,117 @@
+package simtest_test
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	openapi "github.com/alibabacloud-go/darabonba-openapi/v2/client"
+	"github.com/alibabacloud-go/tea/tea"
+	vpcipam "github.com/alibabacloud-go/vpcipam-20230228/client"
+	"github.com/aliyun/credentials-go/credentials"
+
+	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim"
+	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/simtest"
+	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/wire"
+)
+
+const sandbox = "../../../testdata/topologies/sandbox.yaml"
+
+// client is the typed vpcipam client with the credentials the default chain resolves.
+func client(t *testing.T, s *simtest.Server) *vpcipam.Client {
+	t.Helper()
+	cred, err := credentials.NewCredential(nil)
+	if err != nil {
+		t.Fatalf("default credential chain: %v", err)
+	}
+	c, err := vpcipam.NewClient(&openapi.Config{Credential: cred, Endpoint: tea.String(s.URL[len("http://"):]),
+		Protocol: tea.String("HTTP"), RegionId: tea.String("cn-hangzhou")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestStartServesTheTopologyThroughTheSDK(t *testing.T) {
+	s := simtest.Start(t, sandbox)
+	s.SetCredentialsEnv(t, ipamsim.DefaultAccount)
+	out, err := client(t, s).ListIpams(&vpcipam.ListIpamsRequest{RegionId: tea.String("cn-hangzhou")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := []string{}
+	for _, m := range out.Body.Ipams {
+		ids = append(ids, tea.StringValue(m.IpamId))
+	}
+	if want := s.Refs["ipam/sandbox"]; len(ids) != 1 || ids[0] != want || want == "" {
+		t.Errorf("ListIpams = %v; want the sandbox IPAM %q only", ids, want)
+	}
+	calls := s.Wire.Calls()
+	if len(calls) != 1 || calls[0].Action != "ListIpams" || calls[0].Account != ipamsim.DefaultAccount {
+		t.Errorf("call log = %+v; want one ListIpams by the default account", calls)
+	}
+}
+
+func TestWithFaultsAndIDSeed(t *testing.T) {
+	s := simtest.Start(t, sandbox, simtest.WithFaults(7, wire.FaultRule{Action: "ListIpams", Throttle: 1}), simtest.WithIDSeed(99))
+	other := simtest.Start(t, sandbox)
+	if s.Refs["ipam/sandbox"] == other.Refs["ipam/sandbox"] {
+		t.Errorf("id seeds 99 and 1 gave the same IPAM id %s", s.Refs["ipam/sandbox"])
+	}
+	s.SetCredentialsEnv(t, ipamsim.DefaultAccount)
+	_, err := client(t, s).ListIpams(&vpcipam.ListIpamsRequest{RegionId: tea.String("cn-hangzhou")})
+	var sdkErr *tea.SDKError
+	if !errors.As(err, &sdkErr) || tea.StringValue(sdkErr.Code) != "Throttling.User" {
+		t.Errorf("ListIpams under throttle=1: %v; want Throttling.User", err)
+	}
+}
+
+func TestWithDeleteDelayAndNow(t *testing.T) {
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	s := simtest.Start(t, sandbox, simtest.WithDeleteDelay(time.Hour), simtest.WithNow(func() time.Time { return now }))
+	s.SetCredentialsEnv(t, ipamsim.DefaultAccount)
+	c := client(t, s)
+	out, err := c.ListIpams(&vpcipam.ListIpamsRequest{RegionId: tea.String("cn-hangzhou")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := tea.StringValue(out.Body.Ipams[0].CreateTime); got != "2026-01-02T03:04:05Z" {
+		t.Errorf("CreateTime = %q; want the emulator clock's 2026-01-02T03:04:05Z", got)
+	}
+	// A fresh empty pool: deleting it opens the window, so it is listed Deleting, not gone.
+	created, err := c.CreateIpamPool(&vpcipam.CreateIpamPoolRequest{RegionId: tea.String("cn-hangzhou"),
+		IpamScopeId: tea.String(s.Refs["scope/sandbox-prod"]), IpVersion: tea.String("IPv4")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := created.Body.IpamPoolId
+	if _, err := c.DeleteIpamPool(&vpcipam.DeleteIpamPoolRequest{RegionId: tea.String("cn-hangzhou"), IpamPoolId: id}); err != nil {
+		t.Fatal(err)
+	}
+	list, err := c.ListIpamPools(&vpcipam.ListIpamPoolsRequest{RegionId: tea.String("cn-hangzhou"), IpamPoolIds: []*string{id}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list.Body.IpamPools) != 1 || tea.StringValue(list.Body.IpamPools[0].Status) != "Deleting" {
+		t.Errorf("pool after DeleteIpamPool with a one-hour window: %v; want it listed Deleting", list.Body.IpamPools)
+	}
+}
+
+func TestServeAndCredential(t *testing.T) {
+	sim, err := ipamsim.New(ipamsim.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := simtest.Serve(t, sim)
+	if c := s.Credential(t, ipamsim.DefaultAccount); c.AccessKeyID != ipamsim.DefaultAccessKeyID || c.AccessKeySecret != ipamsim.DefaultAccessKeySecret {
+		t.Errorf("Credential = %+v; want the default key", c)
+	}
+	if s.Refs != nil || s.Topo != nil {
+		t.Error("Serve of a bare emulator reports a topology")
+	}
+	s.SetCredentialsEnv(t, ipamsim.DefaultAccount)
+	out, err := client(t, s).ListIpams(&vpcipam.ListIpamsRequest{RegionId: tea.String("cn-hangzhou")})
+	if err != nil || len(out.Body.Ipams) != 0 {
+		t.Errorf("empty emulator: ListIpams = %v, %v; want no IPAM", out, err)
+	}
+}
