@@ -1,12 +1,21 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"net"
+	"net/http"
 	"os"
+	"sort"
+	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim"
 	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/topology"
+	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/wire"
 )
 
 func newSimCommand(g *globalOptions) *cobra.Command {
@@ -15,7 +24,7 @@ func newSimCommand(g *globalOptions) *cobra.Command {
 		Short: "Run the local VPC IPAM emulator, or generate topologies for it",
 		Args:  cobra.NoArgs,
 	}
-	cmd.AddCommand(newSimGenerateCommand(g))
+	cmd.AddCommand(newSimServeCommand(g), newSimGenerateCommand(g))
 	return cmd
 }
 
@@ -58,4 +67,176 @@ their parents. The same flags always give the same bytes.`,
 	fs.BoolVar(&o.Shared, "shared", false, "add a consumer account with the top-level pools shared to it, one VPC in each")
 	fs.StringVarP(&out, "output", "o", "", "file to write (default: stdout)")
 	return cmd
+}
+
+// simServeOptions are the flags of sim serve.
+type simServeOptions struct {
+	addr         string
+	topology     string
+	latency      time.Duration
+	jitter       time.Duration
+	throttle     float64
+	errorRate    float64
+	qps          float64
+	faults       []string
+	seed         int64
+	deleteDelay  time.Duration
+	accessKeyID  string
+	accessSecret string
+}
+
+func newSimServeCommand(g *globalOptions) *cobra.Command {
+	var o simServeOptions
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Serve the VPC IPAM emulator over HTTP, optionally loaded with a topology",
+		Long: `Serve the emulator of VpcIpam 2023-02-28, the Resource Sharing calls and the Vpc calls the tool uses,
+speaking the SDK's signed wire protocol. The first line on stdout is "listening on http://ADDR"; the
+accounts, their access key ids and the ids of the topology's IPAMs follow on stderr. It serves until
+interrupted.
+
+The first account's key is sim-access-key / sim-secret unless the topology or --access-key-id and
+--access-key-secret say otherwise. Point the tool at it with --endpoint and those keys in
+ALIBABA_CLOUD_ACCESS_KEY_ID / ALIBABA_CLOUD_ACCESS_KEY_SECRET.
+
+Faults are seeded and reproducible: the same --seed and the same calls give the same faults. --latency,
+--jitter, --throttle, --error-rate and --qps apply to every call; --fault adds a rule with the keys
+throttle, error, latency, jitter, qps, action and account (repeatable).`,
+		Example: `  ipam-teardown sim serve --topology testdata/topologies/sandbox.yaml
+  ipam-teardown sim serve --addr 127.0.0.1:8080 --latency 20ms --throttle 0.2 --fault error=0.5,action=DeleteIpamPool
+  ipam-teardown sim serve --topology big.yaml --qps 20 --delete-delay 2s`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runSimServe(cmd.Context(), g, o, cmd.Flags().Changed("access-key-id"), cmd.Flags().Changed("access-key-secret"))
+		},
+	}
+	fs := cmd.Flags()
+	fs.StringVar(&o.addr, "addr", "127.0.0.1:0", "address to listen on (port 0 picks a free one)")
+	fs.StringVar(&o.topology, "topology", "", "topology YAML to load (default: an empty emulator with one account)")
+	fs.DurationVar(&o.latency, "latency", 0, "latency added to every call")
+	fs.DurationVar(&o.jitter, "jitter", 0, "uniform extra latency in [0, jitter) per call")
+	fs.Float64Var(&o.throttle, "throttle", 0, "ratio of calls answered 400 Throttling.User (0-1)")
+	fs.Float64Var(&o.errorRate, "error-rate", 0, "ratio of calls answered 503 ServiceUnavailable or 500 InternalError (0-1)")
+	fs.Float64Var(&o.qps, "qps", 0, "calls per second per account above which calls are throttled (0: no cap)")
+	fs.StringArrayVar(&o.faults, "fault", nil, "fault rule, e.g. throttle=0.3,action=DeleteIpamPool (repeatable)")
+	fs.Int64Var(&o.seed, "seed", 1, "seed of the fault draws and of the emulator's ids")
+	fs.DurationVar(&o.deleteDelay, "delete-delay", 0, "Deleting window of pools, scopes, IPAMs and share disassociations (0: synchronous)")
+	fs.StringVar(&o.accessKeyID, "access-key-id", ipamsim.DefaultAccessKeyID, "access key id of the first account")
+	fs.StringVar(&o.accessSecret, "access-key-secret", ipamsim.DefaultAccessKeySecret, "access key secret of the first account")
+	return cmd
+}
+
+// faultRules turns the fault flags into the wire layer's rules; a bad value names its flag.
+func (o simServeOptions) faultRules() ([]wire.FaultRule, error) {
+	global := wire.FaultRule{Latency: o.latency, Jitter: o.jitter, Throttle: o.throttle, Error: o.errorRate, QPS: o.qps}
+	for _, c := range []struct {
+		flag string
+		bad  bool
+	}{
+		{"--latency", o.latency < 0}, {"--jitter", o.jitter < 0},
+		{"--throttle", o.throttle < 0 || o.throttle > 1}, {"--error-rate", o.errorRate < 0 || o.errorRate > 1},
+		{"--qps", o.qps < 0}, {"--delete-delay", o.deleteDelay < 0},
+	} {
+		if c.bad {
+			return nil, usagef("%s: out of range (ratios are 0-1, durations and --qps not negative)", c.flag)
+		}
+	}
+	var rules []wire.FaultRule
+	if global != (wire.FaultRule{}) {
+		rules = append(rules, global)
+	}
+	for _, spec := range o.faults {
+		r, err := wire.ParseFault(spec)
+		if err != nil {
+			return nil, usagef("--fault: %v", err)
+		}
+		rules = append(rules, r)
+	}
+	return rules, nil
+}
+
+func runSimServe(ctx context.Context, g *globalOptions, o simServeOptions, keyIDSet, secretSet bool) error {
+	log, err := g.logger()
+	if err != nil {
+		return err
+	}
+	if o.accessKeyID == "" || o.accessSecret == "" {
+		return usagef("--access-key-id and --access-key-secret must not be empty")
+	}
+	faults, err := o.faultRules()
+	if err != nil {
+		return err
+	}
+	simOpts := ipamsim.Options{DeleteDelay: o.deleteDelay, IDSeed: o.seed}
+	var sim *ipamsim.Sim
+	var refs topology.Refs
+	if o.topology == "" {
+		simOpts.Accounts = []ipamsim.Account{{ID: ipamsim.DefaultAccount, AccessKeyID: o.accessKeyID, AccessKeySecret: o.accessSecret}}
+		if sim, err = ipamsim.New(simOpts); err != nil {
+			return err
+		}
+	} else {
+		topo, err := topology.Load(o.topology)
+		if err != nil {
+			return usagef("--topology: %w", err)
+		}
+		if len(topo.Accounts) > 0 {
+			if keyIDSet || topo.Accounts[0].AccessKeyID == "" {
+				topo.Accounts[0].AccessKeyID = o.accessKeyID
+			}
+			if secretSet || topo.Accounts[0].AccessKeySecret == "" {
+				topo.Accounts[0].AccessKeySecret = o.accessSecret
+			}
+		}
+		if sim, refs, err = topology.Build(ctx, topo, simOpts); err != nil {
+			return usagef("--topology: %w", err)
+		}
+	}
+	srv, err := sim.Handler(faults, o.seed)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", o.addr)
+	if err != nil {
+		return usagef("--addr: %w", err)
+	}
+	// The contract: this is the first line on stdout, so a script can wait for it and read the address.
+	if _, err := fmt.Fprintf(g.stdout, "listening on http://%s\n", ln.Addr()); err != nil {
+		ln.Close()
+		return err
+	}
+	for _, c := range sim.Credentials() {
+		// Key ids only: secrets never reach a log.
+		log.Info().Str("account", c.Account).Str("access_key_id", c.AccessKeyID).Msg("sim serve: account")
+	}
+	names := make([]string, 0, len(refs))
+	for name := range refs {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if rest, ok := strings.CutPrefix(name, "ipam/"); ok && !strings.Contains(rest, "/") {
+			log.Info().Str("ipam", refs[name]).Str("name", rest).Msg("sim serve: topology IPAM")
+		}
+	}
+	log.Info().Int("faults", len(faults)).Int64("seed", o.seed).Dur("delete_delay", o.deleteDelay).Msg("sim serve: ready; interrupt to stop")
+
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	done := make(chan error, 1)
+	go func() { done <- hs.Serve(ln) }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(shutdown); err != nil {
+		return err
+	}
+	if err := <-done; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	log.Info().Msg("sim serve: stopped")
+	return nil
 }

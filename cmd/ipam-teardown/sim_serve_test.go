@@ -1,0 +1,162 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// syncBuffer is a bytes.Buffer safe to read while the command writes to it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
+func (s *syncBuffer) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+// startServe runs `sim serve args...` until the test ends and returns the URL of its first stdout line.
+func startServe(t *testing.T, args ...string) (url string, stderr *syncBuffer) {
+	t.Helper()
+	pr, pw := io.Pipe()
+	stderr = &syncBuffer{}
+	ctx, cancel := context.WithCancel(context.Background())
+	cmd := newRootCommand(pw, stderr)
+	cmd.SetArgs(append([]string{"--log-format", "json", "sim", "serve"}, args...))
+	done := make(chan error, 1)
+	go func() { done <- cmd.ExecuteContext(ctx); pw.Close() }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("sim serve returned %v after the interrupt; want nil", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Error("sim serve did not stop after the interrupt")
+		}
+	})
+	lines := bufio.NewScanner(pr)
+	if !lines.Scan() {
+		t.Fatalf("sim serve wrote no line to stdout; stderr:\n%s", stderr)
+	}
+	go io.Copy(io.Discard, pr) //nolint:errcheck // keep the pipe drained
+	first := lines.Text()
+	url, ok := strings.CutPrefix(first, "listening on http://127.0.0.1:")
+	if !ok || url == "" {
+		t.Fatalf("first stdout line %q; want %q", first, "listening on http://127.0.0.1:PORT")
+	}
+	return "http://127.0.0.1:" + url, stderr
+}
+
+func TestSimServeTopology(t *testing.T) {
+	url, stderr := startServe(t, "--topology", "../../testdata/topologies/sandbox.yaml",
+		"--access-key-id", "my-key", "--access-key-secret", "my-secret-value", "--fault", "throttle=0.7,action=ListIpamScopes")
+
+	resp, err := http.Get(url + "/_sim/state")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var state map[string]json.RawMessage
+	if err := json.NewDecoder(resp.Body).Decode(&state); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /_sim/state: %d %v", resp.StatusCode, err)
+	}
+	if !strings.Contains(string(state["ipams"]), `"sandbox"`) {
+		t.Errorf("state has no sandbox IPAM: %.300s", state["ipams"])
+	}
+
+	// The tool reaches it with the keys the flags set, and the fault rule throttles the action it names:
+	// the inventory retries through it, and the call log shows both the refusals and the success.
+	t.Setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", "my-key")
+	t.Setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "my-secret-value")
+	t.Setenv("ALIBABA_CLOUD_SECURITY_TOKEN", "")
+	t.Setenv("HOME", t.TempDir())
+	t.Setenv("ALIBABA_CLOUD_CLI_PROFILE_DISABLED", "true")
+	t.Setenv("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")
+	out, errOut, err := run(t, "--region", "cn-hangzhou", "--endpoint", url, "--log-format", "json", "inventory", "--all", "--format", "text")
+	if err != nil {
+		t.Fatalf("inventory through sim serve: %v\n%s", err, errOut)
+	}
+	if !strings.Contains(out, `"sandbox"`) {
+		t.Errorf("inventory text lacks the sandbox IPAM:\n%s", out)
+	}
+	resp, err = http.Get(url + "/_sim/calls")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var calls []struct{ Action, Code string }
+	if err := json.NewDecoder(resp.Body).Decode(&calls); err != nil {
+		t.Fatal(err)
+	}
+	codes := map[string]int{}
+	for _, c := range calls {
+		if c.Action == "ListIpamScopes" {
+			codes[c.Code]++
+		} else if c.Code != "" {
+			t.Errorf("%s answered %s; the fault names ListIpamScopes only", c.Action, c.Code)
+		}
+	}
+	if codes["Throttling.User"] == 0 || codes[""] == 0 {
+		t.Errorf("ListIpamScopes answers %v; want throttled calls and a success", codes)
+	}
+	if !strings.Contains(stderr.String(), `"access_key_id":"my-key"`) || !strings.Contains(stderr.String(), `"name":"sandbox"`) {
+		t.Errorf("stderr does not name the account's key id and the IPAM:\n%s", stderr)
+	}
+	if strings.Contains(stderr.String(), "my-secret-value") {
+		t.Error("sim serve logged a secret")
+	}
+}
+
+func TestSimServeEmptyDefaultKey(t *testing.T) {
+	url, _ := startServe(t, "--latency", "1ms", "--seed", "5")
+	t.Setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", "sim-access-key")
+	t.Setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "sim-secret")
+	t.Setenv("ALIBABA_CLOUD_SECURITY_TOKEN", "")
+	t.Setenv("HOME", t.TempDir())
+	t.Setenv("ALIBABA_CLOUD_CLI_PROFILE_DISABLED", "true")
+	t.Setenv("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")
+	out, stderr, err := run(t, "--region", "cn-hangzhou", "--endpoint", url, "--log-format", "json", "inventory", "--all", "--format", "text")
+	if err != nil {
+		t.Fatalf("inventory of the empty emulator with the documented default key: %v\n%s", err, stderr)
+	}
+	if strings.Contains(out, "IPAM ipam-") {
+		t.Errorf("the empty emulator lists an IPAM:\n%s", out)
+	}
+}
+
+func TestSimServeBadFlags(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		args []string
+		flag string
+	}{
+		{[]string{"--throttle", "1.5"}, "--throttle"},
+		{[]string{"--error-rate", "-0.1"}, "--error-rate"},
+		{[]string{"--qps", "-1"}, "--qps"},
+		{[]string{"--delete-delay", "-1s"}, "--delete-delay"},
+		{[]string{"--fault", "throttle=lots"}, "--fault"},
+		{[]string{"--topology", "no-such-file.yaml"}, "no-such-file.yaml"},
+		{[]string{"--addr", "256.0.0.1:0"}, "--addr"},
+		{[]string{"--access-key-id", ""}, "--access-key-id"},
+	} {
+		t.Run(c.flag, func(t *testing.T) {
+			t.Parallel()
+			stdout, _, err := run(t, append([]string{"sim", "serve"}, c.args...)...)
+			if exitCode(err) != exitUsage || !strings.Contains(err.Error(), c.flag) {
+				t.Errorf("sim serve %v: exit %d, err %v; want a usage error naming %s", c.args, exitCode(err), err, c.flag)
+			}
+			if stdout != "" {
+				t.Errorf("sim serve %v printed %q before refusing", c.args, stdout)
+			}
+		})
+	}
+}
