@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/simtest"
 	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/topology"
 	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/wire"
 	"github.com/ipam-teardown/ipam-teardown/inventory"
@@ -34,8 +35,9 @@ func TestCollectOverHTTPUnderThrottling(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			topo := tc.topo
 			sim, _ := newSim(t, topo)
-			srv, url := startHTTPSim(t, sim)
-			c := sdkClient(t, url, topo, owner, -1)
+			hs := simtest.Serve(t, sim)
+			srv := hs.Wire
+			c := sdkClient(t, hs, owner, -1)
 			clean := collectWith(t, c)
 			cleanCalls := len(srv.Calls())
 
@@ -67,9 +69,9 @@ func TestCollectOverHTTPUnderThrottling(t *testing.T) {
 func TestCollectOverHTTPConsumerView(t *testing.T) {
 	topo := loadTopology(t, "multi-account.yaml")
 	sim, refs := newSim(t, topo)
-	_, url := startHTTPSim(t, sim)
-	own := collectWith(t, sdkClient(t, url, topo, owner, -1))
-	con := collectWith(t, sdkClient(t, url, topo, apps, -1))
+	hs := simtest.Serve(t, sim)
+	own := collectWith(t, sdkClient(t, hs, owner, -1))
+	con := collectWith(t, sdkClient(t, hs, apps, -1))
 	if own.AccountID != owner || con.AccountID != apps {
 		t.Fatalf("accounts %s %s", own.AccountID, con.AccountID)
 	}
@@ -105,8 +107,8 @@ func BenchmarkCollect(b *testing.B) {
 	}{{"300pools/qps=200", small, 200}, {"300pools/qps=inf", small, -1}, {"10k/qps=inf", large, -1}} {
 		b.Run(bc.name, func(b *testing.B) {
 			sim, _ := newSim(b, bc.topo)
-			_, url := startHTTPSim(b, sim, wire.FaultRule{Latency: latency})
-			c := sdkClient(b, url, bc.topo, owner, bc.qps)
+			hs := simtest.Serve(b, sim, simtest.WithFaults(3, wire.FaultRule{Latency: latency}))
+			c := sdkClient(b, hs, owner, bc.qps)
 			counter := &countingAPI{API: c}
 			b.ResetTimer()
 			start := time.Now()

@@ -4,14 +4,13 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/ipam-teardown/ipam-teardown/internal/cloudapi"
 	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim"
-	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/topology"
+	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/simtest"
 	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/wire"
 )
 
@@ -51,37 +50,12 @@ func TestEndToEnd(t *testing.T) {
 }
 
 // serve starts the emulator with the topology at path behind its HTTP front end and points the SDK's
-// credential chain at the first account. (simtest.Start does this too once it is in the tree.)
+// credential chain at the first account.
 func serve(t *testing.T, path string) string {
 	t.Helper()
-	topo, err := topology.Load(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sim, err := ipamsim.New(topo.Options())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := topology.Apply(t.Context(), sim, topo); err != nil {
-		t.Fatal(err)
-	}
-	srv, err := sim.Handler(nil, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv)
-	t.Cleanup(hs.Close)
-	for _, c := range sim.Credentials() {
-		if c.Account == ipamsim.DefaultAccount {
-			t.Setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", c.AccessKeyID)
-			t.Setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", c.AccessKeySecret)
-		}
-	}
-	t.Setenv("ALIBABA_CLOUD_SECURITY_TOKEN", "")
-	t.Setenv("HOME", t.TempDir())
-	t.Setenv("ALIBABA_CLOUD_CLI_PROFILE_DISABLED", "true")
-	t.Setenv("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")
-	return hs.URL
+	s := simtest.Start(t, path)
+	s.SetCredentialsEnv(t, ipamsim.DefaultAccount)
+	return s.URL
 }
 
 func get(t *testing.T, url string) []byte {

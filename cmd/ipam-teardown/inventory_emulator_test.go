@@ -2,14 +2,13 @@ package main
 
 import (
 	"bytes"
-	"context"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim"
+	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/simtest"
 	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/topology"
 	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/wire"
 	"github.com/ipam-teardown/ipam-teardown/inventory"
@@ -19,34 +18,9 @@ import (
 // network account.
 func startSandbox(t *testing.T) (url string, refs topology.Refs, sim *ipamsim.Sim, srv *wire.Server) {
 	t.Helper()
-	topo, err := topology.Load("../../testdata/topologies/sandbox.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sim, err = ipamsim.New(topo.Options())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if refs, err = topology.Apply(context.Background(), sim, topo); err != nil {
-		t.Fatal(err)
-	}
-	srv, err = sim.Handler(nil, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv)
-	t.Cleanup(hs.Close)
-	for _, c := range sim.Credentials() {
-		if c.Account == ipamsim.DefaultAccount {
-			t.Setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", c.AccessKeyID)
-			t.Setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", c.AccessKeySecret)
-		}
-	}
-	t.Setenv("HOME", t.TempDir())
-	t.Setenv("ALIBABA_CLOUD_CLI_PROFILE_DISABLED", "true")
-	t.Setenv("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")
-	t.Setenv("ALIBABA_CLOUD_SECURITY_TOKEN", "")
-	return hs.URL, refs, sim, srv
+	s := simtest.Start(t, "../../testdata/topologies/sandbox.yaml")
+	s.SetCredentialsEnv(t, ipamsim.DefaultAccount)
+	return s.URL, s.Refs, s.Sim, s.Wire
 }
 
 func TestInventoryCommand(t *testing.T) {

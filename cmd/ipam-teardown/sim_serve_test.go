@@ -79,12 +79,7 @@ func TestSimServeTopology(t *testing.T) {
 
 	// The tool reaches it with the keys the flags set, and the fault rule throttles the action it names:
 	// the inventory retries through it, and the call log shows both the refusals and the success.
-	t.Setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", "my-key")
-	t.Setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "my-secret-value")
-	t.Setenv("ALIBABA_CLOUD_SECURITY_TOKEN", "")
-	t.Setenv("HOME", t.TempDir())
-	t.Setenv("ALIBABA_CLOUD_CLI_PROFILE_DISABLED", "true")
-	t.Setenv("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")
+	setKeyEnv(t, "my-key", "my-secret-value")
 	out, errOut, err := run(t, "--region", "cn-hangzhou", "--endpoint", url, "--log-format", "json", "inventory", "--all", "--format", "text")
 	if err != nil {
 		t.Fatalf("inventory through sim serve: %v\n%s", err, errOut)
@@ -122,12 +117,7 @@ func TestSimServeTopology(t *testing.T) {
 
 func TestSimServeEmptyDefaultKey(t *testing.T) {
 	url, _ := startServe(t, "--latency", "1ms", "--seed", "5")
-	t.Setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", "sim-access-key")
-	t.Setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "sim-secret")
-	t.Setenv("ALIBABA_CLOUD_SECURITY_TOKEN", "")
-	t.Setenv("HOME", t.TempDir())
-	t.Setenv("ALIBABA_CLOUD_CLI_PROFILE_DISABLED", "true")
-	t.Setenv("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")
+	setKeyEnv(t, "sim-access-key", "sim-secret")
 	out, stderr, err := run(t, "--region", "cn-hangzhou", "--endpoint", url, "--log-format", "json", "inventory", "--all", "--format", "text")
 	if err != nil {
 		t.Fatalf("inventory of the empty emulator with the documented default key: %v\n%s", err, stderr)
@@ -162,5 +152,16 @@ func TestSimServeBadFlags(t *testing.T) {
 				t.Errorf("sim serve %v printed %q before refusing", c.args, stdout)
 			}
 		})
+	}
+}
+
+// setKeyEnv gives the credential chain this key through the environment and nothing else.
+func setKeyEnv(t *testing.T, id, secret string) {
+	t.Helper()
+	for k, v := range map[string]string{
+		"ALIBABA_CLOUD_ACCESS_KEY_ID": id, "ALIBABA_CLOUD_ACCESS_KEY_SECRET": secret, "ALIBABA_CLOUD_SECURITY_TOKEN": "",
+		"HOME": t.TempDir(), "ALIBABA_CLOUD_CLI_PROFILE_DISABLED": "true", "ALIBABA_CLOUD_ECS_METADATA_DISABLED": "true",
+	} {
+		t.Setenv(k, v)
 	}
 }
