@@ -28,7 +28,7 @@ func newPlanCommand(g *globalOptions) *cobra.Command {
 		Use:   "plan --region R (--ipam ID | --tag k=v ... [--older-than DUR] | --all) [--exclude ID ...] [--protect-tag K[=V]] -o plan.json",
 		Short: "Plan the teardown of the selected IPAMs (read-only) and write the plan file",
 		Long: `plan lists everything the selected IPAMs hold, orders the calls that remove it by the documented
-prerequisites, and writes the plan file that show renders and apply executes. Resources the tool must not
+prerequisites, and writes the plan file that show renders for review (and apply, once it exists, executes). Resources the tool must not
 or cannot remove (an IPv6 VPC allocation, another account's pool, an excluded or protected resource, one
 in a transitional status) are listed as blockers, and the steps that need them gone are held back.
 It makes no mutating call. A summary goes to stderr.`,
@@ -105,7 +105,7 @@ It makes no mutating call. A summary goes to stderr.`,
 	f.BoolVar(&opts.KeepVPCAllocations, "keep-vpc-allocations", false, "report VPC allocations as blockers instead of releasing them")
 	f.BoolVar(&opts.KeepDiscoveries, "keep-discoveries", false, "keep the caller's custom resource discoveries (they are still dissociated)")
 	f.StringVarP(&output, "output", "o", "", "write the plan to FILE (required)")
-	f.StringVar(&fromInventory, "from-inventory", "", "plan from a snapshot written by `inventory -o` instead of collecting one")
+	f.StringVar(&fromInventory, "from-inventory", "", "plan from the snapshot `FILE` that inventory -o wrote, instead of collecting one")
 	f.IntVar(&parallelism, "parallelism", inventory.DefaultParallelism, "concurrent listing calls")
 	f.Float64Var(&qps, "qps", 0, "API calls per second for the whole run (0: the default, 10)")
 	return cmd

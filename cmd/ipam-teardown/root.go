@@ -73,9 +73,12 @@ func newRootCommand(stdout, stderr io.Writer) *cobra.Command {
 		Short: "Decommission Alibaba Cloud VPC IPAM instances safely: inventory, plan, review, apply",
 		Long: `ipam-teardown tears down Alibaba Cloud VPC IP Address Manager (IPAM) instances.
 
-It lists everything an IPAM holds, builds a plan of API calls ordered by the documented
-prerequisites (a DAG), writes it to a file a person can review, and applies exactly that plan:
-dry run first, then in parallel with rate limiting, retries and a resumable journal.`,
+It lists everything an IPAM holds (inventory), builds a plan of API calls ordered by the documented
+prerequisites as a DAG and writes it to a file a person can review (plan), and renders that file for a
+terminal, a pull request or a graph viewer (show). None of these makes a mutating call.
+
+apply, destroy and demo (dry run first, then parallel execution with rate limiting, retries and a
+resumable journal) are not in this version yet. sim serves the local emulator the tool is tested against.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Version:       toolVersion(),
