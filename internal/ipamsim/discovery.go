@@ -132,20 +132,9 @@ func (s *Sim) createDefaultDiscovery(c *call, ip *ipam) {
 
 // CreateIpamResourceDiscovery creates a custom discovery (reference 4.6).
 func (s *Sim) createIpamResourceDiscovery(c *call) (map[string]any, error) {
-	regions := c.params.List("OperatingRegionList")
-	if len(regions) == 0 {
-		return nil, errMissing("OperatingRegionList")
-	}
-	seen := map[string]bool{}
-	for _, r := range regions {
-		if !s.regions[r] || seen[r] {
-			return nil, errIllegal("OperatingRegionList", r)
-		}
-		seen[r] = true
-	}
-	if !seen[c.region] {
-		// As for CreateIpam: the hosted region is always an operating region.
-		return nil, errf("IllegalParam.OperatingRegionList", "The operating regions must include the hosted region %s.", c.region)
+	regions, err := s.operatingRegions(c)
+	if err != nil {
+		return nil, err
 	}
 	name, err := checkName(c, "IpamResourceDiscoveryName")
 	if err != nil {

@@ -98,8 +98,9 @@ func (s *Sim) ipamOf(c *call, id string) (*ipam, error) {
 	return ip, nil
 }
 
-// CreateIpam creates an IPAM with its two default scopes and its default resource discovery (reference 4.1).
-func (s *Sim) createIpam(c *call) (map[string]any, error) {
+// operatingRegions reads OperatingRegionList of CreateIpam and CreateIpamResourceDiscovery: present, served
+// regions, no repeats, and the hosted region among them (the hosted region is always an operating region).
+func (s *Sim) operatingRegions(c *call) ([]string, error) {
 	regions := c.params.List("OperatingRegionList")
 	if len(regions) == 0 {
 		return nil, errMissing("OperatingRegionList")
@@ -113,6 +114,15 @@ func (s *Sim) createIpam(c *call) (map[string]any, error) {
 	}
 	if !seen[c.region] {
 		return nil, errf("IllegalParam.OperatingRegionList", "The operating regions must include the hosted region %s.", c.region)
+	}
+	return regions, nil
+}
+
+// CreateIpam creates an IPAM with its two default scopes and its default resource discovery (reference 4.1).
+func (s *Sim) createIpam(c *call) (map[string]any, error) {
+	regions, err := s.operatingRegions(c)
+	if err != nil {
+		return nil, err
 	}
 	name, err := checkName(c, "IpamName")
 	if err != nil {
