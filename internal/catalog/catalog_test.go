@@ -1,0 +1,77 @@
+package catalog
+
+import "testing"
+
+func TestTeardownActionsAreConsistent(t *testing.T) {
+	seen := map[string]bool{}
+	for _, a := range All() {
+		key := a.Product + ":" + a.Name
+		if seen[key] {
+			t.Errorf("%s listed twice", key)
+		}
+		seen[key] = true
+		if Version(a.Product) == "" {
+			t.Errorf("%s: unknown product %q", a.Name, a.Product)
+		}
+		if a.Teardown && !a.Mutating {
+			t.Errorf("%s: a teardown action must be mutating", a.Name)
+		}
+		if a.ResourceParam != "" && !a.AllowsParam(a.ResourceParam) {
+			t.Errorf("%s: resource parameter %s is not among its parameters", a.Name, a.ResourceParam)
+		}
+		if len(a.WaitFor) > 0 && a.Confirm.Action == "" {
+			t.Errorf("%s: waits for %v but names no read to confirm it", a.Name, a.WaitFor)
+		}
+		if c := a.Confirm; c.Action != "" {
+			p := a.Product
+			if c.Product != "" {
+				p = c.Product
+			}
+			if r, ok := Lookup(p, c.Action); !ok || r.Mutating {
+				t.Errorf("%s: confirm read %s is not a known read of %s", a.Name, c.Action, p)
+			}
+			for _, stepParam := range c.Query {
+				if !a.AllowsParam(stepParam) {
+					t.Errorf("%s: confirm query takes %s, which the action does not carry", a.Name, stepParam)
+				}
+			}
+			if !a.AllowsParam(c.MatchParam) && !isPatternOf(a, c.MatchParam) {
+				t.Errorf("%s: confirm matches %s, which the action does not carry", a.Name, c.MatchParam)
+			}
+		}
+		if a.Teardown && len(a.NotFound) == 0 {
+			t.Errorf("%s: a teardown action needs the code that says its resource is gone", a.Name)
+		}
+	}
+	if n := len(Teardown()); n != 9 {
+		t.Errorf("%d teardown actions, want 9", n)
+	}
+}
+
+func isPatternOf(a Action, pattern string) bool {
+	for _, p := range append(append([]string{}, a.Required...), a.Optional...) {
+		if p == pattern {
+			return true
+		}
+	}
+	return false
+}
+
+func TestAllowsParam(t *testing.T) {
+	a, ok := Lookup(ProductVpcIpam, "RemoveIpamMembers")
+	if !ok {
+		t.Fatal("RemoveIpamMembers missing")
+	}
+	for name, want := range map[string]bool{
+		"RegionId": true, "Members.1.MemberId": true, "Members.20.MemberType": true,
+		"Members.0.MemberId": false, "Members.01.MemberId": false, "Members.x.MemberId": false,
+		"Members.1001.MemberId": false, "Members.1": false, "IpamId": false, "DryRun": false, "ClientToken": false,
+	} {
+		if got := a.AllowsParam(name); got != want {
+			t.Errorf("AllowsParam(%q) = %v, want %v", name, got, want)
+		}
+	}
+	if !a.IsNotFound("OperationDenied.MemberNotExistInIpamRDService") || a.IsNotFound("") || a.IsNotFound("ResourceNotFound.Ipam") {
+		t.Error("IsNotFound does not follow the action's own codes")
+	}
+}
