@@ -54,6 +54,10 @@ type Config struct {
 	Region   string
 	Endpoint string // one override for every product: "http://127.0.0.1:PORT" (plain HTTP), "host:port" or "https://host"
 	Profile  string // an aliyun CLI profile (~/.aliyun/config.json) or shared-credentials profile; "" = default chain
+	// AccessKey, when its ID is set, is the only credential: neither Profile nor the default chain is read.
+	// It is for a key the tool holds itself (the demo's in-process emulator), which must neither come from
+	// nor be put into the user's environment.
+	AccessKey AccessKey
 
 	ConnectTimeout, ReadTimeout time.Duration // 0: defaults
 	QPS                         float64       // shared by every call of the client; 0: DefaultQPS; <0: no limit
@@ -64,6 +68,11 @@ type Config struct {
 	MaxAttempts            int
 	RetryInitial, RetryMax time.Duration
 }
+
+// AccessKey is a fixed access key pair. Its String never shows the secret.
+type AccessKey struct{ ID, Secret string }
+
+func (k AccessKey) String() string { return "AccessKey{" + k.ID + "}" }
 
 // Call is one API call. Params use the exact API parameter names with lists flattened ("IpamPoolIds.1").
 type Call struct {
@@ -119,7 +128,16 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	if cfg.Burst <= 0 {
 		cfg.Burst = max(1, int(cfg.QPS))
 	}
-	cred, provider, err := resolveCredentials(cfg.Profile)
+	var (
+		cred     credentials.Credential
+		provider string
+		err      error
+	)
+	if cfg.AccessKey.ID != "" {
+		cred, provider, err = staticCredentials(cfg.AccessKey)
+	} else {
+		cred, provider, err = resolveCredentials(cfg.Profile)
+	}
 	if err != nil {
 		return nil, err
 	}

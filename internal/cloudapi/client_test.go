@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -482,5 +483,36 @@ func TestTypedAnswers(t *testing.T) {
 	a := out["IpamPoolAllocations"].([]any)[0].(map[string]any)
 	if a["IpamPoolAllocationName"] != "kept" || String(a["ResourceOwnerId"]) != "1210123456789012" {
 		t.Errorf("allocation %v", a)
+	}
+}
+
+// TestStaticAccessKey: a Config.AccessKey is the only credential used: the environment's key is not, the
+// request is signed with the given key id, and neither the log nor the Config's String shows the secret.
+func TestStaticAccessKey(t *testing.T) {
+	isolateCredentials(t, "env-key", "env-secret")
+	f, url := startFake(t, func(int, *http.Request) answer {
+		return answer{body: map[string]any{"RequestId": "R", "AccountId": "1210123456789012"}}
+	})
+	var buf bytes.Buffer
+	key := AccessKey{ID: "static-key-id", Secret: testSecret}
+	c, err := New(context.Background(), Config{Region: "cn-hangzhou", Endpoint: url, QPS: -1, AccessKey: key, Logger: zerolog.New(&buf)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.CredentialProvider(); got != "static" {
+		t.Errorf("provider = %q, want static", got)
+	}
+	if _, err := c.CallerAccount(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	reqs := f.requests()
+	if len(reqs) != 1 || !strings.Contains(reqs[0].Auth, "Credential=static-key-id,") {
+		t.Errorf("requests %+v: want one signed with static-key-id", reqs)
+	}
+	if strings.Contains(buf.String(), testSecret) || strings.Contains(fmt.Sprint(key), testSecret) || strings.Contains(fmt.Sprintf("%+v", Config{AccessKey: key}), testSecret) {
+		t.Error("the secret is printed")
+	}
+	if _, err := New(context.Background(), Config{Region: "cn-hangzhou", AccessKey: AccessKey{ID: "k"}}); err == nil {
+		t.Error("New accepted an access key without a secret")
 	}
 }

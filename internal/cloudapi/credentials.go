@@ -43,6 +43,18 @@ func resolveCredentials(profile string) (credentials.Credential, string, error) 
 	return cred, tea.StringValue(model.ProviderName), nil
 }
 
+// staticCredentials is a credential of one fixed key; its provider is named "static".
+func staticCredentials(k AccessKey) (credentials.Credential, string, error) {
+	if k.Secret == "" {
+		return nil, "", errors.New("credentials: the access key " + k.ID + " has no secret")
+	}
+	p, err := providers.NewStaticAKCredentialsProviderBuilder().WithAccessKeyId(k.ID).WithAccessKeySecret(k.Secret).Build()
+	if err != nil {
+		return nil, "", fmt.Errorf("credentials: %w", err)
+	}
+	return credentials.FromCredentialsProvider("static", p), "static", nil
+}
+
 // profileChain tries the aliyun CLI profile and then the shared credentials file, both for one named profile.
 type profileChain struct {
 	name      string
