@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/ipam-teardown/ipam-teardown/inventory"
 	"github.com/ipam-teardown/ipam-teardown/planner"
@@ -18,7 +19,7 @@ import (
 func newPlanCommand(g *globalOptions) *cobra.Command {
 	var (
 		sel           selectorFlags
-		opts          planner.Options
+		po            planOptionFlags
 		output        string
 		fromInventory string
 		parallelism   int
@@ -28,7 +29,7 @@ func newPlanCommand(g *globalOptions) *cobra.Command {
 		Use:   "plan --region R (--ipam ID | --tag k=v ... [--older-than DUR] | --all) [--exclude ID ...] [--protect-tag K[=V]] -o plan.json",
 		Short: "Plan the teardown of the selected IPAMs (read-only) and write the plan file",
 		Long: `plan lists everything the selected IPAMs hold, orders the calls that remove it by the documented
-prerequisites, and writes the plan file that show renders for review (and apply, once it exists, executes). Resources the tool must not
+prerequisites, and writes the plan file that show renders for review and apply executes. Resources the tool must not
 or cannot remove (an IPv6 VPC allocation, another account's pool, an excluded or protected resource, one
 in a transitional status) are listed as blockers, and the steps that need them gone are held back.
 It makes no mutating call. A summary goes to stderr.`,
@@ -48,13 +49,8 @@ It makes no mutating call. A summary goes to stderr.`,
 			if parallelism < 1 {
 				return usagef("--parallelism %d: want at least 1", parallelism)
 			}
-			if k, _, _ := strings.Cut(opts.ProtectTag, "="); cmd.Flags().Changed("protect-tag") && k == "" {
-				return usagef("--protect-tag %q: want KEY or KEY=VALUE", opts.ProtectTag)
-			}
-			for _, id := range opts.Exclude {
-				if strings.TrimSpace(id) == "" {
-					return usagef("--exclude: empty resource id")
-				}
+			if err := po.validate(cmd.Flags()); err != nil {
+				return err
 			}
 			var snap *inventory.Snapshot
 			if fromInventory != "" {
@@ -84,12 +80,8 @@ It makes no mutating call. A summary goes to stderr.`,
 					return err
 				}
 			}
-			opts.ToolVersion = toolVersion()
-			p, err := planner.Build(snap, opts)
+			p, err := po.build(snap)
 			if err != nil {
-				if _, ok := errors.AsType[*planner.ExcludeError](err); ok {
-					return usageError{fmt.Errorf("--exclude: %w", err)}
-				}
 				return err
 			}
 			if err := plans.WriteFile(output, p); err != nil {
@@ -99,16 +91,55 @@ It makes no mutating call. A summary goes to stderr.`,
 		},
 	}
 	sel.register(cmd.Flags())
+	po.register(cmd.Flags())
 	f := cmd.Flags()
-	f.StringArrayVar(&opts.Exclude, "exclude", nil, "resource id the plan must not touch, with everything in it (repeatable)")
-	f.StringVar(&opts.ProtectTag, "protect-tag", "", "keep every IPAM, scope, pool and discovery with this tag: KEY or KEY=VALUE")
-	f.BoolVar(&opts.KeepVPCAllocations, "keep-vpc-allocations", false, "report VPC allocations as blockers instead of releasing them")
-	f.BoolVar(&opts.KeepDiscoveries, "keep-discoveries", false, "keep the caller's custom resource discoveries (they are still dissociated)")
 	f.StringVarP(&output, "output", "o", "", "write the plan to FILE (required)")
 	f.StringVar(&fromInventory, "from-inventory", "", "plan from the snapshot `FILE` that inventory -o wrote, instead of collecting one")
 	f.IntVar(&parallelism, "parallelism", inventory.DefaultParallelism, "concurrent listing calls")
 	f.Float64Var(&qps, "qps", 0, "API calls per second for the whole run (0: the default, 10)")
 	return cmd
+}
+
+// planOptionFlags are the planning choices, shared by plan and destroy.
+type planOptionFlags struct{ opts planner.Options }
+
+func (f *planOptionFlags) register(fs *pflag.FlagSet) {
+	fs.StringArrayVar(&f.opts.Exclude, "exclude", nil, "resource id the plan must not touch, with everything in it (repeatable)")
+	fs.StringVar(&f.opts.ProtectTag, "protect-tag", "", "keep every IPAM, scope, pool and discovery with this tag: KEY or KEY=VALUE")
+	fs.BoolVar(&f.opts.KeepVPCAllocations, "keep-vpc-allocations", false, "report VPC allocations as blockers instead of releasing them")
+	fs.BoolVar(&f.opts.KeepDiscoveries, "keep-discoveries", false, "keep the caller's custom resource discoveries (they are still dissociated)")
+}
+
+// validate checks the flags before any call; a bad value is a usage error naming its flag.
+func (f *planOptionFlags) validate(fs *pflag.FlagSet) error {
+	if k, _, _ := strings.Cut(f.opts.ProtectTag, "="); fs.Changed("protect-tag") && k == "" {
+		return usagef("--protect-tag %q: want KEY or KEY=VALUE", f.opts.ProtectTag)
+	}
+	for _, id := range f.opts.Exclude {
+		if strings.TrimSpace(id) == "" {
+			return usagef("--exclude: empty resource id")
+		}
+	}
+	return nil
+}
+
+// options are the planner options of the flags, stamped with this tool's version.
+func (f *planOptionFlags) options() planner.Options {
+	o := f.opts
+	o.ToolVersion = toolVersion()
+	return o
+}
+
+// build plans snap with the flags' options; an --exclude id the inventory lacks is a usage error.
+func (f *planOptionFlags) build(snap *inventory.Snapshot) (*plans.Plan, error) {
+	p, err := planner.Build(snap, f.options())
+	if err != nil {
+		if _, ok := errors.AsType[*planner.ExcludeError](err); ok {
+			return nil, usageError{fmt.Errorf("--exclude: %w", err)}
+		}
+		return nil, err
+	}
+	return p, nil
 }
 
 // given reports whether any selector flag was set.

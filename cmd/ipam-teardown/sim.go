@@ -160,26 +160,72 @@ func runSimServe(ctx context.Context, g *globalOptions, o simServeOptions, keyID
 	if err != nil {
 		return err
 	}
+	var topo *topology.Topology
+	if o.topology != "" {
+		if topo, err = topology.Load(o.topology); err != nil {
+			return usagef("--topology: %w", err)
+		}
+	}
+	srv, err := startSim(ctx, topo, o, keyIDSet, secretSet)
+	if err != nil {
+		return err
+	}
+	// The contract: this is the first line on stdout, so a script can wait for it and read the address.
+	if _, err := fmt.Fprintf(g.stdout, "listening on %s\n", srv.url); err != nil {
+		srv.close(ctx)
+		return err
+	}
+	for _, c := range srv.sim.Credentials() {
+		// Key ids only: secrets never reach a log.
+		log.Info().Str("account", c.Account).Str("access_key_id", c.AccessKeyID).Msg("sim serve: account")
+	}
+	for _, ip := range srv.ipams() {
+		log.Info().Str("ipam", ip.id).Str("name", ip.name).Msg("sim serve: topology IPAM")
+	}
+	log.Info().Int("faults", srv.faults).Int64("seed", o.seed).Dur("delete_delay", o.deleteDelay).Msg("sim serve: ready; interrupt to stop")
+
+	select {
+	case err := <-srv.done:
+		return err
+	case <-ctx.Done():
+	}
+	if err := srv.close(ctx); err != nil {
+		return err
+	}
+	log.Info().Msg("sim serve: stopped")
+	return nil
+}
+
+// simServer is the emulator behind an HTTP listener: what sim serve and demo run.
+type simServer struct {
+	url    string // http://ADDR
+	sim    *ipamsim.Sim
+	refs   topology.Refs // topology names to ids; nil without a topology
+	faults int           // the number of fault rules
+	hs     *http.Server
+	done   chan error // Serve's result
+}
+
+// startSim builds the emulator, from topo or empty when topo is nil, with the keys and faults of o, and serves
+// it on o.addr. The first account's key comes from o when keyIDSet/secretSet say the flags were given, or
+// when the topology names none. Bad options are usage errors naming their flag.
+func startSim(ctx context.Context, topo *topology.Topology, o simServeOptions, keyIDSet, secretSet bool) (*simServer, error) {
 	if o.accessKeyID == "" || o.accessSecret == "" {
-		return usagef("--access-key-id and --access-key-secret must not be empty")
+		return nil, usagef("--access-key-id and --access-key-secret must not be empty")
 	}
 	faults, err := o.faultRules()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	simOpts := ipamsim.Options{DeleteDelay: o.deleteDelay, IDSeed: o.seed}
 	var sim *ipamsim.Sim
 	var refs topology.Refs
-	if o.topology == "" {
+	if topo == nil {
 		simOpts.Accounts = []ipamsim.Account{{ID: ipamsim.DefaultAccount, AccessKeyID: o.accessKeyID, AccessKeySecret: o.accessSecret}}
 		if sim, err = ipamsim.New(simOpts); err != nil {
-			return err
+			return nil, err
 		}
 	} else {
-		topo, err := topology.Load(o.topology)
-		if err != nil {
-			return usagef("--topology: %w", err)
-		}
 		if len(topo.Accounts) > 0 {
 			if keyIDSet || topo.Accounts[0].AccessKeyID == "" {
 				topo.Accounts[0].AccessKeyID = o.accessKeyID
@@ -189,59 +235,55 @@ func runSimServe(ctx context.Context, g *globalOptions, o simServeOptions, keyID
 			}
 		}
 		if sim, refs, err = topology.Build(ctx, topo, simOpts); err != nil {
-			return usagef("--topology: %w", err)
+			return nil, usagef("--topology: %w", err)
 		}
 	}
-	srv, err := sim.Handler(faults, o.seed)
+	handler, err := sim.Handler(faults, o.seed)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
-		return usagef("--addr: %w", err)
+		return nil, usagef("--addr: %w", err)
 	}
-	// The contract: this is the first line on stdout, so a script can wait for it and read the address.
-	if _, err := fmt.Fprintf(g.stdout, "listening on http://%s\n", ln.Addr()); err != nil {
-		ln.Close()
-		return err
+	s := &simServer{
+		url: "http://" + ln.Addr().String(), sim: sim, refs: refs, faults: len(faults),
+		hs:   &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second},
+		done: make(chan error, 1),
 	}
-	for _, c := range sim.Credentials() {
-		// Key ids only: secrets never reach a log.
-		log.Info().Str("account", c.Account).Str("access_key_id", c.AccessKeyID).Msg("sim serve: account")
-	}
-	names := make([]string, 0, len(refs))
-	for name := range refs {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
+	go func() { s.done <- s.hs.Serve(ln) }()
+	return s, nil
+}
+
+// simIPAM is a topology IPAM: its id and its name in the topology.
+type simIPAM struct{ id, name string }
+
+// ipams lists the topology's IPAMs by name.
+func (s *simServer) ipams() []simIPAM {
+	var out []simIPAM
+	for name, id := range s.refs {
 		if rest, ok := strings.CutPrefix(name, "ipam/"); ok && !strings.Contains(rest, "/") {
-			log.Info().Str("ipam", refs[name]).Str("name", rest).Msg("sim serve: topology IPAM")
+			out = append(out, simIPAM{id: id, name: rest})
 		}
 	}
-	log.Info().Int("faults", len(faults)).Int64("seed", o.seed).Dur("delete_delay", o.deleteDelay).Msg("sim serve: ready; interrupt to stop")
+	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
+	return out
+}
 
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
-	done := make(chan error, 1)
-	go func() { done <- hs.Serve(ln) }()
-	select {
-	case err := <-done:
-		return err
-	case <-ctx.Done():
-	}
-	// Let calls in flight finish, briefly. A connection a client dialled but never used counts as busy to
-	// Shutdown for its first 5 seconds, so after the grace period the rest is closed, not waited for.
+// close stops serving. Calls in flight may finish, briefly: a connection a client dialled but never used
+// counts as busy to Shutdown for its first 5 seconds, so after the grace period the rest is closed, not
+// waited for.
+func (s *simServer) close(ctx context.Context) error {
 	shutdown, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
 	defer cancel()
-	if err := hs.Shutdown(shutdown); err != nil {
+	if err := s.hs.Shutdown(shutdown); err != nil {
 		if !errors.Is(err, context.DeadlineExceeded) {
 			return err
 		}
-		hs.Close()
+		s.hs.Close()
 	}
-	if err := <-done; !errors.Is(err, http.ErrServerClosed) {
+	if err := <-s.done; !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
-	log.Info().Msg("sim serve: stopped")
 	return nil
 }
