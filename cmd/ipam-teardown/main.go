@@ -9,6 +9,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/ipam-teardown/ipam-teardown/executor"
 )
 
 func main() {
@@ -44,6 +46,9 @@ type refusedError struct{ err error }
 func (e refusedError) Error() string { return e.err.Error() }
 func (e refusedError) Unwrap() error { return e.err }
 
+// exitCode is the one mapping from error kinds to exit codes. A run the executor refused (blockers, lock,
+// drift, dry run, journal) deleted nothing: 3. Failed steps (executor.FailedError), an interrupt
+// (executor.ErrInterrupted) and every other error: 1.
 func exitCode(err error) int {
 	var u usageError
 	var r refusedError
@@ -54,7 +59,9 @@ func exitCode(err error) int {
 		return exitUsage
 	case errors.As(err, &r):
 		return exitRefused
-	default:
-		return exitFailed
 	}
+	if _, ok := errors.AsType[*executor.RefusedError](err); ok {
+		return exitRefused
+	}
+	return exitFailed
 }

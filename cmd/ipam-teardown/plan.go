@@ -151,11 +151,7 @@ func writePlanSummary(g *globalOptions, p *plans.Plan, path string) error {
 	s := p.Summary
 	var b strings.Builder
 	fmt.Fprintf(&b, "plan %s written to %s: %s in %s", p.PlanID, path, count(s.Steps, "step"), count(s.Levels, "level"))
-	for _, a := range plans.ActionNames() {
-		if n := s.ByAction[a]; n > 0 {
-			fmt.Fprintf(&b, "\n  %-32s %d", a, n)
-		}
-	}
+	writeByAction(&b, s)
 	if s.Blockers > 0 {
 		verb := "hold"
 		if s.Blockers == 1 {

@@ -77,8 +77,13 @@ It lists everything an IPAM holds (inventory), builds a plan of API calls ordere
 prerequisites as a DAG and writes it to a file a person can review (plan), and renders that file for a
 terminal, a pull request or a graph viewer (show). None of these makes a mutating call.
 
-apply, destroy and demo (dry run first, then parallel execution with rate limiting, retries and a
-resumable journal) are not in this version yet. sim serves the local emulator the tool is tested against.`,
+apply executes a reviewed plan: after a typed confirmation it locks the IPAMs, refuses a plan the world
+has drifted from, dry-runs every step, then runs the steps in parallel as their dependencies finish,
+with one rate limit, retries, waits for asynchronous deletions and a journal it resumes from. destroy
+is inventory, plan, show and apply in one command. demo destroys a sample IPAM in an in-process
+emulator; sim serves that emulator for your own runs.
+
+Exit codes: 0 done, 1 failed or interrupted, 2 bad flag or file, 3 refused (nothing was deleted).`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Version:       toolVersion(),
@@ -99,6 +104,9 @@ resumable journal) are not in this version yet. sim serves the local emulator th
 		newShowCommand(g),
 		newInventoryCommand(g),
 		newPlanCommand(g),
+		newApplyCommand(g),
+		newDestroyCommand(g),
+		newDemoCommand(g),
 		newSimCommand(g),
 	)
 	return root

@@ -3,8 +3,11 @@ package main
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/ipam-teardown/ipam-teardown/executor"
 )
 
 func run(t *testing.T, args ...string) (stdout, stderr string, err error) {
@@ -42,6 +45,10 @@ func TestExitCodes(t *testing.T) {
 		{errors.New("boom"), exitFailed},
 		{usagef("--qps %q: not a number", "x"), exitUsage},
 		{refusedError{errors.New("stale plan")}, exitRefused},
+		{&executor.RefusedError{Kind: executor.RefusedDrift, Msg: "drift"}, exitRefused},
+		{fmt.Errorf("apply: %w", &executor.RefusedError{Kind: executor.RefusedLock, Msg: "lock held"}), exitRefused},
+		{&executor.FailedError{Failed: []string{"delete-pool/ipam-pool-1"}}, exitFailed},
+		{fmt.Errorf("apply: %w", executor.ErrInterrupted), exitFailed},
 	}
 	for _, tt := range tests {
 		if got := exitCode(tt.err); got != tt.want {

@@ -1,0 +1,463 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/ipam-teardown/ipam-teardown/executor"
+	"github.com/ipam-teardown/ipam-teardown/internal/cloudapi"
+	"github.com/ipam-teardown/ipam-teardown/inventory"
+	"github.com/ipam-teardown/ipam-teardown/planner"
+	"github.com/ipam-teardown/ipam-teardown/plans"
+)
+
+// newApplyCommand is `ipam-teardown apply PLAN_FILE`: it executes a reviewed plan through the executor.
+func newApplyCommand(g *globalOptions) *cobra.Command {
+	f := defaultApplyFlags()
+	cmd := &cobra.Command{
+		Use:   "apply PLAN_FILE [--yes] [--partial] [--parallelism N] [--qps Q] [--schedule ready|levels] [--report FILE]",
+		Short: "Execute a reviewed plan: lock, drift check, dry run, then the steps in parallel; resumable",
+		Long: `apply executes the plan file that plan wrote and a person reviewed. It runs exactly the plan's steps:
+
+  1. refuse a plan with blockers (unless --partial: the blocked IPAMs remain), before anything else;
+  2. print the plan's summary and ask for the IPAM id (or yes for several); without a terminal on
+     stdin, refuse unless --yes. Nothing but reads happens before this;
+  3. lock the IPAMs (a tag naming the plan), check what the journal says is done, re-read the inventory
+     and plan again to refuse a plan the world has drifted from, dry-run every step;
+  4. run the steps as their dependencies finish (the longest remaining path first), with one shared rate
+     limit, retries where they are safe, waits for asynchronous deletions, and a journal.
+
+Interrupted (Ctrl-C), it lets calls in flight finish, writes the journal, releases the lock and prints the
+command that resumes; apply on the same plan resumes from the journal. Progress goes to stderr: a live
+display on a terminal, one log line per step event otherwise; then a summary by action.
+
+Exit codes: 0 done, 1 failed or interrupted, 2 bad flag or plan file, 3 refused (blockers, no
+confirmation, lock held, drift, dry run).`,
+		Example: "  ipam-teardown apply plan.json\n" +
+			"  ipam-teardown apply plan.json --yes --parallelism 16 --qps 20 --report report.json\n" +
+			"  ipam-teardown apply plan.json --partial --schedule levels",
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usagef("apply: want exactly one plan file, got %d arguments", len(args))
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := f.validate(); err != nil {
+				return err
+			}
+			path := args[0]
+			if path == "-" {
+				return usagef("apply: want a plan file, not stdin (the journal goes beside the file, and stdin is for the confirmation)")
+			}
+			p, err := readPlanArg(path, nil)
+			if err != nil {
+				return err
+			}
+			// The plan names its region; a different --region is a mistake, not an override.
+			if cmd.Flags().Changed("region") && g.region != p.Region {
+				return usagef("--region %s: the plan %s is for region %s", g.region, path, p.Region)
+			}
+			g.region = p.Region
+			journal := f.journal
+			if journal == "" {
+				journal = path + ".journal"
+			}
+			r := &applyRun{
+				g: g, flags: f, plan: p, journal: journal, report: f.report, stdin: cmd.InOrStdin(),
+				resume: resumeCommand(setGlobals(cmd), path, journal),
+				connect: func(ctx context.Context) (*cloudapi.Client, error) {
+					return g.client(ctx, f.qps)
+				},
+				// TODO(merge): planner.OptionsFor(p), once plans record their options; until then a plan made
+				// with --exclude, --protect-tag or --keep-* is re-planned without them and shows as drift.
+				planOptions: planner.Options{PlanID: p.PlanID, ToolVersion: p.ToolVersion},
+			}
+			return r.run(cmd.Context())
+		},
+	}
+	f.register(cmd.Flags())
+	return cmd
+}
+
+// applyFlags are apply's flags; destroy takes them all, and demo some.
+type applyFlags struct {
+	yes, partial, failFast, breakLock bool
+	parallelism                       int
+	qps                               float64
+	schedule                          string
+	stepTimeout, lockTTL              time.Duration
+	journal, report                   string
+}
+
+func defaultApplyFlags() applyFlags {
+	return applyFlags{
+		parallelism: executor.DefaultParallelism,
+		schedule:    string(executor.ScheduleReady),
+		stepTimeout: executor.DefaultStepTimeout,
+		lockTTL:     executor.DefaultLockTTL,
+	}
+}
+
+// register adds the flags, with f's values as their defaults.
+func (f *applyFlags) register(fs *pflag.FlagSet) {
+	fs.BoolVarP(&f.yes, "yes", "y", f.yes, "apply without asking (required when stdin is not a terminal)")
+	fs.BoolVar(&f.partial, "partial", f.partial, "run a plan that has blockers: exactly its steps; the blocked IPAMs remain")
+	f.registerRun(fs)
+	fs.DurationVar(&f.stepTimeout, "step-timeout", f.stepTimeout, "how long one step's retries and waits may take")
+	fs.BoolVar(&f.failFast, "fail-fast", f.failFast, "start no further step after the first failure")
+	fs.BoolVar(&f.breakLock, "break-lock", f.breakLock, "take over another run's lock on the IPAMs (only when that run is known dead)")
+	fs.DurationVar(&f.lockTTL, "lock-ttl", f.lockTTL, "how long the lock tag on the IPAMs stays valid")
+	fs.StringVar(&f.journal, "journal", f.journal, "journal `FILE` (default: the plan file + .journal); apply resumes from it")
+}
+
+// registerRun adds the flags demo shares: pace, schedule and report.
+func (f *applyFlags) registerRun(fs *pflag.FlagSet) {
+	fs.IntVar(&f.parallelism, "parallelism", f.parallelism, "calls in flight at once (listings and steps)")
+	fs.Float64Var(&f.qps, "qps", f.qps, "API calls per second for the whole run, one bucket shared by every call (0: the default, 10)")
+	fs.StringVar(&f.schedule, "schedule", f.schedule, "ready (a step starts when its dependencies finish, longest path first) or levels (strict waves)")
+	fs.StringVar(&f.report, "report", f.report, "write the run's report as JSON to `FILE`, whatever the outcome")
+}
+
+// validate checks every flag before any call; a bad value is a usage error naming its flag.
+func (f *applyFlags) validate() error {
+	switch executor.Schedule(f.schedule) {
+	case executor.ScheduleReady, executor.ScheduleLevels:
+	default:
+		return usagef("--schedule %q: want ready or levels", f.schedule)
+	}
+	if f.parallelism < 1 {
+		return usagef("--parallelism %d: want at least 1", f.parallelism)
+	}
+	if f.qps < 0 || math.IsNaN(f.qps) || math.IsInf(f.qps, 0) {
+		return usagef("--qps %v: want 0 (the default) or a positive number of calls per second", f.qps)
+	}
+	if f.stepTimeout <= 0 {
+		return usagef("--step-timeout %v: want a positive duration", f.stepTimeout)
+	}
+	if f.lockTTL <= 0 {
+		return usagef("--lock-ttl %v: want a positive duration", f.lockTTL)
+	}
+	for _, c := range []struct{ flag, path string }{{"--journal", f.journal}, {"--report", f.report}} {
+		if err := checkFilePath(c.flag, c.path); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkFilePath refuses a file path whose directory does not exist or that names a directory, so that a typo
+// fails before the run rather than when the report is due.
+func checkFilePath(flag, path string) error {
+	if path == "" {
+		return nil
+	}
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return usagef("%s %s: is a directory", flag, path)
+	}
+	if fi, err := os.Stat(filepath.Dir(path)); err != nil {
+		return usagef("%s %s: %v", flag, path, err)
+	} else if !fi.IsDir() {
+		return usagef("%s %s: %s is not a directory", flag, path, filepath.Dir(path))
+	}
+	return nil
+}
+
+// applyRun is one apply of a plan, as apply, destroy and demo run it.
+type applyRun struct {
+	g       *globalOptions
+	flags   applyFlags
+	plan    *plans.Plan
+	journal string
+	report  string // "" writes none
+	stdin   io.Reader
+	resume  string // the command that resumes an interrupted run
+	// connect builds the run's client (one token bucket for every call). apply builds it after the early
+	// refusal, so that refusing a plan needs no credentials; destroy has one already.
+	connect func(context.Context) (*cloudapi.Client, error)
+	// planOptions are the options the drift check plans again with (PlanID set).
+	planOptions planner.Options
+}
+
+func (r *applyRun) run(ctx context.Context) error {
+	p, stderr := r.plan, r.g.stderr
+	start := time.Now()
+	log, err := r.g.logger()
+	if err != nil {
+		return err
+	}
+	if len(p.Blockers) > 0 {
+		if !r.flags.partial {
+			return r.refuse(start, &executor.RefusedError{Kind: executor.RefusedBlockers, Msg: blockersMessage(p)})
+		}
+		fmt.Fprintf(stderr, "--partial: running the %s the plan holds; %s held back by %s, and %s\n",
+			count(len(p.Steps), "step"), count(p.Summary.HeldBack, "step"), count(len(p.Blockers), "blocker"), remaining(p))
+	}
+	if len(p.Steps) == 0 {
+		fmt.Fprintf(stderr, "plan %s has no step: nothing to do\n", p.PlanID)
+		return r.writeReport(r.unstarted(start, "done", "the plan has no step"))
+	}
+	api, err := r.connect(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprint(stderr, confirmSummary(p))
+	if !r.flags.yes {
+		if !isTerminal(r.stdin) {
+			return r.refuse(start, refusedError{errors.New("stdin is not a terminal: pass --yes to apply without a prompt (nothing was done)")})
+		}
+		if err := confirmTyped(r.stdin, stderr, planIPAMs(p, false)); err != nil {
+			return r.refuse(start, err)
+		}
+	}
+
+	prog, elog := newProgress(stderr, log, len(p.Steps), isTerminal(stderr))
+	opts := executor.Options{
+		Schedule:    executor.Schedule(r.flags.schedule),
+		Parallelism: r.flags.parallelism,
+		StepTimeout: r.flags.stepTimeout,
+		FailFast:    r.flags.failFast,
+		Partial:     r.flags.partial,
+		BreakLock:   r.flags.breakLock,
+		LockTTL:     r.flags.lockTTL,
+		JournalPath: r.journal,
+		Replan:      replanner(api, p, r.planOptions, r.flags.parallelism),
+		OnEvent:     prog.Event,
+		Logger:      elog,
+	}
+	if opts.Replan == nil {
+		log.Warn().Msg("apply: the plan names no IPAM to collect again: no drift check")
+	}
+	rep, err := executor.Apply(ctx, api, p, opts)
+	prog.Close()
+	if rep == nil { // the contract says Apply always reports; a missing report must not lose the outcome
+		rep = r.unstarted(start, outcomeOf(err), fmt.Sprint(err))
+	}
+	werr := r.writeReport(rep)
+	if serr := writeSummary(stderr, rep); serr != nil {
+		werr = errors.Join(werr, serr)
+	}
+	if errors.Is(err, executor.ErrInterrupted) {
+		fmt.Fprintf(stderr, "interrupted: nothing new was started, calls in flight finished, the journal %s holds what was done\nresume with:\n  %s\n", r.journal, r.resume)
+	}
+	if err != nil {
+		return errors.Join(fmt.Errorf("apply %s: %w", p.PlanID, err), werr)
+	}
+	return werr
+}
+
+// outcomeOf names the outcome of a run that ended with err, as the report does.
+func outcomeOf(err error) string {
+	switch {
+	case err == nil:
+		return "done"
+	case errors.Is(err, executor.ErrInterrupted):
+		return "interrupted"
+	case exitCode(err) == exitRefused:
+		return "refused"
+	}
+	return "failed"
+}
+
+// refuse writes the report of a run refused before the executor started and returns err.
+func (r *applyRun) refuse(start time.Time, err error) error {
+	return errors.Join(err, r.writeReport(r.unstarted(start, "refused", err.Error())))
+}
+
+// unstarted is the report of a run in which no step started.
+func (r *applyRun) unstarted(start time.Time, outcome, msg string) *executor.Report {
+	rep := &executor.Report{
+		PlanID: r.plan.PlanID, Start: start, End: time.Now(), Outcome: outcome, Message: msg,
+		Schedule: executor.Schedule(r.flags.schedule), Steps: []executor.StepReport{}, Calls: map[string]map[string]int{},
+	}
+	for _, s := range r.plan.Steps {
+		rep.Steps = append(rep.Steps, executor.StepReport{ID: s.ID, Action: s.Action, ResourceID: s.ResourceID, IPAMID: s.IPAMID,
+			Level: s.Level, Outcome: executor.OutcomeNotStarted})
+	}
+	return rep
+}
+
+// writeReport writes the report as indented JSON, whole or not at all.
+func (r *applyRun) writeReport(rep *executor.Report) error {
+	if r.report == "" {
+		return nil
+	}
+	data, err := json.MarshalIndent(rep, "", "  ")
+	if err != nil {
+		return fmt.Errorf("--report: %w", err)
+	}
+	if err := writeFileAtomic(r.report, append(data, '\n')); err != nil {
+		return fmt.Errorf("--report %s: %w", r.report, err)
+	}
+	return nil
+}
+
+// writeFileAtomic writes data to path through a temporary file in the same directory and a rename.
+func writeFileAtomic(path string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+"-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+// blockersMessage is the refusal of a plan with blockers: each blocker, and how to run the rest anyway.
+func blockersMessage(p *plans.Plan) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "plan %s has %s holding back %s; nothing was done:", p.PlanID, count(len(p.Blockers), "blocker"), count(p.Summary.HeldBack, "step"))
+	for _, bl := range p.Blockers {
+		fmt.Fprintf(&b, "\n  %s %s: %s", bl.ResourceType, bl.ResourceID, bl.Reason)
+	}
+	fmt.Fprintf(&b, "\nremove them and plan again, or run the plan's %s with --partial (%s)", count(len(p.Steps), "step"), remaining(p))
+	return b.String()
+}
+
+// remaining says which IPAMs a partial run leaves in place.
+func remaining(p *plans.Plan) string {
+	var ids []string
+	for _, bl := range p.Blockers {
+		if bl.IPAMID != "" && !slices.Contains(ids, bl.IPAMID) {
+			ids = append(ids, bl.IPAMID)
+		}
+	}
+	slices.Sort(ids)
+	switch len(ids) {
+	case 0:
+		return "what the blockers hold remains"
+	case 1:
+		return "the IPAM " + ids[0] + " will remain"
+	}
+	return "the IPAMs " + strings.Join(ids, ", ") + " will remain"
+}
+
+// planIPAMs lists the IPAMs the plan's steps name, and with blockers those its blockers name too, sorted.
+func planIPAMs(p *plans.Plan, blockers bool) []string {
+	var ids []string
+	for _, s := range p.Steps {
+		ids = append(ids, s.IPAMID)
+	}
+	if blockers {
+		for _, bl := range p.Blockers {
+			ids = append(ids, bl.IPAMID)
+		}
+	}
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	if len(ids) > 0 && ids[0] == "" {
+		ids = ids[1:]
+	}
+	return ids
+}
+
+// confirmSummary is what the operator confirms: the plan, its region and account, its steps by action.
+func confirmSummary(p *plans.Plan) string {
+	var b strings.Builder
+	ipams := planIPAMs(p, false)
+	fmt.Fprintf(&b, "plan %s (region %s, account %s, created %s): %s in %s on %s %s", p.PlanID, p.Region, p.AccountID,
+		p.CreatedAt.Format(time.RFC3339), count(len(p.Steps), "step"), count(p.Summary.Levels, "level"),
+		map[bool]string{true: "IPAM", false: "IPAMs"}[len(ipams) == 1], strings.Join(ipams, ", "))
+	writeByAction(&b, p.Summary)
+	b.WriteString("\n")
+	return b.String()
+}
+
+// writeByAction lists the summary's step counts by action, in teardown order.
+func writeByAction(b *strings.Builder, s plans.Summary) {
+	for _, a := range plans.ActionNames() {
+		if n := s.ByAction[a]; n > 0 {
+			fmt.Fprintf(b, "\n  %-32s %d", a, n)
+		}
+	}
+}
+
+// confirmTyped asks the operator to type the IPAM's id, or yes when the plan tears down several; anything
+// else is a refusal.
+func confirmTyped(in io.Reader, out io.Writer, ipams []string) error {
+	want, prompt := "yes", fmt.Sprintf("Type yes to tear down these %d IPAMs: ", len(ipams))
+	if len(ipams) == 1 {
+		want, prompt = ipams[0], fmt.Sprintf("Type the IPAM id %s to tear it down: ", ipams[0])
+	}
+	fmt.Fprint(out, prompt)
+	line, err := bufio.NewReader(in).ReadString('\n')
+	if err != nil && (!errors.Is(err, io.EOF) || line == "") {
+		return refusedError{fmt.Errorf("no confirmation (%v): nothing was done", err)}
+	}
+	if got := strings.TrimSpace(line); got != want {
+		return refusedError{fmt.Errorf("confirmation %q is not %q: nothing was done", got, want)}
+	}
+	return nil
+}
+
+// replanner returns the executor's drift check: collect the IPAMs the plan names again and plan them with
+// opts. nil when the plan names no IPAM.
+func replanner(api *cloudapi.Client, p *plans.Plan, opts planner.Options, parallelism int) func(context.Context) (*plans.Plan, error) {
+	// The blockers' IPAMs too: an IPAM a blocker holds whole has no step, and without it the fresh plan would
+	// lack that blocker and look like drift.
+	ids := planIPAMs(p, true)
+	if len(ids) == 0 {
+		return nil
+	}
+	opts.PlanID = p.PlanID
+	return func(ctx context.Context) (*plans.Plan, error) {
+		snap, err := inventory.Collect(ctx, api, inventory.Selector{IPAMIDs: ids}, inventory.Options{Parallelism: parallelism})
+		if err != nil {
+			return nil, fmt.Errorf("drift check: %w", err)
+		}
+		fresh, err := planner.Build(snap, opts)
+		if err != nil {
+			return nil, fmt.Errorf("drift check: %w", err)
+		}
+		return fresh, nil
+	}
+}
+
+// setGlobals lists the global flags the user set, as arguments, so that the resume command reaches the same
+// endpoint with the same settings.
+func setGlobals(cmd *cobra.Command) []string {
+	var args []string
+	cmd.InheritedFlags().Visit(func(f *pflag.Flag) {
+		if f.Value.Type() == "bool" {
+			args = append(args, "--"+f.Name+"="+f.Value.String())
+			return
+		}
+		args = append(args, "--"+f.Name, f.Value.String())
+	})
+	return args
+}
+
+// resumeCommand is the command line that resumes a run of the plan at planPath from its journal.
+func resumeCommand(globals []string, planPath, journal string) string {
+	args := append([]string{"ipam-teardown"}, globals...)
+	args = append(args, "apply", planPath)
+	if journal != planPath+".journal" {
+		args = append(args, "--journal", journal)
+	}
+	for i, a := range args {
+		if a == "" || strings.ContainsAny(a, " \t\n'\"\\$`*?[]{}()<>|&;#~") {
+			args[i] = strconv.Quote(a)
+		}
+	}
+	return strings.Join(args, " ")
+}

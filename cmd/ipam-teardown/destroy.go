@@ -1,0 +1,135 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ipam-teardown/ipam-teardown/internal/cloudapi"
+	"github.com/ipam-teardown/ipam-teardown/inventory"
+	"github.com/ipam-teardown/ipam-teardown/plans"
+)
+
+// newDestroyCommand is `ipam-teardown destroy`: inventory, plan, show, confirm and apply in one command, with
+// the plan, journal and report kept in an output directory for audit.
+func newDestroyCommand(g *globalOptions) *cobra.Command {
+	var (
+		sel    selectorFlags
+		po     planOptionFlags
+		outDir string
+	)
+	f := defaultApplyFlags()
+	cmd := &cobra.Command{
+		Use:   "destroy --region R (--ipam ID ... | --tag k=v ... | --all) [plan options] [apply options] [--out-dir DIR]",
+		Short: "Inventory, plan, show, confirm and apply in one command; the plan, journal and report are kept",
+		Long: `destroy does what inventory, plan, show and apply do one after the other: it lists what the selected
+IPAMs hold, plans their teardown, prints the plan as show does, asks for confirmation and applies it.
+The plan (plan.json), its journal (plan.json.journal) and the run's report (report.json) are written to
+--out-dir (default ./ipam-teardown-<plan id>/), so the run can be audited, and resumed after an interrupt
+with: ipam-teardown apply DIR/plan.json.
+
+It takes the plan options of plan (--exclude, --protect-tag, --keep-vpc-allocations, --keep-discoveries)
+and every flag of apply. Exit codes as apply.`,
+		Example: "  ipam-teardown destroy --region cn-hangzhou --ipam ipam-abc\n" +
+			"  ipam-teardown destroy --region cn-hangzhou --tag env=sandbox --protect-tag keep --partial --yes --out-dir audit/",
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return usagef("destroy takes no arguments, got %q (select IPAMs with --ipam, --tag, --name, --older-than or --all)", args)
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := f.validate(); err != nil {
+				return err
+			}
+			if err := po.validate(cmd.Flags()); err != nil {
+				return err
+			}
+			s, err := sel.selector()
+			if err != nil {
+				return err
+			}
+			return runDestroy(cmd.Context(), g, destroyRun{
+				sel: s, po: po, flags: f, outDir: outDir, stdin: cmd.InOrStdin(), globals: setGlobals(cmd),
+				client: g.client,
+			})
+		},
+	}
+	sel.register(cmd.Flags())
+	po.register(cmd.Flags())
+	f.register(cmd.Flags())
+	cmd.Flags().StringVar(&outDir, "out-dir", "", "directory for the plan, journal and report (default ./ipam-teardown-<plan id>/)")
+	return cmd
+}
+
+// destroyRun is one destroy, as the command and the demo run it.
+type destroyRun struct {
+	sel     inventory.Selector
+	po      planOptionFlags
+	flags   applyFlags
+	outDir  string
+	stdin   io.Reader
+	globals []string // the global flags set, for the resume command
+	resume  string   // the resume hint; "" builds the apply command from globals
+	client  func(ctx context.Context, qps float64) (*cloudapi.Client, error)
+}
+
+func runDestroy(ctx context.Context, g *globalOptions, d destroyRun) error {
+	if d.outDir != "" {
+		if _, err := os.Stat(filepath.Join(d.outDir, "plan.json")); err == nil {
+			return usagef("--out-dir %s already holds a plan.json: choose another directory (to resume that run: ipam-teardown apply %s)",
+				d.outDir, filepath.Join(d.outDir, "plan.json"))
+		}
+	}
+	api, err := d.client(ctx, d.flags.qps)
+	if err != nil {
+		return err
+	}
+	snap, err := inventory.Collect(ctx, api, d.sel, inventory.Options{Parallelism: d.flags.parallelism, Progress: g.stderr})
+	if err != nil {
+		return err
+	}
+	p, err := d.po.build(snap)
+	if err != nil {
+		return err
+	}
+	dir := d.outDir
+	if dir == "" {
+		dir = "ipam-teardown-" + p.PlanID
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return usagef("--out-dir: %v", err)
+	}
+	planPath := filepath.Join(dir, "plan.json")
+	if err := plans.WriteFile(planPath, p); err != nil {
+		return fmt.Errorf("--out-dir: %w", err)
+	}
+	if err := plans.Render(g.stdout, p, "text"); err != nil {
+		return err
+	}
+	fmt.Fprintf(g.stderr, "plan %s saved to %s\n", p.PlanID, planPath)
+
+	journal, report := d.flags.journal, d.flags.report
+	if journal == "" {
+		journal = planPath + ".journal"
+	}
+	if report == "" {
+		report = filepath.Join(dir, "report.json")
+	}
+	resume := d.resume
+	if resume == "" {
+		resume = resumeCommand(d.globals, planPath, journal)
+	}
+	opts := d.po.options()
+	opts.PlanID = p.PlanID
+	r := &applyRun{
+		g: g, flags: d.flags, plan: p, journal: journal, report: report, stdin: d.stdin, resume: resume,
+		connect:     func(context.Context) (*cloudapi.Client, error) { return api, nil },
+		planOptions: opts,
+	}
+	return r.run(ctx)
+}
