@@ -39,7 +39,7 @@ func newProgress(stderr io.Writer, log zerolog.Logger, total int, tty bool) (pro
 	if !tty {
 		return logProgress{log}, log
 	}
-	b := newBarProgress(stderr, total, mpb.WithOutput(stderr))
+	b := newBarProgress(stderr, total)
 	return b, log.Output(zerolog.ConsoleWriter{Out: b.p, NoColor: true, TimeFormat: time.TimeOnly})
 }
 
@@ -96,10 +96,13 @@ type barProgress struct {
 func newBarProgress(w io.Writer, total int, opts ...mpb.ContainerOption) *barProgress {
 	b := &barProgress{phase: "starting", counts: executor.Counts{Total: total}, now: time.Now}
 	b.p = mpb.New(append([]mpb.ContainerOption{mpb.WithOutput(w), mpb.WithWidth(32)}, opts...)...)
-	b.bar = b.p.AddBar(int64(max(total, 1)),
+	// Built with total 0, so that SetTotal works (mpb ignores it on a bar built with a total) and the bar
+	// completes only when Close says so, not when the count first reaches a total that may still grow.
+	b.bar = b.p.AddBar(0,
 		mpb.PrependDecorators(decor.Any(func(decor.Statistics) string { return b.head() }, decor.WCSyncSpaceR)),
 		mpb.AppendDecorators(decor.Any(func(decor.Statistics) string { return b.tail() })),
 	)
+	b.bar.SetTotal(int64(total), false)
 	return b
 }
 
@@ -118,7 +121,7 @@ func (b *barProgress) Event(e executor.Event) {
 	if e.Kind == executor.EventFailed && e.Step != nil {
 		fmt.Fprintf(b.p, "failed %s: %v\n", e.Step.ID, e.Err)
 	}
-	b.bar.SetTotal(int64(max(c.Total, 1)), false)
+	b.bar.SetTotal(int64(c.Total), false)
 	b.bar.SetCurrent(int64(c.Done + c.Failed + c.Skipped))
 }
 

@@ -1,0 +1,401 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+	"github.com/vbauerster/mpb/v8"
+
+	"github.com/ipam-teardown/ipam-teardown/executor"
+	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/wire"
+	"github.com/ipam-teardown/ipam-teardown/plans"
+)
+
+// runIn runs the command with stdin (never the test process's own, which may be a terminal).
+func runIn(t *testing.T, ctx context.Context, stdin io.Reader, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	cmd := newRootCommand(&out, &errb)
+	cmd.SetIn(stdin)
+	cmd.SetArgs(args)
+	err = cmd.ExecuteContext(ctx)
+	return out.String(), errb.String(), err
+}
+
+// readOnly fails the test if any call is not a read (List*, Get*) or is a dry run.
+func readOnly(t *testing.T, calls []wire.Call) {
+	t.Helper()
+	for _, c := range calls {
+		if c.DryRun || !(strings.HasPrefix(c.Action, "List") || strings.HasPrefix(c.Action, "Get")) {
+			t.Errorf("a %s call (dry run %v) was made", c.Action, c.DryRun)
+		}
+	}
+}
+
+// planSandbox writes a plan of the sandbox IPAM with extra plan flags and returns its path.
+func planSandbox(t *testing.T, url, ipamID string, extra ...string) string {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "plan.json")
+	args := append([]string{"--region", "cn-hangzhou", "--endpoint", url, "--log-format", "json", "plan", "--qps", "1000", "--ipam", ipamID, "-o", out}, extra...)
+	if _, stderr, err := run(t, args...); err != nil {
+		t.Fatalf("plan: %v\n%s", err, stderr)
+	}
+	return out
+}
+
+func readReport(t *testing.T, path string) executor.Report {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("report: %v", err)
+	}
+	var rep executor.Report
+	if err := json.Unmarshal(data, &rep); err != nil {
+		t.Fatalf("report %s does not decode: %v", path, err)
+	}
+	return rep
+}
+
+// TestApplyRefusesBlockers: a plan with blockers is refused with exit 3, naming the blocker and --partial,
+// before any mutating call or dry run, and the report says refused.
+func TestApplyRefusesBlockers(t *testing.T) {
+	url, refs, _, srv := startSandbox(t)
+	plan := planSandbox(t, url, refs["ipam/sandbox"], "--protect-tag", "team=data")
+	report := filepath.Join(t.TempDir(), "report.json")
+	_, _, err := runIn(t, t.Context(), strings.NewReader(""), "--endpoint", url, "--log-format", "json",
+		"apply", plan, "--yes", "--qps", "1000", "--report", report)
+	if exitCode(err) != exitRefused {
+		t.Fatalf("apply of a plan with blockers: exit %d (%v), want %d", exitCode(err), err, exitRefused)
+	}
+	for _, want := range []string{refs["pool/prod-hz-db"], "--partial", "the IPAM " + refs["ipam/sandbox"] + " will remain"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("refusal %q lacks %q", err, want)
+		}
+	}
+	readOnly(t, srv.Calls())
+	rep := readReport(t, report)
+	if rep.Outcome != "refused" || len(rep.Steps) == 0 || rep.Steps[0].Outcome != executor.OutcomeNotStarted {
+		t.Errorf("report: outcome %q, %d steps; want refused with every step not started", rep.Outcome, len(rep.Steps))
+	}
+}
+
+// TestApplyPartial: --partial runs the steps of a plan with blockers: the held-back IPAM and the protected
+// pool remain, the other pools are gone. (Needs the executor.)
+func TestApplyPartial(t *testing.T) {
+	url, refs, sim, _ := startSandbox(t)
+	plan := planSandbox(t, url, refs["ipam/sandbox"], "--protect-tag", "team=data")
+	_, stderr, err := runIn(t, t.Context(), strings.NewReader(""), "--endpoint", url, "--log-format", "json",
+		"apply", plan, "--yes", "--partial", "--qps", "1000")
+	if err != nil {
+		t.Fatalf("apply --partial: %v\n%s", err, stderr)
+	}
+	if !strings.Contains(stderr, "will remain") {
+		t.Errorf("stderr does not say what remains:\n%s", stderr)
+	}
+	state := string(mustJSON(t, sim.DumpState()))
+	for _, kept := range []string{refs["ipam/sandbox"], refs["pool/prod-hz-db"]} {
+		if !strings.Contains(state, kept) {
+			t.Errorf("%s is gone; --partial must leave what the blockers hold", kept)
+		}
+	}
+	if gone := refs["pool/prod-sh-app"]; strings.Contains(state, `"`+gone+`"`) {
+		t.Errorf("%s remains; --partial runs the plan's steps", gone)
+	}
+}
+
+// TestApplyWithoutYesAndNoTerminal: without --yes and with a stdin that is not a terminal, apply refuses
+// with exit 3 and makes no call at all.
+func TestApplyWithoutYesAndNoTerminal(t *testing.T) {
+	url, refs, _, srv := startSandbox(t)
+	plan := planSandbox(t, url, refs["ipam/sandbox"])
+	before := len(srv.Calls())
+	report := filepath.Join(t.TempDir(), "report.json")
+	_, stderr, err := runIn(t, t.Context(), strings.NewReader(refs["ipam/sandbox"]+"\n"), "--endpoint", url, "--log-format", "json",
+		"apply", plan, "--report", report)
+	if exitCode(err) != exitRefused || !strings.Contains(err.Error(), "--yes") {
+		t.Fatalf("apply without --yes: exit %d (%v), want %d naming --yes", exitCode(err), err, exitRefused)
+	}
+	if n := len(srv.Calls()); n != before {
+		t.Errorf("%d calls were made; want none", n-before)
+	}
+	if !strings.Contains(stderr, "DeleteIpamPool") {
+		t.Errorf("stderr lacks the plan summary:\n%s", stderr)
+	}
+	if rep := readReport(t, report); rep.Outcome != "refused" {
+		t.Errorf("report outcome %q, want refused", rep.Outcome)
+	}
+}
+
+// TestApplyBadInput: a bad flag or plan file is exit 2, names the flag or file, and makes no call.
+func TestApplyBadInput(t *testing.T) {
+	url, refs, _, srv := startSandbox(t)
+	plan := planSandbox(t, url, refs["ipam/sandbox"])
+	dir := t.TempDir()
+	notPlan := filepath.Join(dir, "not-a-plan.json")
+	if err := os.WriteFile(notPlan, []byte(`{"hello": "world"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	missing := filepath.Join(dir, "missing.json")
+	before := len(srv.Calls())
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"apply", plan, "--yes", "--schedule", "nope"}, "--schedule"},
+		{[]string{"apply", plan, "--yes", "--parallelism", "0"}, "--parallelism"},
+		{[]string{"apply", plan, "--yes", "--qps", "-1"}, "--qps"},
+		{[]string{"apply", plan, "--yes", "--qps", "NaN"}, "--qps"},
+		{[]string{"apply", plan, "--yes", "--step-timeout", "0s"}, "--step-timeout"},
+		{[]string{"apply", plan, "--yes", "--lock-ttl", "-1m"}, "--lock-ttl"},
+		{[]string{"apply", plan, "--yes", "--report", filepath.Join(dir, "no-such-dir", "r.json")}, "--report"},
+		{[]string{"apply", plan, "--yes", "--journal", dir}, "--journal"},
+		{[]string{"apply", plan, "--yes", "--parallelism", "x"}, "--parallelism"},
+		{[]string{"apply", missing, "--yes"}, missing},
+		{[]string{"apply", notPlan, "--yes"}, notPlan},
+		{[]string{"apply", dir, "--yes"}, dir},
+		{[]string{"apply", "-", "--yes"}, "stdin"},
+		{[]string{"apply", "--yes"}, "plan file"},
+		{[]string{"--region", "cn-shanghai", "apply", plan, "--yes"}, "--region"},
+	}
+	for _, tt := range tests {
+		args := append([]string{"--endpoint", url, "--log-format", "json"}, tt.args...)
+		_, _, err := runIn(t, t.Context(), strings.NewReader(""), args...)
+		if exitCode(err) != exitUsage || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%v: exit %d (%v); want %d naming %q", tt.args, exitCode(err), err, exitUsage, tt.want)
+		}
+	}
+	if n := len(srv.Calls()); n != before {
+		t.Errorf("bad input made %d calls; want none", n-before)
+	}
+}
+
+// TestApplyRunsAndResumes applies a plan with --yes: exit 0, the IPAM is gone, the journal is beside the
+// plan, the report says done; a second apply of the same plan finds everything done (resume). (Needs the
+// executor.)
+func TestApplyRunsAndResumes(t *testing.T) {
+	url, refs, sim, _ := startSandbox(t)
+	plan := planSandbox(t, url, refs["ipam/sandbox"])
+	report := filepath.Join(t.TempDir(), "report.json")
+	args := []string{"--endpoint", url, "--log-format", "json", "apply", plan, "--yes", "--qps", "1000", "--report", report}
+	_, stderr, err := runIn(t, t.Context(), strings.NewReader(""), args...)
+	if err != nil {
+		t.Fatalf("apply: %v\n%s", err, stderr)
+	}
+	if strings.Contains(string(mustJSON(t, sim.DumpState())), `"`+refs["ipam/sandbox"]+`"`) {
+		t.Error("the IPAM is still there")
+	}
+	if _, err := os.Stat(plan + ".journal"); err != nil {
+		t.Errorf("no journal beside the plan: %v", err)
+	}
+	rep := readReport(t, report)
+	if rep.Outcome != "done" || len(rep.Steps) == 0 {
+		t.Errorf("report: outcome %q with %d steps; want done", rep.Outcome, len(rep.Steps))
+	}
+	// One JSON line per step event (stderr is not a terminal), and the summary.
+	if !strings.Contains(stderr, `"event":"done"`) || !strings.Contains(stderr, "apply "+rep.PlanID+": done") {
+		t.Errorf("stderr lacks the step lines or the summary:\n%s", stderr)
+	}
+	if _, stderr, err = runIn(t, t.Context(), strings.NewReader(""), args...); err != nil {
+		t.Fatalf("apply again (resume): %v\n%s", err, stderr)
+	}
+	for _, s := range readReport(t, report).Steps {
+		if s.Outcome != executor.OutcomeDoneEarlier {
+			t.Errorf("resumed step %s: %s, want %s", s.ID, s.Outcome, executor.OutcomeDoneEarlier)
+		}
+	}
+}
+
+// TestApplyInterrupted: a run whose context ends is exit 1 and prints the command that resumes it. (Needs
+// the executor.)
+func TestApplyInterrupted(t *testing.T) {
+	url, refs, _, _ := startSandbox(t)
+	plan := planSandbox(t, url, refs["ipam/sandbox"])
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	_, stderr, err := runIn(t, ctx, strings.NewReader(""), "--endpoint", url, "--log-format", "json", "apply", plan, "--yes", "--qps", "1000")
+	if !errors.Is(err, executor.ErrInterrupted) || exitCode(err) != exitFailed {
+		t.Fatalf("interrupted apply: exit %d (%v); want %d and ErrInterrupted", exitCode(err), err, exitFailed)
+	}
+	if want := "ipam-teardown --endpoint " + url + " --log-format json apply " + plan; !strings.Contains(stderr, want) {
+		t.Errorf("stderr lacks the resume command %q:\n%s", want, stderr)
+	}
+}
+
+func TestConfirmTyped(t *testing.T) {
+	one, two := []string{"ipam-a"}, []string{"ipam-a", "ipam-b"}
+	tests := []struct {
+		ipams []string
+		input string
+		ok    bool
+	}{
+		{one, "ipam-a\n", true},
+		{one, "  ipam-a  \r\n", true},
+		{one, "ipam-a", true}, // end of input without a newline
+		{one, "yes\n", false}, // one IPAM: its id, not yes
+		{one, "ipam-b\n", false},
+		{one, "", false},
+		{two, "yes\n", true},
+		{two, "ipam-a\n", false},
+		{two, "y\n", false},
+	}
+	for _, tt := range tests {
+		var out bytes.Buffer
+		err := confirmTyped(strings.NewReader(tt.input), &out, tt.ipams)
+		if (err == nil) != tt.ok {
+			t.Errorf("%v, input %q: %v; want ok=%v", tt.ipams, tt.input, err, tt.ok)
+		}
+		if err != nil && exitCode(err) != exitRefused {
+			t.Errorf("%v, input %q: exit %d, want %d", tt.ipams, tt.input, exitCode(err), exitRefused)
+		}
+		if want := map[bool]string{true: "ipam-a", false: "yes"}[len(tt.ipams) == 1]; !strings.Contains(out.String(), want) {
+			t.Errorf("prompt %q does not ask for %q", out.String(), want)
+		}
+	}
+}
+
+func TestResumeCommand(t *testing.T) {
+	tests := []struct {
+		globals       []string
+		plan, journal string
+		want          string
+	}{
+		{nil, "p.json", "p.json.journal", "ipam-teardown apply p.json"},
+		{[]string{"--region", "cn-hangzhou"}, "dir/p.json", "j.jsonl", "ipam-teardown --region cn-hangzhou apply dir/p.json --journal j.jsonl"},
+		{nil, "my plans/p.json", "my plans/p.json.journal", `ipam-teardown apply "my plans/p.json"`},
+	}
+	for _, tt := range tests {
+		if got := resumeCommand(tt.globals, tt.plan, tt.journal); got != tt.want {
+			t.Errorf("resumeCommand(%v, %q, %q) = %q, want %q", tt.globals, tt.plan, tt.journal, got, tt.want)
+		}
+	}
+}
+
+func TestPlanIPAMsAndRemaining(t *testing.T) {
+	p := &plans.Plan{
+		Steps:    []plans.Step{{IPAMID: "ipam-b"}, {IPAMID: "ipam-a"}, {IPAMID: "ipam-b"}, {IPAMID: ""}},
+		Blockers: []plans.Blocker{{IPAMID: "ipam-c"}, {IPAMID: "ipam-a"}},
+	}
+	if got := planIPAMs(p, false); strings.Join(got, ",") != "ipam-a,ipam-b" {
+		t.Errorf("planIPAMs(steps) = %v", got)
+	}
+	if got := planIPAMs(p, true); strings.Join(got, ",") != "ipam-a,ipam-b,ipam-c" {
+		t.Errorf("planIPAMs(steps and blockers) = %v", got)
+	}
+	if got := remaining(p); got != "the IPAMs ipam-a, ipam-c will remain" {
+		t.Errorf("remaining = %q", got)
+	}
+}
+
+func TestWriteSummary(t *testing.T) {
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	rep := &executor.Report{PlanID: "plan-1", Outcome: "failed", Start: start, End: start.Add(1500 * time.Millisecond), Retries: 3, DependencyRetries: 1,
+		Steps: []executor.StepReport{
+			{ID: "a", Action: "DeleteIpamPool", Outcome: executor.OutcomeDone},
+			{ID: "b", Action: "DeleteIpamPool", Outcome: executor.OutcomeAlreadyGone},
+			{ID: "c", Action: "DeleteIpamPool", Outcome: executor.OutcomeFailed},
+			{ID: "d", Action: "DeleteIpam", Outcome: executor.OutcomeSkipped},
+			{ID: "e", Action: "DeleteIpamScope", Outcome: executor.OutcomeInterrupted},
+		},
+		Drift: &executor.Drift{Added: []string{"delete-pool/ipam-pool-new"}},
+	}
+	var b bytes.Buffer
+	if err := writeSummary(&b, rep); err != nil {
+		t.Fatal(err)
+	}
+	got := b.String()
+	fields := func(line string) string { return strings.Join(strings.Fields(line), " ") }
+	var rows []string
+	for _, l := range strings.Split(got, "\n") {
+		rows = append(rows, fields(l))
+	}
+	for _, want := range []string{
+		"apply plan-1: failed in 1.5s, 5 steps, 3 retried calls (1 waiting for the service to catch up)",
+		"action done already-gone failed skipped interrupted",
+		"DeleteIpam 0 0 0 1 0",
+		"DeleteIpamPool 1 1 1 0 0",
+		"DeleteIpamScope 0 0 0 0 1",
+		"+ step delete-pool/ipam-pool-new",
+	} {
+		if !strings.Contains(strings.Join(rows, "\n"), want) {
+			t.Errorf("summary lacks %q:\n%s", want, got)
+		}
+	}
+}
+
+func TestLogProgress(t *testing.T) {
+	var b bytes.Buffer
+	log := zerolog.New(&b)
+	p := logProgress{log}
+	step := &plans.Step{ID: "delete-pool/ipam-pool-1", Action: "DeleteIpamPool"}
+	p.Event(executor.Event{Kind: executor.EventPhase, Phase: "execute"})
+	p.Event(executor.Event{Kind: executor.EventRetry, Step: step, Attempt: 2, Code: "Throttling.User", Wait: time.Second, Counts: executor.Counts{Total: 4, Done: 1}})
+	p.Event(executor.Event{Kind: executor.EventProgress, Counts: executor.Counts{Total: 4, Done: 2}})
+	p.Event(executor.Event{Kind: executor.EventFailed, Step: step, Err: errors.New("boom"), Counts: executor.Counts{Total: 4, Done: 2, Failed: 1}})
+	p.Close()
+	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
+	if len(lines) != 3 {
+		t.Fatalf("%d lines, want 3 (the counts-only event writes none):\n%s", len(lines), b.String())
+	}
+	var retry, failed map[string]any
+	if err := json.Unmarshal([]byte(lines[1]), &retry); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal([]byte(lines[2]), &failed); err != nil {
+		t.Fatal(err)
+	}
+	if retry["step"] != step.ID || retry["event"] != "retry" || retry["code"] != "Throttling.User" || retry["attempt"] != 2.0 || retry["total"] != 4.0 {
+		t.Errorf("retry line %v", retry)
+	}
+	if failed["level"] != "error" || failed["error"] != "boom" || failed["done"] != 2.0 {
+		t.Errorf("failed line %v", failed)
+	}
+}
+
+func TestBarProgress(t *testing.T) {
+	var b syncBuffer
+	p := newBarProgress(&b, 4, mpb.WithAutoRefresh()) // a buffer is no terminal: draw anyway
+	now := time.Unix(100, 0)
+	p.mu.Lock()
+	p.now = func() time.Time { return now }
+	p.mu.Unlock()
+	p.Event(executor.Event{Kind: executor.EventPhase, Phase: "execute"})
+	now = now.Add(10 * time.Second)
+	p.Event(executor.Event{Kind: executor.EventDone, Step: &plans.Step{ID: "a"}, Counts: executor.Counts{Total: 4, Done: 2, Running: 1, Waiting: 1, Retries: 3}})
+	if head, tail := p.head(), p.tail(); head != "execute  2/4" || tail != "running 1  waiting 1  retries 3  elapsed 10s  ETA 10s" {
+		t.Errorf("display %q %q", head, tail)
+	}
+	p.Close()
+	if !strings.Contains(b.String(), "2/4") {
+		t.Errorf("the display was not drawn:\n%q", b.String())
+	}
+}
+
+func TestEstimate(t *testing.T) {
+	if _, ok := estimate(time.Second, executor.Counts{Total: 4}); ok {
+		t.Error("an estimate before any step finished")
+	}
+	if _, ok := estimate(time.Second, executor.Counts{Total: 4, Done: 4}); ok {
+		t.Error("an estimate after every step finished")
+	}
+	if eta, ok := estimate(6*time.Second, executor.Counts{Total: 10, Done: 2, Failed: 1}); !ok || eta != 14*time.Second {
+		t.Errorf("estimate = %v, %v; want 14s", eta, ok)
+	}
+}
+
+func mustJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	data, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}

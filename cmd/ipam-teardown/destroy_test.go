@@ -1,0 +1,98 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ipam-teardown/ipam-teardown/executor"
+	"github.com/ipam-teardown/ipam-teardown/plans"
+)
+
+// TestDestroy: destroy --yes on the sandbox topology empties the IPAM, and the out-dir holds the plan, the
+// journal and a report whose outcome is done. (Needs the executor.)
+func TestDestroy(t *testing.T) {
+	url, refs, sim, _ := startSandbox(t)
+	ipamID := refs["ipam/sandbox"]
+	dir := filepath.Join(t.TempDir(), "audit")
+	stdout, stderr, err := runIn(t, t.Context(), strings.NewReader(""), "--region", "cn-hangzhou", "--endpoint", url, "--log-format", "json",
+		"destroy", "--ipam", ipamID, "--yes", "--qps", "1000", "--out-dir", dir)
+	if err != nil {
+		t.Fatalf("destroy: %v\n%s", err, stderr)
+	}
+	if strings.Contains(string(mustJSON(t, sim.DumpState())), `"`+ipamID+`"`) {
+		t.Errorf("the IPAM %s is still there", ipamID)
+	}
+	p, err := plans.ReadFile(filepath.Join(dir, "plan.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(stdout, p.PlanID) || !strings.Contains(stdout, "DeleteIpam") {
+		t.Errorf("stdout lacks the text plan:\n%s", stdout)
+	}
+	if fi, err := os.Stat(filepath.Join(dir, "plan.json.journal")); err != nil || fi.Size() == 0 {
+		t.Errorf("journal: %v", err)
+	}
+	rep := readReport(t, filepath.Join(dir, "report.json"))
+	if rep.Outcome != "done" || rep.PlanID != p.PlanID || len(rep.Steps) != len(p.Steps) {
+		t.Errorf("report: outcome %q, plan %s, %d steps; want done, %s, %d", rep.Outcome, rep.PlanID, len(rep.Steps), p.PlanID, len(p.Steps))
+	}
+	for _, s := range rep.Steps {
+		if s.Outcome != executor.OutcomeDone && s.Outcome != executor.OutcomeAlreadyGone {
+			t.Errorf("step %s: %s", s.ID, s.Outcome)
+		}
+	}
+}
+
+// TestDestroyBadInput: bad flags are exit 2 before any call; an out-dir that already holds a plan is refused
+// (its journal belongs to another run).
+func TestDestroyBadInput(t *testing.T) {
+	url, refs, _, srv := startSandbox(t)
+	used := t.TempDir()
+	if err := os.WriteFile(filepath.Join(used, "plan.json"), []byte("{}"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ipam := refs["ipam/sandbox"]
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"destroy", "--yes"}, "--ipam"},
+		{[]string{"destroy", "--ipam", "pool-1", "--yes"}, "--ipam"},
+		{[]string{"destroy", "--ipam", ipam, "--schedule", "x"}, "--schedule"},
+		{[]string{"destroy", "--ipam", ipam, "--parallelism", "0"}, "--parallelism"},
+		{[]string{"destroy", "--ipam", ipam, "--protect-tag", "=v"}, "--protect-tag"},
+		{[]string{"destroy", "--ipam", ipam, "--out-dir", used}, "--out-dir"},
+		{[]string{"destroy", "--ipam", ipam, "extra"}, "no arguments"},
+	}
+	for _, tt := range tests {
+		args := append([]string{"--region", "cn-hangzhou", "--endpoint", url}, tt.args...)
+		_, _, err := runIn(t, t.Context(), strings.NewReader(""), args...)
+		if exitCode(err) != exitUsage || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%v: exit %d (%v); want %d naming %q", tt.args, exitCode(err), err, exitUsage, tt.want)
+		}
+	}
+	if n := len(srv.Calls()); n != 0 {
+		t.Errorf("bad input made %d calls; want none", n)
+	}
+}
+
+// TestDestroyWithoutYesAndNoTerminal: destroy reads and plans, then refuses (exit 3) without a
+// confirmation, having made read calls only; the plan stays in the out-dir for review.
+func TestDestroyWithoutYesAndNoTerminal(t *testing.T) {
+	url, refs, _, srv := startSandbox(t)
+	dir := filepath.Join(t.TempDir(), "out")
+	_, _, err := runIn(t, t.Context(), strings.NewReader("yes\n"), "--region", "cn-hangzhou", "--endpoint", url, "--log-format", "json",
+		"destroy", "--ipam", refs["ipam/sandbox"], "--qps", "1000", "--out-dir", dir)
+	if exitCode(err) != exitRefused {
+		t.Fatalf("destroy without --yes: exit %d (%v), want %d", exitCode(err), err, exitRefused)
+	}
+	readOnly(t, srv.Calls())
+	if _, err := plans.ReadFile(filepath.Join(dir, "plan.json")); err != nil {
+		t.Errorf("the plan is not kept: %v", err)
+	}
+	if rep := readReport(t, filepath.Join(dir, "report.json")); rep.Outcome != "refused" {
+		t.Errorf("report outcome %q, want refused", rep.Outcome)
+	}
+}
