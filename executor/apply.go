@@ -203,15 +203,7 @@ func (r *run) ipamGone(id string) bool {
 			}
 		}
 	}
-	return ok && finished(r.steps[i].Outcome) && r.steps[i].Outcome != OutcomeFailed
-}
-
-func finished(o Outcome) bool {
-	switch o {
-	case OutcomeDone, OutcomeAlreadyGone, OutcomeDoneEarlier, OutcomeFailed, OutcomeSkipped:
-		return true
-	}
-	return false
+	return ok && succeeded(r.steps[i].Outcome)
 }
 
 func succeeded(o Outcome) bool {

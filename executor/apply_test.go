@@ -41,7 +41,7 @@ func TestApplyEmptiesTheSandbox(t *testing.T) {
 			if n := countMutating(calls, false); n < len(b.plan.Steps) {
 				t.Errorf("%d mutating calls for %d steps", n, len(b.plan.Steps))
 			}
-			if again := b.replan(t.Context()); len(again.Steps) != 0 {
+			if again := b.planAll(t.Context()); len(again.Steps) != 0 {
 				t.Errorf("after apply a new plan still has %d steps", len(again.Steps))
 			}
 		})

@@ -72,7 +72,7 @@ func confirm(ctx context.Context, do func(context.Context, cloudapi.Call) (map[s
 		out, err := do(ctx, cloudapi.Call{Product: product, Action: c.Action, Region: s.Region, Params: params, Resource: s.ResourceID})
 		if err != nil {
 			code := cloudapi.Code(err)
-			if a.IsNotFound(code) || read.IsNotFound(code) {
+			if a.IsNotFound(code) || read.IsNotFound(code) || code != "" && slices.Contains(c.GoneCodes, code) {
 				return presenceGone, nil
 			}
 			return presenceThere, err

@@ -85,8 +85,26 @@ func (b *bed) replan(ctx context.Context) *plans.Plan {
 	return p
 }
 
-func (b *bed) replanErr(ctx context.Context) (*plans.Plan, error) {
-	snap, err := inventory.Collect(ctx, b.api, inventory.Selector{All: true}, inventory.Options{Parallelism: 4})
+func (b *bed) replanErr(ctx context.Context) (*plans.Plan, error) { return b.planOf(ctx, b.plan) }
+
+// planAll plans every IPAM of the account in the region again.
+func (b *bed) planAll(ctx context.Context) *plans.Plan {
+	b.t.Helper()
+	p, err := b.planOf(ctx, nil)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return p
+}
+
+func (b *bed) planOf(ctx context.Context, prev *plans.Plan) (*plans.Plan, error) {
+	// The first plan takes every IPAM of the account in the region; a re-plan only the IPAMs of that plan,
+	// as the CLI restricts it.
+	sel := inventory.Selector{All: true}
+	if prev != nil {
+		sel = inventory.Selector{IPAMIDs: planIPAMs(prev)}
+	}
+	snap, err := inventory.Collect(ctx, b.api, sel, inventory.Options{Parallelism: 4})
 	if err != nil {
 		return nil, err
 	}
@@ -242,5 +260,21 @@ func stepIDs(r *executor.Report, outcome executor.Outcome) []string {
 		}
 	}
 	slices.Sort(ids)
+	return ids
+}
+
+// planIPAMs returns the IPAMs a plan's steps and blockers belong to.
+func planIPAMs(p *plans.Plan) []string {
+	var ids []string
+	for _, s := range p.Steps {
+		if s.IPAMID != "" && !slices.Contains(ids, s.IPAMID) {
+			ids = append(ids, s.IPAMID)
+		}
+	}
+	for _, bl := range p.Blockers {
+		if bl.IPAMID != "" && !slices.Contains(ids, bl.IPAMID) {
+			ids = append(ids, bl.IPAMID)
+		}
+	}
 	return ids
 }
