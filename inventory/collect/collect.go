@@ -1,4 +1,7 @@
-package inventory
+// Package collect is the SDK side of the inventory: it lists what exists under the selected IPAMs through
+// the cloud API and returns it as an inventory.Snapshot. It is kept apart from package inventory so that the
+// snapshot model (and everything that only reads snapshots and plans) links no SDK.
+package collect
 
 import (
 	"context"
@@ -14,6 +17,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/ipam-teardown/ipam-teardown/internal/cloudapi"
+	"github.com/ipam-teardown/ipam-teardown/inventory"
 )
 
 // API is what Collect needs of the cloud: reads with retries, the region, and who is calling.
@@ -39,7 +43,7 @@ const pageSize = "100"
 // Collect lists everything under the IPAMs sel selects in api's region, as the calling account sees it. It
 // makes only read calls. Listings run in phases (IPAMs; then scopes, associations and the region-wide lists;
 // then pools per scope; then CIDRs and allocations per pool), each phase bounded-parallel.
-func Collect(ctx context.Context, api API, sel Selector, opts Options) (*Snapshot, error) {
+func Collect(ctx context.Context, api API, sel inventory.Selector, opts Options) (*inventory.Snapshot, error) {
 	if err := sel.Validate(); err != nil {
 		return nil, err
 	}
@@ -54,7 +58,7 @@ func Collect(ctx context.Context, api API, sel Selector, opts Options) (*Snapsho
 	if err != nil {
 		return nil, fmt.Errorf("inventory: caller account: %w", err)
 	}
-	snap := &Snapshot{Region: c.region, AccountID: account, Selector: sel, CollectedAt: opts.Now().UTC().Truncate(time.Second)}
+	snap := &inventory.Snapshot{Region: c.region, AccountID: account, Selector: sel, CollectedAt: opts.Now().UTC().Truncate(time.Second)}
 
 	ipams, err := c.selectIPAMs(ctx, sel, opts.Now())
 	if err != nil {
@@ -63,9 +67,9 @@ func Collect(ctx context.Context, api API, sel Selector, opts Options) (*Snapsho
 	c.progress("%d IPAM(s) selected in %s", len(ipams), c.region)
 
 	// Phase 1: per IPAM scopes and associations; region-wide discoveries, members, shared pools, shares.
-	var members []Member
-	var sharedPools []Pool
-	var rawShares []ShareAssociation
+	var members []inventory.Member
+	var sharedPools []inventory.Pool
+	var rawShares []inventory.ShareAssociation
 	g := c.group(ctx)
 	for i := range ipams {
 		ip := &ipams[i]
@@ -111,10 +115,10 @@ func Collect(ctx context.Context, api API, sel Selector, opts Options) (*Snapsho
 
 	// Phase 2: the pool tree of every scope.
 	g = c.group(ctx)
-	scopePools := make([][][]Pool, len(ipams))
+	scopePools := make([][][]inventory.Pool, len(ipams))
 	for i := range ipams {
 		ip := &ipams[i]
-		scopePools[i] = make([][]Pool, len(ip.Scopes))
+		scopePools[i] = make([][]inventory.Pool, len(ip.Scopes))
 		for j, sc := range ip.Scopes {
 			g.Go(func() error {
 				ps, err := c.pools(g.ctx, cloudapi.Call{Params: map[string]string{"IpamScopeId": sc.ID}, Resource: sc.ID}, account)
@@ -126,7 +130,7 @@ func Collect(ctx context.Context, api API, sel Selector, opts Options) (*Snapsho
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	var all []*Pool // every pool whose CIDRs and allocations are listed next
+	var all []*inventory.Pool // every pool whose CIDRs and allocations are listed next
 	nPools := 0
 	for i := range ipams {
 		ip := &ipams[i]
@@ -259,7 +263,7 @@ func ipamCall(action string, params map[string]string, resource string) cloudapi
 }
 
 // selectIPAMs lists the region's IPAMs, filtered on the server by ids, name and tags, and here by age.
-func (c *collector) selectIPAMs(ctx context.Context, sel Selector, now time.Time) ([]IPAM, error) {
+func (c *collector) selectIPAMs(ctx context.Context, sel inventory.Selector, now time.Time) ([]inventory.IPAM, error) {
 	params := map[string]string{}
 	if sel.Name != "" {
 		params["IpamName"] = sel.Name
@@ -287,10 +291,10 @@ func (c *collector) selectIPAMs(ctx context.Context, sel Selector, now time.Time
 			rows = append(rows, r...)
 		}
 	}
-	var out []IPAM
+	var out []inventory.IPAM
 	seen := map[string]bool{}
 	for _, r := range rows {
-		ip := IPAM{
+		ip := inventory.IPAM{
 			ID:                                    str(r["IpamId"]),
 			Name:                                  str(r["IpamName"]),
 			Description:                           str(r["IpamDescription"]),
@@ -325,14 +329,14 @@ func (c *collector) selectIPAMs(ctx context.Context, sel Selector, now time.Time
 	return out, nil
 }
 
-func (c *collector) scopes(ctx context.Context, ipamID string) ([]Scope, error) {
+func (c *collector) scopes(ctx context.Context, ipamID string) ([]inventory.Scope, error) {
 	rows, err := c.list(ctx, ipamCall("ListIpamScopes", map[string]string{"IpamId": ipamID}, ipamID), "IpamScopes")
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Scope, 0, len(rows))
+	out := make([]inventory.Scope, 0, len(rows))
 	for _, r := range rows {
-		out = append(out, Scope{
+		out = append(out, inventory.Scope{
 			ID:        str(r["IpamScopeId"]),
 			IPAMID:    str(r["IpamId"]),
 			Name:      str(r["IpamScopeName"]),
@@ -346,14 +350,14 @@ func (c *collector) scopes(ctx context.Context, ipamID string) ([]Scope, error) 
 	return out, nil
 }
 
-func (c *collector) associations(ctx context.Context, ipamID string) ([]DiscoveryAssociation, error) {
+func (c *collector) associations(ctx context.Context, ipamID string) ([]inventory.DiscoveryAssociation, error) {
 	rows, err := c.list(ctx, ipamCall("ListIpamResourceDiscoveryAssociations", map[string]string{"IpamId": ipamID}, ipamID), "IpamResourceDiscoveryAssociations")
 	if err != nil {
 		return nil, err
 	}
-	out := make([]DiscoveryAssociation, 0, len(rows))
+	out := make([]inventory.DiscoveryAssociation, 0, len(rows))
 	for _, r := range rows {
-		out = append(out, DiscoveryAssociation{
+		out = append(out, inventory.DiscoveryAssociation{
 			IPAMID:        str(r["IpamId"]),
 			DiscoveryID:   str(r["IpamResourceDiscoveryId"]),
 			DiscoveryType: str(r["IpamResourceDiscoveryType"]),
@@ -364,14 +368,14 @@ func (c *collector) associations(ctx context.Context, ipamID string) ([]Discover
 	return out, nil
 }
 
-func (c *collector) discoveries(ctx context.Context) ([]ResourceDiscovery, error) {
+func (c *collector) discoveries(ctx context.Context) ([]inventory.ResourceDiscovery, error) {
 	rows, err := c.list(ctx, ipamCall("ListIpamResourceDiscoveries", nil, ""), "IpamResourceDiscoveries")
 	if err != nil {
 		return nil, err
 	}
-	out := make([]ResourceDiscovery, 0, len(rows))
+	out := make([]inventory.ResourceDiscovery, 0, len(rows))
 	for _, r := range rows {
-		out = append(out, ResourceDiscovery{
+		out = append(out, inventory.ResourceDiscovery{
 			ID:               str(r["IpamResourceDiscoveryId"]),
 			Name:             str(r["IpamResourceDiscoveryName"]),
 			Type:             str(r["Type"]),
@@ -386,27 +390,27 @@ func (c *collector) discoveries(ctx context.Context) ([]ResourceDiscovery, error
 	return out, nil
 }
 
-func (c *collector) members(ctx context.Context) ([]Member, error) {
+func (c *collector) members(ctx context.Context) ([]inventory.Member, error) {
 	rows, err := c.list(ctx, ipamCall("ListIpamMembers", nil, ""), "MemberInfos")
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Member, 0, len(rows))
+	out := make([]inventory.Member, 0, len(rows))
 	for _, r := range rows {
-		out = append(out, Member{ID: str(r["MemberId"]), Type: str(r["MemberType"]), Status: str(r["Status"])})
+		out = append(out, inventory.Member{ID: str(r["MemberId"]), Type: str(r["MemberType"]), Status: str(r["Status"])})
 	}
 	return out, nil
 }
 
 // pools lists pools with the call's filters; CIDRs and allocations are filled later.
-func (c *collector) pools(ctx context.Context, call cloudapi.Call, account string) ([]Pool, error) {
+func (c *collector) pools(ctx context.Context, call cloudapi.Call, account string) ([]inventory.Pool, error) {
 	rows, err := c.list(ctx, ipamCall("ListIpamPools", call.Params, call.Resource), "IpamPools")
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Pool, 0, len(rows))
+	out := make([]inventory.Pool, 0, len(rows))
 	for _, r := range rows {
-		p := Pool{
+		p := inventory.Pool{
 			ID:           str(r["IpamPoolId"]),
 			IPAMID:       str(r["IpamId"]),
 			ScopeID:      str(r["IpamScopeId"]),
@@ -434,14 +438,14 @@ func (c *collector) pools(ctx context.Context, call cloudapi.Call, account strin
 // setDepths recomputes each pool's depth from its parent links where the parent is in the list (a tree of
 // the listing itself, so that depth and links never disagree); a pool whose parent is not listed keeps the
 // depth the service reported.
-func setDepths(pools []Pool) {
-	byID := make(map[string]*Pool, len(pools))
+func setDepths(pools []inventory.Pool) {
+	byID := make(map[string]*inventory.Pool, len(pools))
 	for i := range pools {
 		byID[pools[i].ID] = &pools[i]
 	}
 	memo := map[string]int{}
-	var depth func(p *Pool, guard int) int
-	depth = func(p *Pool, guard int) int {
+	var depth func(p *inventory.Pool, guard int) int
+	depth = func(p *inventory.Pool, guard int) int {
 		if d, ok := memo[p.ID]; ok {
 			return d
 		}
@@ -461,20 +465,20 @@ func setDepths(pools []Pool) {
 	}
 }
 
-func (c *collector) poolCIDRs(ctx context.Context, p *Pool) ([]PoolCIDR, error) {
+func (c *collector) poolCIDRs(ctx context.Context, p *inventory.Pool) ([]inventory.PoolCIDR, error) {
 	rows, err := c.list(ctx, ipamCall("ListIpamPoolCidrs", map[string]string{"IpamPoolId": p.ID}, p.ID), "IpamPoolCidrs")
 	if err != nil {
 		return nil, err
 	}
-	out := make([]PoolCIDR, 0, len(rows))
+	out := make([]inventory.PoolCIDR, 0, len(rows))
 	for _, r := range rows {
-		out = append(out, PoolCIDR{CIDR: str(r["Cidr"]), Status: str(r["Status"])})
+		out = append(out, inventory.PoolCIDR{CIDR: str(r["Cidr"]), Status: str(r["Status"])})
 	}
 	return out, nil
 }
 
 // allocations lists a pool's allocations in the pool's own region when it has one (reference rule 22).
-func (c *collector) allocations(ctx context.Context, p *Pool) ([]Allocation, error) {
+func (c *collector) allocations(ctx context.Context, p *inventory.Pool) ([]inventory.Allocation, error) {
 	region := p.PoolRegionID
 	if region == "" {
 		region = c.region
@@ -485,9 +489,9 @@ func (c *collector) allocations(ctx context.Context, p *Pool) ([]Allocation, err
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Allocation, 0, len(rows))
+	out := make([]inventory.Allocation, 0, len(rows))
 	for _, r := range rows {
-		a := Allocation{
+		a := inventory.Allocation{
 			ID:               str(r["IpamPoolAllocationId"]),
 			PoolID:           str(r["IpamPoolId"]),
 			CIDR:             str(r["Cidr"]),
@@ -510,14 +514,14 @@ func (c *collector) allocations(ctx context.Context, p *Pool) ([]Allocation, err
 
 // shares lists the caller's Resource Sharing associations of type Resource once for the region; ownedShares
 // keeps those of pools and discoveries in the snapshot.
-func (c *collector) shares(ctx context.Context) ([]ShareAssociation, error) {
+func (c *collector) shares(ctx context.Context) ([]inventory.ShareAssociation, error) {
 	call := cloudapi.Call{Product: cloudapi.ProductResourceSharing, Action: "ListResourceShareAssociations",
 		Params: map[string]string{"AssociationType": "Resource"}}
 	rows, err := c.list(ctx, call, "ResourceShareAssociations")
 	if err != nil {
 		return nil, err
 	}
-	out := make([]ShareAssociation, 0, len(rows))
+	out := make([]inventory.ShareAssociation, 0, len(rows))
 	for _, r := range rows {
 		switch str(r["AssociationStatus"]) {
 		case "Disassociated", "Failed":
@@ -528,7 +532,7 @@ func (c *collector) shares(ctx context.Context) ([]ShareAssociation, error) {
 		default:
 			continue
 		}
-		out = append(out, ShareAssociation{
+		out = append(out, inventory.ShareAssociation{
 			ShareID:    str(r["ResourceShareId"]),
 			ShareName:  str(r["ResourceShareName"]),
 			EntityID:   str(r["EntityId"]),
@@ -541,7 +545,7 @@ func (c *collector) shares(ctx context.Context) ([]ShareAssociation, error) {
 
 // ownedShares keeps the share associations of the caller's pools in the selected IPAMs and of the caller's
 // discoveries.
-func ownedShares(all []ShareAssociation, s *Snapshot) []ShareAssociation {
+func ownedShares(all []inventory.ShareAssociation, s *inventory.Snapshot) []inventory.ShareAssociation {
 	owned := map[string]bool{}
 	for _, ip := range s.IPAMs {
 		for _, p := range ip.Pools {
@@ -555,7 +559,7 @@ func ownedShares(all []ShareAssociation, s *Snapshot) []ShareAssociation {
 			owned[d.ID] = true
 		}
 	}
-	var out []ShareAssociation
+	var out []inventory.ShareAssociation
 	for _, sh := range all {
 		if owned[sh.EntityID] {
 			out = append(out, sh)
@@ -584,12 +588,12 @@ func strList(v any) []string {
 	return out
 }
 
-func tags(v any) Tags {
+func tags(v any) inventory.Tags {
 	arr, _ := v.([]any)
 	if len(arr) == 0 {
 		return nil
 	}
-	t := Tags{}
+	t := inventory.Tags{}
 	for _, x := range arr {
 		m, _ := x.(map[string]any)
 		if k := str(m["Key"]); k != "" {
