@@ -216,11 +216,29 @@ func (c *collector) group(ctx context.Context) limitedGroup {
 	return limitedGroup{g, gctx}
 }
 
+// maxPages bounds one listing: a token stream that never repeats but never ends is still a broken listing.
+const maxPages = 100000
+
 // list reads every page of a listing and returns the items under key.
+//
+// Every page must carry key: an absent key is an error, not an empty page, so that a renamed key cannot make
+// resources vanish from the snapshot (and so from the plan) without a word. The service, like the emulator,
+// sends an empty list as [] under its key; null is read as empty too. The SDK's typed response models tag
+// every list omitempty, so a typed answer would lose an empty list's key; cloudapi hands over the whole answer
+// body instead, on the typed path as on the generic one (TestWireEmptyListsKeepTheirKey checks both on the
+// wire). Where the answers count their rows (TotalCount), the rows collected must add up to the last page's
+// count. A NextToken seen before in the same listing, not only on the previous page, is an error: the
+// listing would loop.
 func (c *collector) list(ctx context.Context, call cloudapi.Call, key string) ([]map[string]any, error) {
+	what := describe(call)
 	var items []map[string]any
+	seen := map[string]bool{}
+	total := -1 // TotalCount of the latest page; -1 until one is read
 	next := ""
-	for page := 0; ; page++ {
+	for page := 1; ; page++ {
+		if page > maxPages {
+			return nil, fmt.Errorf("inventory: %s: more than %d pages; the listing does not end", what, maxPages)
+		}
 		params := make(map[string]string, len(call.Params)+2)
 		for k, v := range call.Params {
 			params[k] = v
@@ -236,26 +254,69 @@ func (c *collector) list(ctx context.Context, call cloudapi.Call, key string) ([
 		if err != nil {
 			return nil, fmt.Errorf("inventory: %w", err)
 		}
-		raw := out[key] // an absent key is an empty page
+		raw, ok := out[key]
+		if !ok {
+			return nil, fmt.Errorf("inventory: %s: the answer to page %d has no %s (an empty listing still sends it); the API may have renamed it", what, page, key)
+		}
 		arr, ok := raw.([]any)
 		if !ok && raw != nil {
-			return nil, fmt.Errorf("inventory: %s %s: %s is %T, not a list", call.Product, call.Action, key, raw)
+			return nil, fmt.Errorf("inventory: %s: %s is %T, not a list", what, key, raw)
 		}
 		for _, it := range arr {
 			m, ok := it.(map[string]any)
 			if !ok {
-				return nil, fmt.Errorf("inventory: %s %s: an item of %s is %T, not an object", call.Product, call.Action, key, it)
+				return nil, fmt.Errorf("inventory: %s: an item of %s is %T, not an object", what, key, it)
 			}
 			items = append(items, m)
 		}
+		if counted(call) {
+			v, ok := out["TotalCount"]
+			if !ok {
+				return nil, fmt.Errorf("inventory: %s: the answer to page %d has no TotalCount, which this listing documents; the API may have changed", what, page)
+			}
+			n, err := strconv.Atoi(str(v))
+			if err != nil || n < 0 {
+				return nil, fmt.Errorf("inventory: %s: the answer to page %d has TotalCount %q, not a count of rows", what, page, str(v))
+			}
+			total = n
+		}
 		next = str(out["NextToken"])
 		if next == "" {
-			return items, nil
+			break
 		}
-		if page > 100000 {
-			return nil, fmt.Errorf("inventory: %s %s: more than 100000 pages; the listing does not end", call.Product, call.Action)
+		if seen[next] {
+			return nil, fmt.Errorf("inventory: %s: page %d answered NextToken %q, which an earlier page of this listing already gave; the listing would never end", what, page, next)
 		}
+		seen[next] = true
 	}
+	if total >= 0 && len(items) != total {
+		// Rows were dropped or doubled, or the listing changed while it was read: either way the snapshot
+		// would not be what exists. Collecting again reads a settled listing.
+		return nil, fmt.Errorf("inventory: %s: collected %d row(s) but the answer's TotalCount is %d", what, len(items), total)
+	}
+	return items, nil
+}
+
+// describe names a listing in an error: product, action, and the resource listed or else the filters.
+func describe(call cloudapi.Call) string {
+	what := call.Product + " " + call.Action
+	if call.Resource != "" {
+		return what + " of " + call.Resource
+	}
+	var filters []string
+	for _, k := range sortedKeys(call.Params) {
+		filters = append(filters, k+"="+call.Params[k])
+	}
+	if len(filters) > 0 {
+		what += " with " + strings.Join(filters, ", ")
+	}
+	return what
+}
+
+// counted reports whether a listing's answers carry TotalCount (reference 1.8): every VpcIpam List* action
+// but ListTagResources does; Resource Sharing's lists have no counts.
+func counted(call cloudapi.Call) bool {
+	return call.Product == cloudapi.ProductVpcIpam && call.Action != "ListTagResources"
 }
 
 func ipamCall(action string, params map[string]string, resource string) cloudapi.Call {
