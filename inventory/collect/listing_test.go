@@ -3,6 +3,7 @@ package collect_test
 import (
 	"context"
 	"errors"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -60,7 +61,7 @@ func (f *faultAPI) Read(ctx context.Context, call cloudapi.Call) (map[string]any
 	}
 	// The fake tokens below mean nothing to the emulator: ask it for the first page again.
 	if tok := call.Params["NextToken"]; strings.HasPrefix(tok, "fake-") {
-		call.Params = maps(call.Params)
+		call.Params = maps.Clone(call.Params)
 		delete(call.Params, "NextToken")
 	}
 	out, err := f.simAPI.Read(ctx, call)
@@ -103,14 +104,6 @@ func (f *faultAPI) mostPages() int {
 		n = max(n, p)
 	}
 	return n
-}
-
-func maps(m map[string]string) map[string]string {
-	out := make(map[string]string, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
 }
 
 func rows(out map[string]any, action string) []any {
