@@ -22,6 +22,7 @@ import (
 	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/topology"
 	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/wire"
 	"github.com/ipam-teardown/ipam-teardown/inventory"
+	"github.com/ipam-teardown/ipam-teardown/inventory/collect"
 	"github.com/ipam-teardown/ipam-teardown/planner"
 	"github.com/ipam-teardown/ipam-teardown/plans"
 )
@@ -104,7 +105,7 @@ func (b *bed) planOf(ctx context.Context, prev *plans.Plan) (*plans.Plan, error)
 	if prev != nil {
 		sel = inventory.Selector{IPAMIDs: planIPAMs(prev)}
 	}
-	snap, err := inventory.Collect(ctx, b.api, sel, inventory.Options{Parallelism: 4})
+	snap, err := collect.Collect(ctx, b.api, sel, collect.Options{Parallelism: 4})
 	if err != nil {
 		return nil, err
 	}
