@@ -238,6 +238,9 @@ func ValidateEndpoint(s string, insecure bool) error {
 	if s == "" {
 		return fmt.Errorf("%w: empty (leave the override out to use the regional endpoints)", ErrInvalidEndpoint)
 	}
+	if !strings.Contains(s, "://") {
+		return bad("want http://HOST[:PORT] or https://HOST[:PORT]")
+	}
 	u, err := url.Parse(s)
 	if err != nil {
 		return bad("%v", errors.Unwrap(err))
@@ -502,7 +505,7 @@ func (c *Client) retry(ctx context.Context, call Call) (map[string]any, error) {
 			return out, nil
 		}
 		if errors.Is(err, ErrRetryBudget) && ctx.Err() == nil && lastErr != nil {
-			return nil, fmt.Errorf("%w (last answered attempt: %w)", err, lastErr)
+			return nil, fmt.Errorf("%w (previous attempt: %w)", err, lastErr)
 		}
 		switch Classify(err) {
 		case ClassThrottled, ClassTransient:

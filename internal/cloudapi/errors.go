@@ -304,7 +304,11 @@ func (e *APIError) Error() string {
 		}
 	case e.Status != 0:
 		fmt.Fprintf(&b, ": an answer without an error code (not the Alibaba Cloud API? check --endpoint)")
-		if e.Err != nil {
+		var sdkErr *tea.SDKError
+		switch {
+		case e.Message != "":
+			fmt.Fprintf(&b, ": %s", e.Message)
+		case e.Err != nil && !errors.As(e.Err, &sdkErr): // the SDK's own text says nothing more than the status
 			fmt.Fprintf(&b, ": %v", e.Err)
 		}
 	case e.Err != nil:
@@ -342,6 +346,11 @@ func newAPIError(call Call, endpoint string, ex *exchange, err error) *APIError 
 		e.Status = s
 	}
 	e.Message = tea.StringValue(sdkErr.Message)
+	if e.Code == "<nil>" {
+		// An error body without a Code: the SDK renders the missing value as "<nil>", and its message
+		// ("code: 404, <nil> request id: <nil>") as well. Neither is the service's.
+		e.Code, e.Message = "", ""
+	}
 	if data := tea.StringValue(sdkErr.Data); data != "" {
 		var body map[string]any
 		if json.Unmarshal([]byte(data), &body) == nil {
