@@ -284,12 +284,13 @@ func isLoopback(host string) bool {
 func (c *Client) endpoint(product, region string) (host, protocol string) {
 	if ep := c.cfg.Endpoint; ep != "" {
 		u, err := url.Parse(ep)
-		if err == nil && strings.EqualFold(u.Scheme, "http") {
+		switch {
+		case err != nil:
+			return ep, "HTTPS" // unreachable after New; never the regional endpoints instead
+		case strings.EqualFold(u.Scheme, "http"):
 			return u.Host, "HTTP"
 		}
-		if err == nil {
-			return u.Host, "HTTPS"
-		}
+		return u.Host, "HTTPS"
 	}
 	return products[product].host + "." + region + ".aliyuncs.com", "HTTPS"
 }
@@ -505,7 +506,8 @@ func (c *Client) retry(ctx context.Context, call Call) (map[string]any, error) {
 			return out, nil
 		}
 		if errors.Is(err, ErrRetryBudget) && ctx.Err() == nil && lastErr != nil {
-			return nil, fmt.Errorf("%w (previous attempt: %w)", err, lastErr)
+			// %v: the previous attempt's answer is for the reader; the error is the budget's.
+			return nil, fmt.Errorf("%w (previous attempt: %v)", err, lastErr)
 		}
 		switch Classify(err) {
 		case ClassThrottled, ClassTransient:
@@ -537,7 +539,9 @@ func (c *Client) retry(ctx context.Context, call Call) (map[string]any, error) {
 		case <-t.C:
 		case <-ctx.Done():
 			t.Stop()
-			return nil, fmt.Errorf("%w (last attempt: %w)", context.Cause(ctx), lastErr)
+			// The caller gave up: its cause is the error (never retryable), the last answer only said.
+			return nil, &APIError{Product: call.Product, Action: call.Action, Region: call.Region, Resource: call.Resource,
+				Endpoint: c.endpointURL(call.Product, call.Region), Err: fmt.Errorf("%w (last attempt: %v)", context.Cause(ctx), lastErr)}
 		}
 	}
 }

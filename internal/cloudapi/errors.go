@@ -188,8 +188,13 @@ func ClassifyCode(product, action, code string, status int) Class {
 // context.DeadlineExceeded and only Do knows whose deadline it was. Calls refused before sending
 // (ErrNoDryRun and the others) are ClassInvalid.
 func Classify(err error) Class {
-	if err == nil {
+	switch {
+	case err == nil, errors.Is(err, context.Canceled), errors.Is(err, ErrRetryBudget):
+		// First: such an error may also carry the previous attempt's answer, which must not make it retryable.
 		return ClassOther
+	case errors.Is(err, ErrUnknownAction), errors.Is(err, ErrNoDryRun), errors.Is(err, ErrNoClientToken),
+		errors.Is(err, ErrNotARead), errors.Is(err, ErrNotAMutation):
+		return ClassInvalid
 	}
 	var apiErr *APIError
 	if errors.As(err, &apiErr) && apiErr.Code != "" {
@@ -197,13 +202,6 @@ func Classify(err error) Class {
 	}
 	if code, status, ok := codeStatus(err); ok {
 		return classifyCode(code, status)
-	}
-	switch {
-	case errors.Is(err, ErrUnknownAction), errors.Is(err, ErrNoDryRun), errors.Is(err, ErrNoClientToken),
-		errors.Is(err, ErrNotARead), errors.Is(err, ErrNotAMutation):
-		return ClassInvalid
-	case errors.Is(err, context.Canceled), errors.Is(err, ErrRetryBudget):
-		return ClassOther
 	}
 	if transientTransport(err) {
 		return ClassTransient

@@ -419,3 +419,37 @@ func TestValidateEndpoint(t *testing.T) {
 		t.Errorf("New with a plain-http remote endpoint: %v", err)
 	}
 }
+
+// TestCancelDuringBackoffIsNotRetryable: a call cancelled while it waits to retry a throttled answer reports
+// the cancellation, and the throttled answer it carries for the reader does not make it retryable.
+func TestCancelDuringBackoffIsNotRetryable(t *testing.T) {
+	isolateCredentials(t, testKeyID, testSecret)
+	_, url := startFake(t, func(int, *http.Request) answer { return errAnswer(400, "Throttling.User", "slow down") })
+	ctx, cancel := context.WithCancel(context.Background())
+	// Cancel when the client says it is going to wait: the wait is a minute, the cancel comes in it.
+	onRetry := writerFunc(func(p []byte) (int, error) {
+		if bytes.Contains(p, []byte(`"retrying"`)) {
+			cancel()
+		}
+		return len(p), nil
+	})
+	c, err := New(context.Background(), Config{Region: "cn-hangzhou", Endpoint: url, QPS: -1, Logger: zerolog.New(onRetry),
+		RetryInitial: time.Minute, RetryMax: time.Minute, RetryBudget: 10 * time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Read(ctx, Call{Product: ProductVpcIpam, Action: "ListIpams"})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	if got := Classify(err); got != ClassOther {
+		t.Errorf("Classify = %v, want other", got)
+	}
+	if !strings.Contains(err.Error(), "Throttling.User") {
+		t.Errorf("error %q does not say what the last attempt answered", err)
+	}
+}
+
+type writerFunc func(p []byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
