@@ -33,9 +33,9 @@ var (
 	ErrNoClientToken = errors.New("the action takes no ClientToken parameter")
 	// ErrNotARead: Read was given a mutating action (Read retries; a mutation is retried only with a
 	// ClientToken, through Mutate).
-	ErrNotARead = errors.New("Read of a mutating action (use Do or Mutate)")
+	ErrNotARead = errors.New("mutating action given to Read (use Do or Mutate)")
 	// ErrNotAMutation: Mutate was given a read.
-	ErrNotAMutation = errors.New("Mutate of a read (use Read)")
+	ErrNotAMutation = errors.New("read given to Mutate (use Read)")
 )
 
 // ErrRetryBudget is the cause of a call that ran out of its retry budget (Config.RetryBudget) while an
@@ -228,7 +228,7 @@ func transientTransport(err error) bool {
 	case errors.As(err, &unknownCA), errors.As(err, &hostnameErr), errors.As(err, &certErr),
 		errors.As(err, &verifyErr), errors.As(err, &recordErr):
 		return false // the certificate will not verify next time either; RecordHeaderError: HTTPS to an HTTP port
-	case errors.As(err, &urlErr) && (urlErr.Op == "parse" || strings.Contains(urlErr.Err.Error(), "unsupported protocol scheme")):
+	case errors.As(err, &urlErr) && (urlErr.Op == "parse" || urlErr.Err != nil && strings.Contains(urlErr.Err.Error(), "unsupported protocol scheme")):
 		return false
 	case errors.As(err, &netErr) && netErr.Timeout():
 		// The client's own connect or read timeout. A bare context.DeadlineExceeded is a net.Error too, but
@@ -301,7 +301,7 @@ func (e *APIError) Error() string {
 			fmt.Fprintf(&b, ": %s", e.Message)
 		}
 	case e.Status != 0:
-		fmt.Fprintf(&b, ": an answer without an error code (not the Alibaba Cloud API? check --endpoint)")
+		b.WriteString(": an answer without an error code (not the Alibaba Cloud API? check --endpoint)")
 		var sdkErr *tea.SDKError
 		switch {
 		case e.Message != "":
