@@ -1,6 +1,8 @@
 // Package cloudapi is the one door to Alibaba Cloud: it builds the SDK clients (VpcIpam, Resource Sharing,
-// Vpc, Sts) from one configuration and one resolved credential, sends every call through one shared token
-// bucket, retries reads, and classifies errors. Nothing else in the tool imports the SDK.
+// Vpc, Sts) from one configuration and one resolved credential, checks every call against the action
+// catalogue before sending it (no dry run of an action without DryRun, no ClientToken where there is none),
+// sends it through one shared token bucket, retries only what is safe to retry (reads; mutations with a
+// ClientToken or as dry runs) within a budget, and classifies errors. Nothing else in the tool imports the SDK.
 package cloudapi
 
 import (
