@@ -171,17 +171,19 @@ func all() []Action {
 		{Name: "AssociateResourceShare", Product: rs, Mutating: true},
 		{Name: "DeleteResourceShare", Product: rs, Mutating: true},
 		{Name: "CreateVpc", Product: vpc, Mutating: true, DryRun: true, ClientToken: true},
-		{Name: "DeleteVpc", Product: vpc, Mutating: true, DryRun: true, ClientToken: true},
+		{Name: "DeleteVpc", Product: vpc, Mutating: true, DryRun: true, ClientToken: true,
+			NotFound: []string{"InvalidVpcId.NotFound"}},
 		{Name: "AssociateVpcCidrBlock", Product: vpc, Mutating: true},
 		{Name: "UnassociateVpcCidrBlock", Product: vpc, Mutating: true},
 
-		// Reads.
+		// Reads. A read's NotFound codes mean the resource it names is gone: the allocation it gets, the pool
+		// whose CIDRs or allocations it lists (and so those too).
 		{Name: "ListIpams", Product: ipam},
 		{Name: "ListIpamScopes", Product: ipam},
 		{Name: "ListIpamPools", Product: ipam},
-		{Name: "ListIpamPoolCidrs", Product: ipam},
-		{Name: "ListIpamPoolAllocations", Product: ipam},
-		{Name: "GetIpamPoolAllocation", Product: ipam},
+		{Name: "ListIpamPoolCidrs", Product: ipam, NotFound: []string{"ResourceNotFound.IpamPool"}},
+		{Name: "ListIpamPoolAllocations", Product: ipam, NotFound: []string{"ResourceNotFound.IpamPool"}},
+		{Name: "GetIpamPoolAllocation", Product: ipam, NotFound: []string{"ResourceNotFound.IpamPoolAllocation"}},
 		{Name: "ListIpamResourceCidrs", Product: ipam},
 		{Name: "ListIpamResourceDiscoveries", Product: ipam},
 		{Name: "ListIpamResourceDiscoveryAssociations", Product: ipam},
