@@ -1,19 +1,20 @@
 package inventory_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/ipam-teardown/ipam-teardown/internal/cloudapi"
 	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim"
 	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/topology"
-	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/wire"
 	"github.com/ipam-teardown/ipam-teardown/inventory"
+	"github.com/ipam-teardown/ipam-teardown/inventory/collect"
+	"github.com/ipam-teardown/ipam-teardown/inventory/collect/collecttest"
 )
+
+// The model's tests read snapshots collected from the emulator in process, so that canonical JSON,
+// fingerprints and text are checked on what the collector really produces. Only the tests link the
+// collector; package inventory itself does not (TestModelLinksNoSDK).
 
 const (
 	owner    = "1000000000000001"
@@ -21,63 +22,10 @@ const (
 	hangzhou = "cn-hangzhou"
 )
 
-// epoch is the emulator's clock in the in-process tests, so creation times and golden files are stable.
+// epoch is the emulator's clock, so creation times and golden files are stable.
 var epoch = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 
-// simAPI is inventory.API over the emulator's in-process Invoke: the same handlers as over HTTP, with the
-// answers passed through JSON (numbers as json.Number) the way cloudapi returns them. It records calls.
-type simAPI struct {
-	sim     *ipamsim.Sim
-	account string
-	region  string
-
-	mu    sync.Mutex
-	calls []cloudapi.Call
-}
-
-func (a *simAPI) Region() string { return a.region }
-
-func (a *simAPI) CallerAccount(ctx context.Context) (string, error) {
-	out, err := a.Read(ctx, cloudapi.Call{Product: cloudapi.ProductSts, Action: "GetCallerIdentity"})
-	if err != nil {
-		return "", err
-	}
-	return cloudapi.String(out["AccountId"]), nil
-}
-
-func (a *simAPI) Read(ctx context.Context, call cloudapi.Call) (map[string]any, error) {
-	if call.Region == "" {
-		call.Region = a.region
-	}
-	a.mu.Lock()
-	a.calls = append(a.calls, call)
-	a.mu.Unlock()
-	params := wire.Params{}
-	for k, v := range call.Params {
-		params[k] = v
-	}
-	if call.Product != cloudapi.ProductResourceSharing && call.Product != cloudapi.ProductSts {
-		params["RegionId"] = call.Region // as cloudapi.Client.Do adds it
-	}
-	out, err := a.sim.Invoke(ctx, a.account, call.Product, call.Action, params)
-	if err != nil {
-		return nil, err
-	}
-	data, err := json.Marshal(out)
-	if err != nil {
-		return nil, err
-	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	m := map[string]any{}
-	return m, dec.Decode(&m)
-}
-
-func (a *simAPI) recorded() []cloudapi.Call {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return append([]cloudapi.Call(nil), a.calls...)
-}
+type simAPI = collecttest.SimAPI
 
 // newSim builds an emulator with the topology applied, ids seeded and the clock at epoch.
 func newSim(t testing.TB, topo *topology.Topology) (*ipamsim.Sim, topology.Refs) {
@@ -105,22 +53,11 @@ func loadTopology(t testing.TB, name string) *topology.Topology {
 	return topo
 }
 
-func collect(t testing.TB, api inventory.API, sel inventory.Selector) *inventory.Snapshot {
+func collectAll(t testing.TB, api collect.API, sel inventory.Selector) *inventory.Snapshot {
 	t.Helper()
-	snap, err := inventory.Collect(context.Background(), api, sel, inventory.Options{Now: func() time.Time { return epoch.Add(time.Hour) }})
+	snap, err := collect.Collect(context.Background(), api, sel, collect.Options{Now: func() time.Time { return epoch.Add(time.Hour) }})
 	if err != nil {
 		t.Fatalf("Collect: %v", err)
 	}
 	return snap
-}
-
-func poolByName(t testing.TB, pools []inventory.Pool, name string) inventory.Pool {
-	t.Helper()
-	for _, p := range pools {
-		if p.Name == name {
-			return p
-		}
-	}
-	t.Fatalf("no pool %q", name)
-	return inventory.Pool{}
 }

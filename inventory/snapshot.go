@@ -1,6 +1,8 @@
-// Package inventory lists what exists under one or more Alibaba Cloud VPC IPAM instances and holds it as a
-// Snapshot: plain typed values with parent links, a canonical JSON form and a fingerprint. It decides
-// nothing about deletion; that is the planner's job.
+// Package inventory holds what exists under one or more Alibaba Cloud VPC IPAM instances as a Snapshot:
+// plain typed values with parent links, a canonical JSON form, a fingerprint and a text rendering. It decides
+// nothing about deletion; that is the planner's job. Package inventory/collect fills a Snapshot from the
+// cloud API; this package links no SDK, so that the planner and the plan file format, which only read
+// snapshots and selectors, link none either.
 package inventory
 
 import "time"

@@ -18,6 +18,7 @@ import (
 	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/topology"
 	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/wire"
 	"github.com/ipam-teardown/ipam-teardown/inventory"
+	"github.com/ipam-teardown/ipam-teardown/inventory/collect"
 	"github.com/ipam-teardown/ipam-teardown/planner"
 	"github.com/ipam-teardown/ipam-teardown/plans"
 )
@@ -40,7 +41,7 @@ type target struct {
 
 // api is what the proof needs of a client: inventory's reads plus one-shot calls.
 type api interface {
-	inventory.API
+	collect.API
 	Do(ctx context.Context, call cloudapi.Call) (map[string]any, error)
 }
 
@@ -276,7 +277,7 @@ func teardownRegion(t *testing.T, tg target, region string) int {
 	t.Helper()
 	ctx := t.Context()
 	api := tg.api(region)
-	snap, err := inventory.Collect(ctx, api, inventory.Selector{All: true}, inventory.Options{Parallelism: 4})
+	snap, err := collect.Collect(ctx, api, inventory.Selector{All: true}, collect.Options{Parallelism: 4})
 	if err != nil {
 		t.Fatalf("%s: collect: %v", region, err)
 	}
@@ -329,7 +330,7 @@ func teardownRegion(t *testing.T, tg target, region string) int {
 	checkUntouched(t, region, p, before, tg.state())
 
 	// The selected IPAMs are gone, except those a blocker holds back; a new plan finds nothing to do.
-	after, err := inventory.Collect(ctx, api, inventory.Selector{All: true}, inventory.Options{Parallelism: 4})
+	after, err := collect.Collect(ctx, api, inventory.Selector{All: true}, collect.Options{Parallelism: 4})
 	if err != nil {
 		t.Fatalf("%s: collect after: %v", region, err)
 	}

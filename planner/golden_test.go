@@ -14,6 +14,7 @@ import (
 	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim"
 	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/topology"
 	"github.com/ipam-teardown/ipam-teardown/inventory"
+	"github.com/ipam-teardown/ipam-teardown/inventory/collect"
 	"github.com/ipam-teardown/ipam-teardown/planner"
 	"github.com/ipam-teardown/ipam-teardown/plans"
 )
@@ -45,7 +46,7 @@ func TestGoldenPlans(t *testing.T) {
 				t.Fatal(err)
 			}
 			api := &invokeAPI{sim: sim, account: ipamsim.DefaultAccount, region: "cn-hangzhou", log: &callLog{}}
-			snap, err := inventory.Collect(t.Context(), api, inventory.Selector{All: true}, inventory.Options{Parallelism: 1, Now: func() time.Time { return epoch }})
+			snap, err := collect.Collect(t.Context(), api, inventory.Selector{All: true}, collect.Options{Parallelism: 1, Now: func() time.Time { return epoch }})
 			if err != nil {
 				t.Fatal(err)
 			}

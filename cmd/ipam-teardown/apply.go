@@ -21,6 +21,7 @@ import (
 	"github.com/ipam-teardown/ipam-teardown/executor"
 	"github.com/ipam-teardown/ipam-teardown/internal/cloudapi"
 	"github.com/ipam-teardown/ipam-teardown/inventory"
+	"github.com/ipam-teardown/ipam-teardown/inventory/collect"
 	"github.com/ipam-teardown/ipam-teardown/planner"
 	"github.com/ipam-teardown/ipam-teardown/plans"
 )
@@ -421,7 +422,7 @@ func replanner(api *cloudapi.Client, p *plans.Plan, opts planner.Options, parall
 	}
 	opts.PlanID = p.PlanID
 	return func(ctx context.Context) (*plans.Plan, error) {
-		snap, err := inventory.Collect(ctx, api, inventory.Selector{IPAMIDs: ids}, inventory.Options{Parallelism: parallelism})
+		snap, err := collect.Collect(ctx, api, inventory.Selector{IPAMIDs: ids}, collect.Options{Parallelism: parallelism})
 		if err != nil {
 			return nil, fmt.Errorf("drift check: %w", err)
 		}

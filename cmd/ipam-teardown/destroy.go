@@ -11,6 +11,7 @@ import (
 
 	"github.com/ipam-teardown/ipam-teardown/internal/cloudapi"
 	"github.com/ipam-teardown/ipam-teardown/inventory"
+	"github.com/ipam-teardown/ipam-teardown/inventory/collect"
 	"github.com/ipam-teardown/ipam-teardown/plans"
 )
 
@@ -89,7 +90,7 @@ func runDestroy(ctx context.Context, g *globalOptions, d destroyRun) error {
 	if err != nil {
 		return err
 	}
-	snap, err := inventory.Collect(ctx, api, d.sel, inventory.Options{Parallelism: d.flags.parallelism, Progress: g.stderr})
+	snap, err := collect.Collect(ctx, api, d.sel, collect.Options{Parallelism: d.flags.parallelism, Progress: g.stderr})
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ipam-teardown/ipam-teardown/inventory"
+	"github.com/ipam-teardown/ipam-teardown/inventory/collect"
 )
 
 // newInventoryCommand is `ipam-teardown inventory`: it lists what the selected IPAMs hold and writes the
@@ -52,7 +53,7 @@ mutating call. Progress goes to stderr, the snapshot to stdout or -o FILE.`,
 			if err != nil {
 				return err
 			}
-			snap, err := inventory.Collect(cmd.Context(), api, s, inventory.Options{Parallelism: parallelism, Progress: g.stderr})
+			snap, err := collect.Collect(cmd.Context(), api, s, collect.Options{Parallelism: parallelism, Progress: g.stderr})
 			if err != nil {
 				return err
 			}
@@ -73,7 +74,7 @@ mutating call. Progress goes to stderr, the snapshot to stdout or -o FILE.`,
 	sel.register(cmd.Flags())
 	cmd.Flags().StringVarP(&output, "output", "o", "", "write the snapshot to FILE instead of stdout")
 	cmd.Flags().StringVar(&format, "format", format, "json or text")
-	cmd.Flags().IntVar(&parallelism, "parallelism", inventory.DefaultParallelism, "concurrent listing calls")
+	cmd.Flags().IntVar(&parallelism, "parallelism", collect.DefaultParallelism, "concurrent listing calls")
 	cmd.Flags().Float64Var(&qps, "qps", 0, "API calls per second for the whole run (0: the default, 10)")
 	return cmd
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/ipam-teardown/ipam-teardown/inventory"
+	"github.com/ipam-teardown/ipam-teardown/inventory/collect"
 	"github.com/ipam-teardown/ipam-teardown/planner"
 	"github.com/ipam-teardown/ipam-teardown/plans"
 )
@@ -75,7 +76,7 @@ It makes no mutating call. A summary goes to stderr.`,
 				if err != nil {
 					return err
 				}
-				snap, err = inventory.Collect(cmd.Context(), api, s, inventory.Options{Parallelism: parallelism, Progress: g.stderr})
+				snap, err = collect.Collect(cmd.Context(), api, s, collect.Options{Parallelism: parallelism, Progress: g.stderr})
 				if err != nil {
 					return err
 				}
@@ -95,7 +96,7 @@ It makes no mutating call. A summary goes to stderr.`,
 	f := cmd.Flags()
 	f.StringVarP(&output, "output", "o", "", "write the plan to FILE (required)")
 	f.StringVar(&fromInventory, "from-inventory", "", "plan from the snapshot `FILE` that inventory -o wrote, instead of collecting one")
-	f.IntVar(&parallelism, "parallelism", inventory.DefaultParallelism, "concurrent listing calls")
+	f.IntVar(&parallelism, "parallelism", collect.DefaultParallelism, "concurrent listing calls")
 	f.Float64Var(&qps, "qps", 0, "API calls per second for the whole run (0: the default, 10)")
 	return cmd
 }

@@ -28,11 +28,12 @@ func toolVersion() string {
 
 // globalOptions are the flags every command shares.
 type globalOptions struct {
-	region    string
-	endpoint  string
-	profile   string
-	logFormat string
-	logLevel  string
+	region           string
+	endpoint         string
+	insecureEndpoint bool
+	profile          string
+	logFormat        string
+	logLevel         string
 
 	stdout io.Writer
 	stderr io.Writer
@@ -92,11 +93,20 @@ Exit codes: 0 done, 1 failed or interrupted, 2 bad flag or file, 3 refused (noth
 	root.SetErr(stderr)
 	pf := root.PersistentFlags()
 	pf.StringVar(&g.region, "region", os.Getenv("ALIBABA_CLOUD_REGION_ID"), "region of the IPAM (hosted region); env ALIBABA_CLOUD_REGION_ID")
-	pf.StringVar(&g.endpoint, "endpoint", "", "one endpoint URL for every product (e.g. http://127.0.0.1:8080 for the emulator)")
+	pf.StringVar(&g.endpoint, "endpoint", "", "one endpoint URL for every product, https://HOST[:PORT] (http:// for a loopback host, e.g. http://127.0.0.1:8080 for the emulator)")
+	pf.BoolVar(&g.insecureEndpoint, "insecure-endpoint", false, "allow a plain http:// --endpoint to a host that is not loopback (signed requests and security tokens cross the network in clear)")
 	pf.StringVar(&g.profile, "profile", "", "aliyun CLI profile in ~/.aliyun/config.json (default: the standard credential chain)")
 	pf.StringVar(&g.logFormat, "log-format", "auto", "log format: auto, console or json")
 	pf.StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	// The endpoint is checked before any command runs. An explicitly empty one (an unset shell variable) is
+	// an error rather than the regional endpoints: the user meant somewhere else.
+	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
+		if cmd.Flags().Changed("endpoint") || g.endpoint != "" {
+			return g.validateEndpoint()
+		}
+		return nil
+	}
 
 	// Each command lives in its own file; add it here.
 	root.AddCommand(

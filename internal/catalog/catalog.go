@@ -81,6 +81,9 @@ type Confirm struct {
 	MatchParam      string
 	StatusField     string
 	GoneStatuses    []string
+	// GoneCodes are codes the read answers when a resource the step's resource lives in is gone (a CIDR's
+	// pool): the step's resource is gone with it.
+	GoneCodes []string
 }
 
 // Zero reports whether c names no read.
@@ -115,7 +118,8 @@ func all() []Action {
 			Required: []string{"RegionId", "IpamPoolId", "Cidr"},
 			NotFound: []string{"ResourceNotFound.IpamPoolCidr"},
 			Confirm: Confirm{Action: "ListIpamPoolCidrs", Query: map[string]string{"IpamPoolId": "IpamPoolId", "Cidr": "Cidr"},
-				ListKey: "IpamPoolCidrs", IDField: "Cidr", MatchParam: "Cidr"}},
+				ListKey: "IpamPoolCidrs", IDField: "Cidr", MatchParam: "Cidr",
+				GoneCodes: []string{"ResourceNotFound.IpamPool"}}},
 		{Name: "DeleteIpamPool", Product: ipam, Mutating: true, Teardown: true, DryRun: true, ClientToken: true,
 			Required: []string{"RegionId", "IpamPoolId"}, ResourceParam: "IpamPoolId",
 			NotFound: []string{"ResourceNotFound.IpamPool"},
@@ -133,7 +137,8 @@ func all() []Action {
 			NotFound: []string{"ResourceNotFound.ResourceDiscoveryAssociation"},
 			Confirm: Confirm{Action: "ListIpamResourceDiscoveryAssociations",
 				Query:   map[string]string{"IpamId": "IpamId", "IpamResourceDiscoveryId": "IpamResourceDiscoveryId"},
-				ListKey: "IpamResourceDiscoveryAssociations", IDField: "IpamResourceDiscoveryId", MatchParam: "IpamResourceDiscoveryId"}},
+				ListKey: "IpamResourceDiscoveryAssociations", IDField: "IpamResourceDiscoveryId", MatchParam: "IpamResourceDiscoveryId",
+				GoneCodes: []string{"ResourceNotFound.Ipam", "ResourceNotFound.IpamResourceDiscovery"}}},
 		{Name: "DeleteIpam", Product: ipam, Mutating: true, Teardown: true, DryRun: true, ClientToken: true,
 			Required: []string{"RegionId", "IpamId"}, ResourceParam: "IpamId",
 			NotFound: []string{"ResourceNotFound.Ipam"},
@@ -166,17 +171,19 @@ func all() []Action {
 		{Name: "AssociateResourceShare", Product: rs, Mutating: true},
 		{Name: "DeleteResourceShare", Product: rs, Mutating: true},
 		{Name: "CreateVpc", Product: vpc, Mutating: true, DryRun: true, ClientToken: true},
-		{Name: "DeleteVpc", Product: vpc, Mutating: true, DryRun: true, ClientToken: true},
+		{Name: "DeleteVpc", Product: vpc, Mutating: true, DryRun: true, ClientToken: true,
+			NotFound: []string{"InvalidVpcId.NotFound"}},
 		{Name: "AssociateVpcCidrBlock", Product: vpc, Mutating: true},
 		{Name: "UnassociateVpcCidrBlock", Product: vpc, Mutating: true},
 
-		// Reads.
+		// Reads. A read's NotFound codes mean the resource it names is gone: the allocation it gets, the pool
+		// whose CIDRs or allocations it lists (and so those too).
 		{Name: "ListIpams", Product: ipam},
 		{Name: "ListIpamScopes", Product: ipam},
 		{Name: "ListIpamPools", Product: ipam},
-		{Name: "ListIpamPoolCidrs", Product: ipam},
-		{Name: "ListIpamPoolAllocations", Product: ipam},
-		{Name: "GetIpamPoolAllocation", Product: ipam},
+		{Name: "ListIpamPoolCidrs", Product: ipam, NotFound: []string{"ResourceNotFound.IpamPool"}},
+		{Name: "ListIpamPoolAllocations", Product: ipam, NotFound: []string{"ResourceNotFound.IpamPool"}},
+		{Name: "GetIpamPoolAllocation", Product: ipam, NotFound: []string{"ResourceNotFound.IpamPoolAllocation"}},
 		{Name: "ListIpamResourceCidrs", Product: ipam},
 		{Name: "ListIpamResourceDiscoveries", Product: ipam},
 		{Name: "ListIpamResourceDiscoveryAssociations", Product: ipam},

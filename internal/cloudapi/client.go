@@ -1,6 +1,8 @@
 // Package cloudapi is the one door to Alibaba Cloud: it builds the SDK clients (VpcIpam, Resource Sharing,
-// Vpc, Sts) from one configuration and one resolved credential, sends every call through one shared token
-// bucket, retries reads, and classifies errors. Nothing else in the tool imports the SDK.
+// Vpc, Sts) from one configuration and one resolved credential, checks every call against the action
+// catalogue before sending it (no dry run of an action without DryRun, no ClientToken where there is none),
+// sends it through one shared token bucket, retries only what is safe to retry (reads; mutations with a
+// ClientToken or as dry runs) within a budget, and classifies errors. Nothing else in the tool imports the SDK.
 package cloudapi
 
 import (
@@ -9,6 +11,8 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -21,6 +25,9 @@ import (
 	"github.com/cenkalti/backoff/v5"
 	"github.com/rs/zerolog"
 	"golang.org/x/time/rate"
+
+	"github.com/ipam-teardown/ipam-teardown/internal/catalog"
+	"github.com/ipam-teardown/ipam-teardown/internal/cloudapi/sdkenv"
 )
 
 // Products, as the emulator's wire package names them.
@@ -47,26 +54,35 @@ const (
 	DefaultMaxAttempts    = 8
 	DefaultRetryInitial   = 300 * time.Millisecond
 	DefaultRetryMax       = 20 * time.Second
+	DefaultRetryBudget    = 60 * time.Second
 )
 
 // Config says how to reach the API.
 type Config struct {
-	Region   string
-	Endpoint string // one override for every product: "http://127.0.0.1:PORT" (plain HTTP), "host:port" or "https://host"
-	Profile  string // an aliyun CLI profile (~/.aliyun/config.json) or shared-credentials profile; "" = default chain
+	Region  string
+	Profile string // an aliyun CLI profile (~/.aliyun/config.json) or shared-credentials profile; "" = default chain
 	// AccessKey, when its ID is set, is the only credential: neither Profile nor the default chain is read.
 	// It is for a key the tool holds itself (the demo's in-process emulator), which must neither come from
 	// nor be put into the user's environment.
 	AccessKey AccessKey
+
+	// Endpoint is one override for every product, "https://host[:port]" or, for a loopback host only unless
+	// InsecureEndpoint is set, "http://host[:port]" (see ValidateEndpoint); "" = the regional endpoints.
+	Endpoint string
+	// InsecureEndpoint allows a plain http:// Endpoint to a host that is not loopback: signed requests and
+	// STS tokens then cross the network in clear.
+	InsecureEndpoint bool
 
 	ConnectTimeout, ReadTimeout time.Duration // 0: defaults
 	QPS                         float64       // shared by every call of the client; 0: DefaultQPS; <0: no limit
 	Burst                       int           // 0: max(1, QPS)
 	Logger                      zerolog.Logger
 
-	// Read retry policy (additive extension of the contract; 0: defaults). Tests shorten it.
+	// Retry policy of Read and Mutate (0: defaults). Tests shorten it. RetryBudget bounds a call's attempts and
+	// waits together: no retry starts, and no attempt runs on, past it.
 	MaxAttempts            int
 	RetryInitial, RetryMax time.Duration
+	RetryBudget            time.Duration
 }
 
 // AccessKey is a fixed access key pair. Its String never shows the secret.
@@ -98,10 +114,19 @@ type Client struct {
 
 type clientKey struct{ product, region string }
 
-// New resolves the credentials once (failing with the whole chain's message) and prepares the client.
+// New validates the endpoint, resolves the credentials once (failing with the whole chain's message) and
+// prepares the client.
 func New(ctx context.Context, cfg Config) (*Client, error) {
 	if cfg.Region == "" {
 		return nil, errors.New("cloudapi: no region (set --region)")
+	}
+	if cfg.Endpoint != "" {
+		if err := ValidateEndpoint(cfg.Endpoint, cfg.InsecureEndpoint); err != nil {
+			return nil, err
+		}
+	}
+	if v := sdkenv.Cleared(); v != "" {
+		cfg.Logger.Debug().Str("DEBUG", v).Msg("DEBUG cleared at start-up: the SDK would print every request's headers, the signature and security token included, to stdout")
 	}
 	if cfg.ConnectTimeout <= 0 {
 		cfg.ConnectTimeout = DefaultConnectTimeout
@@ -120,6 +145,9 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	}
 	if cfg.RetryMax <= 0 {
 		cfg.RetryMax = DefaultRetryMax
+	}
+	if cfg.RetryBudget <= 0 {
+		cfg.RetryBudget = DefaultRetryBudget
 	}
 	limit := rate.Inf
 	if cfg.QPS > 0 {
@@ -167,9 +195,47 @@ func newHTTP(connect, read time.Duration) sdkHTTP {
 	return sdkHTTP{&http.Client{Transport: t, Timeout: connect + read}}
 }
 
-// Call sends the SDK's signed request; the per-call transport the SDK builds is not used.
+// Call sends the SDK's signed request; the per-call transport the SDK builds is not used. It records the
+// answer's status and Retry-After in the call's exchange: the SDK keeps neither when the body is not the
+// service's JSON (a proxy's error page), nor Retry-After ever.
 func (h sdkHTTP) Call(req *http.Request, _ *http.Transport) (*http.Response, error) {
-	return h.client.Do(req)
+	resp, err := h.client.Do(req)
+	if err != nil {
+		return resp, err
+	}
+	if ex, ok := req.Context().Value(exchangeKey{}).(*exchange); ok {
+		ex.status = resp.StatusCode
+		ex.retryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+	}
+	return resp, nil
+}
+
+// exchange is what the HTTP transport saw of one call's answer. Do puts a new one in the context of each
+// call; the SDK sends the request on the calling goroutine, so it needs no lock.
+type exchange struct {
+	status     int
+	retryAfter time.Duration
+}
+
+type exchangeKey struct{}
+
+// parseRetryAfter reads a Retry-After header: delay-seconds or an HTTP date (RFC 9110 10.2.3); 0 when absent
+// or unreadable.
+func parseRetryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if n, err := strconv.Atoi(v); err == nil {
+		if n <= 0 {
+			return 0
+		}
+		return time.Duration(min(n, 24*3600)) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil && t.After(now) {
+		return t.Sub(now)
+	}
+	return 0
 }
 
 // Region is the region the client was built for.
@@ -178,18 +244,81 @@ func (c *Client) Region() string { return c.cfg.Region }
 // CredentialProvider names the credential source that won (for example "default/env"); never a secret.
 func (c *Client) CredentialProvider() string { return c.provider }
 
-// endpoint returns the host and protocol for a product in a region.
+// ErrInvalidEndpoint is the error of every endpoint ValidateEndpoint refuses.
+var ErrInvalidEndpoint = errors.New("invalid endpoint")
+
+// ValidateEndpoint checks an endpoint override: scheme http or https, a host, an optional port, nothing else
+// (no path, query, fragment or user). Plain http:// is allowed for a loopback host (127.0.0.0/8, ::1,
+// localhost) only, unless insecure is set: a signed request and an STS token would otherwise cross a network
+// in clear. "" is refused too: a caller that wants the regional endpoints passes no override at all.
+func ValidateEndpoint(s string, insecure bool) error {
+	bad := func(format string, args ...any) error {
+		return fmt.Errorf("%w %q: %s", ErrInvalidEndpoint, s, fmt.Sprintf(format, args...))
+	}
+	if s == "" {
+		return fmt.Errorf("%w: empty (leave the override out to use the regional endpoints)", ErrInvalidEndpoint)
+	}
+	if !strings.Contains(s, "://") {
+		return bad("want http://HOST[:PORT] or https://HOST[:PORT]")
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return bad("%v", errors.Unwrap(err))
+	}
+	scheme := strings.ToLower(u.Scheme)
+	switch {
+	case scheme != "http" && scheme != "https":
+		return bad("want http://HOST[:PORT] or https://HOST[:PORT]")
+	case u.Opaque != "" || u.Host == "" || u.Hostname() == "":
+		return bad("no host")
+	case u.User != nil:
+		return bad("no user information allowed")
+	case u.Path != "" && u.Path != "/", u.RawPath != "":
+		return bad("no path allowed")
+	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
+		return bad("no query or fragment allowed")
+	case strings.HasSuffix(u.Host, ":"):
+		return bad("empty port")
+	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return bad("port %s is not 1-65535", p)
+		}
+	}
+	if scheme == "http" && !insecure && !isLoopback(u.Hostname()) {
+		return bad("plain http:// to a host that is not loopback would send signed requests and security tokens in clear; use https://, or allow it with --insecure-endpoint")
+	}
+	return nil
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// endpoint returns the host (with its port) and protocol for a product in a region. The override was
+// validated by New.
 func (c *Client) endpoint(product, region string) (host, protocol string) {
 	if ep := c.cfg.Endpoint; ep != "" {
+		u, err := url.Parse(ep)
 		switch {
-		case strings.HasPrefix(ep, "http://"):
-			return strings.TrimSuffix(strings.TrimPrefix(ep, "http://"), "/"), "HTTP"
-		case strings.HasPrefix(ep, "https://"):
-			return strings.TrimSuffix(strings.TrimPrefix(ep, "https://"), "/"), "HTTPS"
+		case err != nil:
+			return ep, "HTTPS" // unreachable after New; never the regional endpoints instead
+		case strings.EqualFold(u.Scheme, "http"):
+			return u.Host, "HTTP"
 		}
-		return ep, "HTTPS"
+		return u.Host, "HTTPS"
 	}
 	return products[product].host + "." + region + ".aliyuncs.com", "HTTPS"
+}
+
+// endpointURL names where calls of a product in a region go, for error messages.
+func (c *Client) endpointURL(product, region string) string {
+	host, protocol := c.endpoint(product, region)
+	return strings.ToLower(protocol) + "://" + host
 }
 
 // sdk takes an SDK client of a product in a region from the free list, building one when none is idle; put
@@ -244,10 +373,40 @@ func (c *Client) put(product, region string, cl any) {
 	c.clients[key] = append(c.clients[key], cl)
 }
 
-// Do sends one call, once, after waiting for the shared token bucket. Failures are *APIError.
+// check refuses, before anything is sent, a call the catalogue does not allow: an unknown action, a dry run of
+// an action without DryRun (the service would ignore the parameter and act), a ClientToken for an action
+// without one, or DryRun or ClientToken smuggled in Params past those checks.
+func check(call Call) (catalog.Action, error) {
+	a, ok := catalog.Lookup(call.Product, call.Action)
+	switch {
+	case !ok:
+		return a, ErrUnknownAction
+	case call.DryRun && !a.DryRun:
+		return a, ErrNoDryRun
+	case call.ClientToken != "" && !a.ClientToken:
+		return a, ErrNoClientToken
+	}
+	for _, p := range []string{"DryRun", "ClientToken"} {
+		if _, ok := call.Params[p]; ok {
+			return a, fmt.Errorf("parameter %s: set Call.%s instead, so that the catalogue can check it", p, p)
+		}
+	}
+	return a, nil
+}
+
+func (c *Client) refuse(call Call, err error) *APIError {
+	return &APIError{Product: call.Product, Action: call.Action, Region: call.Region, Resource: call.Resource, Err: err}
+}
+
+// Do sends one call, once, after waiting for the shared token bucket. Failures are *APIError. A call the
+// catalogue does not allow (see ErrUnknownAction, ErrNoDryRun, ErrNoClientToken) is refused before anything
+// is sent.
 func (c *Client) Do(ctx context.Context, call Call) (map[string]any, error) {
 	if call.Region == "" {
 		call.Region = c.cfg.Region
+	}
+	if _, err := check(call); err != nil {
+		return nil, c.refuse(call, err)
 	}
 	params := make(map[string]string, len(call.Params)+3)
 	for k, v := range call.Params {
@@ -264,6 +423,7 @@ func (c *Client) Do(ctx context.Context, call Call) (map[string]any, error) {
 	if call.ClientToken != "" {
 		params["ClientToken"] = call.ClientToken
 	}
+	endpoint := c.endpointURL(call.Product, call.Region)
 	if err := c.limiter.Wait(ctx); err != nil {
 		return nil, &APIError{Product: call.Product, Action: call.Action, Region: call.Region, Resource: call.Resource, Err: err}
 	}
@@ -272,15 +432,16 @@ func (c *Client) Do(ctx context.Context, call Call) (map[string]any, error) {
 		return nil, err
 	}
 	start := time.Now()
-	out, err := send(ctx, cl, call, params, c.runtime())
+	ex := &exchange{}
+	out, err := send(context.WithValue(ctx, exchangeKey{}, ex), cl, call, params, c.runtime())
 	c.put(call.Product, call.Region, cl)
 	ev := c.log.Debug()
 	if err != nil {
 		if cerr := context.Cause(ctx); cerr != nil {
-			// The caller gave up: say so, not what the interrupted transport said.
-			err = &APIError{Product: call.Product, Action: call.Action, Region: call.Region, Resource: call.Resource, Err: cerr}
+			// The caller gave up (or the retry budget ran out): say so, not what the interrupted transport said.
+			err = &APIError{Product: call.Product, Action: call.Action, Region: call.Region, Resource: call.Resource, Endpoint: endpoint, Err: cerr}
 		}
-		err = wrapErr(call, err)
+		err = wrapErr(call, endpoint, ex, err)
 		ev = ev.Str("code", Code(err))
 	}
 	ev.Str("product", call.Product).Str("action", call.Action).Str("region", call.Region).
@@ -288,44 +449,121 @@ func (c *Client) Do(ctx context.Context, call Call) (map[string]any, error) {
 	return out, err
 }
 
-func wrapErr(call Call, err error) error {
+func wrapErr(call Call, endpoint string, ex *exchange, err error) error {
 	var apiErr *APIError
 	if errors.As(err, &apiErr) {
 		return err
 	}
-	return newAPIError(call, err)
+	return newAPIError(call, endpoint, ex, err)
 }
 
-// Read is Do with the read retry policy: throttled and transient failures are retried with jittered
-// exponential backoff, a bounded number of times, until ctx ends.
+// Read is Do with the retry policy for a read (catalog Mutating false): throttled and transient failures are
+// retried with jittered exponential backoff, waiting at least what a Retry-After asks, at most
+// Config.MaxAttempts times and within Config.RetryBudget, until ctx ends. A mutation is refused
+// (ErrNotARead): it may be retried only with a ClientToken, through Mutate.
 func (c *Client) Read(ctx context.Context, call Call) (map[string]any, error) {
+	if call.Region == "" {
+		call.Region = c.cfg.Region
+	}
+	a, err := check(call)
+	if err == nil && a.Mutating {
+		err = ErrNotARead
+	}
+	if err != nil {
+		return nil, c.refuse(call, err)
+	}
+	return c.retry(ctx, call)
+}
+
+// Mutate is Do for a mutating action, with Read's retry policy when retrying is safe: when the call carries a
+// ClientToken (the service applies a token once, so a retry after a lost answer cannot act twice) or is a
+// dry run (which changes nothing). Otherwise it makes one attempt. A read is refused (ErrNotAMutation).
+func (c *Client) Mutate(ctx context.Context, call Call) (map[string]any, error) {
+	if call.Region == "" {
+		call.Region = c.cfg.Region
+	}
+	a, err := check(call)
+	if err == nil && !a.Mutating {
+		err = ErrNotAMutation
+	}
+	if err != nil {
+		return nil, c.refuse(call, err)
+	}
+	if call.ClientToken == "" && !call.DryRun {
+		return c.Do(ctx, call)
+	}
+	return c.retry(ctx, call)
+}
+
+// Retryable reports whether a failed call may be sent again as it is: its failure is throttling or transient,
+// and the call is a read, a dry run, or carries a ClientToken. For callers with retry loops of their own.
+func Retryable(call Call, err error) bool {
+	switch Classify(err) {
+	case ClassThrottled, ClassTransient:
+	default:
+		return false
+	}
+	a, ok := catalog.Lookup(call.Product, call.Action)
+	return ok && (!a.Mutating || call.DryRun || (call.ClientToken != "" && a.ClientToken))
+}
+
+// retry runs Do until it succeeds, fails for good, or the attempts or the budget are spent. The first retry
+// of a call is logged at info level, so that a run that is waiting on a slow or failing endpoint says so at
+// the default level; later ones at debug.
+func (c *Client) retry(ctx context.Context, call Call) (map[string]any, error) {
+	start := time.Now()
+	bctx, cancel := context.WithTimeoutCause(ctx, c.cfg.RetryBudget, fmt.Errorf("%w (%s)", ErrRetryBudget, c.cfg.RetryBudget))
+	defer cancel()
 	b := backoff.NewExponentialBackOff()
 	b.InitialInterval = c.cfg.RetryInitial
 	b.MaxInterval = c.cfg.RetryMax
 	b.Multiplier = 2
 	b.RandomizationFactor = 0.5
 	var lastErr error
-	out, err := backoff.Retry(ctx, func() (map[string]any, error) {
-		out, err := c.Do(ctx, call)
+	for attempt := 1; ; attempt++ {
+		out, err := c.Do(bctx, call)
 		if err == nil {
 			return out, nil
 		}
-		lastErr = err
+		if errors.Is(err, ErrRetryBudget) && ctx.Err() == nil && lastErr != nil {
+			// %v: the previous attempt's answer is for the reader; the error is the budget's.
+			return nil, fmt.Errorf("%w (previous attempt: %v)", err, lastErr)
+		}
 		switch Classify(err) {
 		case ClassThrottled, ClassTransient:
+		default:
 			return nil, err
 		}
-		return nil, backoff.Permanent(err)
-	}, backoff.WithBackOff(b), backoff.WithMaxTries(uint(c.cfg.MaxAttempts)), backoff.WithMaxElapsedTime(0),
-		backoff.WithNotify(func(err error, d time.Duration) {
-			c.log.Debug().Str("action", call.Action).Str("resource", call.Resource).Str("code", Code(err)).
-				Dur("backoff", d).Msg("retrying read")
-		}))
-	if err != nil && lastErr != nil && !errors.Is(err, lastErr) && !errors.Is(lastErr, err) {
-		// The context ended during a backoff wait: say what the last attempt answered too.
-		err = fmt.Errorf("%w (last attempt: %w)", err, lastErr)
+		lastErr = err
+		if attempt >= c.cfg.MaxAttempts {
+			return nil, fmt.Errorf("%w (gave up after %d attempts in %s)", err, attempt, time.Since(start).Round(time.Millisecond))
+		}
+		wait := max(b.NextBackOff(), RetryAfter(err))
+		if deadline, _ := bctx.Deadline(); time.Until(deadline) < wait {
+			return nil, fmt.Errorf("%w (gave up after %d attempts in %s: the next wait of %s would pass the retry budget of %s)",
+				err, attempt, time.Since(start).Round(time.Millisecond), wait.Round(time.Millisecond), c.cfg.RetryBudget)
+		}
+		ev := c.log.Debug()
+		if attempt == 1 {
+			ev = c.log.Info()
+		}
+		ev = ev.Str("product", call.Product).Str("action", call.Action).Str("resource", call.Resource)
+		if code := Code(err); code != "" {
+			ev = ev.Str("code", code)
+		} else {
+			ev = ev.AnErr("cause", errors.Unwrap(err))
+		}
+		ev.Int("attempt", attempt).Dur("wait", wait).Msg("retrying")
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			// The caller gave up: its cause is the error (never retryable), the last answer only said.
+			return nil, &APIError{Product: call.Product, Action: call.Action, Region: call.Region, Resource: call.Resource,
+				Endpoint: c.endpointURL(call.Product, call.Region), Err: fmt.Errorf("%w (last attempt: %v)", context.Cause(ctx), lastErr)}
+		}
 	}
-	return out, err
 }
 
 // CallerAccount asks Sts GetCallerIdentity which account the credentials belong to.

@@ -138,21 +138,23 @@ func TestReadRetriesThrottling(t *testing.T) {
 func TestReadStopsOnPermanentAndBoundsAttempts(t *testing.T) {
 	isolateCredentials(t, testKeyID, testSecret)
 	tests := []struct {
+		action    string
 		code      string
 		status    int
 		wantCalls int
 		wantClass Class
 	}{
-		{"InvalidParameter.MaxResults", 400, 1, ClassInvalid},
-		{"ResourceNotFound.Ipam", 400, 1, ClassNotFound},
-		{"ServiceUnavailable", 503, 4, ClassTransient},
-		{"Throttling.Api", 400, 4, ClassThrottled},
+		{"ListIpams", "InvalidParameter.MaxResults", 400, 1, ClassInvalid},
+		{"GetIpamPoolAllocation", "ResourceNotFound.IpamPoolAllocation", 400, 1, ClassNotFound},
+		{"ListIpams", "ResourceNotFound.Ipam", 400, 1, ClassOther}, // not ListIpams' own not-found code
+		{"ListIpams", "ServiceUnavailable", 503, 4, ClassTransient},
+		{"ListIpams", "Throttling.Api", 400, 4, ClassThrottled},
 	}
 	for _, tt := range tests {
 		t.Run(tt.code, func(t *testing.T) {
 			f, url := startFake(t, func(int, *http.Request) answer { return errAnswer(tt.status, tt.code, "m") })
 			c := newTestClient(t, url, zerolog.Nop())
-			_, err := c.Read(context.Background(), Call{Product: ProductVpcIpam, Action: "ListIpams", Resource: "ipam-x"})
+			_, err := c.Read(context.Background(), Call{Product: ProductVpcIpam, Action: tt.action, Resource: "ipam-x"})
 			if got := Classify(err); got != tt.wantClass {
 				t.Errorf("Classify = %v, want %v (%v)", got, tt.wantClass, err)
 			}
@@ -163,12 +165,12 @@ func TestReadStopsOnPermanentAndBoundsAttempts(t *testing.T) {
 			if !errors.As(err, &apiErr) {
 				t.Fatalf("not an APIError: %T %v", err, err)
 			}
-			want := APIError{Product: "VpcIpam", Action: "ListIpams", Region: "cn-hangzhou", Resource: "ipam-x", Code: tt.code, Message: "m", RequestID: "REQ-" + tt.code, Status: tt.status}
+			want := APIError{Product: "VpcIpam", Action: tt.action, Region: "cn-hangzhou", Resource: "ipam-x", Code: tt.code, Message: "m", RequestID: "REQ-" + tt.code, Status: tt.status, Endpoint: url}
 			apiErr.Err = nil
 			if *apiErr != want {
 				t.Errorf("APIError = %+v, want %+v", *apiErr, want)
 			}
-			for _, s := range []string{"VpcIpam", "ListIpams", "ipam-x", "cn-hangzhou", tt.code, "REQ-" + tt.code} {
+			for _, s := range []string{"VpcIpam", tt.action, "ipam-x", "cn-hangzhou", tt.code, "REQ-" + tt.code} {
 				if !strings.Contains(err.Error(), s) {
 					t.Errorf("error %q lacks %q", err, s)
 				}
@@ -296,7 +298,7 @@ func TestCredentialsFromEnvAndNoSecretInLogs(t *testing.T) {
 	if err != nil || acct != "1210123456789012" {
 		t.Fatalf("CallerAccount = %q, %v", acct, err)
 	}
-	_, err = c.Read(context.Background(), Call{Product: ProductVpcIpam, Action: "DeleteIpam", Params: map[string]string{"IpamId": "ipam-1"}})
+	_, err = c.Read(context.Background(), Call{Product: ProductVpcIpam, Action: "ListIpams", Params: map[string]string{"IpamIds.1": "ipam-1"}})
 	if Classify(err) != ClassDenied {
 		t.Errorf("Classify = %v, want denied", Classify(err))
 	}
@@ -304,7 +306,7 @@ func TestCredentialsFromEnvAndNoSecretInLogs(t *testing.T) {
 	if !strings.Contains(logs, "default/env") {
 		t.Errorf("log does not name the provider:\n%s", logs)
 	}
-	if !strings.Contains(logs, "retrying read") || !strings.Contains(logs, "Forbidden.RAM") {
+	if !strings.Contains(logs, `"message":"retrying"`) || !strings.Contains(logs, "Forbidden.RAM") {
 		t.Errorf("log lacks the retry and the error code:\n%s", logs)
 	}
 	if strings.Contains(logs, testSecret) || strings.Contains(err.Error(), testSecret) {
@@ -314,7 +316,7 @@ func TestCredentialsFromEnvAndNoSecretInLogs(t *testing.T) {
 
 func TestCredentialChainFailure(t *testing.T) {
 	isolateCredentials(t, "", "")
-	_, err := New(context.Background(), Config{Region: "cn-hangzhou", Endpoint: "127.0.0.1:1"})
+	_, err := New(context.Background(), Config{Region: "cn-hangzhou", Endpoint: "http://127.0.0.1:1"})
 	if err == nil {
 		t.Fatal("New succeeded without credentials")
 	}
@@ -367,8 +369,9 @@ func TestEndpoints(t *testing.T) {
 		{"", ProductVpc, "cn-beijing", "vpc.cn-beijing.aliyuncs.com", "HTTPS"},
 		{"", ProductSts, "cn-beijing", "sts.cn-beijing.aliyuncs.com", "HTTPS"},
 		{"http://127.0.0.1:8080", ProductVpc, "cn-beijing", "127.0.0.1:8080", "HTTP"},
-		{"127.0.0.1:8080/", ProductVpcIpam, "cn-beijing", "127.0.0.1:8080/", "HTTPS"},
+		{"http://127.0.0.1:8080/", ProductVpcIpam, "cn-beijing", "127.0.0.1:8080", "HTTP"},
 		{"https://proxy.example", ProductSts, "cn-beijing", "proxy.example", "HTTPS"},
+		{"HTTPS://[::1]:8443", ProductSts, "cn-beijing", "[::1]:8443", "HTTPS"},
 	}
 	for _, tt := range tests {
 		c := &Client{cfg: Config{Endpoint: tt.override}}

@@ -1,4 +1,4 @@
-package inventory_test
+package collect_test
 
 import (
 	"context"

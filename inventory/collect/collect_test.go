@@ -1,13 +1,8 @@
-package inventory_test
+package collect_test
 
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"flag"
-	"fmt"
-	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -18,15 +13,14 @@ import (
 	"github.com/ipam-teardown/ipam-teardown/internal/cloudapi"
 	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/topology"
 	"github.com/ipam-teardown/ipam-teardown/inventory"
+	"github.com/ipam-teardown/ipam-teardown/inventory/collect"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
 func TestCollectSandboxOwner(t *testing.T) {
 	t.Parallel()
 	sim, refs := newSim(t, loadTopology(t, "sandbox.yaml"))
-	api := &simAPI{sim: sim, account: owner, region: hangzhou}
-	snap := collect(t, api, inventory.Selector{All: true})
+	api := &simAPI{Sim: sim, AccountID: owner, RegionID: hangzhou}
+	snap := collectAll(t, api, inventory.Selector{All: true})
 
 	if snap.AccountID != owner || snap.Region != hangzhou {
 		t.Fatalf("account %s region %s", snap.AccountID, snap.Region)
@@ -129,7 +123,7 @@ func TestCollectSandboxOwner(t *testing.T) {
 			}
 		}
 	}
-	for _, c := range api.recorded() {
+	for _, c := range api.Recorded() {
 		if c.Action == "ListIpamPoolAllocations" && c.Params["IpamPoolId"] == refs["pool/prod-sh"] && c.Region != "cn-shanghai" {
 			t.Errorf("ListIpamPoolAllocations of prod-sh sent to %s", c.Region)
 		}
@@ -163,7 +157,7 @@ func TestCollectSandboxOwner(t *testing.T) {
 	}
 
 	// The cn-beijing discovery is in the cn-beijing snapshot, which holds no IPAM.
-	bj := collect(t, &simAPI{sim: sim, account: owner, region: "cn-beijing"}, inventory.Selector{All: true})
+	bj := collectAll(t, &simAPI{Sim: sim, AccountID: owner, RegionID: "cn-beijing"}, inventory.Selector{All: true})
 	if len(bj.IPAMs) != 0 || len(bj.Discoveries) != 1 || bj.Discoveries[0].ID != refs["discovery/beijing-discovery"] ||
 		bj.Discoveries[0].Type != "custom" || bj.Discoveries[0].Tags["env"] != "sandbox" || bj.Discoveries[0].RegionID != "cn-beijing" {
 		t.Errorf("cn-beijing snapshot: IPAMs %+v discoveries %+v", bj.IPAMs, bj.Discoveries)
@@ -173,8 +167,8 @@ func TestCollectSandboxOwner(t *testing.T) {
 func TestCollectOwnerAndConsumerViews(t *testing.T) {
 	t.Parallel()
 	sim, refs := newSim(t, loadTopology(t, "multi-account.yaml"))
-	own := collect(t, &simAPI{sim: sim, account: owner, region: hangzhou}, inventory.Selector{All: true})
-	con := collect(t, &simAPI{sim: sim, account: apps, region: hangzhou}, inventory.Selector{All: true})
+	own := collectAll(t, &simAPI{Sim: sim, AccountID: owner, RegionID: hangzhou}, inventory.Selector{All: true})
+	con := collectAll(t, &simAPI{Sim: sim, AccountID: apps, RegionID: hangzhou}, inventory.Selector{All: true})
 
 	// The owner: its IPAM with the shared pool, the foreign discovery shared with it and associated.
 	if len(own.IPAMs) != 1 || own.IPAMs[0].ID != refs["ipam/core"] {
@@ -259,7 +253,7 @@ func findDiscovery(ds []inventory.ResourceDiscovery, id string) *inventory.Resou
 func TestCollectSelectors(t *testing.T) {
 	t.Parallel()
 	sim, refs := newSim(t, loadTopology(t, "sandbox.yaml"))
-	api := &simAPI{sim: sim, account: owner, region: hangzhou}
+	api := &simAPI{Sim: sim, AccountID: owner, RegionID: hangzhou}
 	id := refs["ipam/sandbox"]
 	tests := []struct {
 		name    string
@@ -280,7 +274,7 @@ func TestCollectSelectors(t *testing.T) {
 		{"not an id", inventory.Selector{IPAMIDs: []string{"pool-1"}}, 0, "not an IPAM id"},
 	}
 	for _, tt := range tests {
-		snap, err := inventory.Collect(context.Background(), api, tt.sel, inventory.Options{Now: func() time.Time { return epoch.Add(time.Hour) }})
+		snap, err := collect.Collect(context.Background(), api, tt.sel, collect.Options{Now: func() time.Time { return epoch.Add(time.Hour) }})
 		if tt.wantErr != "" {
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Errorf("%s: err = %v, want %q", tt.name, err, tt.wantErr)
@@ -305,8 +299,8 @@ func TestCollectLongLists(t *testing.T) {
 		t.Fatal(err)
 	}
 	sim, refs := newSim(t, topo)
-	api := &simAPI{sim: sim, account: owner, region: hangzhou}
-	snap := collect(t, api, inventory.Selector{All: true})
+	api := &simAPI{Sim: sim, AccountID: owner, RegionID: hangzhou}
+	snap := collectAll(t, api, inventory.Selector{All: true})
 	var pools []inventory.Pool
 	for _, ip := range snap.IPAMs {
 		pools = append(pools, ip.Pools...)
@@ -331,119 +325,13 @@ func TestCollectLongLists(t *testing.T) {
 		}
 	}
 	var pages int
-	for _, c := range api.recorded() {
+	for _, c := range api.Recorded() {
 		if c.Action == "ListIpamPools" && c.Params["NextToken"] != "" {
 			pages++
 		}
 	}
 	if pages < 2 {
 		t.Errorf("only %d follow-up pages of ListIpamPools: the test does not exercise paging", pages)
-	}
-}
-
-func TestCanonicalAndFingerprint(t *testing.T) {
-	t.Parallel()
-	sim, _ := newSim(t, loadTopology(t, "sandbox.yaml"))
-	snap := collect(t, &simAPI{sim: sim, account: owner, region: hangzhou}, inventory.Selector{All: true})
-	base, err := snap.CanonicalJSON()
-	if err != nil {
-		t.Fatal(err)
-	}
-	fp := snap.Fingerprint()
-	if !strings.HasPrefix(fp, "sha256:") || len(fp) != len("sha256:")+64 {
-		t.Fatalf("fingerprint %q", fp)
-	}
-
-	// Order does not matter.
-	shuffled, _ := inventory.ReadSnapshot(bytes.NewReader(base), "base")
-	slices.Reverse(shuffled.IPAMs[0].Pools)
-	slices.Reverse(shuffled.IPAMs[0].Scopes)
-	slices.Reverse(shuffled.IPAMs[0].Pools[0].Allocations)
-	slices.Reverse(shuffled.IPAMs[0].Members)
-	if got, _ := shuffled.CanonicalJSON(); !bytes.Equal(got, base) {
-		t.Error("CanonicalJSON depends on slice order")
-	}
-	// When and how it was selected do not change the fingerprint.
-	other, _ := inventory.ReadSnapshot(bytes.NewReader(base), "base")
-	other.CollectedAt = other.CollectedAt.Add(48 * time.Hour)
-	other.Selector = inventory.Selector{Name: "sandbox"}
-	if other.Fingerprint() != fp {
-		t.Error("fingerprint depends on CollectedAt or Selector")
-	}
-	// What teardown depends on does.
-	changes := map[string]func(s *inventory.Snapshot){
-		"pool status":     func(s *inventory.Snapshot) { s.IPAMs[0].Pools[0].Status = "Deleting" },
-		"allocation gone": func(s *inventory.Snapshot) { s.IPAMs[0].Pools[0].Allocations = s.IPAMs[0].Pools[0].Allocations[1:] },
-		"tag":             func(s *inventory.Snapshot) { s.IPAMs[0].Tags["env"] = "prod" },
-		"share":           func(s *inventory.Snapshot) { s.Shares = nil },
-		"member":          func(s *inventory.Snapshot) { s.IPAMs[0].Members[0].Status = "Deleted" },
-		"account":         func(s *inventory.Snapshot) { s.AccountID = apps },
-	}
-	for name, change := range changes {
-		s, _ := inventory.ReadSnapshot(bytes.NewReader(base), "base")
-		change(s)
-		if s.Fingerprint() == fp {
-			t.Errorf("%s: fingerprint unchanged", name)
-		}
-	}
-}
-
-func TestReadSnapshot(t *testing.T) {
-	t.Parallel()
-	sim, _ := newSim(t, loadTopology(t, "sandbox.yaml"))
-	snap := collect(t, &simAPI{sim: sim, account: owner, region: hangzhou}, inventory.Selector{OlderThan: inventory.Duration(36 * time.Minute), Tags: map[string]string{"env": "sandbox"}})
-	data, err := snap.CanonicalJSON()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Contains(data, []byte(`"older_than": "36m0s"`)) {
-		t.Errorf("older_than not a duration string:\n%s", data[:400])
-	}
-	back, err := inventory.ReadSnapshot(bytes.NewReader(data), "snap.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff(snap, back); diff != "" {
-		t.Errorf("round trip (-want +got):\n%s", diff)
-	}
-	bad := []struct{ name, from, to, want string }{
-		{"unknown field", `"region":`, `"regoin": "x", "region":`, `unknown field "regoin"`},
-		{"dangling parent", `"parent_id": "` + snap.IPAMs[0].Pools[1].ParentID, `"parent_id": "ipam-pool-missing`, "parent_id"},
-		{"bad duration", `"36m0s"`, `"36 minutes"`, "36 minutes"},
-		{"no region", `"region": "cn-hangzhou"`, `"region": ""`, "region: empty"},
-	}
-	for _, b := range bad {
-		in := strings.Replace(string(data), b.from, b.to, 1)
-		if in == string(data) {
-			t.Fatalf("%s: test edit did not apply", b.name)
-		}
-		_, err := inventory.ReadSnapshot(strings.NewReader(in), "snap.json")
-		if err == nil || !strings.Contains(err.Error(), b.want) || !strings.Contains(err.Error(), "snap.json") {
-			t.Errorf("%s: err = %v, want it to name snap.json and %q", b.name, err, b.want)
-		}
-	}
-}
-
-func TestWriteTextGolden(t *testing.T) {
-	t.Parallel()
-	sim, _ := newSim(t, loadTopology(t, "multi-account.yaml"))
-	snap := collect(t, &simAPI{sim: sim, account: owner, region: hangzhou}, inventory.Selector{All: true})
-	var buf bytes.Buffer
-	if err := inventory.WriteText(&buf, snap); err != nil {
-		t.Fatal(err)
-	}
-	golden := "testdata/multi-account-owner.txt"
-	if *update {
-		if err := os.WriteFile(golden, buf.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run go test ./inventory -run WriteText -update)", err)
-	}
-	if diff := cmp.Diff(string(want), buf.String()); diff != "" {
-		t.Errorf("WriteText (-golden +got):\n%s", diff)
 	}
 }
 
@@ -459,8 +347,8 @@ func TestCollectGenerated10k(t *testing.T) {
 	}
 	sim, _ := newSim(t, topo)
 	var progress bytes.Buffer
-	api := &simAPI{sim: sim, account: owner, region: hangzhou}
-	snap, err := inventory.Collect(context.Background(), api, inventory.Selector{All: true}, inventory.Options{Progress: &progress})
+	api := &simAPI{Sim: sim, AccountID: owner, RegionID: hangzhou}
+	snap, err := collect.Collect(context.Background(), api, inventory.Selector{All: true}, collect.Options{Progress: &progress})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -473,7 +361,7 @@ func TestCollectGenerated10k(t *testing.T) {
 		}
 	}
 	total := pools + cidrs + allocs
-	t.Logf("%d IPAM(s), %d pools, %d CIDRs, %d allocations = %d resources in %d calls", len(snap.IPAMs), pools, cidrs, allocs, total, len(api.recorded()))
+	t.Logf("%d IPAM(s), %d pools, %d CIDRs, %d allocations = %d resources in %d calls", len(snap.IPAMs), pools, cidrs, allocs, total, len(api.Recorded()))
 	if pools != 2000 || total < 10000 {
 		t.Errorf("collected %d pools, %d resources; want 2000 pools and at least 10,000 resources", pools, total)
 	}
@@ -482,47 +370,4 @@ func TestCollectGenerated10k(t *testing.T) {
 	}
 }
 
-var _ inventory.API = (*cloudapi.Client)(nil)
-
-// TestFingerprintIsTheCanonicalHash: the fingerprint is the sha256 of the canonical JSON without CollectedAt
-// and Selector, and neither it nor CanonicalJSON changes the snapshot they read.
-func TestFingerprintIsTheCanonicalHash(t *testing.T) {
-	t.Parallel()
-	sim, _ := newSim(t, loadTopology(t, "multi-account.yaml"))
-	snap := collect(t, &simAPI{sim: sim, account: owner, region: hangzhou}, inventory.Selector{Name: "core"})
-	slices.Reverse(snap.IPAMs[0].Pools)
-	before := fmt.Sprintf("%+v", *snap)
-
-	fp := snap.Fingerprint()
-	if _, err := snap.CanonicalJSON(); err != nil {
-		t.Fatal(err)
-	}
-	if after := fmt.Sprintf("%+v", *snap); after != before {
-		t.Error("Fingerprint or CanonicalJSON changed the snapshot")
-	}
-	bare := *snap
-	bare.CollectedAt = time.Time{}
-	bare.Selector = inventory.Selector{}
-	data, err := bare.CanonicalJSON()
-	if err != nil {
-		t.Fatal(err)
-	}
-	sum := sha256.Sum256(data)
-	if want := "sha256:" + hex.EncodeToString(sum[:]); fp != want {
-		t.Errorf("Fingerprint = %s, want %s", fp, want)
-	}
-}
-
-// BenchmarkFingerprint hashes the snapshot of the 11,920-resource generated topology.
-func BenchmarkFingerprint(b *testing.B) {
-	topo, err := topology.Generate(topology.GenerateOptions{Pools: 2000, Depth: 2, FanOut: 24, AllocationsPerPool: 3, Seed: 1})
-	if err != nil {
-		b.Fatal(err)
-	}
-	sim, _ := newSim(b, topo)
-	snap := collect(b, &simAPI{sim: sim, account: owner, region: hangzhou}, inventory.Selector{All: true})
-	b.ReportAllocs()
-	for b.Loop() {
-		_ = snap.Fingerprint()
-	}
-}
+var _ collect.API = (*cloudapi.Client)(nil)

@@ -1,4 +1,7 @@
-package inventory
+// Package collect is the SDK side of the inventory: it lists what exists under the selected IPAMs through
+// the cloud API and returns it as an inventory.Snapshot. It is kept apart from package inventory so that the
+// snapshot model (and everything that only reads snapshots and plans) links no SDK.
+package collect
 
 import (
 	"context"
@@ -14,6 +17,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/ipam-teardown/ipam-teardown/internal/cloudapi"
+	"github.com/ipam-teardown/ipam-teardown/inventory"
 )
 
 // API is what Collect needs of the cloud: reads with retries, the region, and who is calling.
@@ -39,7 +43,7 @@ const pageSize = "100"
 // Collect lists everything under the IPAMs sel selects in api's region, as the calling account sees it. It
 // makes only read calls. Listings run in phases (IPAMs; then scopes, associations and the region-wide lists;
 // then pools per scope; then CIDRs and allocations per pool), each phase bounded-parallel.
-func Collect(ctx context.Context, api API, sel Selector, opts Options) (*Snapshot, error) {
+func Collect(ctx context.Context, api API, sel inventory.Selector, opts Options) (*inventory.Snapshot, error) {
 	if err := sel.Validate(); err != nil {
 		return nil, err
 	}
@@ -54,7 +58,7 @@ func Collect(ctx context.Context, api API, sel Selector, opts Options) (*Snapsho
 	if err != nil {
 		return nil, fmt.Errorf("inventory: caller account: %w", err)
 	}
-	snap := &Snapshot{Region: c.region, AccountID: account, Selector: sel, CollectedAt: opts.Now().UTC().Truncate(time.Second)}
+	snap := &inventory.Snapshot{Region: c.region, AccountID: account, Selector: sel, CollectedAt: opts.Now().UTC().Truncate(time.Second)}
 
 	ipams, err := c.selectIPAMs(ctx, sel, opts.Now())
 	if err != nil {
@@ -63,9 +67,9 @@ func Collect(ctx context.Context, api API, sel Selector, opts Options) (*Snapsho
 	c.progress("%d IPAM(s) selected in %s", len(ipams), c.region)
 
 	// Phase 1: per IPAM scopes and associations; region-wide discoveries, members, shared pools, shares.
-	var members []Member
-	var sharedPools []Pool
-	var rawShares []ShareAssociation
+	var members []inventory.Member
+	var sharedPools []inventory.Pool
+	var rawShares []inventory.ShareAssociation
 	g := c.group(ctx)
 	for i := range ipams {
 		ip := &ipams[i]
@@ -111,10 +115,10 @@ func Collect(ctx context.Context, api API, sel Selector, opts Options) (*Snapsho
 
 	// Phase 2: the pool tree of every scope.
 	g = c.group(ctx)
-	scopePools := make([][][]Pool, len(ipams))
+	scopePools := make([][][]inventory.Pool, len(ipams))
 	for i := range ipams {
 		ip := &ipams[i]
-		scopePools[i] = make([][]Pool, len(ip.Scopes))
+		scopePools[i] = make([][]inventory.Pool, len(ip.Scopes))
 		for j, sc := range ip.Scopes {
 			g.Go(func() error {
 				ps, err := c.pools(g.ctx, cloudapi.Call{Params: map[string]string{"IpamScopeId": sc.ID}, Resource: sc.ID}, account)
@@ -126,7 +130,7 @@ func Collect(ctx context.Context, api API, sel Selector, opts Options) (*Snapsho
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	var all []*Pool // every pool whose CIDRs and allocations are listed next
+	var all []*inventory.Pool // every pool whose CIDRs and allocations are listed next
 	nPools := 0
 	for i := range ipams {
 		ip := &ipams[i]
@@ -212,11 +216,29 @@ func (c *collector) group(ctx context.Context) limitedGroup {
 	return limitedGroup{g, gctx}
 }
 
+// maxPages bounds one listing: a token stream that never repeats but never ends is still a broken listing.
+const maxPages = 100000
+
 // list reads every page of a listing and returns the items under key.
+//
+// Every page must carry key: an absent key is an error, not an empty page, so that a renamed key cannot make
+// resources vanish from the snapshot (and so from the plan) without a word. The service, like the emulator,
+// sends an empty list as [] under its key; null is read as empty too. The SDK's typed response models tag
+// every list omitempty, so a typed answer would lose an empty list's key; cloudapi hands over the whole answer
+// body instead, on the typed path as on the generic one (TestWireEmptyListsKeepTheirKey checks both on the
+// wire). Where the answers count their rows (TotalCount), the rows collected must add up to the last page's
+// count. A NextToken seen before in the same listing, not only on the previous page, is an error: the
+// listing would loop.
 func (c *collector) list(ctx context.Context, call cloudapi.Call, key string) ([]map[string]any, error) {
+	what := describe(call)
 	var items []map[string]any
+	seen := map[string]bool{}
+	total := -1 // TotalCount of the latest page; -1 until one is read
 	next := ""
-	for page := 0; ; page++ {
+	for page := 1; ; page++ {
+		if page > maxPages {
+			return nil, fmt.Errorf("inventory: %s: more than %d pages; the listing does not end", what, maxPages)
+		}
 		params := make(map[string]string, len(call.Params)+2)
 		for k, v := range call.Params {
 			params[k] = v
@@ -232,26 +254,69 @@ func (c *collector) list(ctx context.Context, call cloudapi.Call, key string) ([
 		if err != nil {
 			return nil, fmt.Errorf("inventory: %w", err)
 		}
-		raw := out[key] // an absent key is an empty page
+		raw, ok := out[key]
+		if !ok {
+			return nil, fmt.Errorf("inventory: %s: the answer to page %d has no %s (an empty listing still sends it); the API may have renamed it", what, page, key)
+		}
 		arr, ok := raw.([]any)
 		if !ok && raw != nil {
-			return nil, fmt.Errorf("inventory: %s %s: %s is %T, not a list", call.Product, call.Action, key, raw)
+			return nil, fmt.Errorf("inventory: %s: %s is %T, not a list", what, key, raw)
 		}
 		for _, it := range arr {
 			m, ok := it.(map[string]any)
 			if !ok {
-				return nil, fmt.Errorf("inventory: %s %s: an item of %s is %T, not an object", call.Product, call.Action, key, it)
+				return nil, fmt.Errorf("inventory: %s: an item of %s is %T, not an object", what, key, it)
 			}
 			items = append(items, m)
 		}
+		if counted(call) {
+			v, ok := out["TotalCount"]
+			if !ok {
+				return nil, fmt.Errorf("inventory: %s: the answer to page %d has no TotalCount, which this listing documents; the API may have changed", what, page)
+			}
+			n, err := strconv.Atoi(str(v))
+			if err != nil || n < 0 {
+				return nil, fmt.Errorf("inventory: %s: the answer to page %d has TotalCount %q, not a count of rows", what, page, str(v))
+			}
+			total = n
+		}
 		next = str(out["NextToken"])
 		if next == "" {
-			return items, nil
+			break
 		}
-		if page > 100000 {
-			return nil, fmt.Errorf("inventory: %s %s: more than 100000 pages; the listing does not end", call.Product, call.Action)
+		if seen[next] {
+			return nil, fmt.Errorf("inventory: %s: page %d answered NextToken %q, which an earlier page of this listing already gave; the listing would never end", what, page, next)
 		}
+		seen[next] = true
 	}
+	if total >= 0 && len(items) != total {
+		// Rows were dropped or doubled, or the listing changed while it was read: either way the snapshot
+		// would not be what exists. Collecting again reads a settled listing.
+		return nil, fmt.Errorf("inventory: %s: collected %d row(s) but the answer's TotalCount is %d", what, len(items), total)
+	}
+	return items, nil
+}
+
+// describe names a listing in an error: product, action, and the resource listed or else the filters.
+func describe(call cloudapi.Call) string {
+	what := call.Product + " " + call.Action
+	if call.Resource != "" {
+		return what + " of " + call.Resource
+	}
+	var filters []string
+	for _, k := range sortedKeys(call.Params) {
+		filters = append(filters, k+"="+call.Params[k])
+	}
+	if len(filters) > 0 {
+		what += " with " + strings.Join(filters, ", ")
+	}
+	return what
+}
+
+// counted reports whether a listing's answers carry TotalCount (reference 1.8): every VpcIpam List* action
+// but ListTagResources does; Resource Sharing's lists have no counts.
+func counted(call cloudapi.Call) bool {
+	return call.Product == cloudapi.ProductVpcIpam && call.Action != "ListTagResources"
 }
 
 func ipamCall(action string, params map[string]string, resource string) cloudapi.Call {
@@ -259,7 +324,7 @@ func ipamCall(action string, params map[string]string, resource string) cloudapi
 }
 
 // selectIPAMs lists the region's IPAMs, filtered on the server by ids, name and tags, and here by age.
-func (c *collector) selectIPAMs(ctx context.Context, sel Selector, now time.Time) ([]IPAM, error) {
+func (c *collector) selectIPAMs(ctx context.Context, sel inventory.Selector, now time.Time) ([]inventory.IPAM, error) {
 	params := map[string]string{}
 	if sel.Name != "" {
 		params["IpamName"] = sel.Name
@@ -287,10 +352,10 @@ func (c *collector) selectIPAMs(ctx context.Context, sel Selector, now time.Time
 			rows = append(rows, r...)
 		}
 	}
-	var out []IPAM
+	var out []inventory.IPAM
 	seen := map[string]bool{}
 	for _, r := range rows {
-		ip := IPAM{
+		ip := inventory.IPAM{
 			ID:                                    str(r["IpamId"]),
 			Name:                                  str(r["IpamName"]),
 			Description:                           str(r["IpamDescription"]),
@@ -325,14 +390,14 @@ func (c *collector) selectIPAMs(ctx context.Context, sel Selector, now time.Time
 	return out, nil
 }
 
-func (c *collector) scopes(ctx context.Context, ipamID string) ([]Scope, error) {
+func (c *collector) scopes(ctx context.Context, ipamID string) ([]inventory.Scope, error) {
 	rows, err := c.list(ctx, ipamCall("ListIpamScopes", map[string]string{"IpamId": ipamID}, ipamID), "IpamScopes")
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Scope, 0, len(rows))
+	out := make([]inventory.Scope, 0, len(rows))
 	for _, r := range rows {
-		out = append(out, Scope{
+		out = append(out, inventory.Scope{
 			ID:        str(r["IpamScopeId"]),
 			IPAMID:    str(r["IpamId"]),
 			Name:      str(r["IpamScopeName"]),
@@ -346,14 +411,14 @@ func (c *collector) scopes(ctx context.Context, ipamID string) ([]Scope, error) 
 	return out, nil
 }
 
-func (c *collector) associations(ctx context.Context, ipamID string) ([]DiscoveryAssociation, error) {
+func (c *collector) associations(ctx context.Context, ipamID string) ([]inventory.DiscoveryAssociation, error) {
 	rows, err := c.list(ctx, ipamCall("ListIpamResourceDiscoveryAssociations", map[string]string{"IpamId": ipamID}, ipamID), "IpamResourceDiscoveryAssociations")
 	if err != nil {
 		return nil, err
 	}
-	out := make([]DiscoveryAssociation, 0, len(rows))
+	out := make([]inventory.DiscoveryAssociation, 0, len(rows))
 	for _, r := range rows {
-		out = append(out, DiscoveryAssociation{
+		out = append(out, inventory.DiscoveryAssociation{
 			IPAMID:        str(r["IpamId"]),
 			DiscoveryID:   str(r["IpamResourceDiscoveryId"]),
 			DiscoveryType: str(r["IpamResourceDiscoveryType"]),
@@ -364,14 +429,14 @@ func (c *collector) associations(ctx context.Context, ipamID string) ([]Discover
 	return out, nil
 }
 
-func (c *collector) discoveries(ctx context.Context) ([]ResourceDiscovery, error) {
+func (c *collector) discoveries(ctx context.Context) ([]inventory.ResourceDiscovery, error) {
 	rows, err := c.list(ctx, ipamCall("ListIpamResourceDiscoveries", nil, ""), "IpamResourceDiscoveries")
 	if err != nil {
 		return nil, err
 	}
-	out := make([]ResourceDiscovery, 0, len(rows))
+	out := make([]inventory.ResourceDiscovery, 0, len(rows))
 	for _, r := range rows {
-		out = append(out, ResourceDiscovery{
+		out = append(out, inventory.ResourceDiscovery{
 			ID:               str(r["IpamResourceDiscoveryId"]),
 			Name:             str(r["IpamResourceDiscoveryName"]),
 			Type:             str(r["Type"]),
@@ -386,27 +451,27 @@ func (c *collector) discoveries(ctx context.Context) ([]ResourceDiscovery, error
 	return out, nil
 }
 
-func (c *collector) members(ctx context.Context) ([]Member, error) {
+func (c *collector) members(ctx context.Context) ([]inventory.Member, error) {
 	rows, err := c.list(ctx, ipamCall("ListIpamMembers", nil, ""), "MemberInfos")
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Member, 0, len(rows))
+	out := make([]inventory.Member, 0, len(rows))
 	for _, r := range rows {
-		out = append(out, Member{ID: str(r["MemberId"]), Type: str(r["MemberType"]), Status: str(r["Status"])})
+		out = append(out, inventory.Member{ID: str(r["MemberId"]), Type: str(r["MemberType"]), Status: str(r["Status"])})
 	}
 	return out, nil
 }
 
 // pools lists pools with the call's filters; CIDRs and allocations are filled later.
-func (c *collector) pools(ctx context.Context, call cloudapi.Call, account string) ([]Pool, error) {
+func (c *collector) pools(ctx context.Context, call cloudapi.Call, account string) ([]inventory.Pool, error) {
 	rows, err := c.list(ctx, ipamCall("ListIpamPools", call.Params, call.Resource), "IpamPools")
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Pool, 0, len(rows))
+	out := make([]inventory.Pool, 0, len(rows))
 	for _, r := range rows {
-		p := Pool{
+		p := inventory.Pool{
 			ID:           str(r["IpamPoolId"]),
 			IPAMID:       str(r["IpamId"]),
 			ScopeID:      str(r["IpamScopeId"]),
@@ -434,14 +499,14 @@ func (c *collector) pools(ctx context.Context, call cloudapi.Call, account strin
 // setDepths recomputes each pool's depth from its parent links where the parent is in the list (a tree of
 // the listing itself, so that depth and links never disagree); a pool whose parent is not listed keeps the
 // depth the service reported.
-func setDepths(pools []Pool) {
-	byID := make(map[string]*Pool, len(pools))
+func setDepths(pools []inventory.Pool) {
+	byID := make(map[string]*inventory.Pool, len(pools))
 	for i := range pools {
 		byID[pools[i].ID] = &pools[i]
 	}
 	memo := map[string]int{}
-	var depth func(p *Pool, guard int) int
-	depth = func(p *Pool, guard int) int {
+	var depth func(p *inventory.Pool, guard int) int
+	depth = func(p *inventory.Pool, guard int) int {
 		if d, ok := memo[p.ID]; ok {
 			return d
 		}
@@ -461,20 +526,20 @@ func setDepths(pools []Pool) {
 	}
 }
 
-func (c *collector) poolCIDRs(ctx context.Context, p *Pool) ([]PoolCIDR, error) {
+func (c *collector) poolCIDRs(ctx context.Context, p *inventory.Pool) ([]inventory.PoolCIDR, error) {
 	rows, err := c.list(ctx, ipamCall("ListIpamPoolCidrs", map[string]string{"IpamPoolId": p.ID}, p.ID), "IpamPoolCidrs")
 	if err != nil {
 		return nil, err
 	}
-	out := make([]PoolCIDR, 0, len(rows))
+	out := make([]inventory.PoolCIDR, 0, len(rows))
 	for _, r := range rows {
-		out = append(out, PoolCIDR{CIDR: str(r["Cidr"]), Status: str(r["Status"])})
+		out = append(out, inventory.PoolCIDR{CIDR: str(r["Cidr"]), Status: str(r["Status"])})
 	}
 	return out, nil
 }
 
 // allocations lists a pool's allocations in the pool's own region when it has one (reference rule 22).
-func (c *collector) allocations(ctx context.Context, p *Pool) ([]Allocation, error) {
+func (c *collector) allocations(ctx context.Context, p *inventory.Pool) ([]inventory.Allocation, error) {
 	region := p.PoolRegionID
 	if region == "" {
 		region = c.region
@@ -485,9 +550,9 @@ func (c *collector) allocations(ctx context.Context, p *Pool) ([]Allocation, err
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Allocation, 0, len(rows))
+	out := make([]inventory.Allocation, 0, len(rows))
 	for _, r := range rows {
-		a := Allocation{
+		a := inventory.Allocation{
 			ID:               str(r["IpamPoolAllocationId"]),
 			PoolID:           str(r["IpamPoolId"]),
 			CIDR:             str(r["Cidr"]),
@@ -510,14 +575,14 @@ func (c *collector) allocations(ctx context.Context, p *Pool) ([]Allocation, err
 
 // shares lists the caller's Resource Sharing associations of type Resource once for the region; ownedShares
 // keeps those of pools and discoveries in the snapshot.
-func (c *collector) shares(ctx context.Context) ([]ShareAssociation, error) {
+func (c *collector) shares(ctx context.Context) ([]inventory.ShareAssociation, error) {
 	call := cloudapi.Call{Product: cloudapi.ProductResourceSharing, Action: "ListResourceShareAssociations",
 		Params: map[string]string{"AssociationType": "Resource"}}
 	rows, err := c.list(ctx, call, "ResourceShareAssociations")
 	if err != nil {
 		return nil, err
 	}
-	out := make([]ShareAssociation, 0, len(rows))
+	out := make([]inventory.ShareAssociation, 0, len(rows))
 	for _, r := range rows {
 		switch str(r["AssociationStatus"]) {
 		case "Disassociated", "Failed":
@@ -528,7 +593,7 @@ func (c *collector) shares(ctx context.Context) ([]ShareAssociation, error) {
 		default:
 			continue
 		}
-		out = append(out, ShareAssociation{
+		out = append(out, inventory.ShareAssociation{
 			ShareID:    str(r["ResourceShareId"]),
 			ShareName:  str(r["ResourceShareName"]),
 			EntityID:   str(r["EntityId"]),
@@ -541,7 +606,7 @@ func (c *collector) shares(ctx context.Context) ([]ShareAssociation, error) {
 
 // ownedShares keeps the share associations of the caller's pools in the selected IPAMs and of the caller's
 // discoveries.
-func ownedShares(all []ShareAssociation, s *Snapshot) []ShareAssociation {
+func ownedShares(all []inventory.ShareAssociation, s *inventory.Snapshot) []inventory.ShareAssociation {
 	owned := map[string]bool{}
 	for _, ip := range s.IPAMs {
 		for _, p := range ip.Pools {
@@ -555,7 +620,7 @@ func ownedShares(all []ShareAssociation, s *Snapshot) []ShareAssociation {
 			owned[d.ID] = true
 		}
 	}
-	var out []ShareAssociation
+	var out []inventory.ShareAssociation
 	for _, sh := range all {
 		if owned[sh.EntityID] {
 			out = append(out, sh)
@@ -584,12 +649,12 @@ func strList(v any) []string {
 	return out
 }
 
-func tags(v any) Tags {
+func tags(v any) inventory.Tags {
 	arr, _ := v.([]any)
 	if len(arr) == 0 {
 		return nil
 	}
-	t := Tags{}
+	t := inventory.Tags{}
 	for _, x := range arr {
 		m, _ := x.(map[string]any)
 		if k := str(m["Key"]); k != "" {

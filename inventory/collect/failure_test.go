@@ -1,4 +1,4 @@
-package inventory_test
+package collect_test
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 
 	"github.com/ipam-teardown/ipam-teardown/internal/cloudapi"
 	"github.com/ipam-teardown/ipam-teardown/inventory"
+	"github.com/ipam-teardown/ipam-teardown/inventory/collect"
 )
 
 // wrapAPI intercepts Read: it can fail one action and measures how many reads run at once.
@@ -43,8 +44,8 @@ func TestCollectStopsOnError(t *testing.T) {
 	sim, _ := newSim(t, loadTopology(t, "sandbox.yaml"))
 	for _, action := range []string{"ListIpams", "ListIpamScopes", "ListIpamPools", "ListIpamPoolAllocations", "ListResourceShareAssociations", "ListIpamMembers"} {
 		denied := &cloudapi.APIError{Product: "VpcIpam", Action: action, Code: "Forbidden.RAM", Status: 403, RequestID: "R-1"}
-		api := &wrapAPI{simAPI: &simAPI{sim: sim, account: owner, region: hangzhou}, failAction: action, failErr: denied}
-		snap, err := inventory.Collect(context.Background(), api, inventory.Selector{All: true}, inventory.Options{Parallelism: 3})
+		api := &wrapAPI{simAPI: &simAPI{Sim: sim, AccountID: owner, RegionID: hangzhou}, failAction: action, failErr: denied}
+		snap, err := collect.Collect(context.Background(), api, inventory.Selector{All: true}, collect.Options{Parallelism: 3})
 		if err == nil || snap != nil {
 			t.Errorf("%s failing: Collect succeeded", action)
 			continue
@@ -61,8 +62,8 @@ func TestCollectRespectsParallelism(t *testing.T) {
 	topo := loadTopology(t, "multi-account.yaml")
 	sim, _ := newSim(t, topo)
 	for _, limit := range []int{1, 3} {
-		api := &wrapAPI{simAPI: &simAPI{sim: sim, account: owner, region: hangzhou}}
-		if _, err := inventory.Collect(context.Background(), api, inventory.Selector{All: true}, inventory.Options{Parallelism: limit}); err != nil {
+		api := &wrapAPI{simAPI: &simAPI{Sim: sim, AccountID: owner, RegionID: hangzhou}}
+		if _, err := collect.Collect(context.Background(), api, inventory.Selector{All: true}, collect.Options{Parallelism: limit}); err != nil {
 			t.Fatal(err)
 		}
 		if api.peak > limit {
@@ -76,7 +77,7 @@ func TestCollectCancelled(t *testing.T) {
 	sim, _ := newSim(t, loadTopology(t, "sandbox.yaml"))
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, err := inventory.Collect(ctx, &simAPI{sim: sim, account: owner, region: hangzhou}, inventory.Selector{All: true}, inventory.Options{})
+	_, err := collect.Collect(ctx, &simAPI{Sim: sim, AccountID: owner, RegionID: hangzhou}, inventory.Selector{All: true}, collect.Options{})
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("err = %v, want context.Canceled", err)
 	}

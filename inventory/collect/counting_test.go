@@ -1,18 +1,18 @@
-package inventory_test
+package collect_test
 
 import (
 	"context"
 	"sync"
 
 	"github.com/ipam-teardown/ipam-teardown/internal/cloudapi"
-	"github.com/ipam-teardown/ipam-teardown/inventory"
+	"github.com/ipam-teardown/ipam-teardown/inventory/collect"
 )
 
 // countingAPI counts the reads of a Collect and works out its listing depth: the number of calls that had to
 // follow one another. Collect's phases run one after the other; within a phase the longest paginated listing
 // sets the pace.
 type countingAPI struct {
-	inventory.API
+	collect.API
 	mu    sync.Mutex
 	pages map[string]int // listing -> pages
 	phase map[string]int

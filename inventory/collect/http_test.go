@@ -1,4 +1,4 @@
-package inventory_test
+package collect_test
 
 import (
 	"bytes"
@@ -10,11 +10,12 @@ import (
 	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/topology"
 	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/wire"
 	"github.com/ipam-teardown/ipam-teardown/inventory"
+	"github.com/ipam-teardown/ipam-teardown/inventory/collect"
 )
 
-func collectWith(t testing.TB, api inventory.API) *inventory.Snapshot {
+func collectWith(t testing.TB, api collect.API) *inventory.Snapshot {
 	t.Helper()
-	snap, err := inventory.Collect(context.Background(), api, inventory.Selector{All: true}, inventory.Options{Now: func() time.Time { return epoch }})
+	snap, err := collect.Collect(context.Background(), api, inventory.Selector{All: true}, collect.Options{Now: func() time.Time { return epoch }})
 	if err != nil {
 		t.Fatalf("Collect: %v", err)
 	}
@@ -57,7 +58,7 @@ func TestCollectOverHTTPUnderThrottling(t *testing.T) {
 
 			// The in-process collection finds the same resources, allocation names included (the typed
 			// v1.0.3 models lack them; cloudapi returns the whole answer).
-			direct := collectWith(t, &simAPI{sim: sim, account: owner, region: hangzhou})
+			direct := collectWith(t, &simAPI{Sim: sim, AccountID: owner, RegionID: hangzhou})
 			if direct.Fingerprint() != clean.Fingerprint() {
 				x, _ := direct.CanonicalJSON()
 				t.Errorf("HTTP and in-process snapshots differ:\n%s\n---\n%s", a, x)
@@ -114,7 +115,7 @@ func BenchmarkCollect(b *testing.B) {
 			start := time.Now()
 			for range b.N {
 				counter.reset()
-				snap, err := inventory.Collect(context.Background(), counter, inventory.Selector{All: true}, inventory.Options{})
+				snap, err := collect.Collect(context.Background(), counter, inventory.Selector{All: true}, collect.Options{})
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -124,7 +125,7 @@ func BenchmarkCollect(b *testing.B) {
 			}
 			wall := time.Since(start) / time.Duration(b.N)
 			calls, depth := counter.stats()
-			bound := max(time.Duration(depth)*latency, time.Duration(calls)*latency/inventory.DefaultParallelism)
+			bound := max(time.Duration(depth)*latency, time.Duration(calls)*latency/collect.DefaultParallelism)
 			if bc.qps > 0 {
 				bound = max(bound, time.Duration(float64(calls)/bc.qps*float64(time.Second)))
 			}

@@ -1,0 +1,94 @@
+package executor_test
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/ipam-teardown/ipam-teardown/executor"
+	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/simtest"
+	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/wire"
+	"github.com/ipam-teardown/ipam-teardown/planner"
+)
+
+func TestApplyEmptiesTheSandbox(t *testing.T) {
+	for _, schedule := range []executor.Schedule{executor.ScheduleReady, executor.ScheduleLevels} {
+		t.Run(string(schedule), func(t *testing.T) {
+			b := newBed(t, loadTopology(t, "sandbox.yaml"), "cn-hangzhou", planner.Options{})
+			if len(b.plan.Steps) == 0 || len(b.plan.Blockers) != 0 {
+				t.Fatalf("sandbox plan: %d steps, %d blockers", len(b.plan.Steps), len(b.plan.Blockers))
+			}
+			mark := len(b.calls())
+			opts := b.options()
+			opts.Schedule = schedule
+			rep, err := executor.Apply(t.Context(), b.api, b.plan, opts)
+			if err != nil {
+				t.Fatalf("apply: %v\n%s", err, rep.Message)
+			}
+			if rep.Outcome != "done" {
+				t.Errorf("outcome %q", rep.Outcome)
+			}
+			if got := stepIDs(rep, executor.OutcomeDone); len(got) != len(b.plan.Steps) {
+				t.Errorf("%d of %d steps done: %v", len(got), len(b.plan.Steps), rep.Steps)
+			}
+			for _, ipam := range []string{b.plan.Steps[len(b.plan.Steps)-1].IPAMID} {
+				if !b.ipamGone(ipam) {
+					t.Errorf("IPAM %s still exists", ipam)
+				}
+			}
+			calls := b.calls()[mark:]
+			checkCalls(t, b.plan, calls)
+			if n := countMutating(calls, false); n < len(b.plan.Steps) {
+				t.Errorf("%d mutating calls for %d steps", n, len(b.plan.Steps))
+			}
+			if again := b.planAll(t.Context()); len(again.Steps) != 0 {
+				t.Errorf("after apply a new plan still has %d steps", len(again.Steps))
+			}
+		})
+	}
+}
+
+func TestApplyUnderFaultsConverges(t *testing.T) {
+	b := newBed(t, loadTopology(t, "sandbox.yaml"), "cn-hangzhou", planner.Options{},
+		simtest.WithDeleteDelay(300*time.Millisecond),
+		simtest.WithFaults(7, wire.FaultRule{Throttle: 0.3, Error: 0.05, Latency: 20 * time.Millisecond, Jitter: 20 * time.Millisecond}))
+	mark := len(b.calls())
+	rep, err := executor.Apply(t.Context(), b.api, b.plan, b.options())
+	if err != nil {
+		t.Fatalf("apply: %v", err)
+	}
+	if rep.Retries == 0 {
+		t.Error("no retry under 30 % throttling")
+	}
+	if !b.ipamGone(b.plan.Steps[len(b.plan.Steps)-1].IPAMID) {
+		t.Error("IPAM still exists")
+	}
+	checkCalls(t, b.plan, b.calls()[mark:])
+}
+
+func TestApplyRefusesBlockersUnlessPartial(t *testing.T) {
+	b := newBed(t, loadTopology(t, "multi-account.yaml"), "cn-hangzhou", planner.Options{})
+	if len(b.plan.Blockers) == 0 {
+		t.Fatal("multi-account plan has no blocker")
+	}
+	mark := len(b.calls())
+	_, err := executor.Apply(t.Context(), b.api, b.plan, b.options())
+	var refused *executor.RefusedError
+	if !errors.As(err, &refused) || refused.Kind != executor.RefusedBlockers {
+		t.Fatalf("apply of a plan with blockers: %v, want a blockers refusal", err)
+	}
+	if n := len(b.calls()) - mark; n != 0 {
+		t.Errorf("%d calls before the refusal, want none", n)
+	}
+
+	opts := b.options()
+	opts.Partial = true
+	rep, err := executor.Apply(t.Context(), b.api, b.plan, opts)
+	if err != nil {
+		t.Fatalf("--partial: %v", err)
+	}
+	if got := stepIDs(rep, executor.OutcomeDone); len(got) != len(b.plan.Steps) {
+		t.Errorf("--partial ran %d of %d steps", len(got), len(b.plan.Steps))
+	}
+	checkCalls(t, b.plan, b.calls()[mark:])
+}

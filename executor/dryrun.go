@@ -1,0 +1,215 @@
+package executor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/ipam-teardown/ipam-teardown/internal/catalog"
+	"github.com/ipam-teardown/ipam-teardown/internal/cloudapi"
+	"github.com/ipam-teardown/ipam-teardown/plans"
+)
+
+// verifyJournal confirms, by a read, each step an earlier run's journal says is done or was called, waiting
+// for an asynchronous state where the step has one. Such steps are not sent again.
+func (r *run) verifyJournal(ctx context.Context) error {
+	var todo []int
+	for i := range r.plan.Steps {
+		switch r.prior.steps[r.plan.Steps[i].ID] {
+		case recordDone, recordCalled:
+			todo = append(todo, i)
+		}
+	}
+	if len(todo) == 0 {
+		return nil
+	}
+	r.phase("verify", fmt.Sprintf("resuming: confirming %d step(s) the journal says are done", len(todo)))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(r.opts.Parallelism)
+	for _, i := range todo {
+		g.Go(func() error {
+			s := &r.plan.Steps[i]
+			if !confirmable(s) {
+				// No read confirms it (RemoveIpamMembers): the journal's word is taken, and the dry run of
+				// the step that needed it (DeleteIpam) checks it again.
+				r.steps[i].Outcome = OutcomeDoneEarlier
+				return nil
+			}
+			if err := r.waitGone(gctx, i, kindVerify); err != nil {
+				return fmt.Errorf("resume: step %s is done in the journal, but: %w", s.ID, err)
+			}
+			r.steps[i].Outcome = OutcomeDoneEarlier
+			return nil
+		})
+	}
+	return g.Wait()
+}
+
+// waitGone polls the step's confirming read until its resource is gone, within the step timeout. A resource
+// still there in its original state is an error for a step without an asynchronous state.
+func (r *run) waitGone(ctx context.Context, i int, kind string) error {
+	s := &r.plan.Steps[i]
+	deadline := r.now().Add(r.opts.StepTimeout)
+	wait := r.opts.PollInterval
+	for {
+		p, err := confirm(ctx, func(ctx context.Context, c cloudapi.Call) (map[string]any, error) {
+			return r.retrying(ctx, kind, c)
+		}, s)
+		switch {
+		case err != nil:
+			return err
+		case p == presenceGone:
+			return nil
+		case p == presenceFailed:
+			return fmt.Errorf("%s %s is in state Failed", s.ResourceType, s.ResourceID)
+		case p == presenceThere && s.WaitFor == "":
+			return fmt.Errorf("%s %s still exists", s.ResourceType, s.ResourceID)
+		}
+		if r.now().Add(wait).After(deadline) {
+			return fmt.Errorf("%s %s is still %s after %s", s.ResourceType, s.ResourceID, p, r.opts.StepTimeout)
+		}
+		if err := sleep(ctx, wait); err != nil {
+			return err
+		}
+		wait = min(wait*3/2, r.opts.PollMax)
+	}
+}
+
+// dryRun checks every step still to run, all at once within the parallelism and the shared rate limit, and
+// returns every problem found. A step whose dry run answers a code its dry_run_codes list, while a step it
+// depends on still has to run, passes and is checked again just before its call (recheck). A step whose API
+// has no DryRun (DisassociateResourceShare) is checked by a read: its association exists in a share the caller
+// owns.
+func (r *run) dryRun(ctx context.Context) ([]DryRunProblem, error) {
+	var todo []int
+	for i := range r.plan.Steps {
+		if !succeeded(r.steps[i].Outcome) {
+			todo = append(todo, i)
+		}
+	}
+	r.phase("dry-run", fmt.Sprintf("dry-running %d step(s); nothing is deleted in this phase", len(todo)))
+	r.recheck = make([]bool, len(r.plan.Steps))
+	r.resumeWait = make([]bool, len(r.plan.Steps))
+	r.resumeDone = make([]bool, len(r.plan.Steps)) // applied after the pass: other steps read r.steps meanwhile
+	var (
+		mu       sync.Mutex
+		problems []DryRunProblem
+	)
+	report := func(p DryRunProblem) {
+		mu.Lock()
+		problems = append(problems, p)
+		mu.Unlock()
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(r.opts.Parallelism)
+	for _, i := range todo {
+		g.Go(func() error {
+			s := &r.plan.Steps[i]
+			a, _ := catalog.Lookup(s.Product, s.Action)
+			started := r.prior.steps[s.ID] == recordStart
+			if !a.DryRun {
+				return r.dryRunByRead(gctx, i, started, report)
+			}
+			_, err := r.retrying(gctx, kindDryRun, stepCall(r.plan.PlanID, s, true))
+			code := cloudapi.Code(err)
+			problem := DryRunProblem{StepID: s.ID, Action: s.Action, ResourceID: s.ResourceID, Code: code}
+			switch {
+			case err == nil:
+				problem.Message = "the service answered success to a dry run instead of DryRunOperation; it may have run the call"
+				report(problem)
+			case gctx.Err() != nil:
+				return context.Cause(gctx)
+			case cloudapi.Classify(err) == cloudapi.ClassDryRunPassed:
+			case slices.Contains(s.DryRunCodes, code) && r.hasPendingDependency(i):
+				r.recheck[i] = true
+			case slices.Contains(s.DryRunCodes, code):
+				problem.Message = "a prerequisite is not met, and no step of this plan still to run clears it"
+				report(problem)
+			case started && isNotFound(err, s.Action):
+				// An earlier run sent this step and was killed before it wrote the outcome.
+				r.resumeDone[i] = true
+			default:
+				problem.Message, problem.RequestID = apiMessage(err)
+				report(problem)
+			}
+			r.emit(Event{Kind: EventDryRun, Step: s, Code: code})
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	for i, done := range r.resumeDone {
+		if done {
+			r.steps[i].Outcome = OutcomeDoneEarlier
+		}
+	}
+	slices.SortFunc(problems, func(a, b DryRunProblem) int { return strings.Compare(a.StepID, b.StepID) })
+	return problems, nil
+}
+
+// dryRunByRead stands in for the dry run of an action without DryRun.
+func (r *run) dryRunByRead(ctx context.Context, i int, started bool, report func(DryRunProblem)) error {
+	s := &r.plan.Steps[i]
+	p, err := confirm(ctx, func(ctx context.Context, c cloudapi.Call) (map[string]any, error) {
+		return r.retrying(ctx, kindDryRun, c)
+	}, s)
+	problem := DryRunProblem{StepID: s.ID, Action: s.Action, ResourceID: s.ResourceID}
+	switch {
+	case ctx.Err() != nil:
+		return context.Cause(ctx)
+	case err != nil:
+		problem.Code = cloudapi.Code(err)
+		problem.Message, problem.RequestID = apiMessage(err)
+		report(problem)
+	case p == presenceThere:
+	case started && p == presenceInProgress:
+		r.resumeWait[i] = true // an earlier run's call was accepted: wait for it
+	case started && p == presenceGone:
+		r.resumeDone[i] = true
+	default:
+		problem.Message = fmt.Sprintf("checked by a read (%s takes no DryRun): the share holds no association to remove, or the caller does not own it (%s)", s.Action, p)
+		report(problem)
+	}
+	r.emit(Event{Kind: EventDryRun, Step: s, Message: "checked by a read: the action takes no DryRun"})
+	return nil
+}
+
+// hasPendingDependency reports whether a step the i-th depends on is still to run.
+func (r *run) hasPendingDependency(i int) bool {
+	for _, d := range r.plan.Steps[i].DependsOn {
+		if j, ok := r.index[d.ID]; ok && !succeeded(r.steps[j].Outcome) {
+			return true
+		}
+	}
+	return false
+}
+
+// stepCall is the API call of a step. A dry run carries no ClientToken: a token that a dry run used must not
+// be remembered in place of the real call's.
+func stepCall(planID string, s *plans.Step, dryRun bool) cloudapi.Call {
+	c := cloudapi.Call{Product: s.Product, Action: s.Action, Region: s.Region, Params: s.Params, Resource: s.ResourceID, DryRun: dryRun}
+	if a, _ := catalog.Lookup(s.Product, s.Action); a.ClientToken && !dryRun {
+		c.ClientToken = ClientToken(planID, s.ID)
+	}
+	return c
+}
+
+// apiMessage returns the service's message and RequestId of err, or err's text.
+func apiMessage(err error) (msg, requestID string) {
+	var ae *cloudapi.APIError
+	if errors.As(err, &ae) {
+		if ae.Message != "" {
+			return ae.Message, ae.RequestID
+		}
+		if ae.Err != nil {
+			return ae.Err.Error(), ae.RequestID
+		}
+	}
+	return err.Error(), ""
+}

@@ -1,0 +1,146 @@
+package executor_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"slices"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/ipam-teardown/ipam-teardown/executor"
+	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/simtest"
+	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/wire"
+	"github.com/ipam-teardown/ipam-teardown/planner"
+)
+
+func TestMain(m *testing.M) {
+	if os.Getenv(helperEnv) != "" {
+		os.Exit(helperApply())
+	}
+	goleak.VerifyTestMain(m,
+		// Idle keep-alive connections of the SDK's HTTP client close on their own schedule.
+		goleak.IgnoreTopFunction("net/http.(*persistConn).readLoop"),
+		goleak.IgnoreTopFunction("net/http.(*persistConn).writeLoop"),
+		goleak.IgnoreTopFunction("internal/poll.runtime_pollWait"))
+}
+
+// A block reserved between the dry run and its pool's steps: that branch fails with a clear error and what
+// depends on it is skipped; every independent branch finishes.
+func TestBranchFailsOthersFinish(t *testing.T) {
+	b := newBed(t, loadTopology(t, "sandbox.yaml"), "cn-hangzhou", planner.Options{})
+	opts := b.options()
+	opts.StepTimeout = time.Second
+	var late string
+	opts.OnEvent = func(e executor.Event) {
+		if e.Kind == executor.EventPhase && e.Phase == "execute" {
+			late = lateAllocation(t, b)
+		}
+	}
+	rep, err := executor.Apply(t.Context(), b.api, b.plan, opts)
+	var failed *executor.FailedError
+	if !errors.As(err, &failed) {
+		t.Fatalf("apply: %v, want a failure", err)
+	}
+	if late == "" {
+		t.Fatal("no allocation was made during the run")
+	}
+	if len(failed.Failed) == 0 || !slices.Contains(failed.Skipped, firstStep(t, b.plan, "DeleteIpam").ID) {
+		t.Errorf("failed %v, skipped %v: want a failed step and DeleteIpam skipped", failed.Failed, failed.Skipped)
+	}
+	var done int
+	for _, s := range rep.Steps {
+		switch s.Outcome {
+		case executor.OutcomeDone:
+			done++
+		case executor.OutcomeFailed:
+			if s.Code != "OperationDenied.IpamPoolAllocationExist" && s.Code != "DependencyViolation.CustomPoolAllocation" {
+				t.Errorf("%s failed with %q (%s), want the allocation's code", s.ID, s.Code, s.Message)
+			}
+		}
+	}
+	if done == 0 || done+len(failed.Failed)+len(failed.Skipped) != len(b.plan.Steps) {
+		t.Errorf("%d done, %d failed, %d skipped of %d steps", done, len(failed.Failed), len(failed.Skipped), len(b.plan.Steps))
+	}
+	if b.ipamGone(firstStep(t, b.plan, "DeleteIpam").ResourceID) {
+		t.Error("the IPAM is gone although a branch failed")
+	}
+	assertUnlocked(t, b)
+}
+
+// An interrupt stops the run (nothing new starts, calls in flight finish, the lock is removed); the same apply
+// again resumes from the journal and converges, sending no finished step again.
+func TestInterruptThenResume(t *testing.T) {
+	b := newBed(t, loadTopology(t, "sandbox.yaml"), "cn-hangzhou", planner.Options{},
+		simtest.WithFaults(3, wire.FaultRule{Latency: 5 * time.Millisecond}))
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	opts := b.options()
+	opts.Parallelism = 2
+	n := 0
+	opts.OnEvent = func(e executor.Event) {
+		if e.Kind == executor.EventDone {
+			if n++; n == 5 {
+				cancel()
+			}
+		}
+	}
+	rep, err := executor.Apply(ctx, b.api, b.plan, opts)
+	if !errors.Is(err, executor.ErrInterrupted) {
+		t.Fatalf("apply: %v, want ErrInterrupted", err)
+	}
+	if rep.Outcome != "interrupted" {
+		t.Errorf("outcome %q", rep.Outcome)
+	}
+	finished := stepIDs(rep, executor.OutcomeDone)
+	if len(finished) < 5 || len(finished) == len(b.plan.Steps) {
+		t.Fatalf("%d steps done before the interrupt took effect", len(finished))
+	}
+	assertUnlocked(t, b)
+
+	mark := len(b.calls())
+	opts.OnEvent = nil
+	rep, err = executor.Apply(t.Context(), b.api, b.plan, opts)
+	if err != nil {
+		t.Fatalf("resume: %v", err)
+	}
+	if got := stepIDs(rep, executor.OutcomeDoneEarlier); len(got) < len(finished) {
+		t.Errorf("resume confirmed %d steps done earlier, want at least %d", len(got), len(finished))
+	}
+	for _, c := range b.calls()[mark:] {
+		if s := stepOf(b.plan, c); s != nil && !c.DryRun && slices.Contains(finished, s.ID) {
+			t.Errorf("resume sent finished step %s again", s.ID)
+		}
+	}
+	if !b.ipamGone(firstStep(t, b.plan, "DeleteIpam").ResourceID) {
+		t.Error("IPAM still exists after the resume")
+	}
+}
+
+// --fail-fast: after the first failure nothing new starts.
+func TestFailFast(t *testing.T) {
+	topo := loadTopology(t, "sandbox.yaml")
+	b := newBed(t, topo, "cn-hangzhou", planner.Options{})
+	opts := b.options()
+	opts.FailFast = true
+	opts.Parallelism = 1
+	opts.StepTimeout = 500 * time.Millisecond
+	opts.OnEvent = func(e executor.Event) {
+		if e.Kind == executor.EventPhase && e.Phase == "execute" {
+			lateAllocation(t, b)
+		}
+	}
+	rep, err := executor.Apply(t.Context(), b.api, b.plan, opts)
+	var failed *executor.FailedError
+	if !errors.As(err, &failed) || len(failed.Failed) != 1 {
+		t.Fatalf("apply: %v, want exactly one failed step", err)
+	}
+	if len(stepIDs(rep, executor.OutcomeNotStarted)) != 0 {
+		t.Errorf("steps left not-started under --fail-fast; want them reported skipped")
+	}
+	if len(stepIDs(rep, executor.OutcomeSkipped)) == 0 {
+		t.Error("no step skipped")
+	}
+}
