@@ -422,23 +422,62 @@ func replanner(api *cloudapi.Client, p *plans.Plan, opts planner.Options, parall
 	}
 	opts.PlanID = p.PlanID
 	return func(ctx context.Context) (*plans.Plan, error) {
-		snap, err := collect.Collect(ctx, api, inventory.Selector{IPAMIDs: ids}, collect.Options{Parallelism: parallelism})
+		// An IPAM this plan (or an earlier run of it) deleted is gone, and Collect refuses to select an IPAM
+		// that is not there. So collect those that exist; the executor sets the deleted IPAM's steps against
+		// its journal, and one deleted behind its back shows as drift (steps the fresh plan lacks).
+		present, err := existingIPAMs(ctx, api, ids)
 		if err != nil {
-			return nil, fmt.Errorf("drift check: %w", err)
+			return nil, err
 		}
-		fresh, err := planner.Build(snap, opts)
+		if len(present) == 0 {
+			return &plans.Plan{PlanID: p.PlanID, Region: p.Region, Steps: []plans.Step{}, Blockers: []plans.Blocker{}}, nil
+		}
+		snap, err := collect.Collect(ctx, api, inventory.Selector{IPAMIDs: present}, collect.Options{Parallelism: parallelism})
 		if err != nil {
-			return nil, fmt.Errorf("drift check: %w", err)
+			return nil, err
 		}
-		return fresh, nil
+		return planner.Build(snap, opts)
 	}
+}
+
+// existingIPAMs returns those of ids (sorted) that ListIpams still lists, in any status.
+func existingIPAMs(ctx context.Context, api *cloudapi.Client, ids []string) ([]string, error) {
+	var found []string
+	for start := 0; start < len(ids); start += 100 { // IpamIds.N takes at most 100, and so does one page
+		batch := ids[start:min(start+100, len(ids))]
+		params := map[string]string{"MaxResults": "100"}
+		for i, id := range batch {
+			params["IpamIds."+strconv.Itoa(i+1)] = id
+		}
+		out, err := api.Read(ctx, cloudapi.Call{Product: cloudapi.ProductVpcIpam, Action: "ListIpams", Params: params, Resource: strings.Join(batch, ",")})
+		if err != nil {
+			return nil, fmt.Errorf("inventory: %w", err)
+		}
+		rows, ok := out["Ipams"].([]any)
+		if !ok && out["Ipams"] != nil {
+			return nil, fmt.Errorf("inventory: ListIpams: Ipams is %T, not a list", out["Ipams"])
+		}
+		for _, r := range rows {
+			if m, ok := r.(map[string]any); ok {
+				if id, _ := m["IpamId"].(string); slices.Contains(batch, id) && !slices.Contains(found, id) {
+					found = append(found, id)
+				}
+			}
+		}
+	}
+	slices.Sort(found)
+	return found, nil
 }
 
 // setGlobals lists the global flags the user set, as arguments, so that the resume command reaches the same
 // endpoint with the same settings.
 func setGlobals(cmd *cobra.Command) []string {
 	var args []string
-	cmd.InheritedFlags().Visit(func(f *pflag.Flag) {
+	// InheritedFlags is a fresh set whose Visit sees nothing set; Changed is carried over per flag.
+	cmd.InheritedFlags().VisitAll(func(f *pflag.Flag) {
+		if !f.Changed {
+			return
+		}
 		if f.Value.Type() == "bool" {
 			args = append(args, "--"+f.Name+"="+f.Value.String())
 			return

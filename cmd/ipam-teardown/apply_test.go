@@ -16,6 +16,8 @@ import (
 	"github.com/vbauerster/mpb/v8"
 
 	"github.com/ipam-teardown/ipam-teardown/executor"
+	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim"
+	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/simtest"
 	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/wire"
 	"github.com/ipam-teardown/ipam-teardown/plans"
 )
@@ -88,27 +90,36 @@ func TestApplyRefusesBlockers(t *testing.T) {
 	}
 }
 
-// TestApplyPartial: --partial runs the steps of a plan with blockers: the held-back IPAM and the protected
-// pool remain, the other pools are gone. (Needs the executor.)
+// TestApplyPartial: --partial runs the steps of a plan with blockers. On multi-account.yaml the IPv6
+// allocation of a VPC and the IPv6 CIDR of its pool are blockers: that pool and the IPAM remain, the IPv4
+// pools are gone. (Needs the executor.)
 func TestApplyPartial(t *testing.T) {
-	url, refs, sim, _ := startSandbox(t)
-	plan := planSandbox(t, url, refs["ipam/sandbox"], "--protect-tag", "team=data")
-	_, stderr, err := runIn(t, t.Context(), strings.NewReader(""), "--endpoint", url, "--log-format", "json",
+	s := simtest.Start(t, "../../testdata/topologies/multi-account.yaml")
+	s.SetCredentialsEnv(t, ipamsim.DefaultAccount)
+	plan := planSandbox(t, s.URL, s.Refs["ipam/core"])
+	p, err := plans.ReadFile(plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Blockers) == 0 {
+		t.Fatal("the multi-account plan has no blocker; the test needs one")
+	}
+	_, stderr, err := runIn(t, t.Context(), strings.NewReader(""), "--endpoint", s.URL, "--log-format", "json",
 		"apply", plan, "--yes", "--partial", "--qps", "1000")
 	if err != nil {
 		t.Fatalf("apply --partial: %v\n%s", err, stderr)
 	}
-	if !strings.Contains(stderr, "will remain") {
+	if !strings.Contains(stderr, "the IPAM "+s.Refs["ipam/core"]+" will remain") {
 		t.Errorf("stderr does not say what remains:\n%s", stderr)
 	}
-	state := string(mustJSON(t, sim.DumpState()))
-	for _, kept := range []string{refs["ipam/sandbox"], refs["pool/prod-hz-db"]} {
-		if !strings.Contains(state, kept) {
+	state := string(mustJSON(t, s.Sim.DumpState()))
+	for _, kept := range []string{s.Refs["ipam/core"], s.Refs["pool/core-v6"]} {
+		if !strings.Contains(state, `"`+kept+`"`) {
 			t.Errorf("%s is gone; --partial must leave what the blockers hold", kept)
 		}
 	}
-	if gone := refs["pool/prod-sh-app"]; strings.Contains(state, `"`+gone+`"`) {
-		t.Errorf("%s remains; --partial runs the plan's steps", gone)
+	if gone := s.Refs["pool/network-infra"]; gone == "" || strings.Contains(state, `"`+gone+`"`) {
+		t.Errorf("pool/network-infra (%q) remains; --partial runs the plan's steps", gone)
 	}
 }
 
@@ -342,14 +353,14 @@ func TestLogProgress(t *testing.T) {
 	p.Event(executor.Event{Kind: executor.EventFailed, Step: step, Err: errors.New("boom"), Counts: executor.Counts{Total: 4, Done: 2, Failed: 1}})
 	p.Close()
 	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
-	if len(lines) != 3 {
-		t.Fatalf("%d lines, want 3 (the counts-only event writes none):\n%s", len(lines), b.String())
+	if len(lines) != 2 {
+		t.Fatalf("%d lines, want 2 (the phase and counts-only events write none):\n%s", len(lines), b.String())
 	}
 	var retry, failed map[string]any
-	if err := json.Unmarshal([]byte(lines[1]), &retry); err != nil {
+	if err := json.Unmarshal([]byte(lines[0]), &retry); err != nil {
 		t.Fatal(err)
 	}
-	if err := json.Unmarshal([]byte(lines[2]), &failed); err != nil {
+	if err := json.Unmarshal([]byte(lines[1]), &failed); err != nil {
 		t.Fatal(err)
 	}
 	if retry["step"] != step.ID || retry["event"] != "retry" || retry["code"] != "Throttling.User" || retry["attempt"] != 2.0 || retry["total"] != 4.0 {

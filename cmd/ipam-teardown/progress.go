@@ -43,15 +43,12 @@ func newProgress(stderr io.Writer, log zerolog.Logger, total int, tty bool) (pro
 	return b, log.Output(zerolog.ConsoleWriter{Out: b.p, NoColor: true, TimeFormat: time.TimeOnly})
 }
 
-// logProgress writes one zerolog line per phase and step event; counts-only events write none.
+// logProgress writes one zerolog line per step event. Phase events write none: the executor logs its phases
+// itself. Neither do counts-only events.
 type logProgress struct{ log zerolog.Logger }
 
 func (l logProgress) Event(e executor.Event) {
-	if e.Kind == executor.EventProgress {
-		return
-	}
 	if e.Step == nil {
-		l.log.Info().Str("phase", e.Phase).Str("message", e.Message).Msg("apply: " + e.Phase)
 		return
 	}
 	ev := l.log.Info()
