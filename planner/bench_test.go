@@ -11,7 +11,9 @@ import (
 // bigSnapshot is one IPAM with a pool tree of fanOut top-level pools and fan-out fanOut down to depth 4
 // (11,110 pools for 10), each with one CIDR (a child's CIDR is an IpamPool allocation in its parent) and 7
 // custom allocations, the first 1,000 pools in one share: 100,110 steps for a fan-out of 10.
-func bigSnapshot(fanOut int) *inventory.Snapshot { return bigSnapshotOf(fanOut, inventory.AllocationCustom) }
+func bigSnapshot(fanOut int) *inventory.Snapshot {
+	return bigSnapshotOf(fanOut, inventory.AllocationCustom)
+}
 
 // bigSnapshotOf is bigSnapshot with allocations of the given resource type (VPC for the blocker-heavy
 // benchmark: with KeepVPCAllocations each of the 77,770 allocations is a blocker).
