@@ -102,11 +102,11 @@ func TestEndToEndOptions(t *testing.T) {
 		name, topology string
 		opts           planner.Options
 	}{
-		{"keep-vpc", "sandbox", planner.Options{KeepVPCAllocations: true}},
-		{"protect-team-data", "sandbox", planner.Options{ProtectTag: "team=data"}},
-		{"protect-regional-pools", "sandbox", planner.Options{ProtectTag: "level=region"}},
-		{"protect-shared", "multi-account", planner.Options{ProtectTag: "shared"}},
-		{"keep-vpc-and-discoveries", "multi-account", planner.Options{KeepVPCAllocations: true, KeepDiscoveries: true}},
+		{"keep-vpc", "sandbox", planner.Options{Options: plans.Options{KeepVPCAllocations: true}}},
+		{"protect-team-data", "sandbox", planner.Options{Options: plans.Options{ProtectTag: "team=data"}}},
+		{"protect-regional-pools", "sandbox", planner.Options{Options: plans.Options{ProtectTag: "level=region"}}},
+		{"protect-shared", "multi-account", planner.Options{Options: plans.Options{ProtectTag: "shared"}}},
+		{"keep-vpc-and-discoveries", "multi-account", planner.Options{Options: plans.Options{KeepVPCAllocations: true, KeepDiscoveries: true}}},
 	}
 	for _, c := range cases {
 		t.Run(c.topology+"/"+c.name, func(t *testing.T) {
