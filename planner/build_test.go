@@ -451,8 +451,8 @@ func TestMissingEdgeIsABlocker(t *testing.T) {
 			held:    []string{"delete-cidr/pool-top/10.0.0.0/8", "delete-ipam/ipam-a", "delete-pool/pool-top", "delete-scope/scope-c"},
 			planned: []string{"delete-cidr/pool-reg/10.0.0.0/12", "delete-pool/pool-reg"}},
 		{name: "child CIDR in no parent CIDR", resource: "alloc-child", rule: "8.2",
-			edit: func(s *inventory.Snapshot) { s.IPAMs[0].Pools[1].Allocations[0].SourceCIDR = "10.0.0.0/9" },
-			held: []string{"delete-cidr/pool-top/10.0.0.0/8", "delete-ipam/ipam-a", "delete-pool/pool-top", "delete-scope/scope-c"},
+			edit:    func(s *inventory.Snapshot) { s.IPAMs[0].Pools[1].Allocations[0].SourceCIDR = "10.0.0.0/9" },
+			held:    []string{"delete-cidr/pool-top/10.0.0.0/8", "delete-ipam/ipam-a", "delete-pool/pool-top", "delete-scope/scope-c"},
 			planned: []string{"delete-cidr/pool-reg/10.0.0.0/12", "delete-pool/pool-reg"}},
 	}
 	for _, c := range cases {
