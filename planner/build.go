@@ -45,16 +45,6 @@ func OptionsFor(p *plans.Plan) Options {
 // maxShareResources is how many Resources.N one DisassociateResourceShare takes (reference 5.4).
 const maxShareResources = 5
 
-// Transitional statuses: a resource in one of them is changing under the plan, so the plan leaves it (and
-// what needs it gone) alone until it settles.
-func transitional(status string) bool {
-	switch status {
-	case "Creating", "Deleting", "Modifying", "Associating", "Disassociating", "Pending":
-		return true
-	}
-	return false
-}
-
 // unit is one logical operation on one resource. Most units become one step; the units of a group (the
 // members of one IPAM, the resources of one share) are merged into batched steps after the blockers have
 // removed what they hold back.
@@ -89,8 +79,10 @@ type builder struct {
 }
 
 // Build plans the teardown of the IPAMs in snap. It is deterministic: two snapshots of the same state give
-// plans that differ only in PlanID and CreatedAt. It fails on a snapshot whose dependencies form a cycle (the
-// error names the steps) and on an Exclude id that names nothing in the snapshot.
+// plans that differ only in PlanID and CreatedAt. What the tool must not or cannot remove is a blocker, and
+// the steps that need it gone are held back; the steps that only cleared the way for held-back ones are
+// pruned, so that the plan changes nothing that stays. It fails on a snapshot whose dependencies form a
+// cycle (the error names the steps) and on an Exclude id that names nothing in the snapshot.
 func Build(snap *inventory.Snapshot, opts Options) (*plans.Plan, error) {
 	if snap == nil {
 		return nil, errors.New("planner: no snapshot")
@@ -207,104 +199,6 @@ func cidrStepID(pool, cidr string) string    { return "delete-cidr/" + pool + "/
 func allocationStepID(id string) string      { return "delete-allocation/" + id }
 func dissociateStepID(ipam, d string) string { return "dissociate-discovery/" + ipam + "/" + d }
 func discoveryStepID(id string) string       { return "delete-discovery/" + id }
-
-// ExcludeError is Build's answer to an Options.Exclude id that names nothing in the snapshot.
-type ExcludeError struct{ ID, Region string }
-
-func (e *ExcludeError) Error() string {
-	return fmt.Sprintf("planner: exclude %q: no such resource in the inventory of %s", e.ID, e.Region)
-}
-
-// exclusions turns Options.Exclude into blockers; an id that names nothing in the snapshot is an error (a
-// typo must not leave the resource it meant unprotected).
-func (b *builder) exclusions() error {
-	known := map[string]bool{}
-	for k := range b.kind {
-		known[k] = true
-	}
-	for _, d := range b.snap.Discoveries {
-		known[d.ID] = true
-	}
-	for _, s := range b.snap.Shares {
-		known[s.ShareID] = true
-	}
-	for _, p := range b.snap.SharedPools {
-		known[p.ID] = true
-	}
-	for _, id := range b.opts.Exclude {
-		if !known[id] {
-			return &ExcludeError{ID: id, Region: b.snap.Region}
-		}
-		if len(b.byOwner[id]) > 0 {
-			b.block(b.kind[id], id, b.ipamOf(id), fmt.Sprintf("%s %s is excluded (--exclude): the plan keeps it and everything in it", b.kind[id], id), "")
-		}
-	}
-	return nil
-}
-
-func (b *builder) ipamOf(owner string) string {
-	if us := b.byOwner[owner]; len(us) > 0 {
-		return b.units[us[0]].step.IPAMID
-	}
-	return ""
-}
-
-func (b *builder) protected(key, value string, hasValue bool) {
-	match := func(t inventory.Tags) bool {
-		v, ok := t[key]
-		return ok && (!hasValue || v == value)
-	}
-	tag := key
-	if hasValue {
-		tag += "=" + value
-	}
-	protect := func(typ, id string, t inventory.Tags) {
-		if match(t) && len(b.byOwner[id]) > 0 {
-			b.block(typ, id, b.ipamOf(id), fmt.Sprintf("%s %s carries the protect tag %s: the plan keeps it and everything in it", typ, id, tag), "")
-		}
-	}
-	for _, ip := range b.snap.IPAMs {
-		protect("ipam", ip.ID, ip.Tags)
-		for _, sc := range ip.Scopes {
-			protect("scope", sc.ID, sc.Tags)
-		}
-		for _, p := range ip.Pools {
-			protect("pool", p.ID, p.Tags)
-		}
-	}
-	for _, d := range b.snap.Discoveries {
-		protect("discovery", d.ID, d.Tags)
-	}
-}
-
-func (b *builder) transitions() {
-	why := func(typ, id, status string) string {
-		return fmt.Sprintf("%s %s is %s: the plan leaves it and what needs it gone until it settles; plan again then", typ, id, status)
-	}
-	check := func(typ, id, status string) {
-		if transitional(status) && len(b.byOwner[id]) > 0 {
-			b.block(typ, id, b.ipamOf(id), why(typ, id, status), "1.10")
-		}
-	}
-	for _, ip := range b.snap.IPAMs {
-		check("ipam", ip.ID, ip.Status)
-		for _, sc := range ip.Scopes {
-			check("scope", sc.ID, sc.Status)
-		}
-		for _, p := range ip.Pools {
-			check("pool", p.ID, p.Status)
-		}
-		for _, a := range ip.Associations {
-			check("association", ip.ID+"/"+a.DiscoveryID, a.Status)
-		}
-	}
-	for _, d := range b.snap.Discoveries {
-		check("discovery", d.ID, d.Status)
-	}
-	for _, s := range b.snap.Shares {
-		check("share-association", s.ShareID+"/"+s.EntityID, s.Status)
-	}
-}
 
 // plan removes what the blockers hold back and what only served it (holdBack, prune), merges the grouped
 // units into batched steps, sorts the steps with gonum and assigns levels.
