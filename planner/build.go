@@ -303,10 +303,7 @@ func (b *builder) plan() (*plans.Plan, error) {
 	sel := b.snap.Selector
 	sel.IPAMIDs = slices.Sorted(slices.Values(sel.IPAMIDs))
 	recorded := b.opts.Options
-	recorded.Exclude = slices.Compact(slices.Sorted(slices.Values(recorded.Exclude)))
-	if recorded.Exclude == nil {
-		recorded.Exclude = []string{} // the file says [], not null
-	}
+	recorded.Exclude = slices.Compact(slices.Sorted(slices.Values(recorded.Exclude))) // nil when empty; the file says []
 	p := &plans.Plan{
 		FormatVersion:        plans.FormatVersion,
 		PlanID:               planID,

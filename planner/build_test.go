@@ -527,8 +527,12 @@ func TestOptionsRecorded(t *testing.T) {
 	}
 
 	none := build(t, richSnapshot(), Options{})
-	if none.Options.Exclude == nil || len(none.Options.Exclude) != 0 {
-		t.Errorf("no exclusions recorded as %#v, want an empty list (the file says [])", none.Options.Exclude)
+	data, err = plans.Marshal(none)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(data, []byte(`"options": {`+"\n"+`    "exclude": []`+"\n"+`  },`)) {
+		t.Errorf("a plan without options does not record them as {\"exclude\": []}:\n%s", data)
 	}
 }
 

@@ -3,6 +3,9 @@
 package plans
 
 import (
+	"bytes"
+	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/ipam-teardown/ipam-teardown/inventory"
@@ -40,6 +43,35 @@ type Options struct {
 	// KeepDiscoveries keeps the caller's custom resource discoveries (still dissociated from an IPAM the
 	// plan deletes).
 	KeepDiscoveries bool `json:"keep_discoveries,omitempty"`
+}
+
+// MarshalJSON writes Options with "exclude": [] rather than null when nothing is excluded, so that every
+// plan file spells the same options the same way (and a file has no null). In memory, no exclusion is a nil
+// Exclude, whichever way it was written (UnmarshalJSON), so that a plan reads back equal to itself.
+func (o Options) MarshalJSON() ([]byte, error) {
+	type fields Options // the same fields without these methods
+	f := fields(o)
+	if f.Exclude == nil {
+		f.Exclude = []string{}
+	}
+	return json.Marshal(f)
+}
+
+// UnmarshalJSON reads Options as strictly as the rest of the plan (an unknown field is an error) and makes an
+// empty Exclude nil.
+func (o *Options) UnmarshalJSON(data []byte) error {
+	type fields Options
+	var f fields
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&f); err != nil {
+		return fmt.Errorf("options: %w", err)
+	}
+	if len(f.Exclude) == 0 {
+		f.Exclude = nil
+	}
+	*o = Options(f)
+	return nil
 }
 
 // Step is one API call on one resource.
