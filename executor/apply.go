@@ -268,7 +268,7 @@ func (r *run) retrying(ctx context.Context, kind string, c cloudapi.Call) (map[s
 		if err == nil || !retryable(err) {
 			return out, err
 		}
-		wait := b.NextBackOff()
+		wait := max(b.NextBackOff(), cloudapi.RetryAfter(err)) // the server's Retry-After is a floor
 		if r.now().Add(wait).After(deadline) {
 			return nil, err
 		}

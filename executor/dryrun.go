@@ -144,10 +144,26 @@ func (r *run) dryRun(ctx context.Context) ([]DryRunProblem, error) {
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
+	byRead := 0
+	for _, i := range todo {
+		if a, _ := catalog.Lookup(r.plan.Steps[i].Product, r.plan.Steps[i].Action); !a.DryRun {
+			byRead++
+		}
+	}
 	for i, done := range r.resumeDone {
 		if done {
 			r.steps[i].Outcome = OutcomeDoneEarlier
 		}
+	}
+	if len(problems) == 0 {
+		rechecks := 0
+		for _, c := range r.recheck {
+			if c {
+				rechecks++
+			}
+		}
+		r.log.Info().Int("dry_run", len(todo)-byRead).Int("checked_by_read", byRead).Int("checked_again_before_call", rechecks).
+			Msg("dry run passed (steps whose API has no DryRun were checked by a read)")
 	}
 	slices.SortFunc(problems, func(a, b DryRunProblem) int { return strings.Compare(a.StepID, b.StepID) })
 	return problems, nil

@@ -376,7 +376,7 @@ func (e *engine) wait(i int) {
 func (e *engine) retry(i int, kind taskKind, err error, dependency bool) {
 	r := e.r
 	st := &e.st[i]
-	wait := st.backoff.NextBackOff()
+	wait := max(st.backoff.NextBackOff(), cloudapi.RetryAfter(err)) // the server's Retry-After is a floor
 	if r.now().Add(wait).After(st.deadline) {
 		e.fail(i, fmt.Errorf("gave up after %s (--step-timeout): %w", r.opts.StepTimeout, err))
 		return

@@ -66,11 +66,13 @@ func loadTopology(t *testing.T, name string) *topology.Topology {
 	return topo
 }
 
-func (b *bed) client() *cloudapi.Client {
-	c, err := cloudapi.New(b.t.Context(), cloudapi.Config{Region: b.region, Endpoint: b.srv.URL, QPS: -1,
+func (b *bed) client() *cloudapi.Client { return b.clientB(b.t) }
+
+func (b *bed) clientB(tb testing.TB) *cloudapi.Client {
+	c, err := cloudapi.New(tb.Context(), cloudapi.Config{Region: b.region, Endpoint: b.srv.URL, QPS: -1,
 		RetryInitial: time.Millisecond, RetryMax: 5 * time.Millisecond})
 	if err != nil {
-		b.t.Fatal(err)
+		tb.Fatal(err)
 	}
 	return c
 }

@@ -5,12 +5,19 @@ import (
 	"testing"
 
 	"github.com/ipam-teardown/ipam-teardown/inventory"
+	"github.com/ipam-teardown/ipam-teardown/plans"
 )
 
 // bigSnapshot is one IPAM with a pool tree of fanOut top-level pools and fan-out fanOut down to depth 4
 // (11,110 pools for 10), each with one CIDR (a child's CIDR is an IpamPool allocation in its parent) and 7
 // custom allocations, the first 1,000 pools in one share: 100,110 steps for a fan-out of 10.
 func bigSnapshot(fanOut int) *inventory.Snapshot {
+	return bigSnapshotOf(fanOut, inventory.AllocationCustom)
+}
+
+// bigSnapshotOf is bigSnapshot with allocations of the given resource type (VPC for the blocker-heavy
+// benchmark: with KeepVPCAllocations each of the 77,770 allocations is a blocker).
+func bigSnapshotOf(fanOut int, allocType string) *inventory.Snapshot {
 	ip := inventory.IPAM{ID: "ipam-big", Status: "Created", RegionID: "cn-hangzhou", OwnerID: caller,
 		PrivateDefaultScopeID: "scope-priv", PublicDefaultScopeID: "scope-pub", DefaultResourceDiscoveryID: "rd-default",
 		Scopes: []inventory.Scope{{ID: "scope-c", Status: "Created", OwnerID: caller}}}
@@ -30,8 +37,12 @@ func bigSnapshot(fanOut int) *inventory.Snapshot {
 					SourceCIDR: parent.CIDRs[0].CIDR, ResourceType: inventory.AllocationIpamPool, ResourceID: id, Status: "Created"})
 			}
 			for k := range 7 {
-				p.Allocations = append(p.Allocations, inventory.Allocation{ID: fmt.Sprintf("alloc-%s-%d", id, k), PoolID: id,
-					CIDR: cidr, SourceCIDR: cidr, ResourceType: inventory.AllocationCustom, Status: "Created"})
+				a := inventory.Allocation{ID: fmt.Sprintf("alloc-%s-%d", id, k), PoolID: id,
+					CIDR: cidr, SourceCIDR: cidr, ResourceType: allocType, Status: "Created"}
+				if allocType == inventory.AllocationVPC {
+					a.ResourceID = fmt.Sprintf("vpc-%s-%d", id, k)
+				}
+				p.Allocations = append(p.Allocations, a)
 			}
 			if n <= 1000 {
 				snap.Shares = append(snap.Shares, inventory.ShareAssociation{ShareID: "rs-big", EntityID: id, EntityType: "IpamPool", Status: "Associated"})
@@ -64,6 +75,36 @@ func BenchmarkBuild(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkBuildKeepVPC plans the same tree with VPC allocations kept (--keep-vpc-allocations): 77,770
+// blockers, each holding back its pool's CIDR and every pool, CIDR and scope above it. It measures that the
+// plan stays linear in the snapshot's size however many blockers share the steps they hold back.
+func BenchmarkBuildKeepVPC(b *testing.B) {
+	snap := bigSnapshotOf(10, inventory.AllocationVPC)
+	opts := Options{PlanID: "plan-bench", Now: fixedNow}
+	opts.KeepVPCAllocations = true
+	p, err := Build(snap, opts)
+	if err != nil {
+		b.Fatal(err)
+	}
+	data, err := plans.Marshal(p)
+	if err != nil {
+		b.Fatal(err)
+	}
+	entries := 0
+	for _, bl := range p.Blockers {
+		entries += len(bl.HeldBack)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Build(snap, opts); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(p.Blockers)), "blockers")
+	b.ReportMetric(float64(entries), "held-entries")
+	b.ReportMetric(float64(len(data)), "file-bytes")
 }
 
 // TestBigPlanIsValid builds the benchmark's plan, with a smaller fan-out to keep the suite fast under -race,

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"net/netip"
 	"slices"
 	"strconv"
 	"strings"
@@ -19,35 +18,32 @@ import (
 	"github.com/ipam-teardown/ipam-teardown/plans"
 )
 
-// Options are the choices a user makes when planning.
+// Options are the choices a user makes when planning. The embedded plans.Options are the ones a plan
+// records (Build copies them into Plan.Options), so that the executor can plan a fresh inventory again with
+// the same ones (OptionsFor); the rest name and date one plan.
+//
+// plans.Options.Exclude lists resource ids (IPAM, scope, pool, allocation, discovery, share, member) the plan
+// must not touch, with everything inside them; ProtectTag protects the IPAMs, scopes, pools and discoveries
+// carrying the tag, "key" (any value) or "key=value"; KeepVPCAllocations reports the pools' VPC allocations
+// as blockers instead of releasing them; KeepDiscoveries keeps the caller's custom resource discoveries.
 type Options struct {
-	// KeepVPCAllocations reports the pools' VPC allocations as blockers instead of releasing them.
-	KeepVPCAllocations bool
-	// Exclude lists resource ids (IPAM, scope, pool, allocation, discovery, share, member) the plan must not
-	// touch; everything inside an excluded resource is kept with it.
-	Exclude []string
-	// ProtectTag protects the IPAMs, scopes, pools and discoveries carrying the tag: "key" (any value) or
-	// "key=value".
-	ProtectTag string
-	// KeepDiscoveries keeps the caller's custom resource discoveries (they are still dissociated).
-	KeepDiscoveries bool
-	PlanID          string // "" draws "plan-" and 16 random hex digits
-	ToolVersion     string
-	Now             func() time.Time // default time.Now
+	plans.Options
+	PlanID      string           // "" draws "plan-" and 16 random hex digits
+	ToolVersion string           // recorded in the plan
+	Now         func() time.Time // default time.Now
+}
+
+// OptionsFor returns the options to plan p's inventory again with: the planning options p records, its plan
+// id and tool version. The executor's drift check builds a plan of a fresh inventory with them and compares
+// its steps and blockers with p's.
+func OptionsFor(p *plans.Plan) Options {
+	o := Options{Options: p.Options, PlanID: p.PlanID, ToolVersion: p.ToolVersion}
+	o.Exclude = slices.Clone(p.Options.Exclude)
+	return o
 }
 
 // maxShareResources is how many Resources.N one DisassociateResourceShare takes (reference 5.4).
 const maxShareResources = 5
-
-// Transitional statuses: a resource in one of them is changing under the plan, so the plan leaves it (and
-// what needs it gone) alone until it settles.
-func transitional(status string) bool {
-	switch status {
-	case "Creating", "Deleting", "Modifying", "Associating", "Disassociating", "Pending":
-		return true
-	}
-	return false
-}
 
 // unit is one logical operation on one resource. Most units become one step; the units of a group (the
 // members of one IPAM, the resources of one share) are merged into batched steps after the blockers have
@@ -66,7 +62,8 @@ type edge struct {
 
 type pendingBlocker struct {
 	b        plans.Blocker
-	resource string // the owner key whose units the blocker removes
+	resource string // the owner key whose units are the blocker's own ("" for none)
+	holds    []int  // units it holds back directly: those a missing edge would have ordered after it
 }
 
 type builder struct {
@@ -78,11 +75,14 @@ type builder struct {
 	byOwner  map[string][]int
 	kind     map[string]string // owner key -> resource type, for blockers
 	blockers []pendingBlocker
+	errs     []error // edges a rule family could not draw: a bug, never dropped in silence
 }
 
 // Build plans the teardown of the IPAMs in snap. It is deterministic: two snapshots of the same state give
-// plans that differ only in PlanID and CreatedAt. It fails on a snapshot whose dependencies form a cycle (the
-// error names the steps) and on an Exclude id that names nothing in the snapshot.
+// plans that differ only in PlanID and CreatedAt. What the tool must not or cannot remove is a blocker, and
+// the steps that need it gone are held back; the steps that only cleared the way for held-back ones are
+// pruned, so that the plan changes nothing that stays. It fails on a snapshot whose dependencies form a
+// cycle (the error names the steps) and on an Exclude id that names nothing in the snapshot.
 func Build(snap *inventory.Snapshot, opts Options) (*plans.Plan, error) {
 	if snap == nil {
 		return nil, errors.New("planner: no snapshot")
@@ -112,9 +112,7 @@ func Build(snap *inventory.Snapshot, opts Options) (*plans.Plan, error) {
 		kind:    make(map[string]string, n),
 	}
 	for i := range snap.IPAMs {
-		if err := b.ipam(&snap.IPAMs[i]); err != nil {
-			return nil, err
-		}
+		b.ipam(&snap.IPAMs[i])
 	}
 	b.discoveries()
 	b.shares()
@@ -125,6 +123,9 @@ func Build(snap *inventory.Snapshot, opts Options) (*plans.Plan, error) {
 		b.protected(protectKey, protectValue, protectHasValue)
 	}
 	b.transitions()
+	if err := errors.Join(b.errs...); err != nil {
+		return nil, err
+	}
 	return b.plan()
 }
 
@@ -147,8 +148,18 @@ func (b *builder) add(u unit) int {
 	return i
 }
 
+// edge records that unit from must finish before unit to, because of rule. A rule family looks its units up
+// before it draws an edge and turns a lookup that misses into a blocker; an edge that still names no unit is
+// a bug, and Build fails on it rather than plan the two steps unordered.
 func (b *builder) edge(from, to int, rule string) {
 	if from < 0 || to < 0 || from == to {
+		name := func(u int) string {
+			if u < 0 {
+				return "(no step)"
+			}
+			return b.units[u].step.ID
+		}
+		b.errs = append(b.errs, fmt.Errorf("planner: rule %s: cannot draw the edge %s -> %s", rule, name(from), name(to)))
 		return
 	}
 	b.edges = append(b.edges, edge{from: from, to: to, rule: rule})
@@ -168,6 +179,12 @@ func (b *builder) block(resourceType, resourceID, ipamID, reason, rule string) {
 	})
 }
 
+// blockUnits records a blocker that owns the units of the resource seed ("" for none) and holds back the
+// units holds directly, whatever the edges say: the steps a missing edge would have ordered after it.
+func (b *builder) blockUnits(bl plans.Blocker, seed string, holds []int) {
+	b.blockers = append(b.blockers, pendingBlocker{b: bl, resource: seed, holds: holds})
+}
+
 func (b *builder) own(key, resourceType string) {
 	if _, ok := b.kind[key]; !ok {
 		b.kind[key] = resourceType
@@ -183,443 +200,10 @@ func allocationStepID(id string) string      { return "delete-allocation/" + id 
 func dissociateStepID(ipam, d string) string { return "dissociate-discovery/" + ipam + "/" + d }
 func discoveryStepID(id string) string       { return "delete-discovery/" + id }
 
-func (b *builder) ipam(ip *inventory.IPAM) error {
-	region := cmp.Or(ip.RegionID, b.snap.Region)
-	b.own(ip.ID, "ipam")
-	ipamOwners := []string{ip.ID}
-	var implies []plans.Implied
-	for _, sc := range []struct{ id, what string }{{ip.PrivateDefaultScopeID, "private"}, {ip.PublicDefaultScopeID, "public"}} {
-		if sc.id == "" {
-			continue
-		}
-		b.own(sc.id, "scope")
-		ipamOwners = append(ipamOwners, sc.id)
-		implies = append(implies, plans.Implied{ResourceType: "scope", ResourceID: sc.id,
-			Reason: "the default " + sc.what + " scope goes with the IPAM (" + ruleDefaultScopes + ")"})
-	}
-	if d := ip.DefaultResourceDiscoveryID; d != "" {
-		b.own(d, "discovery")
-		ipamOwners = append(ipamOwners, d)
-		implies = append(implies, plans.Implied{ResourceType: "discovery", ResourceID: d,
-			Reason: "the default resource discovery goes with the IPAM (" + ruleDefaultRD + ")"})
-		assoc := cmp.Or(ip.DefaultResourceDiscoveryAssociationID, ip.ID+"/"+d)
-		implies = append(implies, plans.Implied{ResourceType: "association", ResourceID: assoc,
-			Reason: "the default discovery's association goes with the IPAM (" + ruleDefaultRD + ")"})
-	}
-	slices.SortFunc(implies, func(x, y plans.Implied) int {
-		return cmp.Or(strings.Compare(x.ResourceType, y.ResourceType), strings.Compare(x.ResourceID, y.ResourceID))
-	})
-	ipamUnit := b.add(unit{
-		step: plans.Step{ID: ipamStepID(ip.ID), Action: "DeleteIpam", ResourceType: "ipam", ResourceID: ip.ID, IPAMID: ip.ID,
-			Region: region, Params: map[string]string{"RegionId": region, "IpamId": ip.ID}, Rule: ruleDeleteIpam,
-			WaitFor: "gone", Implies: implies},
-		owners: ipamOwners,
-	})
-
-	custom := map[string]int{} // custom scope id -> unit
-	defaults := map[string]bool{ip.PrivateDefaultScopeID: true, ip.PublicDefaultScopeID: true}
-	for _, sc := range ip.Scopes {
-		if sc.IsDefault || defaults[sc.ID] || sc.Status == "Deleted" {
-			b.own(sc.ID, "scope")
-			continue
-		}
-		b.own(sc.ID, "scope")
-		u := b.add(unit{
-			step: plans.Step{ID: scopeStepID(sc.ID), Action: "DeleteIpamScope", ResourceType: "scope", ResourceID: sc.ID, IPAMID: ip.ID,
-				Region: region, Params: map[string]string{"RegionId": region, "IpamScopeId": sc.ID}, Rule: ruleScopeBeforeIpam, WaitFor: "gone"},
-			owners: []string{sc.ID, ip.ID},
-		})
-		custom[sc.ID] = u
-		b.edge(u, ipamUnit, ruleScopeBeforeIpam)
-	}
-
-	pools := make(map[string]*inventory.Pool, len(ip.Pools))
-	for i := range ip.Pools {
-		if ip.Pools[i].Status != "Deleted" {
-			pools[ip.Pools[i].ID] = &ip.Pools[i]
-		}
-	}
-	// owners of a pool: itself, its ancestors, its scope, the IPAM. A parent cycle (a broken snapshot)
-	// stops the walk; the pool edges then form a cycle that plan() reports by name.
-	chain := func(p *inventory.Pool) []string {
-		out := []string{p.ID}
-		seen := map[string]bool{p.ID: true}
-		for q := pools[p.ParentID]; q != nil && !seen[q.ID]; q = pools[q.ParentID] {
-			seen[q.ID] = true
-			out = append(out, q.ID)
-		}
-		if p.ScopeID != "" {
-			out = append(out, p.ScopeID)
-		}
-		return append(out, ip.ID)
-	}
-	for i := range ip.Pools {
-		p := &ip.Pools[i]
-		if pools[p.ID] != p {
-			continue
-		}
-		b.own(p.ID, "pool")
-		owners := chain(p)
-		pu := b.add(unit{
-			step: plans.Step{ID: poolStepID(p.ID), Action: "DeleteIpamPool", ResourceType: "pool", ResourceID: p.ID, IPAMID: ip.ID,
-				Region: region, Params: map[string]string{"RegionId": region, "IpamPoolId": p.ID}, Rule: rulePoolBeforeIpam, WaitFor: "gone"},
-			owners: owners,
-		})
-		if p.OwnerID != "" && b.snap.AccountID != "" && p.OwnerID != b.snap.AccountID {
-			b.block("pool", p.ID, ip.ID, fmt.Sprintf("pool %s belongs to account %s: only its owner can deprovision its CIDRs and delete it", p.ID, p.OwnerID), ruleOwnerOnly)
-		}
-		for _, c := range p.CIDRs {
-			if c.Status == "Deleted" {
-				continue
-			}
-			key := p.ID + "/" + c.CIDR
-			b.own(key, "pool-cidr")
-			cu := b.add(unit{
-				step: plans.Step{ID: cidrStepID(p.ID, c.CIDR), Action: "DeleteIpamPoolCidr", ResourceType: "pool-cidr", ResourceID: key, IPAMID: ip.ID,
-					Region: region, Params: map[string]string{"RegionId": region, "IpamPoolId": p.ID, "Cidr": c.CIDR}, Rule: ruleCIDRBeforePool},
-				owners: append([]string{key}, owners...),
-			})
-			b.edge(cu, pu, ruleCIDRBeforePool)
-			if prefix, err := netip.ParsePrefix(c.CIDR); err == nil && !prefix.Addr().Is4() {
-				b.block("pool-cidr", key, ip.ID, fmt.Sprintf("%s is an IPv6 CIDR of pool %s: DeleteIpamPoolCidr deprovisions IPv4 CIDRs only, so the pool cannot be emptied by this tool", c.CIDR, p.ID), ruleIPv6CIDR)
-			}
-		}
-	}
-	// Pool edges and allocations, once every pool and CIDR unit exists (rules 2 and 3 link a child to its
-	// parent, which may come later in the slice).
-	for i := range ip.Pools {
-		p := &ip.Pools[i]
-		if pools[p.ID] != p {
-			continue
-		}
-		owners := chain(p)
-		pu := b.unitIndex(poolStepID(p.ID))
-		if parent, ok := pools[p.ParentID]; ok && parent.ID != p.ID {
-			b.units[pu].step.Rule = ruleSubPoolBeforePool
-			b.edge(pu, b.unitIndex(poolStepID(parent.ID)), ruleSubPoolBeforePool)
-		} else {
-			b.edge(pu, ipamUnit, rulePoolBeforeIpam)
-			if su, ok := custom[p.ScopeID]; ok {
-				b.edge(pu, su, rulePoolBeforeScope)
-			}
-		}
-		for _, a := range p.Allocations {
-			if a.Status == "Deleted" {
-				continue
-			}
-			source := b.unitIndex(cidrStepID(p.ID, sourceCIDR(p, a)))
-			if a.ResourceType == inventory.AllocationIpamPool {
-				// A child pool's CIDR: it goes with the child's DeleteIpamPoolCidr, before the parent CIDR. The
-				// allocation's id names that step too, so that excluding it keeps the child's CIDR.
-				child := b.unitIndex(cidrStepID(a.ResourceID, a.CIDR))
-				b.edge(child, source, ruleChildCIDRBeforeParent)
-				b.own(a.ID, "allocation")
-				if child >= 0 {
-					b.byOwner[a.ID] = append(b.byOwner[a.ID], child)
-				}
-				continue
-			}
-			b.own(a.ID, "allocation")
-			allocRegion := cmp.Or(a.RegionID, p.PoolRegionID, region)
-			au := b.add(unit{
-				step: plans.Step{ID: allocationStepID(a.ID), Action: "DeleteIpamPoolAllocation", ResourceType: "allocation", ResourceID: a.ID, IPAMID: ip.ID,
-					Region: allocRegion, Params: map[string]string{"RegionId": allocRegion, "IpamPoolAllocationId": a.ID}, Rule: ruleAllocationBeforeCIDR},
-				owners: append([]string{a.ID}, owners...),
-			})
-			b.edge(au, source, ruleAllocationBeforeCIDR)
-			switch {
-			case p.PoolRegionID != "":
-				b.edge(au, pu, ruleRegionalAllocBeforePool)
-			case a.ResourceType == inventory.AllocationCustom:
-				b.edge(au, pu, ruleCustomAllocBeforePool)
-			}
-			switch {
-			case a.ResourceType != inventory.AllocationVPC && a.ResourceType != inventory.AllocationCustom:
-				b.block("allocation", a.ID, ip.ID, fmt.Sprintf("allocation %s has resource type %q; DeleteIpamPoolAllocation releases only VPC and Custom allocations", a.ID, a.ResourceType), "0.5/seed-001")
-			case a.ResourceType == inventory.AllocationVPC && p.IPVersion == "IPv6":
-				b.block("allocation", a.ID, ip.ID, fmt.Sprintf("allocation %s is the IPv6 block of VPC %s, which DeleteIpamPoolAllocation refuses (OperationDenied.Ipv6VpcNotSupport); remove the block on the VPC side (UnassociateVpcCidrBlock or DeleteVpc) and plan again", a.ID, cmp.Or(a.ResourceID, "?")), ruleIPv6VPC)
-			case a.ResourceType == inventory.AllocationVPC && b.opts.KeepVPCAllocations:
-				b.block("allocation", a.ID, ip.ID, fmt.Sprintf("allocation %s of VPC %s is kept (--keep-vpc-allocations)", a.ID, cmp.Or(a.ResourceID, "?")), ruleAllocationBeforeCIDR)
-			}
-		}
-	}
-
-	// Members: one RemoveIpamMembers per IPAM (the call takes a list and names no IPAM).
-	for _, m := range ip.Members {
-		if m.Status == "Deleted" {
-			continue
-		}
-		b.own(m.ID, "member")
-		mu := b.add(unit{
-			step: plans.Step{ID: "remove-members/" + ip.ID + "/" + m.ID, Action: "RemoveIpamMembers", ResourceType: "members", ResourceID: ip.ID,
-				IPAMID: ip.ID, Region: region, Params: map[string]string{"RegionId": region}, Rule: ruleMembersBeforeIpam},
-			group:  "remove-members/" + ip.ID,
-			item:   [2]string{m.ID, cmp.Or(m.Type, "Account")},
-			owners: []string{m.ID, ip.ID},
-		})
-		b.edge(mu, ipamUnit, ruleMembersBeforeIpam)
-	}
-
-	// Explicit discovery associations; never the default one (rule 14, seed 002).
-	for _, a := range ip.Associations {
-		if a.DiscoveryID == ip.DefaultResourceDiscoveryID || a.DiscoveryType == "system" || a.Status == "Deleted" {
-			continue
-		}
-		b.own(a.DiscoveryID, "discovery")
-		foreign := a.OwnerID != "" && b.snap.AccountID != "" && a.OwnerID != b.snap.AccountID
-		rule := ruleOwnRDAssocBeforeIpam
-		if foreign {
-			rule = ruleSharedRDAssocBeforeIpam
-		}
-		du := b.add(unit{
-			step: plans.Step{ID: dissociateStepID(ip.ID, a.DiscoveryID), Action: "DissociateIpamResourceDiscovery", ResourceType: "association",
-				ResourceID: ip.ID + "/" + a.DiscoveryID, IPAMID: ip.ID, Region: region,
-				Params: map[string]string{"RegionId": region, "IpamId": ip.ID, "IpamResourceDiscoveryId": a.DiscoveryID}, Rule: rule},
-			owners: []string{ip.ID + "/" + a.DiscoveryID, a.DiscoveryID, ip.ID},
-		})
-		b.edge(du, ipamUnit, rule)
-	}
-	return nil
-}
-
-// sourceCIDR is the pool CIDR an allocation lies in: its SourceCidr, else the CIDR that contains it.
-func sourceCIDR(p *inventory.Pool, a inventory.Allocation) string {
-	if a.SourceCIDR != "" {
-		return a.SourceCIDR
-	}
-	in, err := netip.ParsePrefix(a.CIDR)
-	if err != nil {
-		return ""
-	}
-	for _, c := range p.CIDRs {
-		if pc, err := netip.ParsePrefix(c.CIDR); err == nil && pc.Bits() <= in.Bits() && pc.Contains(in.Addr()) {
-			return c.CIDR
-		}
-	}
-	return ""
-}
-
-// discoveries plans DeleteIpamResourceDiscovery for the caller's custom discoveries that a selected IPAM
-// uses (a discovery is associated with one IPAM at most, so no other IPAM uses them), after their
-// dissociation (rule 16). Discoveries no selected IPAM uses are not the plan's business.
-func (b *builder) discoveries() {
-	if b.opts.KeepDiscoveries {
-		return
-	}
-	used := map[string][]int{}
-	for _, ip := range b.snap.IPAMs {
-		for _, a := range ip.Associations {
-			if u := b.unitIndex(dissociateStepID(ip.ID, a.DiscoveryID)); u >= 0 {
-				used[a.DiscoveryID] = append(used[a.DiscoveryID], u)
-			}
-		}
-	}
-	for _, d := range b.snap.Discoveries {
-		if d.Type == "system" || d.OwnerID != b.snap.AccountID || len(used[d.ID]) == 0 || d.Status == "Deleted" {
-			continue
-		}
-		b.own(d.ID, "discovery")
-		region := cmp.Or(d.RegionID, b.snap.Region)
-		du := b.add(unit{
-			step: plans.Step{ID: discoveryStepID(d.ID), Action: "DeleteIpamResourceDiscovery", ResourceType: "discovery", ResourceID: d.ID,
-				Region: region, Params: map[string]string{"RegionId": region, "IpamResourceDiscoveryId": d.ID}, Rule: ruleRDShareBeforeRDDelete},
-			owners: []string{d.ID},
-		})
-		for _, u := range used[d.ID] {
-			b.units[du].step.IPAMID = b.units[u].step.IPAMID
-			b.edge(u, du, ruleRDAssocBeforeRDDelete)
-		}
-	}
-}
-
-// shares plans DisassociateResourceShare for the share entries of the resources the plan removes: pools of
-// the selected IPAMs (rule 6), their default discoveries (rule 11) and the custom discoveries it deletes
-// (rule 15). Entries of other resources stay in their shares.
-func (b *builder) shares() {
-	defaultRD := map[string]*inventory.IPAM{}
-	for i := range b.snap.IPAMs {
-		if d := b.snap.IPAMs[i].DefaultResourceDiscoveryID; d != "" {
-			defaultRD[d] = &b.snap.IPAMs[i]
-		}
-	}
-	for _, s := range b.snap.Shares {
-		if s.Status == "Disassociated" || s.Status == "Failed" {
-			continue
-		}
-		var target int
-		var rule, ipamID, region string
-		var owners []string
-		switch {
-		case s.EntityType == "IpamPool" && b.unitIndex(poolStepID(s.EntityID)) >= 0:
-			target, rule = b.unitIndex(poolStepID(s.EntityID)), rulePoolShareBeforePool
-			owners = b.units[target].owners
-		case s.EntityType == "IpamResourceDiscovery" && defaultRD[s.EntityID] != nil:
-			target, rule = b.unitIndex(ipamStepID(defaultRD[s.EntityID].ID)), ruleDefaultRDShareBeforeIpam
-			owners = []string{s.EntityID, defaultRD[s.EntityID].ID}
-		case s.EntityType == "IpamResourceDiscovery" && b.unitIndex(discoveryStepID(s.EntityID)) >= 0:
-			target, rule = b.unitIndex(discoveryStepID(s.EntityID)), ruleRDShareBeforeRDDelete
-			owners = []string{s.EntityID}
-		default:
-			continue
-		}
-		ipamID, region = b.units[target].step.IPAMID, b.units[target].step.Region
-		key := s.ShareID + "/" + s.EntityID
-		b.own(key, "share-association")
-		b.own(s.ShareID, "share")
-		u := b.add(unit{
-			step: plans.Step{ID: "disassociate-share/" + key, Action: "DisassociateResourceShare", ResourceType: "share-association",
-				ResourceID: s.ShareID, IPAMID: ipamID, Region: region, Params: map[string]string{"ResourceShareId": s.ShareID},
-				Rule: rule, WaitFor: "Disassociated"},
-			group:  "disassociate-share/" + s.ShareID,
-			item:   [2]string{s.EntityID, s.EntityType},
-			owners: append([]string{key, s.ShareID}, owners...),
-		})
-		b.edge(u, target, rule)
-	}
-}
-
-// ExcludeError is Build's answer to an Options.Exclude id that names nothing in the snapshot.
-type ExcludeError struct{ ID, Region string }
-
-func (e *ExcludeError) Error() string {
-	return fmt.Sprintf("planner: exclude %q: no such resource in the inventory of %s", e.ID, e.Region)
-}
-
-// exclusions turns Options.Exclude into blockers; an id that names nothing in the snapshot is an error (a
-// typo must not leave the resource it meant unprotected).
-func (b *builder) exclusions() error {
-	known := map[string]bool{}
-	for k := range b.kind {
-		known[k] = true
-	}
-	for _, d := range b.snap.Discoveries {
-		known[d.ID] = true
-	}
-	for _, s := range b.snap.Shares {
-		known[s.ShareID] = true
-	}
-	for _, p := range b.snap.SharedPools {
-		known[p.ID] = true
-	}
-	for _, id := range b.opts.Exclude {
-		if !known[id] {
-			return &ExcludeError{ID: id, Region: b.snap.Region}
-		}
-		if len(b.byOwner[id]) > 0 {
-			b.block(b.kind[id], id, b.ipamOf(id), fmt.Sprintf("%s %s is excluded (--exclude): the plan keeps it and everything in it", b.kind[id], id), "")
-		}
-	}
-	return nil
-}
-
-func (b *builder) ipamOf(owner string) string {
-	if us := b.byOwner[owner]; len(us) > 0 {
-		return b.units[us[0]].step.IPAMID
-	}
-	return ""
-}
-
-func (b *builder) protected(key, value string, hasValue bool) {
-	match := func(t inventory.Tags) bool {
-		v, ok := t[key]
-		return ok && (!hasValue || v == value)
-	}
-	tag := key
-	if hasValue {
-		tag += "=" + value
-	}
-	protect := func(typ, id string, t inventory.Tags) {
-		if match(t) && len(b.byOwner[id]) > 0 {
-			b.block(typ, id, b.ipamOf(id), fmt.Sprintf("%s %s carries the protect tag %s: the plan keeps it and everything in it", typ, id, tag), "")
-		}
-	}
-	for _, ip := range b.snap.IPAMs {
-		protect("ipam", ip.ID, ip.Tags)
-		for _, sc := range ip.Scopes {
-			protect("scope", sc.ID, sc.Tags)
-		}
-		for _, p := range ip.Pools {
-			protect("pool", p.ID, p.Tags)
-		}
-	}
-	for _, d := range b.snap.Discoveries {
-		protect("discovery", d.ID, d.Tags)
-	}
-}
-
-func (b *builder) transitions() {
-	why := func(typ, id, status string) string {
-		return fmt.Sprintf("%s %s is %s: the plan leaves it and what needs it gone until it settles; plan again then", typ, id, status)
-	}
-	check := func(typ, id, status string) {
-		if transitional(status) && len(b.byOwner[id]) > 0 {
-			b.block(typ, id, b.ipamOf(id), why(typ, id, status), "1.10")
-		}
-	}
-	for _, ip := range b.snap.IPAMs {
-		check("ipam", ip.ID, ip.Status)
-		for _, sc := range ip.Scopes {
-			check("scope", sc.ID, sc.Status)
-		}
-		for _, p := range ip.Pools {
-			check("pool", p.ID, p.Status)
-		}
-		for _, a := range ip.Associations {
-			check("association", ip.ID+"/"+a.DiscoveryID, a.Status)
-		}
-	}
-	for _, d := range b.snap.Discoveries {
-		check("discovery", d.ID, d.Status)
-	}
-	for _, s := range b.snap.Shares {
-		check("share-association", s.ShareID+"/"+s.EntityID, s.Status)
-	}
-}
-
-// plan removes what the blockers hold back, merges the grouped units into batched steps, sorts the steps
-// with gonum and assigns levels.
+// plan removes what the blockers hold back and what only served it (holdBack, prune), merges the grouped
+// units into batched steps, sorts the steps with gonum and assigns levels.
 func (b *builder) plan() (*plans.Plan, error) {
-	out := make([][]int, len(b.units)) // unit -> indexes of its outgoing edges
-	for i, e := range b.edges {
-		out[e.from] = append(out[e.from], i)
-	}
-
-	removed := make([]bool, len(b.units))
-	blockers := make([]plans.Blocker, 0, len(b.blockers))
-	for _, pb := range b.blockers {
-		seeds := b.byOwner[pb.resource]
-		isSeed := make(map[int]bool, len(seeds))
-		for _, s := range seeds {
-			isSeed[s] = true
-			removed[s] = true
-		}
-		seen := map[int]bool{}
-		queue := slices.Clone(seeds)
-		held := []string{}
-		for len(queue) > 0 {
-			u := queue[0]
-			queue = queue[1:]
-			for _, ei := range out[u] {
-				v := b.edges[ei].to
-				if seen[v] || isSeed[v] {
-					continue
-				}
-				seen[v] = true
-				removed[v] = true
-				held = append(held, b.units[v].step.ID)
-				queue = append(queue, v)
-			}
-		}
-		slices.Sort(held)
-		pb.b.HeldBack = held
-		blockers = append(blockers, pb.b)
-	}
-	slices.SortFunc(blockers, func(x, y plans.Blocker) int {
-		return cmp.Or(strings.Compare(x.ResourceID, y.ResourceID), strings.Compare(x.Reason, y.Reason), strings.Compare(x.ResourceType, y.ResourceType))
-	})
-	blockers = slices.CompactFunc(blockers, func(x, y plans.Blocker) bool {
-		return x.ResourceID == y.ResourceID && x.Reason == y.Reason && x.ResourceType == y.ResourceType
-	})
+	blockers, removed := b.holdBack()
 
 	// Surviving units become steps; grouped ones are batched.
 	stepOf := make([]int, len(b.units))
@@ -718,6 +302,8 @@ func (b *builder) plan() (*plans.Plan, error) {
 	}
 	sel := b.snap.Selector
 	sel.IPAMIDs = slices.Sorted(slices.Values(sel.IPAMIDs))
+	recorded := b.opts.Options
+	recorded.Exclude = slices.Compact(slices.Sorted(slices.Values(recorded.Exclude))) // nil when empty; the file says []
 	p := &plans.Plan{
 		FormatVersion:        plans.FormatVersion,
 		PlanID:               planID,
@@ -726,6 +312,7 @@ func (b *builder) plan() (*plans.Plan, error) {
 		Region:               b.snap.Region,
 		AccountID:            b.snap.AccountID,
 		Selector:             sel,
+		Options:              recorded,
 		InventoryFingerprint: b.snap.Fingerprint(),
 		Steps:                steps,
 		Blockers:             blockers,

@@ -162,7 +162,7 @@ func TestRichPlan(t *testing.T) {
 
 func TestKeepDiscoveries(t *testing.T) {
 	t.Parallel()
-	p := build(t, richSnapshot(), Options{KeepDiscoveries: true})
+	p := build(t, richSnapshot(), Options{Options: plans.Options{KeepDiscoveries: true}})
 	for _, id := range []string{"delete-discovery/rd-own", "disassociate-share/rs-3"} {
 		if _, ok := stepByID(p, id); ok {
 			t.Errorf("%s planned with KeepDiscoveries", id)
@@ -185,6 +185,12 @@ func TestBlockers(t *testing.T) {
 	// the blocker's own and simply not planned.
 	regOwn := []string{"delete-allocation/alloc-vpc", "delete-cidr/pool-reg/10.0.0.0/12", "delete-pool/pool-reg", "disassociate-share/rs-1"}
 	topOwn := slices.Concat(regOwn, []string{"delete-allocation/alloc-top-custom", "delete-cidr/pool-top/10.0.0.0/8", "delete-pool/pool-top"})
+	// With the IPAM held back, what served only its deletion is pruned: the member removals, the foreign
+	// discovery's dissociation and the default discovery's unshare (rd-own's dissociation still serves its
+	// deletion).
+	ipamOnly := []string{"disassociate-share/rs-2/rd-default", "dissociate-discovery/ipam-a/rd-foreign",
+		"remove-members/ipam-a/1000000000000002", "remove-members/ipam-a/fd-1"}
+	plus := func(ids ...string) []string { return slices.Sorted(slices.Values(slices.Concat(ipamOnly, ids))) }
 	cases := []struct {
 		name     string
 		edit     func(*inventory.Snapshot)
@@ -195,6 +201,7 @@ func TestBlockers(t *testing.T) {
 		held     []string // held back
 		others   int      // further blockers the edit brings
 		own      []string // steps of the full plan acting on the blocked resource or inside it
+		pruned   []string // steps (entries of batched ones) that only served held-back steps
 	}{
 		{name: "ipv6 vpc allocation", resource: "alloc-v6", rule: "0.5/seed-001", reason: "Ipv6VpcNotSupport",
 			edit: func(s *inventory.Snapshot) {
@@ -202,41 +209,51 @@ func TestBlockers(t *testing.T) {
 				p.CIDRs = []inventory.PoolCIDR{{CIDR: "2408:4000::/52", Status: "Created"}}
 				p.Allocations = []inventory.Allocation{{ID: "alloc-v6", PoolID: p.ID, CIDR: "2408:4000::/56", SourceCIDR: "2408:4000::/52", ResourceType: "VPC", ResourceID: "vpc-6", Status: "Created"}}
 			},
-			held: []string{"delete-cidr/pool-v6/2408:4000::/52", "delete-ipam/ipam-a", "delete-pool/pool-v6"}, others: 1 /* the IPv6 CIDR */},
-		{name: "keep vpc allocations", opts: Options{KeepVPCAllocations: true}, resource: "alloc-vpc", rule: "8.1", reason: "--keep-vpc-allocations",
-			held: regChain, own: []string{"delete-allocation/alloc-vpc"}},
-		{name: "exclude a pool keeps its subtree", opts: Options{Exclude: []string{"pool-top"}}, resource: "pool-top", reason: "--exclude",
-			held: []string{"delete-ipam/ipam-a", "delete-scope/scope-c"}, own: topOwn},
-		{name: "protect tag with value", opts: Options{ProtectTag: "keep=yes"}, resource: "pool-top", reason: "keep=yes",
-			held: []string{"delete-ipam/ipam-a", "delete-scope/scope-c"}, own: topOwn},
-		{name: "protect tag key only", opts: Options{ProtectTag: "team"}, resource: "scope-c", reason: "protect tag team",
-			held: ipamChain, own: append([]string{"delete-scope/scope-c"}, topOwn...)},
-		{name: "protected ipam", opts: Options{ProtectTag: "env=test"}, resource: "ipam-a", reason: "env=test",
+			held: []string{"delete-cidr/pool-v6/2408:4000::/52", "delete-ipam/ipam-a", "delete-pool/pool-v6"}, others: 1, /* the IPv6 CIDR */
+			pruned: ipamOnly},
+		{name: "keep vpc allocations", opts: Options{Options: plans.Options{KeepVPCAllocations: true}}, resource: "alloc-vpc", rule: "8.1", reason: "--keep-vpc-allocations",
+			held: regChain, own: []string{"delete-allocation/alloc-vpc"},
+			pruned: plus("delete-allocation/alloc-top-custom", "disassociate-share/rs-1/pool-reg")},
+		{name: "exclude a pool keeps its subtree", opts: Options{Options: plans.Options{Exclude: []string{"pool-top"}}}, resource: "pool-top", reason: "--exclude",
+			held: []string{"delete-ipam/ipam-a", "delete-scope/scope-c"}, own: topOwn, pruned: ipamOnly},
+		{name: "protect tag with value", opts: Options{Options: plans.Options{ProtectTag: "keep=yes"}}, resource: "pool-top", reason: "keep=yes",
+			held: []string{"delete-ipam/ipam-a", "delete-scope/scope-c"}, own: topOwn, pruned: ipamOnly},
+		{name: "protect tag key only", opts: Options{Options: plans.Options{ProtectTag: "team"}}, resource: "scope-c", reason: "protect tag team",
+			held: ipamChain, own: append([]string{"delete-scope/scope-c"}, topOwn...), pruned: ipamOnly},
+		{name: "protected ipam", opts: Options{Options: plans.Options{ProtectTag: "env=test"}}, resource: "ipam-a", reason: "env=test",
 			held: []string{"delete-discovery/rd-own"},
 			own: append([]string{"delete-ipam/ipam-a", "delete-pool/pool-v6", "delete-scope/scope-c", "disassociate-share/rs-2",
-				"dissociate-discovery/ipam-a/rd-foreign", "dissociate-discovery/ipam-a/rd-own", "remove-members/ipam-a"}, topOwn...)},
-		{name: "exclude a child pool's CIDR by its allocation id", opts: Options{Exclude: []string{"alloc-child"}}, resource: "alloc-child", reason: "--exclude",
-			held: []string{"delete-cidr/pool-top/10.0.0.0/8", "delete-ipam/ipam-a", "delete-pool/pool-reg", "delete-pool/pool-top", "delete-scope/scope-c"},
-			own:  []string{"delete-cidr/pool-reg/10.0.0.0/12"}},
-		{name: "exclude a member", opts: Options{Exclude: []string{"fd-1"}}, resource: "fd-1", reason: "--exclude", held: ipamChain},
-		{name: "exclude a share", opts: Options{Exclude: []string{"rs-1"}}, resource: "rs-1", reason: "--exclude",
+				"dissociate-discovery/ipam-a/rd-foreign", "dissociate-discovery/ipam-a/rd-own", "remove-members/ipam-a"}, topOwn...),
+			// rd-own's unshare served only its deletion, which needs the protected IPAM's dissociation.
+			pruned: []string{"disassociate-share/rs-3/rd-own"}},
+		{name: "exclude a child pool's CIDR by its allocation id", opts: Options{Options: plans.Options{Exclude: []string{"alloc-child"}}}, resource: "alloc-child", reason: "--exclude",
+			held:   []string{"delete-cidr/pool-top/10.0.0.0/8", "delete-ipam/ipam-a", "delete-pool/pool-reg", "delete-pool/pool-top", "delete-scope/scope-c"},
+			own:    []string{"delete-cidr/pool-reg/10.0.0.0/12"},
+			pruned: plus("delete-allocation/alloc-top-custom", "delete-allocation/alloc-vpc", "disassociate-share/rs-1/pool-reg")},
+		{name: "exclude a member", opts: Options{Options: plans.Options{Exclude: []string{"fd-1"}}}, resource: "fd-1", reason: "--exclude", held: ipamChain,
+			// The other member's removal served only the IPAM's deletion: the IPAM stays, and so does the member.
+			pruned: []string{"disassociate-share/rs-2/rd-default", "dissociate-discovery/ipam-a/rd-foreign", "remove-members/ipam-a/1000000000000002"}},
+		{name: "exclude a share", opts: Options{Options: plans.Options{Exclude: []string{"rs-1"}}}, resource: "rs-1", reason: "--exclude",
 			held: []string{"delete-ipam/ipam-a", "delete-pool/pool-reg", "delete-pool/pool-top", "delete-scope/scope-c"},
-			own:  []string{"disassociate-share/rs-1"}},
+			own:  []string{"disassociate-share/rs-1"},
+			// The pools stay, so their allocations and CIDRs stay too.
+			pruned: plus("delete-allocation/alloc-top-custom", "delete-allocation/alloc-vpc", "delete-cidr/pool-reg/10.0.0.0/12", "delete-cidr/pool-top/10.0.0.0/8")},
 		{name: "pool modifying", resource: "pool-reg", rule: "1.10", reason: "Modifying",
 			edit: func(s *inventory.Snapshot) { s.IPAMs[0].Pools[0].Status = "Modifying" },
-			held: topChain, own: regOwn},
+			held: topChain, own: regOwn, pruned: plus("delete-allocation/alloc-top-custom")},
 		{name: "share disassociating", resource: "rs-1/pool-reg", rule: "1.10", reason: "Disassociating",
-			edit: func(s *inventory.Snapshot) { s.Shares[0].Status = "Disassociating" },
-			held: []string{"delete-ipam/ipam-a", "delete-pool/pool-reg", "delete-pool/pool-top", "delete-scope/scope-c"},
-			own:  []string{"disassociate-share/rs-1"}},
+			edit:   func(s *inventory.Snapshot) { s.Shares[0].Status = "Disassociating" },
+			held:   []string{"delete-ipam/ipam-a", "delete-pool/pool-reg", "delete-pool/pool-top", "delete-scope/scope-c"},
+			own:    []string{"disassociate-share/rs-1"},
+			pruned: plus("delete-allocation/alloc-top-custom", "delete-allocation/alloc-vpc", "delete-cidr/pool-reg/10.0.0.0/12", "delete-cidr/pool-top/10.0.0.0/8")},
 		{name: "foreign pool", resource: "pool-v6", rule: "8.20", reason: "only its owner",
 			edit: func(s *inventory.Snapshot) { s.IPAMs[0].Pools[2].OwnerID = foreign },
-			held: ipamChain, own: []string{"delete-pool/pool-v6"}},
+			held: ipamChain, own: []string{"delete-pool/pool-v6"}, pruned: ipamOnly},
 		{name: "ipv6 cidr", resource: "pool-v6/2408:4000::/52", rule: "3.4", reason: "IPv4 CIDRs only",
 			edit: func(s *inventory.Snapshot) {
 				s.IPAMs[0].Pools[2].CIDRs = []inventory.PoolCIDR{{CIDR: "2408:4000::/52", Status: "Created"}}
 			},
-			held: []string{"delete-ipam/ipam-a", "delete-pool/pool-v6"}},
+			held: []string{"delete-ipam/ipam-a", "delete-pool/pool-v6"}, pruned: ipamOnly},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -261,44 +278,72 @@ func TestBlockers(t *testing.T) {
 			if diff := cmp.Diff(c.held, found.HeldBack); diff != "" {
 				t.Errorf("held back (-want +got):\n%s", diff)
 			}
-			for _, id := range slices.Concat(c.held, c.own) {
+			var pruned []string
+			for _, bl := range p.Blockers {
+				pruned = append(pruned, bl.Pruned...)
+			}
+			slices.Sort(pruned)
+			if diff := cmp.Diff(c.pruned, pruned); diff != "" {
+				t.Errorf("pruned (-want +got):\n%s", diff)
+			}
+			for _, id := range slices.Concat(c.held, c.own, c.pruned) {
 				if _, ok := stepByID(p, id); ok {
 					t.Errorf("%s is planned, but the blocker should keep it out", id)
 				}
 			}
-			// Everything not held back is still planned: the full plan minus the held-back and absent steps.
-			full := build(t, richSnapshot(), Options{KeepDiscoveries: c.opts.KeepDiscoveries})
+			// Everything neither held back nor pruned is still planned: the full plan minus the held-back,
+			// pruned and absent steps. A batched step is pruned when all its entries are.
+			full := build(t, richSnapshot(), Options{Options: plans.Options{KeepDiscoveries: c.opts.KeepDiscoveries}})
 			var missing []string
 			for _, id := range stepIDs(full) {
-				if _, planned := stepByID(p, id); !planned && !slices.Contains(c.held, id) {
+				entryPruned := slices.ContainsFunc(c.pruned, func(e string) bool { return e == id || strings.HasPrefix(e, id+"/") })
+				if _, planned := stepByID(p, id); !planned && !slices.Contains(c.held, id) && !entryPruned {
 					missing = append(missing, id)
 				}
 			}
 			slices.Sort(missing)
 			want := slices.Sorted(slices.Values(c.own))
 			if diff := cmp.Diff(want, missing); diff != "" {
-				t.Errorf("steps of the full plan neither planned nor held back, the blocked resource's own (-want +got):\n%s", diff)
+				t.Errorf("steps of the full plan neither planned, held back nor pruned, the blocked resource's own (-want +got):\n%s", diff)
 			}
 		})
 	}
 }
 
-func TestExcludedMemberLeavesTheBatch(t *testing.T) {
+// TestExcludedEntryLeavesTheBatch: a share holding a kept pool and one that goes is still unshared for the
+// pool that goes, with that entry alone.
+func TestExcludedEntryLeavesTheBatch(t *testing.T) {
 	t.Parallel()
-	p := build(t, richSnapshot(), Options{Exclude: []string{"fd-1"}})
-	s, ok := stepByID(p, "remove-members/ipam-a")
+	snap := richSnapshot()
+	snap.IPAMs[0].Pools = append(snap.IPAMs[0].Pools, inventory.Pool{ID: "pool-x", IPAMID: "ipam-a", ScopeID: "scope-priv", IPVersion: "IPv4", Status: "Created", OwnerID: caller})
+	snap.Shares = append(snap.Shares, inventory.ShareAssociation{ShareID: "rs-1", EntityID: "pool-x", EntityType: "IpamPool", Status: "Associated"})
+	p := build(t, snap, Options{Options: plans.Options{Exclude: []string{"pool-reg"}}})
+	s, ok := stepByID(p, "disassociate-share/rs-1")
 	if !ok {
-		t.Fatal("the other member is still removed")
+		t.Fatalf("pool-x still leaves rs-1; steps %v", stepIDs(p))
 	}
-	want := map[string]string{"RegionId": "cn-hangzhou", "Members.1.MemberId": "1000000000000002", "Members.1.MemberType": "Account"}
+	want := map[string]string{"ResourceShareId": "rs-1", "Resources.1.ResourceId": "pool-x", "Resources.1.ResourceType": "IpamPool"}
 	if diff := cmp.Diff(want, s.Params); diff != "" {
 		t.Errorf("params (-want +got):\n%s", diff)
 	}
 }
 
+// TestExcludedMemberKeepsTheOthers: excluding one member keeps the IPAM, so removing the other members
+// would only change an IPAM that stays; they are pruned, under the member's blocker.
+func TestExcludedMemberKeepsTheOthers(t *testing.T) {
+	t.Parallel()
+	p := build(t, richSnapshot(), Options{Options: plans.Options{Exclude: []string{"fd-1"}}})
+	if _, ok := stepByID(p, "remove-members/ipam-a"); ok {
+		t.Error("remove-members/ipam-a planned, but the IPAM stays")
+	}
+	if len(p.Blockers) != 1 || !slices.Contains(p.Blockers[0].Pruned, "remove-members/ipam-a/1000000000000002") {
+		t.Errorf("blockers %+v, want fd-1's pruning the other member's removal", p.Blockers)
+	}
+}
+
 func TestExcludeUnknownID(t *testing.T) {
 	t.Parallel()
-	_, err := Build(richSnapshot(), Options{Exclude: []string{"pool-typo"}})
+	_, err := Build(richSnapshot(), Options{Options: plans.Options{Exclude: []string{"pool-typo"}}})
 	if err == nil || !strings.Contains(err.Error(), `"pool-typo"`) {
 		t.Fatalf("err = %v, want one naming the unknown id", err)
 	}
@@ -373,5 +418,147 @@ func TestDeterministic(t *testing.T) {
 	}
 	if _, err := plans.Read(bytes.NewReader(ja), "plan.json"); err != nil {
 		t.Errorf("plans.Read refuses the plan: %v", err)
+	}
+}
+
+// TestMissingEdgeIsABlocker: an edge whose lookup misses used to be dropped, planning the two steps
+// unordered (both at level 0 for an allocation outside every CIDR of its pool). Now the blocker says why and
+// holds back the CIDR deletes that could not be ordered.
+func TestMissingEdgeIsABlocker(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name     string
+		edit     func(*inventory.Snapshot)
+		resource string
+		rule     string
+		held     []string
+		planned  []string // steps that can still go
+	}{
+		{name: "allocation outside every CIDR", resource: "alloc-top-custom", rule: "8.1",
+			edit: func(s *inventory.Snapshot) {
+				a := &s.IPAMs[0].Pools[1].Allocations[1]
+				a.CIDR, a.SourceCIDR = "192.168.0.0/24", ""
+			},
+			held:    []string{"delete-cidr/pool-top/10.0.0.0/8", "delete-ipam/ipam-a", "delete-pool/pool-top", "delete-scope/scope-c"},
+			planned: []string{"delete-pool/pool-reg", "delete-pool/pool-v6"}},
+		{name: "source CIDR not listed", resource: "alloc-vpc", rule: "8.1",
+			edit:    func(s *inventory.Snapshot) { s.IPAMs[0].Pools[0].Allocations[0].SourceCIDR = "10.1.0.0/16" },
+			held:    []string{"delete-cidr/pool-reg/10.0.0.0/12", "delete-cidr/pool-top/10.0.0.0/8", "delete-ipam/ipam-a", "delete-pool/pool-reg", "delete-pool/pool-top", "delete-scope/scope-c"},
+			planned: []string{"delete-pool/pool-v6"}},
+		{name: "child CIDR not listed", resource: "alloc-child", rule: "8.2",
+			edit: func(s *inventory.Snapshot) { s.IPAMs[0].Pools[1].Allocations[0].CIDR = "10.0.0.0/13" },
+			// pool-reg's own CIDR still goes, with pool-reg; the parent CIDR holding the unlisted one stays.
+			held:    []string{"delete-cidr/pool-top/10.0.0.0/8", "delete-ipam/ipam-a", "delete-pool/pool-top", "delete-scope/scope-c"},
+			planned: []string{"delete-cidr/pool-reg/10.0.0.0/12", "delete-pool/pool-reg"}},
+		{name: "child CIDR in no parent CIDR", resource: "alloc-child", rule: "8.2",
+			edit:    func(s *inventory.Snapshot) { s.IPAMs[0].Pools[1].Allocations[0].SourceCIDR = "10.0.0.0/9" },
+			held:    []string{"delete-cidr/pool-top/10.0.0.0/8", "delete-ipam/ipam-a", "delete-pool/pool-top", "delete-scope/scope-c"},
+			planned: []string{"delete-cidr/pool-reg/10.0.0.0/12", "delete-pool/pool-reg"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			snap := richSnapshot()
+			c.edit(snap)
+			p := build(t, snap, Options{})
+			if len(p.Blockers) != 1 || p.Blockers[0].ResourceID != c.resource || p.Blockers[0].Rule != c.rule ||
+				!strings.Contains(p.Blockers[0].Reason, "plan again once the inventory agrees") {
+				t.Fatalf("blockers %+v, want one on %s by rule %s", p.Blockers, c.resource, c.rule)
+			}
+			if diff := cmp.Diff(c.held, p.Blockers[0].HeldBack); diff != "" {
+				t.Errorf("held back (-want +got):\n%s", diff)
+			}
+			for _, id := range c.planned {
+				if _, ok := stepByID(p, id); !ok {
+					t.Errorf("%s is not planned; it does not need the blocker gone", id)
+				}
+			}
+		})
+	}
+}
+
+// TestEdgeToNoStepIsAnError: a rule family that draws an edge to a unit it did not find makes Build fail
+// (a bug), instead of dropping the edge.
+func TestEdgeToNoStepIsAnError(t *testing.T) {
+	t.Parallel()
+	b := &builder{snap: richSnapshot(), index: map[string]int{}, byOwner: map[string][]int{}, kind: map[string]string{}}
+	u := b.add(unit{step: plans.Step{ID: "delete-pool/p", Action: "DeleteIpamPool"}})
+	b.edge(-1, u, ruleCIDRBeforePool)
+	if len(b.edges) != 0 || len(b.errs) != 1 || !strings.Contains(b.errs[0].Error(), "8.5") || !strings.Contains(b.errs[0].Error(), "delete-pool/p") {
+		t.Errorf("edges %v, errors %v; want no edge and one error naming the rule and the step", b.edges, b.errs)
+	}
+}
+
+// TestOptionsRecorded: the plan records the planning options (Exclude sorted), and OptionsFor gives them
+// back, with the plan's id and tool version, so that planning the same inventory again gives the same plan.
+func TestOptionsRecorded(t *testing.T) {
+	t.Parallel()
+	opts := Options{Options: plans.Options{Exclude: []string{"rd-unused", "fd-1", "rd-unused"}, ProtectTag: "keep=yes", KeepVPCAllocations: true, KeepDiscoveries: true},
+		PlanID: "plan-opts", ToolVersion: "v1.2.3"}
+	p := build(t, richSnapshot(), opts)
+	want := plans.Options{Exclude: []string{"fd-1", "rd-unused"}, ProtectTag: "keep=yes", KeepVPCAllocations: true, KeepDiscoveries: true}
+	if diff := cmp.Diff(want, p.Options); diff != "" {
+		t.Errorf("recorded options (-want +got):\n%s", diff)
+	}
+	data, err := plans.Marshal(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	read, err := plans.Read(bytes.NewReader(data), "plan.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	again := OptionsFor(read)
+	if again.PlanID != "plan-opts" || again.ToolVersion != "v1.2.3" || !cmp.Equal(again.Options, want) {
+		t.Errorf("OptionsFor = %+v, want the recorded options, plan id and tool version", again)
+	}
+	again.Exclude[0] = "changed" // OptionsFor's slice is its own
+	if read.Options.Exclude[0] != "fd-1" {
+		t.Error("OptionsFor shares the plan's Exclude slice")
+	}
+	again.Exclude[0] = "fd-1"
+	replanned := build(t, richSnapshot(), again)
+	other, err := plans.Marshal(replanned)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(data, other) {
+		t.Errorf("planning again with OptionsFor gives another plan:\n%s", cmp.Diff(string(data), string(other)))
+	}
+
+	none := build(t, richSnapshot(), Options{})
+	data, err = plans.Marshal(none)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(data, []byte(`"options": {`+"\n"+`    "exclude": []`+"\n"+`  },`)) {
+		t.Errorf("a plan without options does not record them as {\"exclude\": []}:\n%s", data)
+	}
+}
+
+// TestHeldBackIsLinear: many blockers sharing a chain (every VPC allocation kept) list each held-back step
+// once, so the plan grows with the snapshot, not with blockers x depth.
+func TestHeldBackIsLinear(t *testing.T) {
+	t.Parallel()
+	snap := bigSnapshotOf(3, inventory.AllocationVPC) // 120 pools, 840 VPC allocations
+	p := build(t, snap, Options{Options: plans.Options{KeepVPCAllocations: true}})
+	entries, pruned := 0, 0
+	seen := map[string]bool{}
+	for _, bl := range p.Blockers {
+		entries += len(bl.HeldBack)
+		pruned += len(bl.Pruned)
+		for _, id := range slices.Concat(bl.HeldBack, bl.Pruned) {
+			if seen[id] {
+				t.Errorf("%s is listed twice", id)
+			}
+			seen[id] = true
+		}
+	}
+	// Every pool, CIDR, the scope and the IPAM are held back; the shares of the first pools are pruned.
+	if want := 120*2 + 2; len(p.Blockers) != 840 || entries != want || p.Summary.HeldBack != want {
+		t.Errorf("%d blockers, %d held-back entries, summary %d; want 840 blockers and %d entries, each step once", len(p.Blockers), entries, p.Summary.HeldBack, want)
+	}
+	if len(p.Steps) != 0 || pruned != 120 {
+		t.Errorf("%d steps, %d pruned; want none planned and the 120 share entries pruned", len(p.Steps), pruned)
 	}
 }

@@ -96,18 +96,31 @@ func TestEndToEndGenerated(t *testing.T) {
 }
 
 // TestEndToEndOptions runs the proof with the options that turn resources into blockers: the plan still
-// runs without a prerequisite error, everything not held back is gone, and what is held back stays.
+// runs without a prerequisite error, everything not held back is gone, and what is held back stays. Where a
+// blocker keeps an IPAM or a pool, the plan prunes what only cleared the way for it: after the run the kept
+// IPAM and everything in it that is not deleted in its own right are untouched (checkStaying), and every
+// step of the plan served a deletion (checkPurpose).
 func TestEndToEndOptions(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
 		name, topology string
 		opts           planner.Options
+		exclude        []string // topology names ("pool/prod-sh"), resolved to ids into opts.Exclude
+		prunes         bool     // the plan leaves out steps that only served held-back ones
 	}{
-		{"keep-vpc", "sandbox", planner.Options{KeepVPCAllocations: true}},
-		{"protect-team-data", "sandbox", planner.Options{ProtectTag: "team=data"}},
-		{"protect-regional-pools", "sandbox", planner.Options{ProtectTag: "level=region"}},
-		{"protect-shared", "multi-account", planner.Options{ProtectTag: "shared"}},
-		{"keep-vpc-and-discoveries", "multi-account", planner.Options{KeepVPCAllocations: true, KeepDiscoveries: true}},
+		{"keep-vpc", "sandbox", planner.Options{Options: plans.Options{KeepVPCAllocations: true}}, nil, true},
+		{"protect-team-data", "sandbox", planner.Options{Options: plans.Options{ProtectTag: "team=data"}}, nil, true},
+		{"protect-regional-pools", "sandbox", planner.Options{Options: plans.Options{ProtectTag: "level=region"}}, nil, true},
+		{"protect-shared", "multi-account", planner.Options{Options: plans.Options{ProtectTag: "shared"}}, nil, true},
+		{"keep-vpc-and-discoveries", "multi-account", planner.Options{Options: plans.Options{KeepVPCAllocations: true, KeepDiscoveries: true}}, nil, true},
+		// The IPv6 VPC block of multi-account keeps its pool and the IPAM: the foreign discovery stays
+		// associated with the IPAM that stays.
+		{"ipv6-blocker", "multi-account", planner.Options{}, nil, true},
+		// An excluded regional pool keeps its parent, the scope and the IPAM: the parent's reservation, the
+		// members and the member removals stay; the other regional pool's tree still goes.
+		{"exclude-pool", "sandbox", planner.Options{}, []string{"pool/prod-sh"}, true},
+		// The excluded foreign discovery keeps the IPAM; nothing served only the IPAM's deletion.
+		{"exclude-discovery", "multi-account", planner.Options{}, []string{"discovery/apps-discovery"}, false},
 	}
 	for _, c := range cases {
 		t.Run(c.topology+"/"+c.name, func(t *testing.T) {
@@ -116,9 +129,18 @@ func TestEndToEndOptions(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			tg := inProcess(t, topo)
+			sim, refs := newSim(t, topo)
+			tg := simTarget(t, sim)
 			tg.opts = c.opts
-			proveAll(t, tg)
+			for _, name := range c.exclude {
+				if refs[name] == "" {
+					t.Fatalf("no %s in the topology", name)
+				}
+				tg.opts.Exclude = append(tg.opts.Exclude, refs[name])
+			}
+			if pruned := proveAll(t, tg); (pruned > 0) != c.prunes {
+				t.Errorf("%d steps pruned, want some: %v", pruned, c.prunes)
+			}
 		})
 	}
 }
@@ -260,20 +282,24 @@ func topologies(t *testing.T) []string {
 	return paths
 }
 
-func proveAll(t *testing.T, tg target) {
+// proveAll runs teardownRegion in every region and returns how many steps the plans pruned.
+func proveAll(t *testing.T, tg target) int {
 	t.Helper()
-	ran := 0
+	ran, pruned := 0, 0
 	for _, region := range e2eRegions {
-		ran += teardownRegion(t, tg, region)
+		n, p := teardownRegion(t, tg, region)
+		ran += n
+		pruned += p
 	}
 	if ran == 0 {
 		t.Fatalf("no IPAM of %s in %v", ipamsim.DefaultAccount, e2eRegions)
 	}
+	return pruned
 }
 
 // teardownRegion plans and executes the teardown of every IPAM of the caller in region, checks the
-// outcome, and returns the number of IPAMs it planned for.
-func teardownRegion(t *testing.T, tg target, region string) int {
+// outcome, and returns the number of IPAMs it planned for and of the steps its plan pruned.
+func teardownRegion(t *testing.T, tg target, region string) (int, int) {
 	t.Helper()
 	ctx := t.Context()
 	api := tg.api(region)
@@ -282,7 +308,7 @@ func teardownRegion(t *testing.T, tg target, region string) int {
 		t.Fatalf("%s: collect: %v", region, err)
 	}
 	if len(snap.IPAMs) == 0 {
-		return 0
+		return 0, 0
 	}
 	opts := tg.opts
 	opts.PlanID, opts.Now = "plan-e2e", time.Now
@@ -327,7 +353,10 @@ func teardownRegion(t *testing.T, tg target, region string) int {
 
 	calls := tg.calls()[mark:]
 	checkCalls(t, region, p, calls)
-	checkUntouched(t, region, p, before, tg.state())
+	afterState := tg.state()
+	checkUntouched(t, region, p, before, afterState)
+	checkStaying(t, region, p, before, afterState)
+	checkPurpose(t, region, p)
 
 	// The selected IPAMs are gone, except those a blocker holds back; a new plan finds nothing to do.
 	after, err := collect.Collect(ctx, api, inventory.Selector{All: true}, collect.Options{Parallelism: 4})
@@ -358,7 +387,11 @@ func teardownRegion(t *testing.T, tg target, region string) int {
 		t.Errorf("%s: blockers after the run %v, want those of the plan %v", region, got, want)
 	}
 	t.Logf("%s: %d steps in %d levels, %d blockers, %d calls", region, len(p.Steps), p.Summary.Levels, len(p.Blockers), len(calls))
-	return len(snap.IPAMs)
+	pruned := 0
+	for _, b := range p.Blockers {
+		pruned += len(b.Pruned)
+	}
+	return len(snap.IPAMs), pruned
 }
 
 // rule19Code is what a pool CIDR answers while an allocation released from it is still settling (reference
@@ -565,6 +598,128 @@ func checkUntouched(t *testing.T, region string, p *plans.Plan, before, after ma
 			if _, ok := before[coll][key]; !ok {
 				t.Errorf("%s: %s %q appeared during the run", region, coll, key)
 			}
+		}
+	}
+}
+
+// checkStaying: the plan changes nothing that stays. Every object still there after the run is as it was
+// (a held-back IPAM keeps its members, associations and shares; a pool that stays keeps its CIDRs and
+// allocations): what the run changes, it deletes. A share that stays loses the entries the plan
+// disassociates, and nothing else.
+func checkStaying(t *testing.T, region string, p *plans.Plan, before, after map[string]map[string]json.RawMessage) {
+	t.Helper()
+	unshared := map[string]bool{} // share id + " " + resource id
+	for _, s := range p.Steps {
+		if s.Action != "DisassociateResourceShare" {
+			continue
+		}
+		for k, v := range s.Params {
+			if strings.HasSuffix(k, ".ResourceId") {
+				unshared[s.Params["ResourceShareId"]+" "+v] = true
+			}
+		}
+	}
+	// What is gone after the run must have gone with a resource that is gone: a member or an association
+	// with its IPAM (or its discovery), a CIDR or an allocation with its pool (a child pool's CIDR with the
+	// child). A release, a deprovision, a dissociation or a member removal in what stays is a change to it.
+	exists := func(id string) bool {
+		for _, coll := range []string{"ipams", "pools", "discoveries"} {
+			if _, ok := after[coll][id]; ok {
+				return true
+			}
+		}
+		return false
+	}
+	for coll, objs := range before {
+		for key, raw := range objs {
+			if _, ok := after[coll][key]; ok {
+				continue
+			}
+			var obj map[string]any
+			_ = json.Unmarshal(raw, &obj)
+			str := func(k string) string { v, _ := obj[k].(string); return v }
+			var staying bool
+			switch coll {
+			case "members":
+				staying = exists(str("ipam_id"))
+			case "associations":
+				staying = exists(str("ipam_id")) && exists(str("discovery_id"))
+			case "pool_cidrs":
+				staying = exists(str("pool_id"))
+			case "allocations":
+				staying = exists(str("pool_id")) && (str("resource_type") != "IpamPool" || exists(str("resource_id")))
+			}
+			if staying {
+				t.Errorf("%s: %s %q is gone, but what holds it stays (the plan changed a resource that stays):\n%s", region, coll, key, raw)
+			}
+		}
+	}
+	// withoutUnshared drops a share's entries the plan disassociates for resources that are gone, and the
+	// times they changed.
+	withoutUnshared := func(key string, raw json.RawMessage) string {
+		var share map[string]any
+		if json.Unmarshal(raw, &share) != nil {
+			return string(raw)
+		}
+		entities, _ := share["entities"].([]any)
+		kept := []any{}
+		for _, e := range entities {
+			ent, _ := e.(map[string]any)
+			if id, _ := ent["id"].(string); !unshared[key+" "+id] || exists(id) {
+				kept = append(kept, e)
+			}
+		}
+		share["entities"] = kept
+		delete(share, "updated")
+		out, _ := json.Marshal(share)
+		return string(out)
+	}
+	for coll, objs := range after {
+		for key, now := range objs {
+			was, ok := before[coll][key]
+			if !ok || string(was) == string(now) {
+				continue
+			}
+			if coll == "shares" && withoutUnshared(key, was) == withoutUnshared(key, now) {
+				continue
+			}
+			t.Errorf("%s: %s %q stays but changed:\nbefore %s\nafter  %s", region, coll, key, was, now)
+		}
+	}
+}
+
+// checkPurpose: every step that deletes nothing in its own right (a release, a deprovision, a dissociation,
+// an unshare, a member removal) clears the way for a deletion the plan makes; the others are pruned.
+func checkPurpose(t *testing.T, region string, p *plans.Plan) {
+	t.Helper()
+	next := map[string][]string{} // step -> the steps that wait for it
+	action := map[string]string{}
+	for _, s := range p.Steps {
+		action[s.ID] = s.Action
+		for _, d := range s.DependsOn {
+			next[d.ID] = append(next[d.ID], s.ID)
+		}
+	}
+	deletion := func(a string) bool {
+		return a == "DeleteIpam" || a == "DeleteIpamScope" || a == "DeleteIpamPool" || a == "DeleteIpamResourceDiscovery"
+	}
+	for _, s := range p.Steps {
+		if deletion(s.Action) {
+			continue
+		}
+		found := false
+		seen := map[string]bool{}
+		for queue := []string{s.ID}; len(queue) > 0 && !found; queue = queue[1:] {
+			for _, n := range next[queue[0]] {
+				found = found || deletion(action[n])
+				if !seen[n] {
+					seen[n] = true
+					queue = append(queue, n)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("%s: step %s clears the way for no deletion of the plan; it should have been pruned", region, s.ID)
 		}
 	}
 }

@@ -98,6 +98,7 @@ func checkPlan(t *testing.T, p *plans.Plan) {
 	if err := plans.Validate(p); err != nil {
 		t.Fatalf("plans.Validate: %v", err)
 	}
+	checkServesDeletion(t, p)
 	pos := map[string]int{}
 	for i, s := range p.Steps {
 		pos[s.ID] = i
@@ -108,6 +109,50 @@ func checkPlan(t *testing.T, p *plans.Plan) {
 			if !ok || j >= i || p.Steps[j].Level >= s.Level {
 				t.Errorf("%s (pos %d, level %d) depends on %s (pos %d) by %s, which does not come before it", s.ID, i, s.Level, d.ID, j, d.Rule)
 			}
+		}
+	}
+}
+
+// checkServesDeletion asserts that every step that deletes nothing in its own right clears the way, at some
+// depth, for a deletion the plan makes (the rest is pruned), and that no step is both planned and listed as
+// held back or pruned, nor listed twice.
+func checkServesDeletion(t *testing.T, p *plans.Plan) {
+	t.Helper()
+	next := map[string][]string{}
+	action := map[string]string{}
+	for _, s := range p.Steps {
+		action[s.ID] = s.Action
+		for _, d := range s.DependsOn {
+			next[d.ID] = append(next[d.ID], s.ID)
+		}
+	}
+	var serves func(id string, seen map[string]bool) bool
+	serves = func(id string, seen map[string]bool) bool {
+		for _, n := range next[id] {
+			if isDeletion(action[n]) {
+				return true
+			}
+			if !seen[n] {
+				seen[n] = true
+				if serves(n, seen) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	for _, s := range p.Steps {
+		if !isDeletion(s.Action) && !serves(s.ID, map[string]bool{}) {
+			t.Errorf("%s serves no deletion of the plan; it should have been pruned", s.ID)
+		}
+	}
+	listed := map[string]bool{}
+	for _, b := range p.Blockers {
+		for _, id := range slices.Concat(b.HeldBack, b.Pruned) {
+			if _, planned := action[id]; planned || listed[id] {
+				t.Errorf("%s is listed under blocker %s but also planned or listed before", id, b.ResourceID)
+			}
+			listed[id] = true
 		}
 	}
 }

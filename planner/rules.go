@@ -111,3 +111,15 @@ func ruleIndex() map[string]Rule {
 	}
 	return m
 }
+
+// isDeletion reports whether action removes a resource in its own right: a pool, a custom scope, an IPAM or
+// a custom discovery. Every other action of a plan (a release, a deprovision, a dissociation, an unshare, a
+// member removal) only clears the way for one of these, and changes a resource that stays when the
+// deletion it serves is held back; such steps are pruned (see prune).
+func isDeletion(action string) bool {
+	switch action {
+	case "DeleteIpam", "DeleteIpamScope", "DeleteIpamPool", "DeleteIpamResourceDiscovery":
+		return true
+	}
+	return false
+}

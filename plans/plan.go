@@ -3,6 +3,9 @@
 package plans
 
 import (
+	"bytes"
+	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/ipam-teardown/ipam-teardown/inventory"
@@ -20,11 +23,55 @@ type Plan struct {
 	Region               string             `json:"region"`
 	AccountID            string             `json:"account_id"`
 	Selector             inventory.Selector `json:"selector"`
+	Options              Options            `json:"options"` // what the plan was built with, to build it again
 	InventoryFingerprint string             `json:"inventory_fingerprint"`
 	Steps                []Step             `json:"steps"`    // sorted by (Level, ID)
 	Blockers             []Blocker          `json:"blockers"` // sorted by (ResourceID, Reason)
 	Summary              Summary            `json:"summary"`
 	Checksum             string             `json:"checksum"` // "sha256:" + hex of the file with this field empty
+}
+
+// Options are the planning choices a plan records, so that the executor's drift check can plan a fresh
+// inventory again with the same ones and compare the steps (planner.OptionsFor).
+type Options struct {
+	// Exclude lists resource ids the plan must not touch, with everything in them; sorted.
+	Exclude []string `json:"exclude"`
+	// ProtectTag keeps the IPAMs, scopes, pools and discoveries carrying the tag: "key" or "key=value".
+	ProtectTag string `json:"protect_tag,omitempty"`
+	// KeepVPCAllocations reports the pools' VPC allocations as blockers instead of releasing them.
+	KeepVPCAllocations bool `json:"keep_vpc_allocations,omitempty"`
+	// KeepDiscoveries keeps the caller's custom resource discoveries (still dissociated from an IPAM the
+	// plan deletes).
+	KeepDiscoveries bool `json:"keep_discoveries,omitempty"`
+}
+
+// MarshalJSON writes Options with "exclude": [] rather than null when nothing is excluded, so that every
+// plan file spells the same options the same way (and a file has no null). In memory, no exclusion is a nil
+// Exclude, whichever way it was written (UnmarshalJSON), so that a plan reads back equal to itself.
+func (o Options) MarshalJSON() ([]byte, error) {
+	type fields Options // the same fields without these methods
+	f := fields(o)
+	if f.Exclude == nil {
+		f.Exclude = []string{}
+	}
+	return json.Marshal(f)
+}
+
+// UnmarshalJSON reads Options as strictly as the rest of the plan (an unknown field is an error) and makes an
+// empty Exclude nil.
+func (o *Options) UnmarshalJSON(data []byte) error {
+	type fields Options
+	var f fields
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&f); err != nil {
+		return fmt.Errorf("options: %w", err)
+	}
+	if len(f.Exclude) == 0 {
+		f.Exclude = nil
+	}
+	*o = Options(f)
+	return nil
 }
 
 // Step is one API call on one resource.
@@ -65,12 +112,21 @@ type Implied struct {
 
 // Blocker is a resource the tool must not or cannot remove, and what it holds back.
 type Blocker struct {
-	ResourceType string   `json:"resource_type"`
-	ResourceID   string   `json:"resource_id"`
-	IPAMID       string   `json:"ipam_id,omitempty"`
-	Reason       string   `json:"reason"`         // a sentence a person understands
-	Rule         string   `json:"rule,omitempty"` // the reference rule or seed code behind it
-	HeldBack     []string `json:"held_back"`      // ids of the steps not emitted because of it, sorted
+	ResourceType string `json:"resource_type"`
+	ResourceID   string `json:"resource_id"`
+	IPAMID       string `json:"ipam_id,omitempty"`
+	Reason       string `json:"reason"`         // a sentence a person understands
+	Rule         string `json:"rule,omitempty"` // the reference rule or seed code behind it
+	// HeldBack lists the steps not emitted because they need this blocker's resource gone, directly or
+	// through other held-back steps; sorted. A step held back by several blockers is listed under the first
+	// of them (in blocker order) only, so that the file grows with the plan and not with blockers x depth.
+	HeldBack []string `json:"held_back"`
+	// Pruned lists the steps not emitted because their only purpose was to clear the way for steps this
+	// blocker holds back (releases, deprovisions, dissociations, unshares, member removals): they would
+	// change a resource that stays. An entry of a batched call is named by its entry,
+	// "remove-members/<ipam>/<member>" or "disassociate-share/<share>/<resource>". Sorted; each pruned step
+	// is listed under one blocker only, like HeldBack.
+	Pruned []string `json:"pruned,omitempty"`
 }
 
 // Summary counts steps by action and blockers, for a reviewer's first glance.

@@ -158,7 +158,17 @@ func writePlanSummary(g *globalOptions, p *plans.Plan, path string) error {
 		if s.Blockers == 1 {
 			verb = "holds"
 		}
-		fmt.Fprintf(&b, "\n%s %s back %s:", count(s.Blockers, "blocker"), verb, count(s.HeldBack, "step"))
+		fmt.Fprintf(&b, "\n%s %s back %s", count(s.Blockers, "blocker"), verb, count(s.HeldBack, "step"))
+		pruned := 0
+		for _, bl := range p.Blockers {
+			pruned += len(bl.Pruned)
+		}
+		if pruned > 0 {
+			// Releases, unshares and the like that served only held-back steps: the resources they would
+			// change stay, so the plan leaves them alone.
+			fmt.Fprintf(&b, " and leave %s out that only cleared the way for them", count(pruned, "step"))
+		}
+		b.WriteString(":")
 		for _, bl := range p.Blockers {
 			fmt.Fprintf(&b, "\n  %s %s: %s", bl.ResourceType, bl.ResourceID, bl.Reason)
 		}

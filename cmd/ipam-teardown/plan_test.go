@@ -114,12 +114,14 @@ func TestPlanCommand(t *testing.T) {
 	// prod-hz-db carries team=data: it, its VPC allocation and reservation stay; its parents and the IPAM wait.
 	db := refs["pool/prod-hz-db"]
 	if len(p.Blockers) != 1 || p.Blockers[0].ResourceID != db || !slices.Contains(p.Blockers[0].HeldBack, "delete-ipam/"+refs["ipam/sandbox"]) {
-		t.Errorf("blockers %+v, want %s holding back the IPAM", p.Blockers, db)
+		t.Fatalf("blockers %+v, want %s holding back the IPAM", p.Blockers, db)
 	}
-	if p.Summary.ByAction["DeleteIpamPool"] != 3 || p.Summary.ByAction["RemoveIpamMembers"] != 1 || p.Summary.ByAction["DisassociateResourceShare"] != 1 {
-		t.Errorf("summary %+v: want prod-hz-app, prod-sh-app and prod-sh deleted, the members removed, the share disassociated", p.Summary)
+	// The IPAM stays, so its members stay too: their removal is left out, named under the blocker.
+	if p.Summary.ByAction["DeleteIpamPool"] != 3 || p.Summary.ByAction["RemoveIpamMembers"] != 0 || p.Summary.ByAction["DisassociateResourceShare"] != 1 ||
+		!slices.ContainsFunc(p.Blockers[0].Pruned, func(id string) bool { return strings.HasPrefix(id, "remove-members/") }) {
+		t.Errorf("summary %+v, pruned %v: want prod-hz-app, prod-sh-app and prod-sh deleted, the share disassociated, the members kept", p.Summary, p.Blockers[0].Pruned)
 	}
-	if !strings.Contains(stderr, p.PlanID) || !strings.Contains(stderr, "carries the protect tag team=data") {
+	if !strings.Contains(stderr, p.PlanID) || !strings.Contains(stderr, "carries the protect tag team=data") || !strings.Contains(stderr, "that only cleared the way for them") {
 		t.Errorf("stderr lacks the summary:\n%s", stderr)
 	}
 	for _, c := range srv.Calls() {

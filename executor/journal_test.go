@@ -1,0 +1,111 @@
+package executor
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestClientToken(t *testing.T) {
+	a := ClientToken("plan-0123456789abcdef", "delete-pool/ipam-pool-abc")
+	if a != ClientToken("plan-0123456789abcdef", "delete-pool/ipam-pool-abc") {
+		t.Error("not stable")
+	}
+	if !strings.HasPrefix(a, "plan-0123456789abcdef-") {
+		t.Errorf("%q does not name its plan", a)
+	}
+	for _, tc := range []struct{ plan, step string }{
+		{"plan-0123456789abcdef", "delete-pool/ipam-pool-abc"},
+		{"plan-0123456789abcdef", "delete-pool/ipam-pool-abd"},
+		{"plan-other", "delete-pool/ipam-pool-abc"},
+		{strings.Repeat("p", 80), "delete-pool/ipam-pool-abc"},
+		{"plan-ü", "delete-cidr/ipam-pool-abc/10.0.0.0/8"},
+	} {
+		tok := ClientToken(tc.plan, tc.step)
+		if len(tok) > 64 || !ascii(tok) {
+			t.Errorf("ClientToken(%q, %q) = %q: want at most 64 printable ASCII characters", tc.plan, tc.step, tok)
+		}
+	}
+	if ClientToken("plan-x", "a") == ClientToken("plan-x", "b") || ClientToken("plan-x", "a") == ClientToken("plan-y", "a") {
+		t.Error("tokens collide across steps or plans")
+	}
+}
+
+func TestJournalResumeAndRefusals(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "j")
+	now := func() time.Time { return time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC) }
+	j, st, err := openJournal(path, "plan-a", "sha256:1", now)
+	if err != nil || len(st.steps) != 0 {
+		t.Fatalf("new journal: %v %v", st, err)
+	}
+	for _, r := range []journalRecord{
+		{Event: recordLock, IPAM: "ipam-1", Lock: "plan-a/2026-12-02T02:00:00Z"},
+		{Event: recordStart, Step: "s1"}, {Event: recordDone, Step: "s1", Outcome: OutcomeDone},
+		{Event: recordStart, Step: "s2"}, {Event: recordCalled, Step: "s2"},
+		{Event: recordStart, Step: "s3"},
+	} {
+		if err := j.append(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A second opener while the first holds it: another apply of this plan is running.
+	if _, _, err := openJournal(path, "plan-a", "sha256:1", now); err == nil || !strings.Contains(err.Error(), "in use") {
+		t.Errorf("second open while the first runs: %v", err)
+	}
+	j.close()
+
+	// A torn last line (killed mid-write) is dropped.
+	f, _ := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	f.WriteString(`{"t":"2026-12-02T00:00:00Z","event":"done","st`)
+	f.Close()
+	j, st, err = openJournal(path, "plan-a", "sha256:1", now)
+	if err != nil {
+		t.Fatalf("reopen: %v", err)
+	}
+	j.close()
+	want := map[string]string{"s1": recordDone, "s2": recordCalled, "s3": recordStart}
+	for k, v := range want {
+		if st.steps[k] != v {
+			t.Errorf("step %s: %q, want %q", k, st.steps[k], v)
+		}
+	}
+	if st.locks["ipam-1"] != "plan-a/2026-12-02T02:00:00Z" {
+		t.Errorf("lock: %v", st.locks)
+	}
+	data, _ := os.ReadFile(path)
+	if !strings.HasSuffix(string(data), "}\n") {
+		t.Errorf("the torn line was not cut off: %q", data[len(data)-20:])
+	}
+
+	// Another plan's journal, and a damaged line, are refused with the file and line named.
+	var refused *RefusedError
+	if _, _, err := openJournal(path, "plan-b", "sha256:2", now); !errors.As(err, &refused) || !strings.Contains(err.Error(), "belongs to plan plan-a") {
+		t.Errorf("foreign journal: %v", err)
+	}
+	bad := filepath.Join(dir, "bad")
+	os.WriteFile(bad, []byte(string(data[:strings.IndexByte(string(data), '\n')+1])+"not json\n"), 0o644)
+	if _, _, err := openJournal(bad, "plan-a", "sha256:1", now); !errors.As(err, &refused) || !strings.Contains(err.Error(), "line 2") {
+		t.Errorf("damaged journal: %v", err)
+	}
+}
+
+func TestLockValue(t *testing.T) {
+	exp := time.Date(2026, 12, 2, 19, 0, 0, 123, time.UTC)
+	v := lockValue("plan-abc", exp)
+	plan, got, ok := parseLock(v)
+	if !ok || plan != "plan-abc" || !got.Equal(exp) {
+		t.Errorf("parseLock(%q) = %q %v %v", v, plan, got, ok)
+	}
+	if len(v) > 128 {
+		t.Errorf("lock value %q is longer than a tag value may be", v)
+	}
+	for _, v := range []string{"", "plan", "plan/notatime", "/2026-12-02T19:00:00Z"} {
+		if _, _, ok := parseLock(v); ok {
+			t.Errorf("parseLock(%q) accepted", v)
+		}
+	}
+}
