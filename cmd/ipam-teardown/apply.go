@@ -84,9 +84,7 @@ confirmation, lock held, drift, dry run).`,
 				connect: func(ctx context.Context) (*cloudapi.Client, error) {
 					return g.client(ctx, f.qps)
 				},
-				// TODO(merge): planner.OptionsFor(p), once plans record their options; until then a plan made
-				// with --exclude, --protect-tag or --keep-* is re-planned without them and shows as drift.
-				planOptions: planner.Options{PlanID: p.PlanID, ToolVersion: p.ToolVersion},
+				planOptions: planner.OptionsFor(p),
 			}
 			return r.run(cmd.Context())
 		},

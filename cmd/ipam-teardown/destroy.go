@@ -12,6 +12,7 @@ import (
 	"github.com/ipam-teardown/ipam-teardown/internal/cloudapi"
 	"github.com/ipam-teardown/ipam-teardown/inventory"
 	"github.com/ipam-teardown/ipam-teardown/inventory/collect"
+	"github.com/ipam-teardown/ipam-teardown/planner"
 	"github.com/ipam-teardown/ipam-teardown/plans"
 )
 
@@ -125,12 +126,10 @@ func runDestroy(ctx context.Context, g *globalOptions, d destroyRun) error {
 	if resume == "" {
 		resume = resumeCommand(d.globals, planPath, journal)
 	}
-	opts := d.po.options()
-	opts.PlanID = p.PlanID
 	r := &applyRun{
 		g: g, flags: d.flags, plan: p, journal: journal, report: report, stdin: d.stdin, resume: resume,
 		connect:     func(context.Context) (*cloudapi.Client, error) { return api, nil },
-		planOptions: opts,
+		planOptions: planner.OptionsFor(p),
 	}
 	return r.run(ctx)
 }
