@@ -123,6 +123,28 @@ func TestApplyPartial(t *testing.T) {
 	}
 }
 
+// TestApplyReplansWithTheRecordedOptions: the drift check plans again with the options the plan records, so a
+// plan made with --protect-tag is not taken for drift: --partial runs it, and the protected pool and the IPAM
+// remain. (Without the recorded options the fresh plan would delete the protected pool: drift, exit 3.)
+func TestApplyReplansWithTheRecordedOptions(t *testing.T) {
+	url, refs, sim, _ := startSandbox(t)
+	plan := planSandbox(t, url, refs["ipam/sandbox"], "--protect-tag", "team=data")
+	_, stderr, err := runIn(t, t.Context(), strings.NewReader(""), "--endpoint", url, "--log-format", "json",
+		"apply", plan, "--yes", "--partial", "--qps", "1000")
+	if err != nil {
+		t.Fatalf("apply --partial of a plan made with --protect-tag: exit %d (%v)\n%s", exitCode(err), err, stderr)
+	}
+	state := string(mustJSON(t, sim.DumpState()))
+	for _, kept := range []string{refs["ipam/sandbox"], refs["pool/prod-hz-db"]} {
+		if !strings.Contains(state, `"`+kept+`"`) {
+			t.Errorf("%s is gone; the protect tag keeps it", kept)
+		}
+	}
+	if gone := refs["pool/prod-sh-app"]; gone == "" || strings.Contains(state, `"`+gone+`"`) {
+		t.Errorf("pool/prod-sh-app (%q) remains; the plan deletes it", gone)
+	}
+}
+
 // TestApplyWithoutYesAndNoTerminal: without --yes and with a stdin that is not a terminal, apply refuses
 // with exit 3 and makes no call at all.
 func TestApplyWithoutYesAndNoTerminal(t *testing.T) {
