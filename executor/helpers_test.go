@@ -148,8 +148,6 @@ func (b *bed) calls() []wire.Call {
 	return calls
 }
 
-func (b *bed) state() string { return string(b.get("/_sim/state")) }
-
 func (b *bed) get(path string) []byte {
 	b.t.Helper()
 	resp, err := http.Get(b.srv.URL + path)

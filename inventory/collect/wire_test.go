@@ -39,12 +39,6 @@ accounts:
             scope: scope/bare-scope
 `
 
-// wireAnswer is one answer as the emulator sent it on the wire (raw) and as cloudapi handed it over (read).
-type wireAnswer struct {
-	raw  map[string]json.RawMessage
-	read map[string]any
-}
-
 // recorder is a reverse proxy in front of the emulator that keeps every answer body, by action.
 type recorder struct {
 	mu  sync.Mutex
