@@ -425,7 +425,10 @@ func (c *Client) Do(ctx context.Context, call Call) (map[string]any, error) {
 	}
 	endpoint := c.endpointURL(call.Product, call.Region)
 	if err := c.limiter.Wait(ctx); err != nil {
-		return nil, &APIError{Product: call.Product, Action: call.Action, Region: call.Region, Resource: call.Resource, Err: err}
+		if cause := context.Cause(ctx); cause != nil {
+			err = cause // the retry budget or the caller's end, not the limiter's wording of it
+		}
+		return nil, &APIError{Product: call.Product, Action: call.Action, Region: call.Region, Resource: call.Resource, Endpoint: endpoint, Err: err}
 	}
 	cl, err := c.sdk(call.Product, call.Region)
 	if err != nil {
