@@ -1,6 +1,10 @@
 package catalog
 
-import "testing"
+import (
+	"slices"
+	"strings"
+	"testing"
+)
 
 func TestTeardownActionsAreConsistent(t *testing.T) {
 	seen := map[string]bool{}
@@ -73,5 +77,33 @@ func TestAllowsParam(t *testing.T) {
 	}
 	if !a.IsNotFound("OperationDenied.MemberNotExistInIpamRDService") || a.IsNotFound("") || a.IsNotFound("ResourceNotFound.Ipam") {
 		t.Error("IsNotFound does not follow the action's own codes")
+	}
+}
+
+// TestTeardownPlanFields: every teardown action says what a plan step of it looks like (plans checks each
+// step against these), and the resource id is made of parameters the action requires.
+func TestTeardownPlanFields(t *testing.T) {
+	types := map[string]string{}
+	for _, a := range Teardown() {
+		if a.PlanResourceType == "" {
+			t.Errorf("%s: no PlanResourceType", a.Name)
+		}
+		if other, dup := types[a.PlanResourceType]; dup {
+			t.Errorf("%s and %s share the plan resource type %q", other, a.Name, a.PlanResourceType)
+		}
+		types[a.PlanResourceType] = a.Name
+		for _, p := range a.PlanResourceID {
+			if !slices.Contains(a.Required, p) || strings.Contains(p, ".N") {
+				t.Errorf("%s: resource id part %s is not a plain parameter the action requires", a.Name, p)
+			}
+		}
+		if a.ResourceParam != "" && (len(a.PlanResourceID) == 0 || !slices.Contains(a.PlanResourceID, a.ResourceParam)) {
+			t.Errorf("%s: the resource id %v does not hold ResourceParam %s", a.Name, a.PlanResourceID, a.ResourceParam)
+		}
+	}
+	for _, a := range All() {
+		if !a.Teardown && (a.PlanResourceType != "" || len(a.PlanResourceID) > 0) {
+			t.Errorf("%s is no teardown action but says what its plan step looks like", a.Name)
+		}
 	}
 }
