@@ -107,3 +107,34 @@ func TestTeardownPlanFields(t *testing.T) {
 		}
 	}
 }
+
+func TestMatchParam(t *testing.T) {
+	tests := []struct {
+		pattern, name string
+		want          bool
+	}{
+		{"RegionId", "RegionId", true},
+		{"RegionId", "RegionID", false},
+		{"RegionId", "RegionId.1", false},
+		{"Targets.N", "Targets.1", true},
+		{"Targets.N", "Targets.1000", true},
+		{"Targets.N", "Targets.1001", false},
+		{"Targets.N", "Targets.", false},
+		{"Targets.N", "Targets", false},
+		{"Targets.N", "Targets.1.x", false},
+		{"Members.N.MemberId", "Members.7.MemberId", true},
+		{"Members.N.MemberId", "Members.7.MemberType", false},
+		{"Members.N.MemberId", "Members..MemberId", false},
+		{"Members.N.MemberId", "Members.7.MemberId.", false},
+		{"", "", true},
+		{"", "x", false},
+	}
+	for _, tt := range tests {
+		if got := MatchParam(tt.pattern, tt.name); got != tt.want {
+			t.Errorf("MatchParam(%q, %q) = %v, want %v", tt.pattern, tt.name, got, tt.want)
+		}
+	}
+	if n := testing.AllocsPerRun(100, func() { MatchParam("Members.N.MemberId", "Members.12.MemberId") }); n != 0 {
+		t.Errorf("MatchParam allocates %v times a call; plans calls it for every param of a plan", n)
+	}
+}
