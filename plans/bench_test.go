@@ -9,7 +9,8 @@ import (
 )
 
 // largePlan is a plan of n steps (n a multiple of 4) over 100 IPAMs: per pool, a share disassociation and an
-// allocation release at level 0, the CIDR at level 1, the pool at level 2.
+// allocation release at level 0, the CIDR at level 1, the pool at level 2; each step carries the params its
+// action takes, so the plan is one Validate accepts.
 func largePlan(n int) *Plan {
 	p := &Plan{PlanID: "plan-large", CreatedAt: time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC), Region: "cn-hangzhou",
 		InventoryFingerprint: "sha256:00", Steps: make([]Step, 0, n)}
@@ -19,16 +20,32 @@ func largePlan(n int) *Plan {
 		share := "disassociate-share/rs-1/" + pool
 		alloc := "delete-allocation/ipam-pool-alloc-" + pool[10:]
 		cidr := "delete-cidr/" + pool + "/10.0.0.0/24"
-		step := func(id, action, typ, res string, level int, deps ...Dependency) Step {
+		step := func(id, action, typ, res string, level int, params map[string]string, deps ...Dependency) Step {
 			info, _ := LookupAction(action)
-			return Step{ID: id, Action: action, Product: info.Product, ResourceType: typ, ResourceID: res, IPAMID: ipam,
-				Region: "cn-hangzhou", Params: map[string]string{"IpamPoolId": pool}, DependsOn: deps, Level: level, Rule: "8.1"}
+			s := Step{ID: id, Action: action, Product: info.Product, ResourceType: typ, ResourceID: res, IPAMID: ipam,
+				Region: "cn-hangzhou", Params: params, DependsOn: deps, Level: level, Rule: "8.1"}
+			if info.Async {
+				s.WaitFor = "gone"
+			}
+			return s
 		}
+		region := func(kv ...string) map[string]string {
+			m := map[string]string{"RegionId": "cn-hangzhou"}
+			for i := 0; i < len(kv); i += 2 {
+				m[kv[i]] = kv[i+1]
+			}
+			return m
+		}
+		shareStep := step(share, "DisassociateResourceShare", "share-association", "rs-1", 0,
+			map[string]string{"ResourceShareId": "rs-1", "Resources.1.ResourceId": pool, "Resources.1.ResourceType": "IpamPool"})
+		shareStep.WaitFor = "Disassociated"
 		p.Steps = append(p.Steps,
-			step(share, "DisassociateResourceShare", "share-association", "rs-1/"+pool, 0),
-			step(alloc, "DeleteIpamPoolAllocation", "allocation", alloc[18:], 0),
-			step(cidr, "DeleteIpamPoolCidr", "pool-cidr", pool+"/10.0.0.0/24", 1, Dependency{ID: alloc, Rule: "8.1"}),
-			step("delete-pool/"+pool, "DeleteIpamPool", "pool", pool, 2, Dependency{ID: cidr, Rule: "8.5"}, Dependency{ID: share, Rule: "8.6"}),
+			shareStep,
+			step(alloc, "DeleteIpamPoolAllocation", "allocation", alloc[18:], 0, region("IpamPoolAllocationId", alloc[18:])),
+			step(cidr, "DeleteIpamPoolCidr", "pool-cidr", pool+"/10.0.0.0/24", 1, region("IpamPoolId", pool, "Cidr", "10.0.0.0/24"),
+				Dependency{ID: alloc, Rule: "8.1"}),
+			step("delete-pool/"+pool, "DeleteIpamPool", "pool", pool, 2, region("IpamPoolId", pool),
+				Dependency{ID: cidr, Rule: "8.5"}, Dependency{ID: share, Rule: "8.6"}),
 		)
 	}
 	return p

@@ -43,7 +43,8 @@ func ExampleRender() {
 func ExampleRead() {
 	p := &plans.Plan{PlanID: "plan-example", Region: "cn-hangzhou", Steps: []plans.Step{{
 		ID: "delete-ipam/ipam-1", Action: "DeleteIpam", Product: "VpcIpam", ResourceType: "ipam",
-		ResourceID: "ipam-1", Region: "cn-hangzhou", Rule: "8.9"}}}
+		ResourceID: "ipam-1", Region: "cn-hangzhou", Rule: "8.9", WaitFor: "gone",
+		Params: map[string]string{"RegionId": "cn-hangzhou", "IpamId": "ipam-1"}}}}
 	data, err := plans.Marshal(p)
 	if err != nil {
 		fmt.Println(err)

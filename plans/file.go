@@ -65,9 +65,11 @@ func (e *ChecksumError) Is(target error) bool { return target == ErrChecksumMism
 //
 //	sed 's/^  "checksum": ".*"$/  "checksum": ""/' plan.json | sha256sum
 //
-// (only the top-level key has exactly two spaces of indent). Read recomputes it from the decoded plan in the
-// same way, so a plan that was re-indented or had its line endings changed still verifies, while any change
-// of a value does not.
+// (only the top-level key has exactly two spaces of indent). Read hashes the file's own bytes in the same way
+// (the value of the top-level checksum replaced by ""), so any change to the file fails verification: a value,
+// a key, and also its layout: a file that was re-indented, re-encoded or had its line endings changed (git's
+// autocrlf) no longer verifies. The checksum catches accidental edits, not a deliberate forger, who can
+// recompute it as above; what authorises a plan is the review of the file.
 func Marshal(p *Plan) ([]byte, error) {
 	if p == nil {
 		return nil, errors.New("plans: Marshal of a nil plan")
@@ -151,8 +153,10 @@ func ReadFile(path string) (*Plan, error) {
 
 // Read decodes and validates a plan file. name is the file's name as the user gave it; every error starts
 // with it. Read refuses, naming the field and value at fault: a format_version other than FormatVersion,
-// malformed or truncated JSON (with line, column and byte offset), fields the format does not define, a
-// checksum that does not match the contents, and everything Validate refuses.
+// malformed or truncated JSON (with line, column and byte offset), fields the format does not define, a key
+// not spelt exactly as the format spells it or given twice in one object (at every depth, params included:
+// encoding/json would match it ignoring case and keep the last one, so a reviewer and the tool could read
+// different plans), a checksum that does not match the file's bytes, and everything Validate refuses.
 func Read(r io.Reader, name string) (*Plan, error) {
 	data, err := io.ReadAll(io.LimitReader(r, maxFileSize+1))
 	if err != nil {
@@ -165,7 +169,11 @@ func Read(r io.Reader, name string) (*Plan, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	if err := verifyChecksum(p); err != nil {
+	start, end, err := checkKeys(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if err := verifyChecksum(p, data, start, end); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	if err := Validate(p); err != nil {
@@ -304,9 +312,10 @@ func invalidUTF8Offset(data []byte) int64 {
 	return int64(len(data))
 }
 
-// verifyChecksum compares the plan's checksum with the one its decoded contents produce.
-func verifyChecksum(p *Plan) error {
-	if p.Checksum == "" {
+// verifyChecksum compares the plan's checksum with the hash of the file's own bytes, the checksum's value
+// (data[start:end], quotes included) replaced by "".
+func verifyChecksum(p *Plan, data []byte, start, end int) error {
+	if p.Checksum == "" || start < 0 {
 		return errors.New("checksum is missing; a plan file is written by `ipam-teardown plan`, not by hand")
 	}
 	hexPart, ok := strings.CutPrefix(p.Checksum, checksumPrefix)
@@ -316,17 +325,18 @@ func verifyChecksum(p *Plan) error {
 	if _, err := hex.DecodeString(hexPart); err != nil {
 		return fmt.Errorf("checksum %q: want %q followed by 64 lowercase hex digits", p.Checksum, checksumPrefix)
 	}
-	got, err := checksumOf(p)
-	if err != nil {
-		return err
-	}
-	if got != p.Checksum {
+	h := sha256.New()
+	h.Write(data[:start])
+	h.Write([]byte(`""`))
+	h.Write(data[end:])
+	if got := checksumPrefix + hex.EncodeToString(h.Sum(nil)); got != p.Checksum {
 		return &ChecksumError{Want: p.Checksum, Got: got}
 	}
 	return nil
 }
 
-// checksumOf returns the checksum of p as Marshal defines it, without changing p.
+// checksumOf returns the checksum of the file encode writes for p (the file Marshal writes when p is
+// canonical), without changing p.
 func checksumOf(p *Plan) (string, error) {
 	c := *p
 	c.Checksum = ""

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -133,12 +135,96 @@ func TestChecksumRecomputable(t *testing.T) {
 	}
 }
 
-func TestReadAcceptsReformattedFile(t *testing.T) {
+// TestReadRefusesReformattedFile: the checksum covers the file's bytes, so a file whose layout changed no
+// longer verifies, even though it holds the same plan.
+func TestReadRefusesReformattedFile(t *testing.T) {
 	t.Parallel()
 	b := mustMarshal(t, multiIPAMPlan(t))
-	crlf := bytes.ReplaceAll(b, []byte("\n"), []byte("\r\n")) // a Windows checkout with autocrlf
-	if _, err := Read(bytes.NewReader(crlf), "crlf.json"); err != nil {
-		t.Errorf("CRLF line endings: %v", err)
+	var indented, compact bytes.Buffer
+	if err := json.Indent(&indented, b, "", "    "); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Compact(&compact, b); err != nil {
+		t.Fatal(err)
+	}
+	for name, data := range map[string][]byte{
+		"crlf":                    bytes.ReplaceAll(b, []byte("\n"), []byte("\r\n")), // a Windows checkout with autocrlf
+		"four-space indent":       indented.Bytes(),
+		"compact":                 compact.Bytes(),
+		"one more space":          bytes.Replace(b, []byte(`"level": 0`), []byte(`"level":  0`), 1),
+		"without the newline":     b[:len(b)-1],
+		"escaped the same string": bytes.Replace(b, []byte(`"cn-hangzhou"`), []byte(`"cn-hangzho\u0075"`), 1),
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			if _, err := Read(bytes.NewReader(data), "plan.json"); !errors.Is(err, ErrChecksumMismatch) {
+				t.Errorf("Read = %v, want ErrChecksumMismatch", err)
+			}
+		})
+	}
+}
+
+// reseal gives a hand-edited file the checksum the documented sed recipe computes, as someone editing it on
+// purpose would.
+func reseal(t *testing.T, b []byte) []byte {
+	t.Helper()
+	re := regexp.MustCompile(`(?m)^  "checksum": ".*"$`)
+	blank := re.ReplaceAll(b, []byte(`  "checksum": ""`))
+	sum := sha256.Sum256(blank)
+	return re.ReplaceAll(b, []byte(`  "checksum": "sha256:`+hex.EncodeToString(sum[:])+`"`))
+}
+
+// TestReadRefusesAmbiguousKeys: encoding/json matches keys ignoring case and keeps the last of two equal
+// keys, so a file could show a reviewer one value and give the tool another. Read refuses such a file even
+// when its checksum matches, naming the key, where it is and the object it is in.
+func TestReadRefusesAmbiguousKeys(t *testing.T) {
+	t.Parallel()
+	b := mustMarshal(t, fixtures(t)["multi-ipam"])
+	scope := `"action": "DeleteIpamScope",`
+	// The line of that step's "action" key, so that the expected positions follow the fixture.
+	line := bytes.Count(b[:bytes.Index(b, []byte(scope))], []byte("\n")) + 1
+	tests := []struct {
+		name, old, new string
+		want           []string
+	}{
+		{"case variant of action", scope, scope + ` "ACTION": "DeleteIpam",`,
+			[]string{"steps[13]", `key "ACTION" is not spelt as the format spells it, "action"`, fmt.Sprintf("line %d, column 36", line)}},
+		{"escaped duplicate of action", scope, scope + ` "\u0061ction": "DeleteIpam",`,
+			[]string{"steps[13]", fmt.Sprintf(`key "action" appears a second time (first at line %d, column 7)`, line)}},
+		{"Kelvin sign", `"blockers": [`, `"bloc\u212aers": [`, []string{`"blockers"`}},
+		{"duplicate top-level key", `"region": "cn-hangzhou",`, `"region": "cn-hangzhou", "region": "cn-beijing",`,
+			[]string{`the plan: key "region" appears a second time`}},
+		{"duplicate param", `"IpamScopeId": "ipam-scope-custom42"`, `"IpamScopeId": "ipam-scope-other", "IpamScopeId": "ipam-scope-custom42"`,
+			[]string{"steps[13].params", `key "IpamScopeId" appears a second time`}},
+		{"duplicate selector key", `"ipam_ids": [`, `"ipam_ids": [], "ipam_ids": [`, []string{"selector", `"ipam_ids" appears a second time`}},
+		{"duplicate tag", `"selector": {`, `"selector": {"tags": {"a": "1", "a": "2"},`, []string{"selector.tags", `"a" appears a second time`}},
+		{"duplicate dependency rule", `"rule": "8.7"
+        }`, `"rule": "8.7", "rule": "8.9"
+        }`, []string{"steps[13].depends_on[0]", `"rule" appears a second time`}},
+		{"case variant in the summary", `"held_back": 4`, `"held_back": 4, "Held_Back": 4`, []string{"summary", `"Held_Back" is not spelt`}},
+		{"case variant in a blocker", `"reason": "excluded`, `"Reason": "x", "reason": "excluded`, []string{"blockers[", `"Reason" is not spelt`}},
+		{"case variant in implies", `"reason": "its association`, `"REASON": "x", "reason": "its association`, []string{".implies[0]", `"REASON"`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if !bytes.Contains(b, []byte(tt.old)) {
+				t.Fatalf("fixture does not contain %q", tt.old)
+			}
+			bad := reseal(t, bytes.Replace(b, []byte(tt.old), []byte(tt.new), 1))
+			_, err := Read(bytes.NewReader(bad), "plan.json")
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			if errors.Is(err, ErrChecksumMismatch) {
+				t.Fatalf("Read = %v; the file was resealed, so the key should be what it refuses", err)
+			}
+			for _, want := range append([]string{"plan.json: line "}, tt.want...) {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error %q does not contain %q", err, want)
+				}
+			}
+		})
 	}
 }
 
@@ -202,9 +288,9 @@ func TestReadRefusesTruncatedFile(t *testing.T) {
 			t.Errorf("Read of half a file = %v, want an error containing %q", err, want)
 		}
 	}
-	// Cut just before the final newline: the JSON is complete and the file is fine.
-	if _, err := Read(bytes.NewReader(b[:len(b)-1]), "plan.json"); err != nil {
-		t.Errorf("file without its trailing newline: %v", err)
+	// Cut just before the final newline: the JSON is complete, but the checksum covers the newline.
+	if _, err := Read(bytes.NewReader(b[:len(b)-1]), "plan.json"); !errors.Is(err, ErrChecksumMismatch) {
+		t.Errorf("file without its trailing newline: %v, want ErrChecksumMismatch", err)
 	}
 }
 

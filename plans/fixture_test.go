@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/ipam-teardown/ipam-teardown/internal/catalog"
 	"github.com/ipam-teardown/ipam-teardown/inventory"
 )
 
@@ -87,7 +88,10 @@ func buildPlan(t testing.TB, specs []stepSpec, blockers []Blocker) *Plan {
 		if !ok {
 			t.Fatalf("fixture step %s: unknown action %s", s.id, s.action)
 		}
-		params := map[string]string{"RegionId": s.region}
+		params := map[string]string{}
+		if a, _ := catalog.Lookup(info.Product, s.action); a.AllowsParam("RegionId") {
+			params["RegionId"] = s.region
+		}
 		for k, v := range s.params {
 			params[k] = v
 		}
@@ -111,7 +115,7 @@ func multiIPAMPlan(t testing.TB) *Plan {
 	specs := []stepSpec{
 		// IPAM a
 		{id: "disassociate-share/rs-8d1f2e3a/ipam-pool-prod", action: "DisassociateResourceShare", typ: "share-association",
-			resource: "rs-8d1f2e3a/ipam-pool-prod", ipam: a, rule: "8.6", waitFor: "Disassociated",
+			resource: "rs-8d1f2e3a", ipam: a, rule: "8.6", waitFor: "Disassociated",
 			params: map[string]string{"ResourceShareId": "rs-8d1f2e3a", "Resources.1.ResourceId": "ipam-pool-prod", "Resources.1.ResourceType": "IpamPool"}},
 		{id: "delete-allocation/ipam-pool-alloc-custom1", action: "DeleteIpamPoolAllocation", typ: "allocation",
 			resource: "ipam-pool-alloc-custom1", ipam: a, region: "cn-shanghai", rule: "8.1",
@@ -142,10 +146,10 @@ func multiIPAMPlan(t testing.TB) *Plan {
 			rule: "8.7", waitFor: "gone", params: map[string]string{"IpamScopeId": "ipam-scope-custom42"},
 			deps: []Dependency{dep("delete-pool/ipam-pool-prod", "8.7")}},
 		{id: "dissociate-discovery/ipam-res-disco-assoc-f00d", action: "DissociateIpamResourceDiscovery", typ: "association",
-			resource: "ipam-res-disco-assoc-f00d", ipam: a, rule: "8.12",
+			resource: a + "/ipam-res-disco-custom9", ipam: a, rule: "8.12",
 			params: map[string]string{"IpamId": a, "IpamResourceDiscoveryId": "ipam-res-disco-custom9"}},
 		{id: "remove-members/" + a, action: "RemoveIpamMembers", typ: "members", resource: a, ipam: a, rule: "8.13",
-			params: map[string]string{"IpamId": a, "Members.1.MemberId": "1000000000000002", "Members.1.MemberType": "Account"}},
+			params: map[string]string{"Members.1.MemberId": "1000000000000002", "Members.1.MemberType": "Account"}},
 		{id: "delete-ipam/" + a, action: "DeleteIpam", typ: "ipam", resource: a, ipam: a, rule: "8.9", waitFor: "gone",
 			params: map[string]string{"IpamId": a},
 			deps: []Dependency{dep("delete-pool/ipam-pool-prod", "8.9"), dep("delete-scope/ipam-scope-custom42", "8.10"),

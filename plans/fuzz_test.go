@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/ipam-teardown/ipam-teardown/inventory"
 )
 
 // FuzzRead: Read never panics, and a plan it accepts writes back to a file it accepts again, holding the
@@ -68,21 +69,25 @@ func assertRoundTrip(t *testing.T, p *Plan) {
 }
 
 // FuzzWriteRead builds plans from fuzzed strings and numbers: whatever Marshal agrees to write, Read
-// accepts and gives back unchanged. This is the guarantee `plan` -> `apply` relies on.
+// accepts and gives back unchanged. This is the guarantee `plan` -> `apply` relies on. The steps are valid for
+// their actions when the strings allow it (a CIDR step and its pool's), so the fuzzer reaches the file, and
+// key and value go where the format takes any string: a selector tag, a reason.
 func FuzzWriteRead(f *testing.F) {
-	f.Add("delete-pool/ipam-pool-1", "ipam-pool-1", "cn-hangzhou", "8.3", "a <reason> & \"quoted\"", "Cidr", "10.0.0.0/8", 0, 1, int64(0))
-	f.Add("x", "y", "cn-shanghai", "", "\u2028", "Resources.1.ResourceId", "é", 2, 3, int64(-1e18))
-	f.Add("a", "a", "r", "r", "LTAI0123456789abcd", "k", "v", -1, 0, int64(1))
+	f.Add("delete-pool/ipam-pool-1", "ipam-pool-1", "cn-hangzhou", "8.3", "a <reason> & \"quoted\"", "env", "10.0.0.0/8", 0, 1, int64(0))
+	f.Add("x", "y", "cn-shanghai", "", "\u2028", "\"k\\ey\"", "é", 2, 3, int64(-1e18))
+	f.Add("a", "a", "r", "r", "LTAI0123456789abcd", "checksum", "v", -1, 0, int64(1))
 	f.Fuzz(func(t *testing.T, id, resource, region, rule, reason, key, value string, level1, level2 int, nanos int64) {
 		p := &Plan{
 			PlanID:    "plan-" + id,
 			CreatedAt: time.Unix(0, nanos).In(time.FixedZone("x", 3600)),
 			Region:    region,
+			Selector:  inventory.Selector{Tags: map[string]string{key: value}},
 			Steps: []Step{
-				{ID: id, Action: "DeleteIpamPoolCidr", Product: "VpcIpam", ResourceType: "pool-cidr", ResourceID: resource,
-					Region: region, Params: map[string]string{key: value}, Level: level1, Rule: rule},
+				{ID: id, Action: "DeleteIpamPoolCidr", Product: "VpcIpam", ResourceType: "pool-cidr", ResourceID: resource + "/" + value,
+					Region: region, Params: map[string]string{"RegionId": region, "IpamPoolId": resource, "Cidr": value}, Level: level1, Rule: rule},
 				{ID: id + "/next", Action: "DeleteIpamPool", Product: "VpcIpam", ResourceType: "pool", ResourceID: resource,
-					Region: region, DependsOn: []Dependency{{ID: id, Rule: rule}}, Level: level2, Rule: rule,
+					Region: region, Params: map[string]string{"RegionId": region, "IpamPoolId": resource}, WaitFor: "gone",
+					DependsOn: []Dependency{{ID: id, Rule: rule}}, Level: level2, Rule: rule,
 					Implies: []Implied{{ResourceType: "x", ResourceID: value, Reason: reason}}},
 			},
 			Blockers: []Blocker{{ResourceType: "pool", ResourceID: resource + "-b", Reason: reason, HeldBack: []string{id + "/held"}}},

@@ -6,8 +6,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"sync"
 	"time"
 
+	"github.com/ipam-teardown/ipam-teardown/internal/catalog"
 	"github.com/ipam-teardown/ipam-teardown/inventory"
 )
 
@@ -77,10 +79,10 @@ func (o *Options) UnmarshalJSON(data []byte) error {
 // Step is one API call on one resource.
 type Step struct {
 	ID           string            `json:"id"`     // "<verb>/<resource id>", e.g. "delete-pool/ipam-pool-abc"
-	Action       string            `json:"action"` // an Actions name, e.g. "DeleteIpamPool"
+	Action       string            `json:"action"` // a teardown action of internal/catalog, e.g. "DeleteIpamPool"
 	Product      string            `json:"product"`
-	ResourceType string            `json:"resource_type"` // ipam, scope, pool, pool-cidr, allocation, discovery, association, share-association, members
-	ResourceID   string            `json:"resource_id"`
+	ResourceType string            `json:"resource_type"`     // the action's catalog.Action.PlanResourceType: ipam, scope, pool, ...
+	ResourceID   string            `json:"resource_id"`       // made of params as catalog.Action.PlanResourceID says
 	IPAMID       string            `json:"ipam_id,omitempty"` // the IPAM the step belongs to (renderers group by it)
 	Region       string            `json:"region"`            // the RegionId and endpoint region (reference rule 22)
 	Params       map[string]string `json:"params"`            // the exact API parameters, without DryRun and ClientToken
@@ -138,7 +140,7 @@ type Summary struct {
 	HeldBack int            `json:"held_back"`
 }
 
-// ActionInfo describes a teardown action the plan format knows.
+// ActionInfo is what callers of LookupAction need of a teardown action; internal/catalog holds the rest.
 type ActionInfo struct {
 	Name      string
 	Product   string // VpcIpam, ResourceSharing
@@ -146,28 +148,23 @@ type ActionInfo struct {
 	Async     bool   // the effect completes after the call returns; the executor waits (Step.WaitFor)
 }
 
-// actions lists every action a plan may contain, in the order a teardown runs them. It is a function, not a
-// package variable, so that nothing can change the closed set at run time; it returns an array (a value) so
-// that LookupAction, called for every step of a 100,000-step plan, allocates nothing.
-func actions() [9]ActionInfo {
-	return [...]ActionInfo{
-		{Name: "RemoveIpamMembers", Product: "VpcIpam", HasDryRun: true},
-		// DisassociateResourceShare takes neither DryRun nor ClientToken (reference 5.4).
-		{Name: "DisassociateResourceShare", Product: "ResourceSharing", Async: true},
-		{Name: "DeleteIpamPoolAllocation", Product: "VpcIpam", HasDryRun: true},
-		{Name: "DeleteIpamPoolCidr", Product: "VpcIpam", HasDryRun: true},
-		{Name: "DeleteIpamPool", Product: "VpcIpam", HasDryRun: true, Async: true},
-		{Name: "DeleteIpamScope", Product: "VpcIpam", HasDryRun: true, Async: true},
-		{Name: "DissociateIpamResourceDiscovery", Product: "VpcIpam", HasDryRun: true},
-		{Name: "DeleteIpam", Product: "VpcIpam", HasDryRun: true, Async: true},
-		{Name: "DeleteIpamResourceDiscovery", Product: "VpcIpam", HasDryRun: true},
+// teardownInfo is the catalogue's teardown actions, in teardown order, reduced to ActionInfo. It is built
+// once because LookupAction runs for every step of a 100,000-step plan while reading the catalogue builds its
+// whole table (tens of microseconds). It holds plain values and is never handed out, so nothing can change
+// it after it is built.
+var teardownInfo = sync.OnceValue(func() []ActionInfo {
+	as := catalog.Teardown()
+	out := make([]ActionInfo, len(as))
+	for i, a := range as {
+		out[i] = ActionInfo{Name: a.Name, Product: a.Product, HasDryRun: a.DryRun, Async: len(a.WaitFor) > 0}
 	}
-}
+	return out
+})
 
-// LookupAction returns what the plan format knows of an action; ok is false for any action outside the closed
-// set, which Read refuses.
+// LookupAction returns what the catalogue (internal/catalog) says of a teardown action; ok is false for any
+// action a plan step may not carry, which Read refuses.
 func LookupAction(name string) (ActionInfo, bool) {
-	for _, a := range actions() {
+	for _, a := range teardownInfo() {
 		if a.Name == name {
 			return a, true
 		}
@@ -175,9 +172,9 @@ func LookupAction(name string) (ActionInfo, bool) {
 	return ActionInfo{}, false
 }
 
-// ActionNames returns the known action names in teardown order.
+// ActionNames returns the teardown action names in teardown order.
 func ActionNames() []string {
-	as := actions()
+	as := teardownInfo()
 	names := make([]string, len(as))
 	for i, a := range as {
 		names[i] = a.Name

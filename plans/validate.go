@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/ipam-teardown/ipam-teardown/internal/catalog"
 	"gonum.org/v1/gonum/graph"
 	"gonum.org/v1/gonum/graph/simple"
 	"gonum.org/v1/gonum/graph/topo"
@@ -60,11 +61,14 @@ func (e *ValidationError) Unwrap() []error {
 	return errs
 }
 
-// Validate checks everything a plan must satisfy apart from its checksum (which belongs to the file; Read
-// checks it): the format version; a plan id and region; known actions run against the product the action
-// table names; unique, non-empty step ids; every depends_on naming another step of the plan, no cycle, and
-// each step's level above the levels of the steps it depends on; a region and resource id on every step; no
-// DryRun or ClientToken among the params (the executor adds them); the canonical order Marshal writes
+// Validate checks everything a plan must satisfy apart from its checksum and the spelling of its keys
+// (which belong to the file; Read checks them): the format version; a plan id and region; unique, non-empty
+// step ids; every depends_on naming another step of the plan, no cycle, and each step's level above the
+// levels of the steps it depends on; a region and resource id on every step; each step against its action in
+// the catalogue (internal/catalog): a teardown action, its product, its resource type, one of its wait
+// states, every parameter it requires and none it does not take, no DryRun or ClientToken (the executor adds
+// them), a resource id made of the params as the catalogue says (so the id a reviewer reads is the one the
+// call acts on), dry-run codes only on an action that takes DryRun; the canonical order Marshal writes
 // (sorted, without duplicates); blockers that name a resource and a reason and hold back only steps that are
 // not in the plan; a summary that matches; and nothing that looks like a credential anywhere.
 // The error is a *ValidationError listing every problem found, each naming the field and the value at fault.
@@ -72,7 +76,7 @@ func Validate(p *Plan) error {
 	if p == nil {
 		return errors.New("invalid plan: nil")
 	}
-	v := &validator{}
+	v := &validator{actions: teardownActions()}
 	v.header(p)
 	index := v.steps(p.Steps)
 	v.blockers(p.Blockers, index)
@@ -82,8 +86,20 @@ func Validate(p *Plan) error {
 }
 
 type validator struct {
+	actions  map[string]catalog.Action // the teardown actions by name
 	problems []*FieldError
 	omitted  int
+}
+
+// teardownActions returns the catalogue's teardown actions by name. Validate reads the catalogue once per
+// plan, not once per step: reading it builds the whole table.
+func teardownActions() map[string]catalog.Action {
+	as := catalog.Teardown()
+	m := make(map[string]catalog.Action, len(as))
+	for _, a := range as {
+		m[a.Name] = a
+	}
+	return m
 }
 
 func (v *validator) add(err error, field, format string, args ...any) {
@@ -137,15 +153,15 @@ func (v *validator) steps(steps []Step) map[string]int {
 		if i > 0 && compareStep(steps[i-1], s) > 0 {
 			v.errorf(f, "%q (level %d) comes after %q (level %d); steps are sorted by (level, id)", s.ID, s.Level, steps[i-1].ID, steps[i-1].Level)
 		}
-		info, known := LookupAction(s.Action)
+		a, known := v.actions[s.Action]
 		switch {
 		case !known:
 			v.errorf(f+".action", "%q is not a teardown action this tool knows (known: %s)", s.Action, strings.Join(ActionNames(), ", "))
-		case s.Product != info.Product:
-			v.errorf(f+".product", "%q does not match action %s, which belongs to %s", s.Product, s.Action, info.Product)
+		case s.Product != a.Product:
+			v.errorf(f+".product", "%q does not match action %s, which belongs to %s", s.Product, s.Action, a.Product)
 		}
-		if known && !info.HasDryRun && len(s.DryRunCodes) > 0 {
-			v.errorf(f+".dry_run_codes", "%s takes no DryRun, so it has no dry-run codes", s.Action)
+		if known {
+			v.stepAction(f, s, a)
 		}
 		if s.ResourceID == "" {
 			v.errorf(f+".resource_id", "is empty")
@@ -201,6 +217,93 @@ func (v *validator) steps(steps []Step) map[string]int {
 		v.graph(steps, index)
 	}
 	return index
+}
+
+// stepAction checks a step against its action in the catalogue: the resource type, the wait state, the
+// params (every required one given and not empty, none the action does not take), and that the resource id
+// is the one the params name, so that what a reviewer reads in resource_id is what the call acts on.
+func (v *validator) stepAction(f string, s Step, a catalog.Action) {
+	if !a.DryRun && len(s.DryRunCodes) > 0 {
+		v.errorf(f+".dry_run_codes", "%s takes no DryRun, so it has no dry-run codes", s.Action)
+	}
+	if s.ResourceType != a.PlanResourceType {
+		v.errorf(f+".resource_type", "%q is not what %s removes; its steps say %q", s.ResourceType, s.Action, a.PlanResourceType)
+	}
+	if s.WaitFor != "" && !slices.Contains(a.WaitFor, s.WaitFor) {
+		if len(a.WaitFor) == 0 {
+			v.errorf(f+".wait_for", "%q: %s has no state to wait for", s.WaitFor, s.Action)
+		} else {
+			v.errorf(f+".wait_for", "%q is not a state of %s (it has %s)", s.WaitFor, s.Action, strings.Join(a.WaitFor, ", "))
+		}
+	}
+
+	for _, req := range a.Required {
+		if !strings.Contains(req, ".N") {
+			switch val, ok := s.Params[req]; {
+			case !ok:
+				v.errorf(f+".params."+req, "is missing; %s requires it", s.Action)
+			case val == "":
+				v.errorf(f+".params."+req, "is empty; %s requires it", s.Action)
+			}
+			continue
+		}
+		found := false
+		for k := range s.Params {
+			if catalog.MatchParam(req, k) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			v.errorf(f+".params."+strings.Replace(req, ".N", ".1", 1), "is missing; %s requires %s (a list numbered from 1)", s.Action, req)
+		}
+	}
+	var extra []string
+	for k := range s.Params {
+		if k == "DryRun" || k == "ClientToken" {
+			continue // reported on their own: the executor's, not the plan's
+		}
+		if !slices.Contains(a.Required, k) && !slices.Contains(a.Optional, k) && !a.AllowsParam(k) {
+			extra = append(extra, k)
+		}
+	}
+	slices.Sort(extra) // map order is random; the report is not
+	for _, k := range extra {
+		v.errorf(fmt.Sprintf("%s.params[%q]", f, k), "is not a parameter of %s (it takes %s)", s.Action, paramList(a))
+	}
+
+	if s.ResourceID == "" {
+		return // reported already
+	}
+	if len(a.PlanResourceID) == 0 {
+		// The step's resource is its IPAM, which the call does not name.
+		if s.ResourceID != s.IPAMID {
+			v.errorf(f+".resource_id", "%q is not the step's ipam_id %q; a %s step's resource is the IPAM whose members it removes", s.ResourceID, s.IPAMID, s.Action)
+		}
+		return
+	}
+	var want string
+	for i, name := range a.PlanResourceID {
+		val, ok := s.Params[name]
+		if !ok || val == "" {
+			return // reported as a missing param
+		}
+		if i == 0 {
+			want = val
+		} else {
+			want += "/" + val
+		}
+	}
+	if s.ResourceID != want {
+		v.errorf(f+".resource_id", "%q is not the resource the call acts on, which is %q (%s of its params)", s.ResourceID, want,
+			strings.Join(a.PlanResourceID, "/"))
+	}
+}
+
+// paramList names the parameters an action takes, for a message.
+func paramList(a catalog.Action) string {
+	names := append(slices.Clone(a.Required), a.Optional...)
+	return strings.Join(names, ", ")
 }
 
 // graph checks that the dependencies form a DAG and that levels rise along every edge.

@@ -3,6 +3,7 @@ package plans
 import (
 	"bytes"
 	"errors"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -23,11 +24,14 @@ func canonicalFixture(t *testing.T) (*Plan, map[string]int) {
 func TestValidateRefuses(t *testing.T) {
 	t.Parallel()
 	const (
-		pool   = "delete-pool/ipam-pool-prod"
-		ipam   = "delete-ipam/ipam-0a1b2c3d4e5f6a7b8c"
-		scope  = "delete-scope/ipam-scope-custom42"
-		alloc  = "delete-allocation/ipam-pool-alloc-dev3"
-		member = "remove-members/ipam-0a1b2c3d4e5f6a7b8c"
+		pool       = "delete-pool/ipam-pool-prod"
+		ipam       = "delete-ipam/ipam-0a1b2c3d4e5f6a7b8c"
+		scope      = "delete-scope/ipam-scope-custom42"
+		alloc      = "delete-allocation/ipam-pool-alloc-dev3"
+		member     = "remove-members/ipam-0a1b2c3d4e5f6a7b8c"
+		cidr       = "delete-cidr/ipam-pool-prod/10.0.0.0/16"
+		dissociate = "dissociate-discovery/ipam-res-disco-assoc-f00d"
+		share      = "disassociate-share/rs-8d1f2e3a/ipam-pool-prod"
 	)
 	tests := []struct {
 		name   string
@@ -85,6 +89,37 @@ func TestValidateRefuses(t *testing.T) {
 		{"dry run codes on an action without DryRun", func(p *Plan, idx map[string]int) {
 			p.Steps[idx["disassociate-share/rs-8d1f2e3a/ipam-pool-prod"]].DryRunCodes = []string{"X"}
 		}, []string{"#disassociate-share/rs-8d1f2e3a/ipam-pool-prod.dry_run_codes", "takes no DryRun"}, nil, false, false},
+		// Each step against its action in the catalogue.
+		{"params name another pool than resource_id", func(p *Plan, idx map[string]int) { p.Steps[idx[pool]].Params["IpamPoolId"] = "ipam-pool-dev" },
+			[]string{"#" + pool + ".resource_id", `"ipam-pool-prod" is not the resource the call acts on, which is "ipam-pool-dev" (IpamPoolId of its params)`}, nil, false, false},
+		{"cidr resource id", func(p *Plan, idx map[string]int) { p.Steps[idx[cidr]].ResourceID = "ipam-pool-prod/10.0.0.0/8" },
+			[]string{"#" + cidr + ".resource_id", `which is "ipam-pool-prod/10.0.0.0/16" (IpamPoolId/Cidr of its params)`}, nil, false, false},
+		{"dissociation names another discovery", func(p *Plan, idx map[string]int) {
+			p.Steps[idx[dissociate]].Params["IpamResourceDiscoveryId"] = "ipam-res-disco-other"
+		}, []string{"#" + dissociate + ".resource_id", `which is "ipam-0a1b2c3d4e5f6a7b8c/ipam-res-disco-other" (IpamId/IpamResourceDiscoveryId of its params)`}, nil, false, false},
+		{"members of another IPAM", func(p *Plan, idx map[string]int) { p.Steps[idx[member]].ResourceID = "ipam-9f8e7d6c5b4a3f2e1d" },
+			[]string{"#" + member + ".resource_id", `"ipam-9f8e7d6c5b4a3f2e1d" is not the step's ipam_id "ipam-0a1b2c3d4e5f6a7b8c"`}, nil, false, false},
+		{"extra param", func(p *Plan, idx map[string]int) { p.Steps[idx[pool]].Params["Force"] = "true" },
+			[]string{"#" + pool + `.params["Force"]`, "is not a parameter of DeleteIpamPool (it takes RegionId, IpamPoolId)"}, nil, false, false},
+		{"list index 0", func(p *Plan, idx map[string]int) {
+			s := p.Steps[idx[member]].Params
+			s["Members.0.MemberId"], s["Members.0.MemberType"] = s["Members.1.MemberId"], s["Members.1.MemberType"]
+			delete(s, "Members.1.MemberId")
+			delete(s, "Members.1.MemberType")
+		}, []string{"#" + member + ".params.Members.1.MemberId: is missing; RemoveIpamMembers requires Members.N.MemberId",
+			"#" + member + `.params["Members.0.MemberId"]: is not a parameter of RemoveIpamMembers`}, nil, false, false},
+		{"RegionId on a Resource Sharing call", func(p *Plan, idx map[string]int) { p.Steps[idx[share]].Params["RegionId"] = "cn-hangzhou" },
+			[]string{"#" + share + `.params["RegionId"]: is not a parameter of DisassociateResourceShare`}, nil, false, false},
+		{"required param missing", func(p *Plan, idx map[string]int) { delete(p.Steps[idx[alloc]].Params, "IpamPoolAllocationId") },
+			[]string{"#" + alloc + ".params.IpamPoolAllocationId: is missing; DeleteIpamPoolAllocation requires it"}, nil, false, false},
+		{"required param empty", func(p *Plan, idx map[string]int) { p.Steps[idx[cidr]].Params["Cidr"] = "" },
+			[]string{"#" + cidr + ".params.Cidr: is empty; DeleteIpamPoolCidr requires it"}, nil, false, false},
+		{"unknown wait_for", func(p *Plan, idx map[string]int) { p.Steps[idx[pool]].WaitFor = "Deleted" },
+			[]string{"#" + pool + `.wait_for: "Deleted" is not a state of DeleteIpamPool (it has gone)`}, nil, false, false},
+		{"wait_for on a synchronous action", func(p *Plan, idx map[string]int) { p.Steps[idx[alloc]].WaitFor = "gone" },
+			[]string{"#" + alloc + `.wait_for: "gone": DeleteIpamPoolAllocation has no state to wait for`}, nil, false, false},
+		{"resource type", func(p *Plan, idx map[string]int) { p.Steps[idx[pool]].ResourceType = "scope" },
+			[]string{"#" + pool + `.resource_type: "scope" is not what DeleteIpamPool removes; its steps say "pool"`}, nil, false, false},
 		{"format version", func(p *Plan, idx map[string]int) { p.FormatVersion = 7 },
 			[]string{"format_version: 7 is not supported; this build reads version 1 only"}, ErrUnsupportedVersion, false, false},
 		{"plan id", func(p *Plan, idx map[string]int) { p.PlanID = "" }, []string{"plan_id: is empty"}, nil, false, false},
@@ -225,5 +260,20 @@ func TestSummarize(t *testing.T) {
 	empty.Summarize()
 	if empty.Summary.Levels != 0 || empty.Summary.ByAction == nil {
 		t.Errorf("empty plan summary = %+v, want 0 levels and an empty (non-nil) map", empty.Summary)
+	}
+}
+
+// TestPlannerGoldenPlansRead: the plans the planner writes for its golden topologies read under every check
+// of this package (the catalogue's included).
+func TestPlannerGoldenPlansRead(t *testing.T) {
+	t.Parallel()
+	paths, err := filepath.Glob(filepath.Join("..", "planner", "testdata", "golden", "*.plan.json"))
+	if err != nil || len(paths) == 0 {
+		t.Fatalf("no golden plans found (%v)", err)
+	}
+	for _, path := range paths {
+		if _, err := ReadFile(path); err != nil {
+			t.Error(err)
+		}
 	}
 }

@@ -54,7 +54,9 @@ type Action struct {
 	// they are the executor's). A list is written with N for its index: "Members.N.MemberId".
 	Required, Optional []string
 	// ResourceParam is the parameter that holds the step's resource_id; "" when the resource id is
-	// composite (DeleteIpamPoolCidr's "<pool>/<cidr>", RemoveIpamMembers' IPAM).
+	// composite (DeleteIpamPoolCidr's "<pool>/<cidr>", RemoveIpamMembers' IPAM). DissociateIpamResourceDiscovery
+	// names its discovery here, though a plan step's resource_id is the association "<IpamId>/<discovery>":
+	// PlanResourceID says exactly how a step's resource_id is made.
 	ResourceParam string
 	// NotFound lists the codes that mean the resource this action targets is gone: a delete that answers one
 	// of them counts as done. Only these codes, never a bare HTTP 404 (a wrong endpoint answers that).
@@ -64,6 +66,15 @@ type Action struct {
 	// Confirm is the read that tells whether the resource is gone or the wait state reached; zero when the
 	// action has no such read.
 	Confirm Confirm
+
+	// PlanResourceType is the resource_type of a plan step that runs this action (teardown actions only).
+	PlanResourceType string
+	// PlanResourceID lists the parameters whose values, joined with "/", make a plan step's resource_id:
+	// usually just ResourceParam; IpamPoolId and Cidr for DeleteIpamPoolCidr; IpamId and
+	// IpamResourceDiscoveryId for DissociateIpamResourceDiscovery (the association, not the discovery). Empty
+	// when the step's resource is its IPAM, which the call does not name (RemoveIpamMembers): the resource_id
+	// is then the step's ipam_id.
+	PlanResourceID []string
 }
 
 // Confirm describes the read that confirms an action's effect. The read is Action (of the action's product
@@ -95,8 +106,9 @@ func all() []Action {
 	return []Action{
 		// Teardown actions, in the order a teardown runs them (reference section 3, 5.4).
 		{Name: "RemoveIpamMembers", Product: ipam, Mutating: true, Teardown: true, DryRun: true, ClientToken: true,
-			Required: []string{"RegionId", "Members.N.MemberId", "Members.N.MemberType"},
-			NotFound: []string{"OperationDenied.MemberNotExistInIpamRDService"}},
+			Required:         []string{"RegionId", "Members.N.MemberId", "Members.N.MemberType"},
+			NotFound:         []string{"OperationDenied.MemberNotExistInIpamRDService"},
+			PlanResourceType: "members"},
 		// DisassociateResourceShare takes neither DryRun nor ClientToken (reference 5.4); it is asynchronous and
 		// its effect is read back from ListResourceShareAssociations.
 		{Name: "DisassociateResourceShare", Product: rs, Mutating: true, Teardown: true,
@@ -108,48 +120,56 @@ func all() []Action {
 			Confirm: Confirm{Action: "ListResourceShareAssociations", Query: map[string]string{"ResourceShareIds.1": "ResourceShareId"},
 				Fixed: map[string]string{"AssociationType": "Resource"}, ListKey: "ResourceShareAssociations",
 				IDField: "EntityId", MatchParam: "Resources.N.ResourceId",
-				StatusField: "AssociationStatus", GoneStatuses: []string{"Disassociated"}}},
+				StatusField: "AssociationStatus", GoneStatuses: []string{"Disassociated"}},
+			PlanResourceType: "share-association", PlanResourceID: []string{"ResourceShareId"}},
 		{Name: "DeleteIpamPoolAllocation", Product: ipam, Mutating: true, Teardown: true, DryRun: true, ClientToken: true,
 			Required: []string{"RegionId", "IpamPoolAllocationId"}, ResourceParam: "IpamPoolAllocationId",
 			NotFound: []string{"ResourceNotFound.IpamPoolAllocation"},
 			Confirm: Confirm{Action: "GetIpamPoolAllocation", Query: map[string]string{"IpamPoolAllocationId": "IpamPoolAllocationId"},
-				IDField: "IpamPoolAllocationId", MatchParam: "IpamPoolAllocationId"}},
+				IDField: "IpamPoolAllocationId", MatchParam: "IpamPoolAllocationId"},
+			PlanResourceType: "allocation", PlanResourceID: []string{"IpamPoolAllocationId"}},
 		{Name: "DeleteIpamPoolCidr", Product: ipam, Mutating: true, Teardown: true, DryRun: true, ClientToken: true,
 			Required: []string{"RegionId", "IpamPoolId", "Cidr"},
 			NotFound: []string{"ResourceNotFound.IpamPoolCidr"},
 			Confirm: Confirm{Action: "ListIpamPoolCidrs", Query: map[string]string{"IpamPoolId": "IpamPoolId", "Cidr": "Cidr"},
 				ListKey: "IpamPoolCidrs", IDField: "Cidr", MatchParam: "Cidr",
-				GoneCodes: []string{"ResourceNotFound.IpamPool"}}},
+				GoneCodes: []string{"ResourceNotFound.IpamPool"}},
+			PlanResourceType: "pool-cidr", PlanResourceID: []string{"IpamPoolId", "Cidr"}},
 		{Name: "DeleteIpamPool", Product: ipam, Mutating: true, Teardown: true, DryRun: true, ClientToken: true,
 			Required: []string{"RegionId", "IpamPoolId"}, ResourceParam: "IpamPoolId",
 			NotFound: []string{"ResourceNotFound.IpamPool"},
 			WaitFor:  []string{WaitGone},
 			Confirm: Confirm{Action: "ListIpamPools", Query: map[string]string{"IpamPoolIds.1": "IpamPoolId"},
-				ListKey: "IpamPools", IDField: "IpamPoolId", MatchParam: "IpamPoolId"}},
+				ListKey: "IpamPools", IDField: "IpamPoolId", MatchParam: "IpamPoolId"},
+			PlanResourceType: "pool", PlanResourceID: []string{"IpamPoolId"}},
 		{Name: "DeleteIpamScope", Product: ipam, Mutating: true, Teardown: true, DryRun: true, ClientToken: true,
 			Required: []string{"RegionId", "IpamScopeId"}, ResourceParam: "IpamScopeId",
 			NotFound: []string{"ResourceNotFound.IpamScope"},
 			WaitFor:  []string{WaitGone},
 			Confirm: Confirm{Action: "ListIpamScopes", Query: map[string]string{"IpamScopeIds.1": "IpamScopeId"},
-				ListKey: "IpamScopes", IDField: "IpamScopeId", MatchParam: "IpamScopeId"}},
+				ListKey: "IpamScopes", IDField: "IpamScopeId", MatchParam: "IpamScopeId"},
+			PlanResourceType: "scope", PlanResourceID: []string{"IpamScopeId"}},
 		{Name: "DissociateIpamResourceDiscovery", Product: ipam, Mutating: true, Teardown: true, DryRun: true, ClientToken: true,
 			Required: []string{"RegionId", "IpamId", "IpamResourceDiscoveryId"}, ResourceParam: "IpamResourceDiscoveryId",
 			NotFound: []string{"ResourceNotFound.ResourceDiscoveryAssociation"},
 			Confirm: Confirm{Action: "ListIpamResourceDiscoveryAssociations",
 				Query:   map[string]string{"IpamId": "IpamId", "IpamResourceDiscoveryId": "IpamResourceDiscoveryId"},
 				ListKey: "IpamResourceDiscoveryAssociations", IDField: "IpamResourceDiscoveryId", MatchParam: "IpamResourceDiscoveryId",
-				GoneCodes: []string{"ResourceNotFound.Ipam", "ResourceNotFound.IpamResourceDiscovery"}}},
+				GoneCodes: []string{"ResourceNotFound.Ipam", "ResourceNotFound.IpamResourceDiscovery"}},
+			PlanResourceType: "association", PlanResourceID: []string{"IpamId", "IpamResourceDiscoveryId"}},
 		{Name: "DeleteIpam", Product: ipam, Mutating: true, Teardown: true, DryRun: true, ClientToken: true,
 			Required: []string{"RegionId", "IpamId"}, ResourceParam: "IpamId",
 			NotFound: []string{"ResourceNotFound.Ipam"},
 			WaitFor:  []string{WaitGone},
 			Confirm: Confirm{Action: "ListIpams", Query: map[string]string{"IpamIds.1": "IpamId"},
-				ListKey: "Ipams", IDField: "IpamId", MatchParam: "IpamId"}},
+				ListKey: "Ipams", IDField: "IpamId", MatchParam: "IpamId"},
+			PlanResourceType: "ipam", PlanResourceID: []string{"IpamId"}},
 		{Name: "DeleteIpamResourceDiscovery", Product: ipam, Mutating: true, Teardown: true, DryRun: true, ClientToken: true,
 			Required: []string{"RegionId", "IpamResourceDiscoveryId"}, ResourceParam: "IpamResourceDiscoveryId",
 			NotFound: []string{"ResourceNotFound.IpamResourceDiscovery"},
 			Confirm: Confirm{Action: "ListIpamResourceDiscoveries", Query: map[string]string{"IpamResourceDiscoveryIds.1": "IpamResourceDiscoveryId"},
-				ListKey: "IpamResourceDiscoveries", IDField: "IpamResourceDiscoveryId", MatchParam: "IpamResourceDiscoveryId"}},
+				ListKey: "IpamResourceDiscoveries", IDField: "IpamResourceDiscoveryId", MatchParam: "IpamResourceDiscoveryId"},
+			PlanResourceType: "discovery", PlanResourceID: []string{"IpamResourceDiscoveryId"}},
 
 		// The apply lock (tags on the IPAM). Neither takes DryRun (emulator UNKNOWN 110: refused when sent).
 		{Name: "TagResources", Product: ipam, Mutating: true,
@@ -241,23 +261,26 @@ func (a Action) AllowsParam(name string) bool {
 }
 
 // matchParam matches a parameter name against a pattern in which each "N" segment stands for a list index.
+// It walks both dot-separated, without allocating: plans checks every param of a 100,000-step plan with it.
 func matchParam(pattern, name string) bool {
-	ps, ns := strings.Split(pattern, "."), strings.Split(name, ".")
-	if len(ps) != len(ns) {
-		return false
-	}
-	for i := range ps {
-		if ps[i] == "N" {
-			if !isIndex(ns[i]) {
+	for {
+		p, prest, pmore := strings.Cut(pattern, ".")
+		n, nrest, nmore := strings.Cut(name, ".")
+		if p == "N" {
+			if !isIndex(n) {
 				return false
 			}
-			continue
-		}
-		if ps[i] != ns[i] {
+		} else if p != n {
 			return false
 		}
+		if pmore != nmore {
+			return false
+		}
+		if !pmore {
+			return true
+		}
+		pattern, name = prest, nrest
 	}
-	return true
 }
 
 func isIndex(s string) bool {

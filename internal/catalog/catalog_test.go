@@ -1,6 +1,10 @@
 package catalog
 
-import "testing"
+import (
+	"slices"
+	"strings"
+	"testing"
+)
 
 func TestTeardownActionsAreConsistent(t *testing.T) {
 	seen := map[string]bool{}
@@ -73,5 +77,64 @@ func TestAllowsParam(t *testing.T) {
 	}
 	if !a.IsNotFound("OperationDenied.MemberNotExistInIpamRDService") || a.IsNotFound("") || a.IsNotFound("ResourceNotFound.Ipam") {
 		t.Error("IsNotFound does not follow the action's own codes")
+	}
+}
+
+// TestTeardownPlanFields: every teardown action says what a plan step of it looks like (plans checks each
+// step against these), and the resource id is made of parameters the action requires.
+func TestTeardownPlanFields(t *testing.T) {
+	types := map[string]string{}
+	for _, a := range Teardown() {
+		if a.PlanResourceType == "" {
+			t.Errorf("%s: no PlanResourceType", a.Name)
+		}
+		if other, dup := types[a.PlanResourceType]; dup {
+			t.Errorf("%s and %s share the plan resource type %q", other, a.Name, a.PlanResourceType)
+		}
+		types[a.PlanResourceType] = a.Name
+		for _, p := range a.PlanResourceID {
+			if !slices.Contains(a.Required, p) || strings.Contains(p, ".N") {
+				t.Errorf("%s: resource id part %s is not a plain parameter the action requires", a.Name, p)
+			}
+		}
+		if a.ResourceParam != "" && (len(a.PlanResourceID) == 0 || !slices.Contains(a.PlanResourceID, a.ResourceParam)) {
+			t.Errorf("%s: the resource id %v does not hold ResourceParam %s", a.Name, a.PlanResourceID, a.ResourceParam)
+		}
+	}
+	for _, a := range All() {
+		if !a.Teardown && (a.PlanResourceType != "" || len(a.PlanResourceID) > 0) {
+			t.Errorf("%s is no teardown action but says what its plan step looks like", a.Name)
+		}
+	}
+}
+
+func TestMatchParam(t *testing.T) {
+	tests := []struct {
+		pattern, name string
+		want          bool
+	}{
+		{"RegionId", "RegionId", true},
+		{"RegionId", "RegionID", false},
+		{"RegionId", "RegionId.1", false},
+		{"Targets.N", "Targets.1", true},
+		{"Targets.N", "Targets.1000", true},
+		{"Targets.N", "Targets.1001", false},
+		{"Targets.N", "Targets.", false},
+		{"Targets.N", "Targets", false},
+		{"Targets.N", "Targets.1.x", false},
+		{"Members.N.MemberId", "Members.7.MemberId", true},
+		{"Members.N.MemberId", "Members.7.MemberType", false},
+		{"Members.N.MemberId", "Members..MemberId", false},
+		{"Members.N.MemberId", "Members.7.MemberId.", false},
+		{"", "", true},
+		{"", "x", false},
+	}
+	for _, tt := range tests {
+		if got := MatchParam(tt.pattern, tt.name); got != tt.want {
+			t.Errorf("MatchParam(%q, %q) = %v, want %v", tt.pattern, tt.name, got, tt.want)
+		}
+	}
+	if n := testing.AllocsPerRun(100, func() { MatchParam("Members.N.MemberId", "Members.12.MemberId") }); n != 0 {
+		t.Errorf("MatchParam allocates %v times a call; plans calls it for every param of a plan", n)
 	}
 }
