@@ -250,6 +250,9 @@ func renderText(w io.Writer, p *Plan) error {
 				if len(b.HeldBack) > 0 {
 					ew.printf("      holds back %s\n", strings.Join(b.HeldBack, ", "))
 				}
+				if len(b.Pruned) > 0 {
+					ew.printf("      leaves out %s (they would only clear the way for what it holds back)\n", strings.Join(b.Pruned, ", "))
+				}
 			}
 		}
 		held := heldBackBy(p)
@@ -375,19 +378,22 @@ func renderMarkdown(w io.Writer, p *Plan) error {
 	}
 	if len(p.Blockers) > 0 {
 		ew.printf("#### Blockers\n\n")
-		ew.printf("| Resource | IPAM | Reason | Rule | Holds back |\n")
-		ew.printf("|---|---|---|---|---|\n")
-		for _, b := range p.Blockers {
-			held := make([]string, len(b.HeldBack))
-			for i, id := range b.HeldBack {
-				held[i] = code(id)
+		ew.printf("| Resource | IPAM | Reason | Rule | Holds back | Leaves out |\n")
+		ew.printf("|---|---|---|---|---|---|\n")
+		codes := func(ids []string) string {
+			out := make([]string, len(ids))
+			for i, id := range ids {
+				out[i] = code(id)
 			}
+			return strings.Join(out, "<br>")
+		}
+		for _, b := range p.Blockers {
 			ipam := ""
 			if b.IPAMID != "" {
 				ipam = code(b.IPAMID)
 			}
-			ew.printf("| %s %s | %s | %s | %s | %s |\n", cell(b.ResourceType), code(b.ResourceID), ipam, cell(b.Reason),
-				cell(b.Rule), strings.Join(held, "<br>"))
+			ew.printf("| %s %s | %s | %s | %s | %s | %s |\n", cell(b.ResourceType), code(b.ResourceID), ipam, cell(b.Reason),
+				cell(b.Rule), codes(b.HeldBack), codes(b.Pruned))
 		}
 	}
 	return ew.err
