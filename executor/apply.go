@@ -168,6 +168,9 @@ func withDefaults(o Options) Options {
 	if o.RetryMax <= 0 {
 		o.RetryMax = DefaultRetryMax
 	}
+	if o.RetryBudget <= 0 {
+		o.RetryBudget = DefaultRetryBudget
+	}
 	if o.DrainTimeout <= 0 {
 		o.DrainTimeout = DefaultDrainTimeout
 	}
@@ -262,7 +265,8 @@ func (r *run) do(ctx context.Context, kind string, c cloudapi.Call) (map[string]
 // answers something other than throttling or a transient failure, within the step timeout.
 func (r *run) retrying(ctx context.Context, kind string, c cloudapi.Call) (map[string]any, error) {
 	b := r.newBackoff()
-	deadline := r.now().Add(r.opts.StepTimeout)
+	start := r.now()
+	deadline := start.Add(min(r.opts.StepTimeout, r.opts.RetryBudget))
 	for attempt := 1; ; attempt++ {
 		out, err := r.do(ctx, kind, c)
 		if err == nil || !retryable(err) {
@@ -270,7 +274,7 @@ func (r *run) retrying(ctx context.Context, kind string, c cloudapi.Call) (map[s
 		}
 		wait := max(b.NextBackOff(), cloudapi.RetryAfter(err)) // the server's Retry-After is a floor
 		if r.now().Add(wait).After(deadline) {
-			return nil, err
+			return nil, fmt.Errorf("%w (gave up after %d attempts in %s)", err, attempt, r.now().Sub(start).Round(time.Millisecond))
 		}
 		r.countRetry(false)
 		r.log.Info().Str("action", c.Action).Str("resource", c.Resource).Str("code", codeOrCause(err)).Int("attempt", attempt).

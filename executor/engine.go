@@ -35,6 +35,9 @@ type stepRun struct {
 	pollWait   time.Duration
 	timer      *time.Timer
 	lastErr    error
+	// failingSince is when the step's run of throttled or transient answers began (zero: the last answer
+	// was neither); such a run may last RetryBudget, dependency retries StepTimeout.
+	failingSince time.Time
 }
 
 // result is what a worker reports back.
@@ -273,6 +276,8 @@ func (e *engine) handle(res result) {
 	err := res.err
 	if err != nil {
 		st.lastErr = err
+	} else {
+		st.failingSince = time.Time{}
 	}
 	if err != nil && e.stopping && errors.Is(err, context.Canceled) {
 		e.interrupt(i)
@@ -377,9 +382,21 @@ func (e *engine) retry(i int, kind taskKind, err error, dependency bool) {
 	r := e.r
 	st := &e.st[i]
 	wait := max(st.backoff.NextBackOff(), cloudapi.RetryAfter(err)) // the server's Retry-After is a floor
-	if r.now().Add(wait).After(st.deadline) {
+	now := r.now()
+	if now.Add(wait).After(st.deadline) {
 		e.fail(i, fmt.Errorf("gave up after %s (--step-timeout): %w", r.opts.StepTimeout, err))
 		return
+	}
+	if retryable(err) {
+		if st.failingSince.IsZero() {
+			st.failingSince = now
+		}
+		if now.Add(wait).Sub(st.failingSince) > r.opts.RetryBudget {
+			e.fail(i, fmt.Errorf("gave up after %s of throttling or transport failures: %w", now.Sub(st.failingSince).Round(time.Millisecond), err))
+			return
+		}
+	} else {
+		st.failingSince = time.Time{}
 	}
 	r.countRetry(dependency)
 	e.counts.Retries++

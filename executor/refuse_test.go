@@ -2,6 +2,7 @@ package executor_test
 
 import (
 	"errors"
+	"net"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ipam-teardown/ipam-teardown/executor"
+	"github.com/ipam-teardown/ipam-teardown/internal/cloudapi"
 	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim"
 	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/wire"
 	"github.com/ipam-teardown/ipam-teardown/planner"
@@ -222,5 +224,38 @@ func assertUnlocked(t *testing.T, b *bed) {
 				t.Errorf("IPAM %s still carries the lock %q", s.ResourceID, v)
 			}
 		}
+	}
+}
+
+// An endpoint that is down: the run fails within the retry budget, naming the endpoint, not after the step
+// timeout; nothing was deleted (nothing could be).
+func TestUnreachableEndpointFailsWithinTheRetryBudget(t *testing.T) {
+	b := newBed(t, loadTopology(t, "sandbox.yaml"), "cn-hangzhou", planner.Options{})
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := l.Addr().String()
+	l.Close()
+	api, err := cloudapi.New(t.Context(), cloudapi.Config{Region: b.region, Endpoint: "http://" + closed, QPS: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := b.options()
+	opts.RetryBudget = 300 * time.Millisecond
+	opts.StepTimeout = time.Hour
+	start := time.Now()
+	rep, err := executor.Apply(t.Context(), api, b.plan, opts)
+	if err == nil {
+		t.Fatal("apply against a closed endpoint succeeded")
+	}
+	if took := time.Since(start); took > 30*time.Second {
+		t.Errorf("took %s with a retry budget of 300ms", took)
+	}
+	if !strings.Contains(err.Error(), closed) || !strings.Contains(err.Error(), "gave up after") {
+		t.Errorf("error %q does not name the endpoint and the attempts", err)
+	}
+	if rep.Outcome != "failed" {
+		t.Errorf("outcome %q", rep.Outcome)
 	}
 }

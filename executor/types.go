@@ -46,6 +46,7 @@ const (
 	DefaultDrainTimeout = 30 * time.Second
 	DefaultRetryInitial = 300 * time.Millisecond
 	DefaultRetryMax     = 20 * time.Second
+	DefaultRetryBudget  = time.Minute
 )
 
 // LockTagKey is the tag that marks an IPAM as being torn down by a plan: value "<plan id>/<expiry RFC 3339>".
@@ -61,6 +62,10 @@ type Options struct {
 	PollMax      time.Duration
 	RetryInitial time.Duration // backoff of retried calls (jittered, exponential); 0: defaults
 	RetryMax     time.Duration
+	// RetryBudget bounds how long one call keeps being retried on throttling and transport or server
+	// failures (an endpoint that is down fails within it, not after the step timeout); 0: DefaultRetryBudget.
+	// Dependency and transitional-state retries are bounded by StepTimeout.
+	RetryBudget  time.Duration
 	DrainTimeout time.Duration // after an interrupt, how long in-flight calls may take to finish
 	FailFast     bool          // stop starting steps at the first failure
 	Partial      bool          // run a plan that has blockers (exactly its steps; the blocked IPAMs remain)
