@@ -1,9 +1,7 @@
 package collect_test
 
 import (
-	"context"
 	"testing"
-	"time"
 
 	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim"
 	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/topology"
@@ -18,45 +16,26 @@ const (
 	hangzhou = "cn-hangzhou"
 )
 
-// epoch is the emulator's clock in the in-process tests, so creation times and golden files are stable.
-var epoch = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+// The emulator in process, its clock, the example topologies and a collection: shared with the other
+// package's tests through collecttest.
+var epoch = collecttest.Epoch()
 
 // simAPI is collect.API over the emulator in process.
 type simAPI = collecttest.SimAPI
 
-// newSim builds an emulator with the topology applied, ids seeded and the clock at epoch.
 func newSim(t testing.TB, topo *topology.Topology) (*ipamsim.Sim, topology.Refs) {
 	t.Helper()
-	opts := topo.Options()
-	opts.IDSeed = 1
-	opts.Now = func() time.Time { return epoch }
-	sim, err := ipamsim.New(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	refs, err := topology.Apply(context.Background(), sim, topo)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return sim, refs
+	return collecttest.NewSim(t, topo)
 }
 
 func loadTopology(t testing.TB, name string) *topology.Topology {
 	t.Helper()
-	topo, err := topology.Load("../../testdata/topologies/" + name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return topo
+	return collecttest.Topology(t, name)
 }
 
 func collectAll(t testing.TB, api collect.API, sel inventory.Selector) *inventory.Snapshot {
 	t.Helper()
-	snap, err := collect.Collect(context.Background(), api, sel, collect.Options{Now: func() time.Time { return epoch.Add(time.Hour) }})
-	if err != nil {
-		t.Fatalf("Collect: %v", err)
-	}
-	return snap
+	return collecttest.CollectAll(t, api, sel)
 }
 
 func poolByName(t testing.TB, pools []inventory.Pool, name string) inventory.Pool {

@@ -7,10 +7,16 @@ import (
 	"context"
 	"encoding/json"
 	"sync"
+	"testing"
+	"time"
 
 	"github.com/ipam-teardown/ipam-teardown/internal/cloudapi"
 	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim"
+	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/topology"
 	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/wire"
+	"github.com/ipam-teardown/ipam-teardown/inventory"
+	"github.com/ipam-teardown/ipam-teardown/inventory/collect"
+	"github.com/ipam-teardown/ipam-teardown/testdata/topologies"
 )
 
 // SimAPI is collect.API over the emulator's in-process Invoke: the same handlers as over HTTP, with the
@@ -70,4 +76,49 @@ func (a *SimAPI) Recorded() []cloudapi.Call {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return append([]cloudapi.Call(nil), a.calls...)
+}
+
+// Epoch is the emulator's clock in the in-process tests (NewSim), so that creation times, and the golden files
+// made from them, are stable.
+func Epoch() time.Time { return time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC) }
+
+// Topology parses one of the example topologies embedded from testdata/topologies.
+func Topology(t testing.TB, name string) *topology.Topology {
+	t.Helper()
+	data, err := topologies.File(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	topo, err := topology.Parse(data, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return topo
+}
+
+// NewSim builds an emulator with the topology applied, ids seeded and the clock at Epoch.
+func NewSim(t testing.TB, topo *topology.Topology) (*ipamsim.Sim, topology.Refs) {
+	t.Helper()
+	opts := topo.Options()
+	opts.IDSeed = 1
+	opts.Now = Epoch
+	sim, err := ipamsim.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	refs, err := topology.Apply(context.Background(), sim, topo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sim, refs
+}
+
+// CollectAll collects sel through api an hour after Epoch.
+func CollectAll(t testing.TB, api collect.API, sel inventory.Selector) *inventory.Snapshot {
+	t.Helper()
+	snap, err := collect.Collect(context.Background(), api, sel, collect.Options{Now: func() time.Time { return Epoch().Add(time.Hour) }})
+	if err != nil {
+		t.Fatalf("Collect: %v", err)
+	}
+	return snap
 }
