@@ -150,37 +150,26 @@ func withDefaults(o Options) Options {
 	if o.Schedule == "" {
 		o.Schedule = ScheduleReady
 	}
-	if o.Parallelism <= 0 {
-		o.Parallelism = DefaultParallelism
-	}
-	if o.StepTimeout <= 0 {
-		o.StepTimeout = DefaultStepTimeout
-	}
-	if o.PollInterval <= 0 {
-		o.PollInterval = DefaultPollInterval
-	}
-	if o.PollMax <= 0 {
-		o.PollMax = max(DefaultPollMax, o.PollInterval)
-	}
-	if o.RetryInitial <= 0 {
-		o.RetryInitial = DefaultRetryInitial
-	}
-	if o.RetryMax <= 0 {
-		o.RetryMax = DefaultRetryMax
-	}
-	if o.RetryBudget <= 0 {
-		o.RetryBudget = DefaultRetryBudget
-	}
-	if o.DrainTimeout <= 0 {
-		o.DrainTimeout = DefaultDrainTimeout
-	}
-	if o.LockTTL <= 0 {
-		o.LockTTL = DefaultLockTTL
-	}
+	orDefault(&o.Parallelism, DefaultParallelism)
+	orDefault(&o.StepTimeout, DefaultStepTimeout)
+	orDefault(&o.PollInterval, DefaultPollInterval)
+	orDefault(&o.PollMax, max(DefaultPollMax, o.PollInterval))
+	orDefault(&o.RetryInitial, DefaultRetryInitial)
+	orDefault(&o.RetryMax, DefaultRetryMax)
+	orDefault(&o.RetryBudget, DefaultRetryBudget)
+	orDefault(&o.DrainTimeout, DefaultDrainTimeout)
+	orDefault(&o.LockTTL, DefaultLockTTL)
 	if o.Now == nil {
 		o.Now = time.Now
 	}
 	return o
+}
+
+// orDefault sets *v to d when it is zero or negative.
+func orDefault[T int | time.Duration](v *T, d T) {
+	if *v <= 0 {
+		*v = d
+	}
 }
 
 // ipams returns the IPAMs the plan's steps belong to, sorted.
