@@ -81,8 +81,8 @@ func (r *run) waitGone(ctx context.Context, i int, kind string) error {
 }
 
 // dryRun checks every step still to run, all at once within the parallelism and the shared rate limit, and
-// returns every problem found. A step whose dry run answers a code its dry_run_codes list, while a step it
-// depends on still has to run, passes and is checked again just before its call (recheck). A step whose API
+// returns every problem found. A step whose dry run answers a code its dry_run_codes list (a step it depends
+// on clears it) passes and is checked again just before its call (recheck). A step whose API
 // has no DryRun (DisassociateResourceShare) is checked by a read: its association exists in a share the caller
 // owns.
 func (r *run) dryRun(ctx context.Context) ([]DryRunProblem, error) {
@@ -125,10 +125,13 @@ func (r *run) dryRun(ctx context.Context) ([]DryRunProblem, error) {
 			case gctx.Err() != nil:
 				return context.Cause(gctx)
 			case cloudapi.Classify(err) == cloudapi.ClassDryRunPassed:
-			case slices.Contains(s.DryRunCodes, code) && r.hasPendingDependency(i):
+			case slices.Contains(s.DryRunCodes, code) && len(s.DependsOn) > 0:
+				// A step it depends on clears the code: one still to run, or one an earlier run of this plan
+				// finished that the service has not caught up with yet (a released allocation holds its CIDR
+				// for a while). A prerequisite that appeared after planning is the drift check's to find.
 				r.recheck[i] = true
 			case slices.Contains(s.DryRunCodes, code):
-				problem.Message = "a prerequisite is not met, and no step of this plan still to run clears it"
+				problem.Message = "a prerequisite is not met, and no step of this plan clears it"
 				report(problem)
 			case started && isNotFound(err, s.Action):
 				// An earlier run sent this step and was killed before it wrote the outcome.
@@ -196,15 +199,6 @@ func (r *run) dryRunByRead(ctx context.Context, i int, started bool, report func
 	return nil
 }
 
-// hasPendingDependency reports whether a step the i-th depends on is still to run.
-func (r *run) hasPendingDependency(i int) bool {
-	for _, d := range r.plan.Steps[i].DependsOn {
-		if j, ok := r.index[d.ID]; ok && !succeeded(r.steps[j].Outcome) {
-			return true
-		}
-	}
-	return false
-}
 
 // stepCall is the API call of a step. A dry run carries no ClientToken: a token that a dry run used must not
 // be remembered in place of the real call's.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/ipam-teardown/ipam-teardown/executor"
 	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/simtest"
+	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/topology"
 	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/wire"
 	"github.com/ipam-teardown/ipam-teardown/planner"
 )
@@ -142,5 +143,48 @@ func TestFailFast(t *testing.T) {
 	}
 	if len(stepIDs(rep, executor.OutcomeSkipped)) == 0 {
 		t.Error("no step skipped")
+	}
+}
+
+// Resumed inside the release window of allocations an earlier run released: the CIDR steps' dry runs answer
+// the allocation code although the steps that clear it are done; the resume accepts it, checks the CIDRs
+// again before their calls, and converges (rule 19), rather than refusing the plan.
+func TestResumeInsideAReleaseWindow(t *testing.T) {
+	// One pool with three reservations and nothing asynchronous before them (no share to wait for on resume).
+	topo, err := topology.Generate(topology.GenerateOptions{Pools: 1, Depth: 1, FanOut: 1, AllocationsPerPool: 3, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := newBed(t, topo, topo.Accounts[0].IPAMs[0].Region, planner.Options{}, simtest.WithDeleteDelay(1500*time.Millisecond))
+	allocations := 0
+	for _, s := range b.plan.Steps {
+		if s.Action == "DeleteIpamPoolAllocation" {
+			allocations++
+		}
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	opts := b.options()
+	released := 0
+	opts.OnEvent = func(e executor.Event) {
+		if e.Kind == executor.EventDone && e.Step.Action == "DeleteIpamPoolAllocation" {
+			if released++; released == allocations {
+				cancel()
+			}
+		}
+	}
+	if _, err := executor.Apply(ctx, b.api, b.plan, opts); !errors.Is(err, executor.ErrInterrupted) {
+		t.Fatalf("first run: %v, want ErrInterrupted", err)
+	}
+	opts.OnEvent = nil
+	rep, err := executor.Apply(t.Context(), b.api, b.plan, opts)
+	if err != nil {
+		t.Fatalf("resume inside the release window: %v", err)
+	}
+	if !b.ipamGone(firstStep(t, b.plan, "DeleteIpam").ResourceID) {
+		t.Error("IPAM still exists after the resume")
+	}
+	if rep.DependencyRetries == 0 {
+		t.Error("no dependency retry: the resume did not run inside the release window, so this test proves nothing")
 	}
 }
