@@ -191,9 +191,18 @@ func TestMarkdownEscapesCells(t *testing.T) {
 	if !strings.Contains(out, `a \| b c &lt;script&gt;`) {
 		t.Errorf("reason not escaped for a table cell:\n%s", out)
 	}
+	// Every row of a table has as many cells as its header: an unescaped | in a cell would add one.
+	header := -1
 	for _, line := range strings.Split(out, "\n") {
-		if strings.HasPrefix(line, "| ") && strings.Count(strings.ReplaceAll(line, `\|`, ""), "|") != 6 {
-			t.Errorf("table row with the wrong number of cells: %q", line)
+		if !strings.HasPrefix(line, "|") {
+			header = -1
+			continue
+		}
+		cells := strings.Count(strings.ReplaceAll(line, `\|`, ""), "|")
+		if header < 0 {
+			header = cells
+		} else if cells != header {
+			t.Errorf("table row with %d separators under a header with %d: %q", cells, header, line)
 		}
 	}
 }
