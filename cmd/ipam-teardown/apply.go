@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -142,8 +141,8 @@ func (f *applyFlags) validate() error {
 	if f.parallelism < 1 {
 		return usagef("--parallelism %d: want at least 1", f.parallelism)
 	}
-	if f.qps < 0 || math.IsNaN(f.qps) || math.IsInf(f.qps, 0) {
-		return usagef("--qps %v: want 0 (the default) or a positive number of calls per second", f.qps)
+	if err := checkQPS(f.qps); err != nil {
+		return err
 	}
 	if f.stepTimeout <= 0 {
 		return usagef("--step-timeout %v: want a positive duration", f.stepTimeout)

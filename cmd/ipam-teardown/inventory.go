@@ -2,8 +2,10 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -45,6 +47,12 @@ mutating call. Progress goes to stderr, the snapshot to stdout or -o FILE.`,
 			if parallelism < 1 {
 				return usagef("--parallelism %d: want at least 1", parallelism)
 			}
+			if err := checkQPS(qps); err != nil {
+				return err
+			}
+			if err := checkOutput("-o", output); err != nil {
+				return err
+			}
 			s, err := sel.selector()
 			if err != nil {
 				return err
@@ -68,6 +76,11 @@ mutating call. Progress goes to stderr, the snapshot to stdout or -o FILE.`,
 			if err != nil {
 				return err
 			}
+			if len(snap.IPAMs) == 0 {
+				// An empty snapshot is a true answer, but say so: the summary would otherwise count the
+				// region's discoveries and members as if something had been found.
+				fmt.Fprintf(g.stderr, "inventory: no IPAM in %s matches the selection (%s)\n", snap.Region, sel.describe())
+			}
 			return writeOutput(output, g.stdout, buf.Bytes())
 		},
 	}
@@ -79,16 +92,79 @@ mutating call. Progress goes to stderr, the snapshot to stdout or -o FILE.`,
 	return cmd
 }
 
+// isStdout reports whether an output path means stdout: "-" (and the empty default of inventory's -o).
+func isStdout(path string) bool { return path == "" || path == "-" }
+
+// checkOutput checks, before any call, that the output flag's path can be written: its directory exists and
+// takes a new file, and the path is not a directory nor any of the inputs. A run of minutes must not end in
+// an error about a missing directory, and the message names the path given, not a temporary file.
+func checkOutput(flag, path string, inputs ...string) error {
+	if isStdout(path) {
+		return nil
+	}
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return usagef("%s %s: is a directory", flag, path)
+	}
+	dir := filepath.Dir(path)
+	fi, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return usagef("%s %s: directory %s does not exist", flag, path, dir)
+	case err != nil:
+		return usagef("%s %s: %v", flag, path, err)
+	case !fi.IsDir():
+		return usagef("%s %s: %s is not a directory", flag, path, dir)
+	}
+	// The write is a temporary file then a rename: try the first half now.
+	probe, err := os.CreateTemp(dir, ".ipam-teardown-probe-*")
+	if err != nil {
+		return usagef("%s %s: cannot create a file in %s: %v", flag, path, dir, cause(err))
+	}
+	probe.Close()
+	os.Remove(probe.Name())
+	for _, in := range inputs {
+		if in == "" || isStdout(in) {
+			continue
+		}
+		if sameFile(path, in) {
+			return usagef("%s %s: is the input %s; write the output to another file", flag, path, in)
+		}
+	}
+	return nil
+}
+
+// cause is the error under a *fs.PathError, whose path would name a temporary file rather than the one given.
+func cause(err error) error {
+	if pe, ok := errors.AsType[*fs.PathError](err); ok {
+		return pe.Err
+	}
+	return err
+}
+
+// sameFile reports whether a and b name the same file: the same cleaned absolute path, or (both existing)
+// the same inode, which catches links and different spellings.
+func sameFile(a, b string) bool {
+	if aa, err := filepath.Abs(a); err == nil {
+		if bb, err := filepath.Abs(b); err == nil && aa == bb {
+			return true
+		}
+	}
+	fa, errA := os.Stat(a)
+	fb, errB := os.Stat(b)
+	return errA == nil && errB == nil && os.SameFile(fa, fb)
+}
+
 // writeOutput writes data to path, or to stdout when path is "" or "-". A file is written whole or not at
 // all (temporary file, then rename).
 func writeOutput(path string, stdout io.Writer, data []byte) error {
-	if path == "" || path == "-" {
+	if isStdout(path) {
 		_, err := stdout.Write(data)
 		return err
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".inventory-*")
 	if err != nil {
-		return usagef("-o %s: %v", path, err)
+		// checkOutput passed, so the directory changed under the run: a failure, named by the path given.
+		return fmt.Errorf("-o %s: %w", path, cause(err))
 	}
 	defer os.Remove(tmp.Name())
 	if _, err := tmp.Write(data); err != nil {

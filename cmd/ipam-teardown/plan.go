@@ -45,28 +45,36 @@ It makes no mutating call. A summary goes to stderr.`,
 		},
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if output == "" {
-				return usagef("-o FILE is required: the plan is a file to review and apply")
+				return usagef("-o FILE is required: the plan is a file to review and apply (-o - for stdout)")
 			}
 			if parallelism < 1 {
 				return usagef("--parallelism %d: want at least 1", parallelism)
 			}
+			if err := checkQPS(qps); err != nil {
+				return err
+			}
 			if err := po.validate(cmd.Flags()); err != nil {
 				return err
 			}
+			if err := checkOutput("-o", output, fromInventory); err != nil {
+				return err
+			}
 			var snap *inventory.Snapshot
+			what := ""
 			if fromInventory != "" {
 				if sel.given() {
 					return usagef("--from-inventory %s: the snapshot already holds its selection; drop --ipam/--tag/--name/--older-than/--all", fromInventory)
 				}
-				f, err := os.Open(fromInventory)
-				if err != nil {
-					return usagef("--from-inventory: %v", err)
+				var err error
+				if snap, err = readSnapshot(fromInventory); err != nil {
+					return err
 				}
-				defer f.Close()
-				snap, err = inventory.ReadSnapshot(f, fromInventory)
-				if err != nil {
-					return usageError{fmt.Errorf("--from-inventory: %w", err)}
+				// The snapshot holds its region; a different --region given with it would be silently
+				// ignored, and the user would plan another region than the one they named.
+				if cmd.Flags().Changed("region") && g.region != snap.Region {
+					return usagef("--region %s: the snapshot %s is of region %s; drop --region or collect a new inventory", g.region, fromInventory, snap.Region)
 				}
+				what = "the snapshot " + fromInventory
 			} else {
 				s, err := sel.selector()
 				if err != nil {
@@ -80,12 +88,21 @@ It makes no mutating call. A summary goes to stderr.`,
 				if err != nil {
 					return err
 				}
+				what = sel.describe()
+			}
+			if len(snap.IPAMs) == 0 {
+				// An empty plan would be written and summarised as if something had been planned.
+				return usagef("no IPAM in %s matches %s: nothing to plan, no plan written", snap.Region, what)
 			}
 			p, err := po.build(snap)
 			if err != nil {
 				return err
 			}
-			if err := plans.WriteFile(output, p); err != nil {
+			if isStdout(output) {
+				if err := plans.Write(g.stdout, p); err != nil {
+					return fmt.Errorf("-o -: %w", err)
+				}
+			} else if err := plans.WriteFile(output, p); err != nil {
 				return fmt.Errorf("-o %s: %w", output, err)
 			}
 			return writePlanSummary(g, p, output)
@@ -143,6 +160,41 @@ func (f *planOptionFlags) build(snap *inventory.Snapshot) (*plans.Plan, error) {
 	return p, nil
 }
 
+// readSnapshot reads the --from-inventory file; any fault is a usage error naming it.
+func readSnapshot(path string) (*inventory.Snapshot, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, usagef("--from-inventory: %v", err)
+	}
+	defer f.Close()
+	snap, err := inventory.ReadSnapshot(f, path)
+	if err != nil {
+		return nil, usageError{fmt.Errorf("--from-inventory: %w", err)}
+	}
+	return snap, nil
+}
+
+// describe names the selection the flags make, for a message: `--name "x" --tag env=y`.
+func (f *selectorFlags) describe() string {
+	var parts []string
+	for _, id := range f.ipams {
+		parts = append(parts, "--ipam "+id)
+	}
+	for _, kv := range f.tags {
+		parts = append(parts, fmt.Sprintf("--tag %q", kv))
+	}
+	if f.name != "" {
+		parts = append(parts, fmt.Sprintf("--name %q", f.name))
+	}
+	if f.olderThan != "" {
+		parts = append(parts, "--older-than "+f.olderThan)
+	}
+	if f.all {
+		parts = append(parts, "--all")
+	}
+	return strings.Join(parts, " ")
+}
+
 // given reports whether any selector flag was set.
 func (f *selectorFlags) given() bool {
 	return len(f.ipams) > 0 || len(f.tags) > 0 || f.name != "" || f.olderThan != "" || f.all
@@ -151,7 +203,11 @@ func (f *selectorFlags) given() bool {
 func writePlanSummary(g *globalOptions, p *plans.Plan, path string) error {
 	s := p.Summary
 	var b strings.Builder
-	fmt.Fprintf(&b, "plan %s written to %s: %s in %s", p.PlanID, path, count(s.Steps, "step"), count(s.Levels, "level"))
+	dest := path
+	if isStdout(path) {
+		dest = "stdout"
+	}
+	fmt.Fprintf(&b, "plan %s written to %s: %s in %s", p.PlanID, dest, count(s.Steps, "step"), count(s.Levels, "level"))
 	writeByAction(&b, s)
 	if s.Blockers > 0 {
 		verb := "hold"
@@ -173,7 +229,11 @@ func writePlanSummary(g *globalOptions, p *plans.Plan, path string) error {
 			fmt.Fprintf(&b, "\n  %s %s: %s", bl.ResourceType, bl.ResourceID, bl.Reason)
 		}
 	}
-	fmt.Fprintf(&b, "\nreview it with: ipam-teardown show %s\n", path)
+	if isStdout(path) {
+		b.WriteString("\nreview it with: ipam-teardown show PLAN_FILE (or pipe it to ipam-teardown show -)\n")
+	} else {
+		fmt.Fprintf(&b, "\nreview it with: ipam-teardown show %s\n", path)
+	}
 	_, err := fmt.Fprint(g.stderr, b.String())
 	return err
 }

@@ -41,9 +41,9 @@ type globalOptions struct {
 
 // logger builds the run's logger: logs and progress go to stderr, data to stdout.
 func (g *globalOptions) logger() (zerolog.Logger, error) {
-	level, err := zerolog.ParseLevel(strings.ToLower(g.logLevel))
+	level, err := parseLogLevel(g.logLevel)
 	if err != nil {
-		return zerolog.Nop(), usagef("--log-level %q: %v", g.logLevel, err)
+		return zerolog.Nop(), err
 	}
 	var w io.Writer = g.stderr
 	format := g.logFormat
@@ -67,6 +67,22 @@ func (g *globalOptions) logger() (zerolog.Logger, error) {
 	return zerolog.New(w).Level(level).With().Timestamp().Logger(), nil
 }
 
+// parseLogLevel accepts the levels the flag documents. zerolog.ParseLevel would also take "", "trace",
+// "panic", "disabled" and numbers, and its error says "defaulting to NoLevel" when nothing defaults.
+func parseLogLevel(s string) (zerolog.Level, error) {
+	switch strings.ToLower(s) {
+	case "debug":
+		return zerolog.DebugLevel, nil
+	case "info":
+		return zerolog.InfoLevel, nil
+	case "warn":
+		return zerolog.WarnLevel, nil
+	case "error":
+		return zerolog.ErrorLevel, nil
+	}
+	return zerolog.NoLevel, usagef("--log-level %q: want debug, info, warn or error", s)
+}
+
 func newRootCommand(stdout, stderr io.Writer) *cobra.Command {
 	g := &globalOptions{stdout: stdout, stderr: stderr}
 	root := &cobra.Command{
@@ -84,13 +100,16 @@ with one rate limit, retries, waits for asynchronous deletions and a journal it 
 is inventory, plan, show and apply in one command. demo destroys a sample IPAM in an in-process
 emulator; sim serves that emulator for your own runs.
 
-Exit codes: 0 done, 1 failed or interrupted, 2 bad flag or file, 3 refused (nothing was deleted).`,
+Exit codes: 0 done, 1 failed or interrupted, 2 bad command, flag or file (or a plan selecting no IPAM),
+3 refused (nothing was deleted).`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Version:       toolVersion(),
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
+	// --version and the version command print the same line.
+	root.SetVersionTemplate("ipam-teardown {{.Version}}\n")
 	pf := root.PersistentFlags()
 	pf.StringVar(&g.region, "region", os.Getenv("ALIBABA_CLOUD_REGION_ID"), "region of the IPAM (hosted region); env ALIBABA_CLOUD_REGION_ID")
 	pf.StringVar(&g.endpoint, "endpoint", "", "one endpoint URL for every product, https://HOST[:PORT] (http:// for a loopback host, e.g. http://127.0.0.1:8080 for the emulator)")
@@ -99,13 +118,17 @@ Exit codes: 0 done, 1 failed or interrupted, 2 bad flag or file, 3 refused (noth
 	pf.StringVar(&g.logFormat, "log-format", "auto", "log format: auto, console or json")
 	pf.StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	// The endpoint is checked before any command runs. An explicitly empty one (an unset shell variable) is
-	// an error rather than the regional endpoints: the user meant somewhere else.
+	// The endpoint and the log flags are checked before any command runs, whether or not it will call or
+	// log. An explicitly empty endpoint (an unset shell variable) is an error rather than the regional
+	// endpoints: the user meant somewhere else.
 	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
 		if cmd.Flags().Changed("endpoint") || g.endpoint != "" {
-			return g.validateEndpoint()
+			if err := g.validateEndpoint(); err != nil {
+				return err
+			}
 		}
-		return nil
+		_, err := g.logger()
+		return err
 	}
 
 	// Each command lives in its own file; add it here.
@@ -119,7 +142,33 @@ Exit codes: 0 done, 1 failed or interrupted, 2 bad flag or file, 3 refused (noth
 		newDemoCommand(g),
 		newSimCommand(g),
 	)
+	rejectUnknownCommands(root)
 	return root
+}
+
+// rejectUnknownCommands makes an unknown command a usage error (exit 2) like an unknown flag, on the root
+// and on every command that only groups others (sim). Left to cobra, the root's "unknown command" error
+// is untyped (exit 1), and a group command given a wrong word prints its help and exits 0.
+func rejectUnknownCommands(c *cobra.Command) {
+	for _, sub := range c.Commands() {
+		rejectUnknownCommands(sub)
+	}
+	if !c.HasSubCommands() || c.Runnable() {
+		return
+	}
+	c.SuggestionsMinimumDistance = 2 // cobra's own default, which SuggestionsFor does not apply
+	c.Args = func(cmd *cobra.Command, args []string) error {
+		if len(args) == 0 {
+			return nil
+		}
+		msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
+		if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+			msg += fmt.Sprintf(" (did you mean %s?)", strings.Join(s, ", "))
+		}
+		return usagef("%s; see %s --help", msg, cmd.CommandPath())
+	}
+	// Runnable, so that cobra checks Args instead of printing the help; with no argument it still does.
+	c.RunE = func(cmd *cobra.Command, _ []string) error { return cmd.Help() }
 }
 
 func newVersionCommand(g *globalOptions) *cobra.Command {
