@@ -74,10 +74,17 @@ func openJournal(path, planID, checksum string, now func() time.Time) (*journal,
 		f.Close()
 		return nil, st, fmt.Errorf("journal %s: %w", path, err)
 	}
-	if n := bytes.LastIndexByte(data, '\n'); n+1 != len(data) {
-		// A torn last record: cut it off so that what follows starts on a line of its own.
-		data = data[:n+1]
-		if err := f.Truncate(int64(n + 1)); err != nil {
+	// A torn last record (killed mid-write) is left out of the reading, and cut off only once the rest has
+	// been read as a journal of this plan: a journal that is refused is left as it was.
+	complete := data[:bytes.LastIndexByte(data, '\n')+1]
+	if len(complete) > 0 {
+		if err := parseJournal(path, complete, planID, checksum, &st); err != nil {
+			f.Close()
+			return nil, st, err
+		}
+	}
+	if len(complete) != len(data) {
+		if err := f.Truncate(int64(len(complete))); err != nil {
 			f.Close()
 			return nil, st, fmt.Errorf("journal %s: %w", path, err)
 		}
@@ -87,16 +94,11 @@ func openJournal(path, planID, checksum string, now func() time.Time) (*journal,
 		return nil, st, fmt.Errorf("journal %s: %w", path, err)
 	}
 	j := &journal{path: path, f: f, w: bufio.NewWriter(f), now: now}
-	if len(data) == 0 {
+	if len(complete) == 0 {
 		if err := j.append(journalRecord{Event: recordHeader, PlanID: planID, Checksum: checksum}); err != nil {
 			j.close()
 			return nil, st, err
 		}
-		return j, st, nil
-	}
-	if err := parseJournal(path, data, planID, checksum, &st); err != nil {
-		j.close()
-		return nil, st, err
 	}
 	return j, st, nil
 }
@@ -108,6 +110,9 @@ func parseJournal(path string, data []byte, planID, checksum string, st *journal
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&r); err != nil {
 			return &RefusedError{Kind: RefusedJournal, Msg: fmt.Sprintf("journal %s line %d: not a journal record: %v", path, i+1, err)}
+		}
+		if rest := bytes.TrimSpace(line[dec.InputOffset():]); len(rest) > 0 {
+			return &RefusedError{Kind: RefusedJournal, Msg: fmt.Sprintf("journal %s line %d: text after the record", path, i+1)}
 		}
 		if i == 0 {
 			if r.Event != recordHeader {

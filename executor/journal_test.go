@@ -109,3 +109,33 @@ func TestLockValue(t *testing.T) {
 		}
 	}
 }
+
+func TestJournalRefusesTrailingTextAndLeavesARefusedFileAlone(t *testing.T) {
+	dir := t.TempDir()
+	now := func() time.Time { return time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC) }
+	path := filepath.Join(dir, "j")
+	j, _, err := openJournal(path, "plan-a", "sha256:1", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j.close()
+	header, _ := os.ReadFile(path)
+
+	trailing := filepath.Join(dir, "trailing")
+	os.WriteFile(trailing, append(append([]byte{}, header...), `{"t":"2026-12-02T00:00:00Z","event":"start","step":"s1"} {"event":"done"}`+"\n"...), 0o644)
+	var refused *RefusedError
+	if _, _, err := openJournal(trailing, "plan-a", "sha256:1", now); !errors.As(err, &refused) || !strings.Contains(err.Error(), "line 2: text after the record") {
+		t.Errorf("a record with text after it: %v", err)
+	}
+
+	// Another plan's journal with a torn last line: refused, and not a byte changed.
+	torn := append(append([]byte{}, header...), `{"t":"2026-12-02T00:00:00Z","ev`...)
+	other := filepath.Join(dir, "other")
+	os.WriteFile(other, torn, 0o644)
+	if _, _, err := openJournal(other, "plan-b", "sha256:2", now); !errors.As(err, &refused) {
+		t.Fatalf("another plan's journal: %v", err)
+	}
+	if got, _ := os.ReadFile(other); string(got) != string(torn) {
+		t.Errorf("a refused journal was changed:\n%q\nwant\n%q", got, torn)
+	}
+}

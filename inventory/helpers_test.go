@@ -20,9 +20,8 @@ const (
 	hangzhou = "cn-hangzhou"
 )
 
-// The emulator in process, its clock, the example topologies and a collection: shared with the other
-// package's tests through collecttest.
-var epoch = collecttest.Epoch()
+// The emulator in process, the example topologies and a collection: shared with the other package's tests
+// through collecttest.
 
 // simAPI is collect.API over the emulator in process.
 type simAPI = collecttest.SimAPI
