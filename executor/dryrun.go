@@ -199,7 +199,6 @@ func (r *run) dryRunByRead(ctx context.Context, i int, started bool, report func
 	return nil
 }
 
-
 // stepCall is the API call of a step. A dry run carries no ClientToken: a token that a dry run used must not
 // be remembered in place of the real call's.
 func stepCall(planID string, s *plans.Step, dryRun bool) cloudapi.Call {
