@@ -87,7 +87,7 @@ func Serve(t testing.TB, sim *ipamsim.Sim, opts ...Option) *Server {
 
 func serve(t testing.TB, sim *ipamsim.Sim, c config) *Server {
 	t.Helper()
-	srv, err := wire.NewServer(wire.Config{Backend: sim, Credentials: sim.Credentials(), Faults: c.faults, Seed: c.seed, Now: time.Now})
+	srv, err := wire.NewServer(wire.Config{Backend: sim, Credentials: sim.Credentials(), Source: sim, Faults: c.faults, Seed: c.seed, Now: time.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
