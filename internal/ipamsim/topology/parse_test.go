@@ -158,7 +158,8 @@ func TestParseErrors(t *testing.T) {
         cidr: 10.0.0.0/23
 `, []string{"accounts[0].vpcs[1].cidr: 10.0.0.0/23 overlaps 10.0.1.0/24 (accounts[0].vpcs[0].cidr) inside pool child"}},
 		{"two documents", base + "---\naccounts: []\n", []string{"more than one YAML document"}},
-		{"keys half set", strings.Replace(base, "    ipams:", "    access_key_id: k\n    ipams:", 1), []string{"set both access_key_id and access_key_secret"}}, {"region off the public list", "regions: [cn-hangzhou, ap-south-1]\n" + base,
+		{"keys half set", strings.Replace(base, "    ipams:", "    access_key_id: k\n    ipams:", 1), []string{"set both access_key_id and access_key_secret"}},
+		{"region off the public list", "regions: [cn-hangzhou, ap-south-1]\n" + base,
 			[]string{"bad.yaml:1: regions[1]: ap-south-1 is not a region of Alibaba Cloud's public region list"}},
 		{"region restricted away", "regions: [cn-shanghai]\n" + base, []string{"accounts[0].ipams[0].region: region cn-hangzhou is not served (served: cn-shanghai)"}},
 		{"role trusts an unknown account", base + "    roles:\n      - name: cleanup\n        trust: [\"1000000000000009\"]\n",
