@@ -214,6 +214,9 @@ func all() []Action {
 		{Name: "ListResourceShareAssociations", Product: rs},
 		{Name: "DescribeVpcs", Product: vpc},
 		{Name: "GetCallerIdentity", Product: sts},
+		// AssumeRole issues temporary credentials of a role (the scheduled cleanup's cross-account access);
+		// credentials-go's RAM role provider calls it, not cloudapi.
+		{Name: "AssumeRole", Product: sts, Required: []string{"RoleArn", "RoleSessionName"}},
 	}
 }
 

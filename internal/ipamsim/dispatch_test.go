@@ -49,7 +49,7 @@ func TestDispatchCommonChecks(t *testing.T) {
 	}{
 		{"unknown action", "DescribeNothing", p("RegionId", hz), 404, "InvalidAction.NotFound"},
 		{"missing region", "ListIpams", p(), 400, "MissingParameter.RegionId"},
-		{"unserved region", "ListIpams", p("RegionId", "us-west-1"), 404, "InvalidRegionId.NotFound"},
+		{"closed region", "ListIpams", p("RegionId", "ap-south-1"), 404, "InvalidRegionId.NotFound"},
 		{"bad dry run flag", "DeleteIpam", p("RegionId", hz, "IpamId", "ipam-x", "DryRun", "yes"), 400, "IllegalParam.DryRun"},
 		{"non-ASCII token", "CreateIpam", p("RegionId", hz, "OperatingRegionList.1", hz, "ClientToken", "tök"), 400, "IllegalParam.ClientToken"},
 	}

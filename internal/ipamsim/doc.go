@@ -6,8 +6,8 @@
 // 400 DryRunOperation), ClientToken idempotency, NextToken/MaxResults pagination, RAM denials, and optional
 // Deleting windows evaluated lazily against an injected clock.
 //
-// Sim is a wire.Backend: wire.NewServer (see Sim.Handler) puts the HTTP protocol, signatures, faults and
-// the call log in front of it; Sim.Invoke takes the same path without HTTP. All state sits behind one
+// Sim is a wire.Backend and a wire.CredentialSource (the temporary credentials Sts AssumeRole issues):
+// wire.NewServer (see Sim.Handler) puts the HTTP protocol, signatures, faults and the call log in front of it; Sim.Invoke takes the same path without HTTP. All state sits behind one
 // mutex and ids are derived from Options.IDSeed, so a given call sequence always yields the same ids.
 //
 // # Choices where the reference says UNKNOWN
@@ -20,7 +20,8 @@
 //     NoPermissionType, AuthAction "vpc:<Action>", EncodedDiagnosticMessage}. Checked before anything else
 //     but the action's existence, so a dry run of a denied action is denied too.
 //  2. RegionId: required on VpcIpam and Vpc calls (400 MissingParameter.RegionId); a region the emulator
-//     does not serve answers 404 InvalidRegionId.NotFound. Resources live in their region: an IPAM, scope
+//     does not serve answers 404 InvalidRegionId.NotFound. By default every region of Alibaba Cloud's public
+//     region list is served (PublicRegions); Options.Regions (a topology's regions) restricts them. Resources live in their region: an IPAM, scope
 //     or pool looked up from another region is not found there.
 //  3. ClientToken: only successful, non-dry-run answers are remembered, per (account, product, action,
 //     token). The same token with different parameters answers 400 IdempotentParameterMismatch (the VPC
@@ -162,11 +163,34 @@
 //     PageNumber from 1 (400 IllegalParam.PageSize/PageNumber), VpcId a comma list of at most 20. Without a
 //     pool a VPC gets 172.16.0.0/12, and with EnableIpv6 a /56 under 2409:8a00::/32 (outside the pools' IPv6 space).
 //  109. Sts GetCallerIdentity answers the account's root identity: IdentityType Account, Arn
-//     acs:ram::<account>:root, PrincipalId and UserId the account id.
+//     acs:ram::<account>:root, PrincipalId and UserId the account id. With a temporary credential it answers
+//     the role's account, IdentityType AssumedRoleUser, Arn acs:ram::<account>:role/<role>/<session>,
+//     PrincipalId the AssumedRoleId and RoleId (no UserId).
 //  110. TagResources, UntagResources, CreateResourceShare, AssociateResourceShare, DisassociateResourceShare,
 //     DeleteResourceShare, AssociateVpcCidrBlock and UnassociateVpcCidrBlock have no DryRun parameter
 //     (reference 1.6). The real service is likely to ignore the unknown parameter and act. The emulator
 //     refuses DryRun=true on them with 400 InvalidParameter.DryRun and changes nothing: stricter than acting,
 //     and unlike pretending to dry-run it makes a client that sends one of them in a dry-run pass fail its
 //     tests instead of deleting something in production.
+//  111. Sts AssumeRole and temporary credentials. Roles (Options.Accounts[].Roles, a topology's roles) trust
+//     whole accounts. The emulator's account keys may assume roles, although the service refuses root keys
+//     (NoPermission "Roles may not be assumed by root accounts"): the keys stand for a RAM user allowed
+//     sts:AssumeRole. Checks in order: RoleArn absent 400 MissingRoleArn, RoleSessionName absent 400
+//     MissingRoleSessionName (the Sts product's Missing<Name> style), RoleArn not acs:ram::<digits>:role/<name>
+//     400 InvalidParameter.RoleArn, RoleSessionName not 2-64 of [A-Za-z0-9.@_-] 400
+//     InvalidParameter.RoleSessionName, DurationSeconds outside 900-43200 400 InvalidParameter.DurationSeconds
+//     (every role's maximum session duration is taken as 43200), a Policy 400 InvalidParameter.Policy (session
+//     policies are not modelled; ignoring one would grant more than the service does), no such role or
+//     account 404 EntityNotExist.Role, a caller's account not in the trust list 403 NoPermission (the code the
+//     Sts error guide gives for an unauthorized AssumeRole, chosen over Forbidden.RAM because the trust policy,
+//     not the caller's RAM policy, refuses). ExternalId is accepted and ignored. The answer: Credentials
+//     {AccessKeyId "STS.…", AccessKeySecret, SecurityToken, Expiration "2006-01-02T15:04:05Z" on the
+//     emulator's clock} and AssumedRoleUser {Arn acs:ram::<account>:role/<role, lower case>/<session>,
+//     AssumedRoleId <17-digit role id>:<session>}. The credential acts as the role's account (its Denied list
+//     included) on every later call; the wire layer verifies the signature with the temporary secret and then
+//     the token: none 400 MissingSecurityToken, another (or one on a permanent key) 400
+//     InvalidSecurityToken.MismatchWithAccessKey. At or after Expiration (Options.Now) every call answers 400
+//     InvalidSecurityToken.Expired, the gateway's code; 400 rather than 401 because the gateway answers
+//     authentication failures 400 and the SDK retries neither. Credentials are never purged, so an old one
+//     answers Expired, not InvalidAccessKeyId.NotFound. A temporary credential may call AssumeRole (chaining).
 package ipamsim

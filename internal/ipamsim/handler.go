@@ -15,12 +15,13 @@ func (s *Sim) Credentials() []wire.Credential {
 	return out
 }
 
-// Handler puts the HTTP protocol in front of the emulator: signature checks with the accounts' keys, the given
+// Handler puts the HTTP protocol in front of the emulator: signature checks with the accounts' keys and the
+// temporary credentials AssumeRole issued, the given
 // faults decided under seed, and the call log.
 func (s *Sim) Handler(faults []wire.FaultRule, seed int64) (*wire.Server, error) {
 	now := s.opts.Now
 	if now == nil {
 		now = time.Now
 	}
-	return wire.NewServer(wire.Config{Backend: s, Credentials: s.Credentials(), Faults: faults, Seed: seed, Now: now})
+	return wire.NewServer(wire.Config{Backend: s, Credentials: s.Credentials(), Source: s, Faults: faults, Seed: seed, Now: now})
 }

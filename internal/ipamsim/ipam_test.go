@@ -32,7 +32,7 @@ func TestCreateIpamValidation(t *testing.T) {
 	}{
 		{"no operating regions", nil, "MissingParameter.OperatingRegionList"},
 		{"hosted region missing", []string{"OperatingRegionList.1", sh}, "IllegalParam.OperatingRegionList"},
-		{"unserved operating region", []string{"OperatingRegionList.1", hz, "OperatingRegionList.2", "eu-west-1"}, "IllegalParam.OperatingRegionList"},
+		{"unserved operating region", []string{"OperatingRegionList.1", hz, "OperatingRegionList.2", "ap-south-1"}, "IllegalParam.OperatingRegionList"},
 		{"duplicate operating region", []string{"OperatingRegionList.1", hz, "OperatingRegionList.2", hz}, "IllegalParam.OperatingRegionList"},
 		{"name is a URL", []string{"OperatingRegionList.1", hz, "IpamName", "http://x"}, "IllegalParam.IpamName"},
 		{"empty name", []string{"OperatingRegionList.1", hz, "IpamName", ""}, "IllegalParam.IpamName"},

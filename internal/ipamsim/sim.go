@@ -28,6 +28,16 @@ type Account struct {
 	// Denied lists action names ("DeleteIpamPool", or "vpc:DeleteIpamPool") that this account's RAM policy
 	// lacks; such calls answer 403 with an AccessDeniedDetail, dry run included.
 	Denied []string
+	// Roles are the account's RAM roles that Sts AssumeRole can assume.
+	Roles []Role
+}
+
+// Role is a RAM role of an account. Its trust policy names whole accounts: any key of a trusted account
+// (temporary ones included) may assume it. The session acts as the role's account, with that account's
+// Denied list; role permission policies are not modelled.
+type Role struct {
+	Name  string   // 1-64 letters, digits, '.', '-'; the ARN is acs:ram::<account>:role/<name>
+	Trust []string // account ids of the emulator allowed to assume the role
 }
 
 // ResourceDirectory describes the resource directory the accounts belong to, for the IPAM member calls.
@@ -41,16 +51,14 @@ type ResourceDirectory struct {
 type Options struct {
 	Accounts          []Account          // empty: one DefaultAccount with the default keys
 	ResourceDirectory *ResourceDirectory // nil: no resource directory (AddIpamMembers refused)
-	Regions           []string           // empty: cn-hangzhou, cn-shanghai, cn-beijing; other RegionIds are refused
+	// Regions the emulator serves; empty: every region of PublicRegions. Other RegionIds are refused.
+	Regions []string
 	// DeleteDelay 0 makes deletes synchronous; >0 opens a Deleting window (pools, scopes, IPAMs, share
 	// disassociation) during which lists show Deleting and conflicting calls are refused.
 	DeleteDelay time.Duration
 	Now         func() time.Time // default time.Now; Deleting windows are evaluated lazily against it (no goroutines)
 	IDSeed      int64            // ids are deterministic for a given seed and call sequence (golden files depend on it)
 }
-
-// defaultRegions are served when Options.Regions is empty.
-func defaultRegions() []string { return []string{"cn-hangzhou", "cn-shanghai", "cn-beijing"} }
 
 // Sim is the emulated service: VpcIpam, the Resource Sharing and Vpc calls that touch IPAM, and Sts.
 // All state sits behind one mutex; every call runs to completion under it, which makes the emulator
@@ -62,9 +70,10 @@ type Sim struct {
 	regions  map[string]bool
 	handlers handlerSet
 
-	mu  sync.Mutex
-	st  *state
-	ids *idGen
+	mu       sync.Mutex
+	st       *state
+	ids      *idGen
+	sessions map[string]*stsSession // Sts temporary credentials by access key id; never purged
 }
 
 // New validates opts and returns an empty emulator.
@@ -73,7 +82,7 @@ func New(opts Options) (*Sim, error) {
 		opts.Accounts = []Account{{ID: DefaultAccount, AccessKeyID: DefaultAccessKeyID, AccessKeySecret: DefaultAccessKeySecret}}
 	}
 	if len(opts.Regions) == 0 {
-		opts.Regions = defaultRegions()
+		opts.Regions = PublicRegions()
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -86,6 +95,7 @@ func New(opts Options) (*Sim, error) {
 		accounts: map[string]*Account{},
 		regions:  map[string]bool{},
 		st:       newState(),
+		sessions: map[string]*stsSession{},
 		ids:      newIDGen(opts.IDSeed),
 	}
 	keys := map[string]bool{}
@@ -105,8 +115,17 @@ func New(opts Options) (*Sim, error) {
 		}
 		keys[a.AccessKeyID] = true
 		a.Denied = slices.Clone(a.Denied)
+		a.Roles = slices.Clone(a.Roles)
+		for j := range a.Roles {
+			a.Roles[j].Trust = slices.Clone(a.Roles[j].Trust)
+		}
 		s.accounts[a.ID] = &a
 		s.order = append(s.order, a.ID)
+	}
+	for i, a := range opts.Accounts {
+		if err := checkRoles(i, a, s.accounts); err != nil {
+			return nil, err
+		}
 	}
 	for i, r := range opts.Regions {
 		if r == "" {

@@ -5,7 +5,11 @@ package simtest
 
 import (
 	"context"
+	"encoding/pem"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -87,7 +91,7 @@ func Serve(t testing.TB, sim *ipamsim.Sim, opts ...Option) *Server {
 
 func serve(t testing.TB, sim *ipamsim.Sim, c config) *Server {
 	t.Helper()
-	srv, err := wire.NewServer(wire.Config{Backend: sim, Credentials: sim.Credentials(), Faults: c.faults, Seed: c.seed, Now: time.Now})
+	srv, err := wire.NewServer(wire.Config{Backend: sim, Credentials: sim.Credentials(), Source: sim, Faults: c.faults, Seed: c.seed, Now: time.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,4 +130,24 @@ func (s *Server) SetCredentialsEnv(t testing.TB, account string) {
 	} {
 		t.Setenv(k, v)
 	}
+}
+
+// StartTLS serves the same emulator on a second listener, over HTTPS, and returns its host:port. It is for
+// credentials-go's RAM role provider, which always speaks HTTPS to its Sts endpoint (give the address to
+// WithStsEndpoint); the SDK clients keep using URL. The listener's self-signed certificate is written to a
+// file that SSL_CERT_FILE names (t.Setenv, so the test must not be parallel), which makes clients that verify
+// against the system roots, as credentials-go's do, trust it. Go reads SSL_CERT_FILE once, at the process's
+// first verification against the system roots: call StartTLS before anything in the test binary makes a TLS
+// connection. The listener is closed when the test ends.
+func (s *Server) StartTLS(t testing.TB) string {
+	t.Helper()
+	hs := httptest.NewTLSServer(s.Wire)
+	t.Cleanup(hs.Close)
+	path := filepath.Join(t.TempDir(), "simtest-ca.pem")
+	cert := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: hs.Certificate().Raw})
+	if err := os.WriteFile(path, cert, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("SSL_CERT_FILE", path)
+	return strings.TrimPrefix(hs.URL, "https://")
 }

@@ -9,9 +9,11 @@ import (
 	"github.com/alibabacloud-go/tea/tea"
 	vpcipam "github.com/alibabacloud-go/vpcipam-20230228/client"
 	"github.com/aliyun/credentials-go/credentials"
+	"github.com/aliyun/credentials-go/credentials/providers"
 
 	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim"
 	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/simtest"
+	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/topology"
 	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/wire"
 )
 
@@ -113,5 +115,69 @@ func TestServeAndCredential(t *testing.T) {
 	out, err := client(t, s).ListIpams(&vpcipam.ListIpamsRequest{RegionId: tea.String("cn-hangzhou")})
 	if err != nil || len(out.Body.Ipams) != 0 {
 		t.Errorf("empty emulator: ListIpams = %v, %v; want no IPAM", out, err)
+	}
+}
+
+// rolesTopology: account 2 owns an IPAM and a role account 1 may assume.
+const rolesTopology = `accounts:
+  - id: "1000000000000001"
+  - id: "1000000000000002"
+    roles:
+      - name: ipam-cleanup
+        trust: ["1000000000000001"]
+    ipams:
+      - name: sandbox-b
+        region: ap-southeast-7
+`
+
+// TestRAMRoleProviderAgainstTheEmulator: credentials-go's RAM role provider, pointed at the emulator's HTTPS
+// listener, assumes account 2's role with account 1's key (signature version 1); the SDK then reaches account
+// 2's IPAM with the temporary credential, and refreshes nothing while it is valid.
+func TestRAMRoleProviderAgainstTheEmulator(t *testing.T) {
+	topo, err := topology.Parse([]byte(rolesTopology), "roles.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := simtest.StartTopology(t, topo)
+	sts := s.StartTLS(t)
+	key := s.Credential(t, "1000000000000001")
+	provider, err := providers.NewRAMRoleARNCredentialsProviderBuilder().
+		WithAccessKeyId(key.AccessKeyID).WithAccessKeySecret(key.AccessKeySecret).
+		WithRoleArn("acs:ram::1000000000000002:role/ipam-cleanup").WithRoleSessionName("scheduled-cleanup").
+		WithStsEndpoint(sts).Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cred := credentials.FromCredentialsProvider("ram_role_arn", provider)
+	c, err := vpcipam.NewClient(&openapi.Config{Credential: cred, Endpoint: tea.String(s.URL[len("http://"):]),
+		Protocol: tea.String("HTTP"), RegionId: tea.String("ap-southeast-7")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		out, err := c.ListIpams(&vpcipam.ListIpamsRequest{RegionId: tea.String("ap-southeast-7")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := s.Refs["ipam/sandbox-b"]; len(out.Body.Ipams) != 1 || tea.StringValue(out.Body.Ipams[0].IpamId) != want {
+			t.Fatalf("ListIpams as the role = %v; want account 2's IPAM %s", out.Body.Ipams, want)
+		}
+	}
+	var assumed, listed int
+	for _, call := range s.Wire.Calls() {
+		switch {
+		case call.Action == "AssumeRole" && call.Account == "1000000000000001" && call.Status == 200:
+			assumed++
+		case call.Action == "ListIpams" && call.Account == "1000000000000002" && call.Status == 200:
+			listed++
+		}
+		for k := range call.Params {
+			if k == "SecurityToken" || k == "Signature" || k == "AccessKeyId" {
+				t.Errorf("the call log holds the protocol parameter %s", k)
+			}
+		}
+	}
+	if assumed != 1 || listed != 2 {
+		t.Errorf("call log: %d AssumeRole by account 1, %d ListIpams by account 2; want 1 and 2", assumed, listed)
 	}
 }

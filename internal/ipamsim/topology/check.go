@@ -7,10 +7,13 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim"
 )
 
-// defaultRegions are the emulator's regions when a topology names none (ipamsim.Options.Regions).
-func defaultRegions() []string { return []string{"cn-hangzhou", "cn-shanghai", "cn-beijing"} }
+// defaultRegions are the emulator's regions when a topology names none (ipamsim.Options.Regions): Alibaba
+// Cloud's public region list.
+func defaultRegions() []string { return ipamsim.PublicRegions() }
 
 // Limits the format checks itself because they shape the tree; the emulator enforces the other quotas.
 const (
@@ -28,6 +31,7 @@ var (
 	reFolderID  = regexp.MustCompile(`^fd-[A-Za-z0-9]+$`)
 	reTagKey    = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9._:/-]{0,63}$`)
 	reAction    = regexp.MustCompile(`^[A-Z][A-Za-z0-9]+$`)
+	reRoleName  = regexp.MustCompile(`^[A-Za-z0-9.-]{1,64}$`) // a RAM role name
 )
 
 // index is what check learns about a topology: every named resource with its owner and the derived facts
@@ -210,6 +214,9 @@ func (c *checker) checkTop() error {
 		if c.regions[r] {
 			return c.errf(p, "region %s listed twice", r)
 		}
+		if !ipamsim.IsPublicRegion(r) {
+			return c.errf(p, "%s is not a region of Alibaba Cloud's public region list (%s)", r, strings.Join(ipamsim.PublicRegions(), ", "))
+		}
 		c.regions[r] = true
 	}
 	if len(t.Regions) == 0 {
@@ -240,6 +247,11 @@ func (c *checker) checkTop() error {
 			if !reAction.MatchString(d) {
 				return c.errf(p.add("denied", j), "%q is not an API action name such as DeleteIpamPool", d)
 			}
+		}
+	}
+	for i, a := range t.Accounts {
+		if err := c.checkRoles(a, fieldPath{"accounts", i, "roles"}); err != nil {
+			return err
 		}
 	}
 	for i, cred := range t.Credentials() {
@@ -273,6 +285,39 @@ func (c *checker) checkTop() error {
 					return c.errf(fp.add(j), "account %s of folder %s is not in resource_directory.accounts", id, fd)
 				}
 			}
+		}
+	}
+	return nil
+}
+
+// checkRoles checks an account's RAM roles: names as RAM spells them, distinct (case-insensitively, as RAM
+// compares them), and trust lists of accounts the topology declares.
+func (c *checker) checkRoles(a *Account, p fieldPath) error {
+	seen := map[string]fieldPath{}
+	for j, r := range a.Roles {
+		rp := p.add(j)
+		if r == nil {
+			return c.errf(rp, "empty role")
+		}
+		if !reRoleName.MatchString(r.Name) {
+			return c.errf(rp.add("name"), "role name %q: want 1-64 letters, digits, '.' or '-'", r.Name)
+		}
+		if prev, dup := seen[strings.ToLower(r.Name)]; dup {
+			return c.errf(rp.add("name"), "role %s is also declared at %s", r.Name, prev)
+		}
+		seen[strings.ToLower(r.Name)] = rp
+		if len(r.Trust) == 0 {
+			return c.errf(rp.add("trust"), "role %s trusts no account: list the account ids that may assume it", r.Name)
+		}
+		listed := map[string]bool{}
+		for k, id := range r.Trust {
+			if _, ok := c.ix.accounts[id]; !ok {
+				return c.errf(rp.add("trust", k), "account %q is not an account of this topology", id)
+			}
+			if listed[id] {
+				return c.errf(rp.add("trust", k), "account %s listed twice", id)
+			}
+			listed[id] = true
 		}
 	}
 	return nil

@@ -159,6 +159,16 @@ func TestParseErrors(t *testing.T) {
 `, []string{"accounts[0].vpcs[1].cidr: 10.0.0.0/23 overlaps 10.0.1.0/24 (accounts[0].vpcs[0].cidr) inside pool child"}},
 		{"two documents", base + "---\naccounts: []\n", []string{"more than one YAML document"}},
 		{"keys half set", strings.Replace(base, "    ipams:", "    access_key_id: k\n    ipams:", 1), []string{"set both access_key_id and access_key_secret"}},
+		{"region off the public list", "regions: [cn-hangzhou, ap-south-1]\n" + base,
+			[]string{"bad.yaml:1: regions[1]: ap-south-1 is not a region of Alibaba Cloud's public region list"}},
+		{"region restricted away", "regions: [cn-shanghai]\n" + base, []string{"accounts[0].ipams[0].region: region cn-hangzhou is not served (served: cn-shanghai)"}},
+		{"role trusts an unknown account", base + "    roles:\n      - name: cleanup\n        trust: [\"1000000000000009\"]\n",
+			[]string{"bad.yaml:15: accounts[0].roles[0].trust[0]: account \"1000000000000009\" is not an account of this topology"}},
+		{"role trusts nobody", base + "    roles:\n      - name: cleanup\n", []string{"accounts[0].roles[0].trust: role cleanup trusts no account"}},
+		{"bad role name", base + "    roles:\n      - name: a/b\n        trust: [\"1000000000000001\"]\n", []string{"accounts[0].roles[0].name: role name \"a/b\""}},
+		{"role declared twice", base + "    roles:\n      - name: r\n        trust: [\"1000000000000001\"]\n      - name: R\n        trust: [\"1000000000000001\"]\n",
+			[]string{"accounts[0].roles[1].name: role R is also declared at accounts[0].roles[0]"}},
+		{"role field unknown", base + "    roles:\n      - name: r\n        trusted: [\"1000000000000001\"]\n", []string{"unknown field \"trusted\""}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -191,6 +201,9 @@ accounts:
   - id: "1000000000000001"
     denied: [DeleteIpam]
   - id: "1000000000000002"
+    roles:
+      - name: ipam-cleanup
+        trust: ["1000000000000001", "1000000000000003"]
   - id: "1000000000000003"
     access_key_id: k3
     access_key_secret: s3
@@ -219,6 +232,9 @@ accounts:
 	if strings.Join(o.Regions, ",") != "cn-hangzhou,cn-shanghai" {
 		t.Errorf("regions = %v", o.Regions)
 	}
+	if r := o.Accounts[1].Roles; len(r) != 1 || r[0].Name != "ipam-cleanup" || strings.Join(r[0].Trust, ",") != "1000000000000001,1000000000000003" {
+		t.Errorf("roles = %+v", r)
+	}
 	rd := o.ResourceDirectory
 	if rd == nil || rd.DelegatedAdmin != "1000000000000001" || len(rd.Accounts) != 2 || rd.Folders["fd-a"][0] != "1000000000000002" {
 		t.Errorf("resource directory = %+v", rd)
@@ -226,7 +242,8 @@ accounts:
 	// Options are copies: changing them leaves the topology alone.
 	rd.Folders["fd-a"][0] = "x"
 	o.Accounts[0].Denied[0] = "y"
-	if topo.ResourceDirectory.Folders["fd-a"][0] != "1000000000000002" || topo.Accounts[0].Denied[0] != "DeleteIpam" {
+	o.Accounts[1].Roles[0].Trust[0] = "z"
+	if topo.ResourceDirectory.Folders["fd-a"][0] != "1000000000000002" || topo.Accounts[0].Denied[0] != "DeleteIpam" || topo.Accounts[1].Roles[0].Trust[0] != "1000000000000001" {
 		t.Error("Options shares memory with the topology")
 	}
 }
@@ -270,5 +287,34 @@ func TestExamplesRoundTrip(t *testing.T) {
 				t.Errorf("Marshal is not stable:\n%s\n---\n%s", out, out2)
 			}
 		})
+	}
+}
+
+// TestReadmeRolesExample: the roles example of testdata/topologies/README.md parses, and its role reaches the
+// emulator's options.
+func TestReadmeRolesExample(t *testing.T) {
+	t.Parallel()
+	data, err := os.ReadFile(filepath.Join("..", "..", "..", "testdata", "topologies", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(data), "\n## roles[]\n")
+	if !ok {
+		t.Fatal("README.md has no roles[] section")
+	}
+	_, block, ok := strings.Cut(section, "```yaml\n")
+	if ok {
+		block, _, ok = strings.Cut(block, "```")
+	}
+	if !ok {
+		t.Fatal("the roles[] section has no yaml example")
+	}
+	topo, err := Parse([]byte(block), "README.md roles example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	roles := topo.Options().Accounts[1].Roles
+	if len(roles) != 1 || roles[0].Name != "ipam-cleanup" || len(roles[0].Trust) != 1 || roles[0].Trust[0] != "1000000000000001" {
+		t.Errorf("roles = %+v", roles)
 	}
 }

@@ -41,6 +41,8 @@ type Account struct {
 	AccessKeyID     string   `yaml:"access_key_id,omitempty"`
 	AccessKeySecret string   `yaml:"access_key_secret,omitempty"`
 	Denied          []string `yaml:"denied,omitempty"` // API actions this account's key is refused (RAM denial)
+	// Roles are RAM roles other accounts (or this one) may assume with Sts AssumeRole.
+	Roles []*Role `yaml:"roles,omitempty"`
 
 	IPAMs        []*IPAM        `yaml:"ipams,omitempty"`
 	Discoveries  []*Discovery   `yaml:"discoveries,omitempty"`
@@ -49,6 +51,13 @@ type Account struct {
 	// Allocations are custom allocations this account makes in pools it owns or that are shared with it.
 	Allocations []*Allocation `yaml:"allocations,omitempty"`
 	VPCs        []*VPC        `yaml:"vpcs,omitempty"`
+}
+
+// Role is a RAM role of the account; trust lists the account ids whose keys may assume it. The role's session
+// acts as the account that owns the role.
+type Role struct {
+	Name  string   `yaml:"name"`
+	Trust []string `yaml:"trust"`
 }
 
 // Tags are resource tags; they are sent sorted by key.
@@ -193,7 +202,11 @@ func (t *Topology) Credentials() []ipamsim.Account {
 		if id == "" {
 			id, secret = defaultKeys(i, a.ID)
 		}
-		out = append(out, ipamsim.Account{ID: a.ID, AccessKeyID: id, AccessKeySecret: secret, Denied: append([]string(nil), a.Denied...)})
+		var roles []ipamsim.Role
+		for _, r := range a.Roles {
+			roles = append(roles, ipamsim.Role{Name: r.Name, Trust: append([]string(nil), r.Trust...)})
+		}
+		out = append(out, ipamsim.Account{ID: a.ID, AccessKeyID: id, AccessKeySecret: secret, Denied: append([]string(nil), a.Denied...), Roles: roles})
 	}
 	return out
 }

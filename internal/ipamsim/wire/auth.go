@@ -2,7 +2,10 @@ package wire
 
 import (
 	"crypto/hmac"
+	"crypto/sha1"
 	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
 	"encoding/hex"
 	"net/http"
 	"net/url"
@@ -16,6 +19,15 @@ type Credential struct {
 	AccessKeyID     string
 	AccessKeySecret string
 	Account         string
+	// SecurityToken is set on temporary (Sts) credentials: every request signed with them must carry it.
+	SecurityToken string
+}
+
+// CredentialSource issues credentials while the server runs: the emulator's Sts temporary credentials. The
+// server asks it about every access key id its configured Credentials do not hold. Whether a credential has
+// expired is the source's to decide when the request reaches it (the source keeps its own clock).
+type CredentialSource interface {
+	LookupCredential(accessKeyID string) (Credential, bool)
 }
 
 const (
@@ -36,7 +48,127 @@ func errIncompleteSignature(format string, args ...any) *Error {
 // recomputes the canonical request exactly as darabonba-openapi's GetAuthorization builds it: method, path,
 // canonical query (sorted, values escaped), the canonical headers named in SignedHeaders, the signed header list,
 // and x-acs-content-sha256, which must itself be the SHA-256 of the body.
+//
+// A request signed with signature version 1 (HMAC-SHA1 over the query and form, as credentials-go's RAM role
+// provider sends AssumeRole) is verified as that protocol defines it. Either way, a temporary credential must
+// come with its security token (the x-acs-security-token header, or SecurityToken in a version-1 query), and a
+// permanent one without any.
 func (s *Server) authenticate(r *http.Request, body []byte, now time.Time) (Credential, *Error) {
+	query, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return Credential{}, Errorf(http.StatusBadRequest, "InvalidParameter", "The query string is malformed: %v.", err)
+	}
+	var cred Credential
+	var aerr *Error
+	var token string
+	if signedV1(r, query) {
+		cred, aerr = s.authenticateV1(r, query, body, now)
+		token = query.Get("SecurityToken")
+	} else {
+		cred, aerr = s.authenticateACS3(r, body, now)
+		token = r.Header.Get("x-acs-security-token")
+	}
+	if aerr != nil {
+		return Credential{}, aerr
+	}
+	if aerr := checkSecurityToken(cred, token); aerr != nil {
+		return Credential{}, aerr
+	}
+	return cred, nil
+}
+
+// checkSecurityToken compares the token a request carried with its credential's. The codes are the STS ones
+// (UNKNOWN 111 in package ipamsim): a temporary key without its token is MissingSecurityToken, any other
+// disagreement InvalidSecurityToken.MismatchWithAccessKey; both 400, which the SDK does not retry.
+func checkSecurityToken(cred Credential, token string) *Error {
+	switch {
+	case cred.SecurityToken == "" && token == "":
+		return nil
+	case cred.SecurityToken != "" && token == "":
+		return Errorf(http.StatusBadRequest, "MissingSecurityToken", "SecurityToken is mandatory for this action.")
+	case subtle.ConstantTimeCompare([]byte(cred.SecurityToken), []byte(token)) != 1:
+		return Errorf(http.StatusBadRequest, "InvalidSecurityToken.MismatchWithAccessKey", "Specified SecurityToken mismatch with the AccessKey.")
+	}
+	return nil
+}
+
+// lookup finds the credential of an access key id: a permanent key of the configuration, else a temporary one
+// the credential source issued.
+func (s *Server) lookup(keyID string) (Credential, bool) {
+	if c, ok := s.creds[keyID]; ok {
+		return c, true
+	}
+	if s.source != nil {
+		return s.source.LookupCredential(keyID)
+	}
+	return Credential{}, false
+}
+
+// authenticateV1 verifies a signature-version-1 request: the signature is the base64 HMAC-SHA1, keyed with
+// secret+"&", of METHOD&%2F&percent(canonical query), where the canonical query holds every query and form
+// parameter but Signature, sorted, each name and value percent-encoded (RFC 3986).
+func (s *Server) authenticateV1(r *http.Request, query url.Values, body []byte, now time.Time) (Credential, *Error) {
+	if m := query.Get("SignatureMethod"); m != "HMAC-SHA1" {
+		return Credential{}, errIncompleteSignature("The signature method %q is not supported; use HMAC-SHA1.", m)
+	}
+	if v := query.Get("SignatureVersion"); v != "1.0" {
+		return Credential{}, errIncompleteSignature("The signature version %q is not supported; use 1.0.", v)
+	}
+	keyID := query.Get("AccessKeyId")
+	if keyID == "" {
+		return Credential{}, errIncompleteSignature("The AccessKeyId parameter is required.")
+	}
+	cred, ok := s.lookup(keyID)
+	if !ok {
+		return Credential{}, Errorf(http.StatusNotFound, "InvalidAccessKeyId.NotFound", "Specified access key is not found.")
+	}
+	date, err := time.Parse(dateLayout, query.Get("Timestamp"))
+	if err != nil {
+		return Credential{}, Errorf(http.StatusBadRequest, "InvalidTimeStamp.Format", "Specified time stamp or date value is not well formatted.")
+	}
+	if d := now.Sub(date); d > maxSkew || d < -maxSkew {
+		return Credential{}, Errorf(http.StatusBadRequest, "InvalidTimeStamp.Expired", "Specified time stamp or date value is expired.")
+	}
+	signed := url.Values{}
+	for k, vs := range query {
+		if k != "Signature" {
+			signed[k] = vs
+		}
+	}
+	if len(body) > 0 {
+		// Decode already refused a body that is not a well-formed form.
+		form, _ := url.ParseQuery(string(body))
+		for k, vs := range form {
+			signed[k] = append(signed[k], vs...)
+		}
+	}
+	canonical := percentEncode(signed.Encode())
+	stringToSign := r.Method + "&%2F&" + url.QueryEscape(canonical)
+	mac := hmac.New(sha1.New, []byte(cred.AccessKeySecret+"&"))
+	mac.Write([]byte(stringToSign))
+	want := base64.StdEncoding.EncodeToString(mac.Sum(nil))
+	if !hmac.Equal([]byte(want), []byte(query.Get("Signature"))) {
+		return Credential{}, Errorf(http.StatusBadRequest, "SignatureDoesNotMatch", "Specified signature is not matched with our calculation.")
+	}
+	nonce := query.Get("SignatureNonce")
+	if nonce == "" {
+		return Credential{}, Errorf(http.StatusBadRequest, "MissingSignatureNonce", "The SignatureNonce parameter is required.")
+	}
+	if !s.useNonce(keyID+"/"+nonce, now) {
+		return Credential{}, Errorf(http.StatusBadRequest, "SignatureNonceUsed", "Specified signature nonce was used already.")
+	}
+	return cred, nil
+}
+
+// percentEncode turns url.Values.Encode output into the RFC 3986 form the signature uses.
+func percentEncode(s string) string {
+	s = strings.ReplaceAll(s, "+", "%20")
+	s = strings.ReplaceAll(s, "*", "%2A")
+	return strings.ReplaceAll(s, "%7E", "~")
+}
+
+// authenticateACS3 verifies an ACS3-HMAC-SHA256 signed request (see authenticate).
+func (s *Server) authenticateACS3(r *http.Request, body []byte, now time.Time) (Credential, *Error) {
 	auth := r.Header.Get("Authorization")
 	if auth == "" {
 		return Credential{}, Errorf(http.StatusBadRequest, "MissingAuthorization", "The Authorization header is required; sign the request with ACS3-HMAC-SHA256.")
@@ -57,7 +189,7 @@ func (s *Server) authenticate(r *http.Request, body []byte, now time.Time) (Cred
 	if keyID == "" || signedHeaders == "" || signature == "" {
 		return Credential{}, errIncompleteSignature("The Authorization header must carry Credential, SignedHeaders and Signature.")
 	}
-	cred, ok := s.creds[keyID]
+	cred, ok := s.lookup(keyID)
 	if !ok {
 		return Credential{}, Errorf(http.StatusNotFound, "InvalidAccessKeyId.NotFound", "Specified access key is not found.")
 	}

@@ -29,8 +29,27 @@ const maxBody = 1 << 20
 // from the query string and, for form-encoded bodies, the body. It does not authenticate. body is the request
 // body already read (Decode never reads r.Body). A malformed request is an *Error as the service answers it.
 func Decode(r *http.Request, body []byte) (*Request, error) {
+	query, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return nil, Errorf(http.StatusBadRequest, "InvalidParameter", "The query string is malformed: %v.", err)
+	}
 	action := r.Header.Get("x-acs-action")
 	version := r.Header.Get("x-acs-version")
+	v1 := signedV1(r, query)
+	if v1 {
+		// A signature-version-1 request (credentials-go's AssumeRole, darabonba with SignatureAlgorithm v2)
+		// names its action and version in the query; the headers, when present, must agree.
+		if qa := query.Get("Action"); action == "" || action == qa {
+			action = qa
+		} else {
+			return nil, Errorf(http.StatusBadRequest, "InvalidParameter", "The x-acs-action header %q and the Action parameter %q differ.", action, qa)
+		}
+		if qv := query.Get("Version"); version == "" || version == qv {
+			version = qv
+		} else {
+			return nil, Errorf(http.StatusBadRequest, "InvalidParameter", "The x-acs-version header %q and the Version parameter %q differ.", version, qv)
+		}
+	}
 	if action == "" {
 		return nil, Errorf(http.StatusBadRequest, "MissingAction", "The input parameter \"Action\" that is mandatory for processing this request is not supplied.")
 	}
@@ -42,12 +61,11 @@ func Decode(r *http.Request, body []byte) (*Request, error) {
 		// The service answers an unknown version of a known product with InvalidVersion (400).
 		return nil, Errorf(http.StatusBadRequest, "InvalidVersion", "Specified parameter Version is not valid: %q.", version)
 	}
-	query, err := url.ParseQuery(r.URL.RawQuery)
-	if err != nil {
-		return nil, Errorf(http.StatusBadRequest, "InvalidParameter", "The query string is malformed: %v.", err)
-	}
 	params := Params{}
 	for k, vs := range query {
+		if v1 && isV1Protocol(k) {
+			continue
+		}
 		if len(vs) != 1 {
 			return nil, Errorf(http.StatusBadRequest, "InvalidParameter", "The parameter %q is given %d times.", k, len(vs))
 		}
@@ -81,4 +99,21 @@ func Decode(r *http.Request, body []byte) (*Request, error) {
 // String renders a request for logs and errors; it never includes credentials (Params hold none).
 func (r *Request) String() string {
 	return fmt.Sprintf("%s/%s %s", r.Product, r.Version, r.Action)
+}
+
+// isV1Protocol reports the query parameters of a signature-version-1 request that belong to the protocol, not
+// to the action: authentication checks them, and they stay out of Request.Params (and so out of the call log).
+func isV1Protocol(name string) bool {
+	switch name {
+	case "Action", "Version", "Format", "Timestamp", "SignatureMethod", "SignatureVersion", "SignatureNonce",
+		"SignatureType", "AccessKeyId", "Signature", "SecurityToken":
+		return true
+	}
+	return false
+}
+
+// signedV1 reports whether r is signed with signature version 1 (HMAC-SHA1 in the query) rather than
+// ACS3-HMAC-SHA256 in the Authorization header.
+func signedV1(r *http.Request, query url.Values) bool {
+	return r.Header.Get("Authorization") == "" && query.Has("Signature")
 }

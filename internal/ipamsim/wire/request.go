@@ -1,7 +1,8 @@
 // Package wire is the emulator's HTTP face: it speaks the Alibaba Cloud OpenAPI RPC protocol as the official
 // SDK sends it (ACS3-HMAC-SHA256 signatures, arguments in the query string, x-acs-action and x-acs-version
-// headers, JSON error bodies), injects faults, and records every call. It knows nothing of IPAM: decoded,
-// authenticated requests go to a Backend.
+// headers, JSON error bodies; also signature version 1, HMAC-SHA1 in the query, as credentials-go sends Sts
+// AssumeRole), checks temporary credentials' security tokens, injects faults, and records every call. It
+// knows nothing of IPAM: decoded, authenticated requests go to a Backend.
 package wire
 
 import (

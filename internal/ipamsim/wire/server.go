@@ -20,6 +20,7 @@ import (
 type Config struct {
 	Backend     Backend
 	Credentials []Credential
+	Source      CredentialSource // temporary credentials; nil: only Credentials are accepted
 	Faults      []FaultRule
 	Seed        int64            // decides which calls the fault ratios hit
 	Now         func() time.Time // the clock for x-acs-date checks, QPS caps and the call log; default time.Now
@@ -45,6 +46,7 @@ type Call struct {
 type Server struct {
 	backend Backend
 	creds   map[string]Credential
+	source  CredentialSource
 	seed    int64
 	now     func() time.Time
 
@@ -64,6 +66,7 @@ func NewServer(cfg Config) (*Server, error) {
 	s := &Server{
 		backend:  cfg.Backend,
 		creds:    map[string]Credential{},
+		source:   cfg.Source,
 		seed:     cfg.Seed,
 		now:      cfg.Now,
 		counters: map[string]uint64{},
