@@ -10,6 +10,7 @@ import (
 
 	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/simtest"
 	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/topology"
+	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/wire"
 )
 
 // runMainEnv, set in a child process's environment, makes the test binary run the command (main) instead
@@ -25,11 +26,11 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// Credential markers: unique strings that cannot appear by accident in any output.
+// The account's permanent key, set to markers: unique strings that cannot appear by accident in any output.
+// The runs use a temporary credential of that account (AssumeRole), so that a security token is in play too.
 const (
 	markerKeyID  = "LTAImarkerKEYID5c1a7e"
 	markerSecret = "markerSECRET9f3b2d71e0"
-	markerToken  = "markerTOKENa8e44c0b17"
 )
 
 // TestNoSecretInAnyOutput runs inventory, plan (from the inventory and live), show, apply with a report and
@@ -49,17 +50,30 @@ func TestNoSecretInAnyOutput(t *testing.T) {
 				t.Fatal(err)
 			}
 			topo.Accounts[0].AccessKeyID, topo.Accounts[0].AccessKeySecret = markerKeyID, markerSecret
+			account := topo.Accounts[0].ID
+			topo.Accounts[0].Roles = append(topo.Accounts[0].Roles, &topology.Role{Name: "teardown", Trust: []string{account}})
 			s := simtest.StartTopology(t, topo)
 			ipamID := s.Refs["ipam/sandbox"]
+			out, err := s.Sim.Invoke(t.Context(), account, wire.ProductSts, "AssumeRole", wire.Params{
+				"RoleArn": "acs:ram::" + account + ":role/teardown", "RoleSessionName": "secrets-test"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			creds, _ := out["Credentials"].(map[string]any)
+			tempKeyID, _ := creds["AccessKeyId"].(string)
+			tempSecret, _ := creds["AccessKeySecret"].(string)
+			tempToken, _ := creds["SecurityToken"].(string)
+			if tempKeyID == "" || tempSecret == "" || tempToken == "" {
+				t.Fatalf("AssumeRole answered %v", out)
+			}
 
 			dir := t.TempDir()
 			env := append(os.Environ(),
 				runMainEnv+"=1",
-				"ALIBABA_CLOUD_ACCESS_KEY_ID="+markerKeyID,
-				"ALIBABA_CLOUD_ACCESS_KEY_SECRET="+markerSecret,
-				// The emulator does not check a security token (it verifies the signature over the headers
-				// the SDK signs, the token's among them), so a token rides along on every request.
-				"ALIBABA_CLOUD_SECURITY_TOKEN="+markerToken,
+				"ALIBABA_CLOUD_ACCESS_KEY_ID="+tempKeyID,
+				"ALIBABA_CLOUD_ACCESS_KEY_SECRET="+tempSecret,
+				// The emulator checks the token on every request of a temporary key.
+				"ALIBABA_CLOUD_SECURITY_TOKEN="+tempToken,
 				"ALIBABA_CLOUD_CREDENTIALS_URI=", "ALIBABA_CLOUD_ROLE_ARN=",
 				"ALIBABA_CLOUD_CLI_PROFILE_DISABLED=true", "ALIBABA_CLOUD_ECS_METADATA_DISABLED=true",
 				"ALIBABA_CLOUD_REGION_ID=",
@@ -119,7 +133,8 @@ func TestNoSecretInAnyOutput(t *testing.T) {
 					t.Errorf("the output lacks %q: the scan did not see what it should", want)
 				}
 			}
-			for name, marker := range map[string]string{"access key secret": markerSecret, "security token": markerToken, "access key id": markerKeyID} {
+			for name, marker := range map[string]string{"access key secret": tempSecret, "security token": tempToken, "access key id": tempKeyID,
+				"the account's permanent secret": markerSecret, "the account's permanent key id": markerKeyID} {
 				if i := strings.Index(all.String(), marker); i >= 0 {
 					lo, hi := max(0, i-200), min(all.Len(), i+len(marker)+50)
 					t.Errorf("the %s is in the output: ...%s...", name, all.String()[lo:hi])

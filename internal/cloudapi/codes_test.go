@@ -121,6 +121,19 @@ var docCodes = map[string]cloudapi.Class{
 	"QuotaExceeded.PoolDepth":                            cloudapi.ClassOther,
 	"QuotaExceeded.SecondaryCidrBlock":                   cloudapi.ClassOther,
 	"QuotaExceeded.SubPool":                              cloudapi.ClassOther,
+
+	// Sts AssumeRole and temporary credentials (emulator UNKNOWN 111).
+	"InvalidParameter.RoleArn":                   cloudapi.ClassInvalid,
+	"InvalidParameter.RoleSessionName":           cloudapi.ClassInvalid,
+	"InvalidParameter.DurationSeconds":           cloudapi.ClassInvalid,
+	"InvalidParameter.Policy":                    cloudapi.ClassInvalid,
+	"EntityNotExist.Role":                        cloudapi.ClassDenied,
+	"InvalidSecurityToken.MismatchWithAccessKey": cloudapi.ClassDenied,
+	"InvalidSecurityToken.Expired":               cloudapi.ClassDenied,
+	"MissingSecurityToken":                       cloudapi.ClassDenied,
+	"MissingRoleArn":                             cloudapi.ClassInvalid,
+	"MissingRoleSessionName":                     cloudapi.ClassInvalid,
+	"InvalidAccessKeyId.NotFound":                cloudapi.ClassDenied,
 }
 
 // TestDocumentedCodesClassify: every code the emulator documents has an intended class here, and classifies

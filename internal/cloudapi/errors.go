@@ -112,6 +112,13 @@ var classTable = []codeRule{
 	// Authentication and request failures whose names look like not-found: never "the resource is gone".
 	{prefix: "InvalidAccessKeyId", class: ClassDenied},
 	{exact: "SignatureDoesNotMatch", class: ClassDenied},
+	// Temporary (STS) credentials: a token that is expired, missing or not the key's, and a role that does
+	// not exist for the caller, are authentication failures like a bad key.
+	{prefix: "InvalidSecurityToken", class: ClassDenied},
+	{exact: "MissingSecurityToken", class: ClassDenied},
+	{exact: "EntityNotExist.Role", class: ClassDenied},
+	{exact: "MissingRoleArn", class: ClassInvalid},
+	{exact: "MissingRoleSessionName", class: ClassInvalid},
 	{exact: "IncompleteSignature", class: ClassDenied},
 	{exact: "InvalidCredentials", class: ClassDenied},
 	{prefix: "InvalidRegionId", class: ClassInvalid},
