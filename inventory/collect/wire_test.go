@@ -145,14 +145,24 @@ func TestWireEmptyListsKeepTheirKey(t *testing.T) {
 			t.Errorf("%s: %d answers on the wire, %d read", action, len(raws), len(reads))
 			continue
 		}
+		// Listings run in parallel: pair each answer on the wire with the one read by its RequestId.
+		byRequest := map[string]map[string]any{}
+		for _, r := range reads {
+			byRequest[cloudapi.String(r["RequestId"])] = r
+		}
 		empty := 0
-		for i, raw := range raws {
+		for _, raw := range raws {
 			v, ok := raw[key]
 			if !ok {
 				t.Errorf("%s: the emulator sent an answer without %s: %v", action, key, raw)
 				continue
 			}
-			got, ok := reads[i][key]
+			var id string
+			if err := json.Unmarshal(raw["RequestId"], &id); err != nil || byRequest[id] == nil {
+				t.Errorf("%s: no read answer with the wire's RequestId %s", action, raw["RequestId"])
+				continue
+			}
+			got, ok := byRequest[id][key]
 			if !ok {
 				t.Errorf("%s: cloudapi dropped %s (the wire had %s)", action, key, v)
 				continue
