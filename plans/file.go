@@ -348,18 +348,6 @@ func checksumOf(p *Plan) (string, error) {
 	return checksumPrefix + hex.EncodeToString(sum[:]), nil
 }
 
-// encode writes p as it is (no sorting): two-space indent, no HTML escaping, trailing newline.
-func encode(p *Plan) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false) // a reason like "<none>" stays readable in a diff
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(p); err != nil {
-		return nil, fmt.Errorf("plans: encode: %w", err)
-	}
-	return buf.Bytes(), nil
-}
-
 // canonicalize puts p in the canonical form Marshal documents.
 func canonicalize(p *Plan) {
 	if p.FormatVersion == 0 {

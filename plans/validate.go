@@ -1,6 +1,7 @@
 package plans
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"reflect"
@@ -545,7 +546,19 @@ func (w *credentialWalker) walk(rv reflect.Value) {
 			w.path = w.path[:len(w.path)-1]
 		}
 	case reflect.Slice, reflect.Array:
+		// Steps and blockers are nearly all of a large plan and nearly always clean: check those without
+		// reflection, and walk (for the messages, in order) only one that has something to report.
+		var clean func(i int) bool
+		switch ss := rv.Interface().(type) {
+		case []Step:
+			clean = func(i int) bool { return stepClean(&ss[i]) }
+		case []Blocker:
+			clean = func(i int) bool { return blockerClean(&ss[i]) }
+		}
 		for i := range rv.Len() {
+			if clean != nil && clean(i) {
+				continue
+			}
 			w.path = append(w.path, pathSegment{index: i})
 			w.walk(rv.Index(i))
 			w.path = w.path[:len(w.path)-1]
@@ -578,10 +591,63 @@ func (w *credentialWalker) walk(rv reflect.Value) {
 	}
 }
 
+// stringClean reports whether walk finds nothing to report in a string value.
+func stringClean(s string) bool {
+	return utf8.ValidString(s) && !(mayHoldCredential(s) && credentialValue.MatchString(s))
+}
+
+// stepClean reports whether walk finds nothing to report in s; it must look at every string walk looks at.
+func stepClean(s *Step) bool {
+	for _, v := range [...]string{s.ID, s.Action, s.Product, s.ResourceType, s.ResourceID, s.IPAMID, s.Region, s.Rule, s.WaitFor} {
+		if !stringClean(v) {
+			return false
+		}
+	}
+	for k, v := range s.Params {
+		if !utf8.ValidString(k) || credentialKeyName(k) || !stringClean(v) {
+			return false
+		}
+	}
+	for _, d := range s.DependsOn {
+		if !stringClean(d.ID) || !stringClean(d.Rule) {
+			return false
+		}
+	}
+	for _, c := range s.DryRunCodes {
+		if !stringClean(c) {
+			return false
+		}
+	}
+	for _, im := range s.Implies {
+		if !stringClean(im.ResourceType) || !stringClean(im.ResourceID) || !stringClean(im.Reason) {
+			return false
+		}
+	}
+	return true
+}
+
+// blockerClean is stepClean for a blocker.
+func blockerClean(b *Blocker) bool {
+	for _, v := range [...]string{b.ResourceType, b.ResourceID, b.IPAMID, b.Reason, b.Rule} {
+		if !stringClean(v) {
+			return false
+		}
+	}
+	for _, ids := range [...][]string{b.HeldBack, b.Pruned} {
+		for _, id := range ids {
+			if !stringClean(id) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
 // credentialKeyName reports whether a map key names a credential: "AccessKeyId", "access_key_secret",
 // "SecurityToken", "db-password" and the like, ignoring case and the separators _ - . and space.
 func credentialKeyName(k string) bool {
-	b := make([]byte, 0, len(k))
+	var buf [64]byte // most keys fit: no allocation
+	b := buf[:0]
 	for i := 0; i < len(k); i++ {
 		switch c := k[i]; {
 		case c == '_' || c == '-' || c == '.' || c == ' ':
@@ -591,9 +657,8 @@ func credentialKeyName(k string) bool {
 			b = append(b, c)
 		}
 	}
-	n := string(b)
-	for _, c := range []string{"accesskey", "secret", "securitytoken", "ststoken", "password", "credential"} {
-		if strings.Contains(n, c) {
+	for _, c := range [...]string{"accesskey", "secret", "securitytoken", "ststoken", "password", "credential"} {
+		if bytes.Contains(b, []byte(c)) {
 			return true
 		}
 	}

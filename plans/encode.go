@@ -1,0 +1,328 @@
+package plans
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+)
+
+// encode writes p as it is (no sorting): two-space indent, no HTML escaping, trailing newline: exactly the
+// bytes json.Encoder with SetIndent("", "  ") and SetEscapeHTML(false) writes for p (TestEncodeMatchesJSON).
+//
+// encoding/json spends most of a 100,000-step plan's write in reflection and in re-indenting its compact
+// output, so the steps and blockers, which are all but a few hundred bytes of a large file, are written by
+// hand here; the header (selector, options, summary) is small and stays with encoding/json, which writes
+// `"steps": null` and `"blockers": null` in their place to be replaced.
+func encode(p *Plan) ([]byte, error) {
+	head := *p
+	head.Steps, head.Blockers = nil, nil
+	var hb bytes.Buffer
+	enc := json.NewEncoder(&hb)
+	enc.SetEscapeHTML(false) // a reason like "<none>" stays readable in a diff
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(&head); err != nil {
+		return nil, fmt.Errorf("plans: encode: %w", err)
+	}
+	h := hb.Bytes()
+	// A JSON string holds no raw newline, so a line that starts with exactly two spaces and a key is a key of
+	// the top-level object.
+	const stepsKey, blockersKey = "\n  \"steps\": null,\n", "\n  \"blockers\": null,\n"
+	si := bytes.Index(h, []byte(stepsKey))
+	bi := bytes.Index(h, []byte(blockersKey))
+	if si < 0 || bi < si+len(stepsKey)-1 {
+		return nil, errors.New("plans: internal error: steps and blockers not found in the encoded header")
+	}
+
+	e := encoder{b: make([]byte, 0, len(h)+sizeHint(p))}
+	e.b = append(e.b, h[:si+len("\n  \"steps\": ")]...)
+	e.steps(p.Steps)
+	e.b = append(e.b, h[si+len(stepsKey)-2:bi+len("\n  \"blockers\": ")]...) // ",\n" ... `"blockers": `
+	e.blockers(p.Blockers)
+	e.b = append(e.b, h[bi+len(blockersKey)-2:]...)
+	return e.b, nil
+}
+
+// sizeHint is about the size of the steps and blockers as encode writes them, a little over rather than
+// under, so that the buffer is allocated once (a 100,000-step plan is about 56 MB).
+func sizeHint(p *Plan) int {
+	n := 64 // room for the checksum Marshal puts in
+	for i := range p.Steps {
+		s := &p.Steps[i]
+		n += 320 + len(s.ID) + len(s.Action) + len(s.Product) + len(s.ResourceType) + len(s.ResourceID) +
+			len(s.IPAMID) + len(s.Region) + len(s.Rule) + len(s.WaitFor)
+		for k, v := range s.Params {
+			n += 16 + len(k) + len(v)
+		}
+		for _, d := range s.DependsOn {
+			n += 64 + len(d.ID) + len(d.Rule)
+		}
+		for _, c := range s.DryRunCodes {
+			n += 16 + len(c)
+		}
+		for _, im := range s.Implies {
+			n += 96 + len(im.ResourceType) + len(im.ResourceID) + len(im.Reason)
+		}
+	}
+	for i := range p.Blockers {
+		b := &p.Blockers[i]
+		n += 160 + len(b.ResourceType) + len(b.ResourceID) + len(b.IPAMID) + len(b.Reason) + len(b.Rule)
+		for _, id := range b.HeldBack {
+			n += 16 + len(id)
+		}
+		for _, id := range b.Pruned {
+			n += 16 + len(id)
+		}
+	}
+	return n
+}
+
+// encoder appends indented JSON to b the way encoding/json's indenting encoder does.
+type encoder struct {
+	b []byte
+}
+
+// indent starts a new line at depth (two spaces each).
+func (e *encoder) indent(depth int) {
+	e.b = append(e.b, '\n')
+	for range depth {
+		e.b = append(e.b, ' ', ' ')
+	}
+}
+
+// field starts member n (from 0) of an object whose members sit at depth: the comma, the line and the key.
+// key is one of the format's own names, which need no escaping.
+func (e *encoder) field(n, depth int, key string) {
+	if n > 0 {
+		e.b = append(e.b, ',')
+	}
+	e.indent(depth)
+	e.b = append(e.b, '"')
+	e.b = append(e.b, key...)
+	e.b = append(e.b, '"', ':', ' ')
+}
+
+// end closes an object or array of n members whose opening bracket sits at depth.
+func (e *encoder) end(n, depth int, closer byte) {
+	if n > 0 {
+		e.indent(depth)
+	}
+	e.b = append(e.b, closer)
+}
+
+func (e *encoder) str(s string) { e.b = appendString(e.b, s) }
+
+// strings writes a []string at depth (nil as null, as encoding/json does).
+func (e *encoder) strings(ss []string, depth int) {
+	if ss == nil {
+		e.b = append(e.b, "null"...)
+		return
+	}
+	e.b = append(e.b, '[')
+	for i, s := range ss {
+		if i > 0 {
+			e.b = append(e.b, ',')
+		}
+		e.indent(depth + 1)
+		e.str(s)
+	}
+	e.end(len(ss), depth, ']')
+}
+
+// steps writes the steps array, whose opening bracket sits at depth 1 (a key of the top-level object).
+func (e *encoder) steps(steps []Step) {
+	if steps == nil {
+		e.b = append(e.b, "null"...)
+		return
+	}
+	e.b = append(e.b, '[')
+	var keys []string // params keys, reused
+	for i := range steps {
+		s := &steps[i]
+		if i > 0 {
+			e.b = append(e.b, ',')
+		}
+		e.indent(2)
+		e.b = append(e.b, '{')
+		const d = 3 // the step's members
+		n := 0
+		e.field(n, d, "id")
+		e.str(s.ID)
+		n++
+		e.field(n, d, "action")
+		e.str(s.Action)
+		n++
+		e.field(n, d, "product")
+		e.str(s.Product)
+		n++
+		e.field(n, d, "resource_type")
+		e.str(s.ResourceType)
+		n++
+		e.field(n, d, "resource_id")
+		e.str(s.ResourceID)
+		n++
+		if s.IPAMID != "" {
+			e.field(n, d, "ipam_id")
+			e.str(s.IPAMID)
+			n++
+		}
+		e.field(n, d, "region")
+		e.str(s.Region)
+		n++
+		e.field(n, d, "params")
+		if s.Params == nil {
+			e.b = append(e.b, "null"...)
+		} else {
+			// encoding/json writes map keys sorted by their bytes.
+			keys = keys[:0]
+			for k := range s.Params {
+				keys = append(keys, k)
+			}
+			slices.Sort(keys)
+			e.b = append(e.b, '{')
+			for j, k := range keys {
+				if j > 0 {
+					e.b = append(e.b, ',')
+				}
+				e.indent(d + 1)
+				e.str(k)
+				e.b = append(e.b, ':', ' ')
+				e.str(s.Params[k])
+			}
+			e.end(len(keys), d, '}')
+		}
+		n++
+		e.field(n, d, "depends_on")
+		if s.DependsOn == nil {
+			e.b = append(e.b, "null"...)
+		} else {
+			e.b = append(e.b, '[')
+			for j, dep := range s.DependsOn {
+				if j > 0 {
+					e.b = append(e.b, ',')
+				}
+				e.indent(d + 1)
+				e.b = append(e.b, '{')
+				e.field(0, d+2, "id")
+				e.str(dep.ID)
+				e.field(1, d+2, "rule")
+				e.str(dep.Rule)
+				e.end(2, d+1, '}')
+			}
+			e.end(len(s.DependsOn), d, ']')
+		}
+		n++
+		e.field(n, d, "level")
+		e.b = strconv.AppendInt(e.b, int64(s.Level), 10)
+		n++
+		e.field(n, d, "rule")
+		e.str(s.Rule)
+		n++
+		if len(s.DryRunCodes) > 0 {
+			e.field(n, d, "dry_run_codes")
+			e.strings(s.DryRunCodes, d)
+			n++
+		}
+		if s.WaitFor != "" {
+			e.field(n, d, "wait_for")
+			e.str(s.WaitFor)
+			n++
+		}
+		if len(s.Implies) > 0 {
+			e.field(n, d, "implies")
+			e.b = append(e.b, '[')
+			for j, im := range s.Implies {
+				if j > 0 {
+					e.b = append(e.b, ',')
+				}
+				e.indent(d + 1)
+				e.b = append(e.b, '{')
+				e.field(0, d+2, "resource_type")
+				e.str(im.ResourceType)
+				e.field(1, d+2, "resource_id")
+				e.str(im.ResourceID)
+				e.field(2, d+2, "reason")
+				e.str(im.Reason)
+				e.end(3, d+1, '}')
+			}
+			e.end(len(s.Implies), d, ']')
+			n++
+		}
+		e.end(n, 2, '}')
+	}
+	e.end(len(steps), 1, ']')
+}
+
+// blockers writes the blockers array, whose opening bracket sits at depth 1.
+func (e *encoder) blockers(bs []Blocker) {
+	if bs == nil {
+		e.b = append(e.b, "null"...)
+		return
+	}
+	e.b = append(e.b, '[')
+	for i := range bs {
+		b := &bs[i]
+		if i > 0 {
+			e.b = append(e.b, ',')
+		}
+		e.indent(2)
+		e.b = append(e.b, '{')
+		const d = 3
+		n := 0
+		e.field(n, d, "resource_type")
+		e.str(b.ResourceType)
+		n++
+		e.field(n, d, "resource_id")
+		e.str(b.ResourceID)
+		n++
+		if b.IPAMID != "" {
+			e.field(n, d, "ipam_id")
+			e.str(b.IPAMID)
+			n++
+		}
+		e.field(n, d, "reason")
+		e.str(b.Reason)
+		n++
+		if b.Rule != "" {
+			e.field(n, d, "rule")
+			e.str(b.Rule)
+			n++
+		}
+		e.field(n, d, "held_back")
+		e.strings(b.HeldBack, d)
+		n++
+		if len(b.Pruned) > 0 {
+			e.field(n, d, "pruned")
+			e.strings(b.Pruned, d)
+			n++
+		}
+		e.end(n, 2, '}')
+	}
+	e.end(len(bs), 1, ']')
+}
+
+// appendString appends s as a JSON string. A string of printable ASCII other than `"` and `\` (nearly every
+// string of a plan) is written as it is; any other goes through encoding/json (without HTML escaping), so
+// that escapes, U+2028 and invalid UTF-8 come out exactly as encoding/json writes them.
+func appendString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
+			return appendStringJSON(b, s)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
+}
+
+func appendStringJSON(b []byte, s string) []byte {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(s); err != nil {
+		panic("plans: encoding a string: " + err.Error()) // a string always encodes
+	}
+	return append(b, bytes.TrimSuffix(buf.Bytes(), []byte("\n"))...)
+}
