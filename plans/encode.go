@@ -86,6 +86,11 @@ type encoder struct {
 
 // indent starts a new line at depth (two spaces each).
 func (e *encoder) indent(depth int) {
+	const lines = "\n                "
+	if 1+2*depth <= len(lines) {
+		e.b = append(e.b, lines[:1+2*depth]...)
+		return
+	}
 	e.b = append(e.b, '\n')
 	for range depth {
 		e.b = append(e.b, ' ', ' ')
