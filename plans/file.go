@@ -212,6 +212,15 @@ func decode(data []byte) (*Plan, error) {
 		}
 	}
 	// Otherwise the strict decode below reports the syntax error with its position.
+	if p, ok := decodeFast(data); ok {
+		return p, nil
+	}
+	return decodeStrict(data)
+}
+
+// decodeStrict decodes data with encoding/json, refusing unknown fields and anything after the plan. It is
+// the reference decodeFast must agree with, and the decoder of every file decodeFast gives up on.
+func decodeStrict(data []byte) (*Plan, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	var p Plan
