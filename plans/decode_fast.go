@@ -283,7 +283,7 @@ func (d *fastDecoder) plan(p *Plan) bool {
 			}
 		case "steps":
 			if ok = once(&seen, 9); ok {
-				p.Steps = []Step{}
+				p.Steps = make([]Step, 0, d.countHint(`"steps": `, 128))
 				ok = d.array(func() bool {
 					p.Steps = append(p.Steps, Step{})
 					return d.step(&p.Steps[len(p.Steps)-1])
@@ -291,7 +291,7 @@ func (d *fastDecoder) plan(p *Plan) bool {
 			}
 		case "blockers":
 			if ok = once(&seen, 10); ok {
-				p.Blockers = []Blocker{}
+				p.Blockers = make([]Blocker, 0, d.countHint(`"blockers": `, 64))
 				ok = d.array(func() bool {
 					p.Blockers = append(p.Blockers, Blocker{})
 					return d.blocker(&p.Blockers[len(p.Blockers)-1])
@@ -311,6 +311,31 @@ func (d *fastDecoder) plan(p *Plan) bool {
 		}
 		return ok
 	})
+}
+
+// countHint returns the count the file's summary gives under key (`"steps": `), as the capacity to give the
+// slice the steps are read into: growing it step by step allocates about five times its final size (a large
+// slice grows by a quarter at a time). It is only a hint: the summary is near the end of the file (found
+// from the end, without reading the rest), and a summary that lies costs memory, never a different plan, and
+// no more than one element per minBytes bytes of the file.
+func (d *fastDecoder) countHint(key string, minBytes int) int {
+	i := bytes.LastIndex(d.data, []byte("\n  \"summary\": {"))
+	if i < 0 {
+		return 0
+	}
+	rest := d.data[i:]
+	j := bytes.Index(rest, []byte(key))
+	if j < 0 {
+		return 0
+	}
+	n := 0
+	for _, c := range rest[j+len(key):] {
+		if c < '0' || c > '9' || n > len(d.data) {
+			break
+		}
+		n = n*10 + int(c-'0')
+	}
+	return min(n, len(d.data)/minBytes)
 }
 
 func (d *fastDecoder) step(s *Step) bool {

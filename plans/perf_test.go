@@ -1,7 +1,11 @@
 package plans
 
 import (
+	"bytes"
+	"io"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -70,4 +74,40 @@ func FuzzMayHoldCredential(f *testing.F) {
 			t.Errorf("mayHoldCredential(%q) = %v, want %v", s, got, want)
 		}
 	})
+}
+
+// TestReadAll: readAll returns the whole of a reader that knows its size, one that does not, and a file, and
+// stops at the limit (Read then refuses the file as too large).
+func TestReadAll(t *testing.T) {
+	data := []byte(strings.Repeat("0123456789", 1000))
+	path := filepath.Join(t.TempDir(), "f")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for name, tc := range map[string]struct {
+		r     io.Reader
+		limit int64
+		want  []byte
+	}{
+		"bytes.Reader":       {bytes.NewReader(data), 1 << 20, data},
+		"plain reader":       {io.MultiReader(bytes.NewReader(data)), 1 << 20, data},
+		"file":               {f, 1 << 20, data},
+		"over the limit":     {bytes.NewReader(data), 100, data[:100]},
+		"empty bytes.Reader": {bytes.NewReader(nil), 100, nil},
+	} {
+		t.Run(name, func(t *testing.T) {
+			got, err := readAll(tc.r, tc.limit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, tc.want) {
+				t.Fatalf("got %d bytes, want %d", len(got), len(tc.want))
+			}
+		})
+	}
 }
