@@ -16,11 +16,13 @@ import (
 // data must be valid UTF-8, which decode checks first (encoding/json would replace invalid bytes).
 //
 // The contract, checked by TestDecodeFastMatchesJSON and FuzzDecodeFast: when ok, the strict decoder accepts
-// data too and returns a plan equal to p. Parts of the header (selector, options, summary, created_at) go
-// through encoding/json on their own bytes, as the strict decoder would decode them.
-func decodeFast(data []byte) (p *Plan, ok bool) {
-	d := fastDecoder{data: data, intern: make(map[string]string, 256)}
-	p = &Plan{}
+// data too and returns a plan equal to p, and checkKeys accepts data and finds the checksum where decodeFast
+// did, so that Read need not walk the file a second time. Parts of the header (selector, options, summary,
+// created_at) go through encoding/json and the key check on their own bytes, as the strict decoder and
+// checkKeys would see them.
+func decodeFast(data []byte) (*decoded, bool) {
+	d := fastDecoder{data: data, intern: make(map[string]string, 256), checksumStart: -1, checksumEnd: -1}
+	p := &Plan{}
 	if !d.plan(p) {
 		return nil, false
 	}
@@ -28,12 +30,15 @@ func decodeFast(data []byte) (p *Plan, ok bool) {
 	if d.pos != len(d.data) {
 		return nil, false
 	}
-	return p, true
+	return &decoded{plan: p, keysChecked: true, checksumStart: d.checksumStart, checksumEnd: d.checksumEnd}, true
 }
 
 type fastDecoder struct {
 	data []byte
 	pos  int
+	// checksumStart and checksumEnd delimit the top-level checksum value, quotes included, as checkKeys
+	// reports them; -1 when there is none.
+	checksumStart, checksumEnd int
 	// intern holds one copy of the strings that repeat from step to step (actions, products, regions,
 	// rules, param names, ipam ids), so that a 100,000-step plan does not allocate each of them 100,000 times.
 	intern map[string]string
@@ -223,6 +228,23 @@ func (d *fastDecoder) rawObject() ([]byte, bool) {
 	return nil, false
 }
 
+// keysOK runs checkKeys's walk over raw, the value of the top-level key field, which lies within d.data.
+func (d *fastDecoder) keysOK(field string, raw []byte) bool {
+	var fs *shape
+	for _, f := range planShape().fields {
+		if f.name == field {
+			fs = f.shape
+		}
+	}
+	if fs == nil {
+		return false
+	}
+	start := len(d.data[:d.pos]) - len(raw)
+	k := &keyChecker{data: d.data[:d.pos], pos: start, checksumStart: -1, checksumEnd: -1,
+		path: []keyPathSegment{{name: field}}}
+	return k.value(fs, 1) == nil && k.pos == d.pos
+}
+
 // strict decodes raw, one JSON object, into v as the strict decoder of decode would decode it in place.
 func strict(raw []byte, v any) bool {
 	dec := json.NewDecoder(bytes.NewReader(raw))
@@ -267,14 +289,14 @@ func (d *fastDecoder) plan(p *Plan) bool {
 			if ok = once(&seen, 6); ok {
 				var raw []byte
 				if raw, ok = d.rawObject(); ok {
-					ok = strict(raw, &p.Selector)
+					ok = strict(raw, &p.Selector) && d.keysOK("selector", raw)
 				}
 			}
 		case "options":
 			if ok = once(&seen, 7); ok {
 				var raw []byte
 				if raw, ok = d.rawObject(); ok {
-					ok = p.Options.UnmarshalJSON(raw) == nil
+					ok = p.Options.UnmarshalJSON(raw) == nil && d.keysOK("options", raw)
 				}
 			}
 		case "inventory_fingerprint":
@@ -301,12 +323,14 @@ func (d *fastDecoder) plan(p *Plan) bool {
 			if ok = once(&seen, 11); ok {
 				var raw []byte
 				if raw, ok = d.rawObject(); ok {
-					ok = strict(raw, &p.Summary)
+					ok = strict(raw, &p.Summary) && d.keysOK("summary", raw)
 				}
 			}
 		case "checksum":
-			if ok = once(&seen, 12); ok {
+			if ok = once(&seen, 12) && d.next('"'); ok {
+				start := d.pos
 				p.Checksum, ok = d.str()
+				d.checksumStart, d.checksumEnd = start, d.pos
 			}
 		}
 		return ok
@@ -375,9 +399,10 @@ func (d *fastDecoder) step(s *Step) bool {
 			if ok = once(&seen, 7); ok {
 				s.Params = map[string]string{}
 				ok = d.object(func(key []byte) bool {
-					// A map key given twice: encoding/json keeps the last value, and so does this; checkKeys
-					// refuses the file either way.
 					k, _ := d.internBytes(key)
+					if _, dup := s.Params[k]; dup {
+						return false // checkKeys refuses it, with a message
+					}
 					v, ok := d.str()
 					s.Params[k] = v
 					return ok

@@ -166,11 +166,7 @@ func Read(r io.Reader, name string) (*Plan, error) {
 	if len(data) > maxFileSize {
 		return nil, fmt.Errorf("%s: larger than %d MiB; not a plan file", name, maxFileSize>>20)
 	}
-	p, err := decode(data)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-	start, end, err := checkKeys(data)
+	p, start, end, err := decode(data)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
@@ -218,8 +214,34 @@ func readAll(r io.Reader, limit int64) ([]byte, error) {
 	}
 }
 
-// decode parses a plan file strictly, without semantic validation.
-func decode(data []byte) (*Plan, error) {
+// decode parses a plan file strictly, keys included (checkKeys), without semantic validation. It returns the
+// byte range of the top-level checksum value, quotes included (start < 0 when there is none).
+func decode(data []byte) (p *Plan, start, end int, err error) {
+	d, err := decodeValue(data)
+	if err != nil {
+		return nil, -1, -1, err
+	}
+	if d.keysChecked {
+		return d.plan, d.checksumStart, d.checksumEnd, nil
+	}
+	start, end, err = checkKeys(data)
+	if err != nil {
+		return nil, -1, -1, err
+	}
+	return d.plan, start, end, nil
+}
+
+// decoded is a plan as decodeValue read it.
+type decoded struct {
+	plan *Plan
+	// keysChecked says that the decoder checked the keys as checkKeys does and found the checksum's value,
+	// at data[checksumStart:checksumEnd] (start < 0 when there is none).
+	keysChecked                bool
+	checksumStart, checksumEnd int
+}
+
+// decodeValue parses a plan file strictly, without checking the spelling of keys unless decodeFast did.
+func decodeValue(data []byte) (*decoded, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, errors.New("empty file; not a plan")
 	}
@@ -251,7 +273,11 @@ func decode(data []byte) (*Plan, error) {
 	if p, ok := decodeFast(data); ok {
 		return p, nil
 	}
-	return decodeStrict(data)
+	p, err := decodeStrict(data)
+	if err != nil {
+		return nil, err
+	}
+	return &decoded{plan: p}, nil
 }
 
 // decodeStrict decodes data with encoding/json, refusing unknown fields and anything after the plan. It is
