@@ -135,7 +135,8 @@ func (e *encoder) strings(ss []string, depth int) {
 	e.end(len(ss), depth, ']')
 }
 
-// steps writes the steps array, whose opening bracket sits at depth 1 (a key of the top-level object).
+// steps writes the steps array, whose opening bracket sits at depth 1 (a key of the top-level object). The
+// keys come with their line breaks and indents as literals: a 100,000-step plan has two million of them.
 func (e *encoder) steps(steps []Step) {
 	if steps == nil {
 		e.b = append(e.b, "null"...)
@@ -148,37 +149,30 @@ func (e *encoder) steps(steps []Step) {
 		if i > 0 {
 			e.b = append(e.b, ',')
 		}
-		e.indent(2)
-		e.b = append(e.b, '{')
-		const d = 3 // the step's members
-		n := 0
-		e.field(n, d, "id")
+		// A step's members sit at depth 3 (six spaces), a param or dependency at 4, a dependency's members at 5.
+		e.b = append(e.b, "\n    {\n      \"id\": "...)
 		e.str(s.ID)
-		n++
-		e.field(n, d, "action")
+		e.b = append(e.b, ",\n      \"action\": "...)
 		e.str(s.Action)
-		n++
-		e.field(n, d, "product")
+		e.b = append(e.b, ",\n      \"product\": "...)
 		e.str(s.Product)
-		n++
-		e.field(n, d, "resource_type")
+		e.b = append(e.b, ",\n      \"resource_type\": "...)
 		e.str(s.ResourceType)
-		n++
-		e.field(n, d, "resource_id")
+		e.b = append(e.b, ",\n      \"resource_id\": "...)
 		e.str(s.ResourceID)
-		n++
 		if s.IPAMID != "" {
-			e.field(n, d, "ipam_id")
+			e.b = append(e.b, ",\n      \"ipam_id\": "...)
 			e.str(s.IPAMID)
-			n++
 		}
-		e.field(n, d, "region")
+		e.b = append(e.b, ",\n      \"region\": "...)
 		e.str(s.Region)
-		n++
-		e.field(n, d, "params")
-		if s.Params == nil {
+		e.b = append(e.b, ",\n      \"params\": "...)
+		switch {
+		case s.Params == nil:
 			e.b = append(e.b, "null"...)
-		} else {
+		case len(s.Params) == 0:
+			e.b = append(e.b, "{}"...)
+		default:
 			// encoding/json writes map keys sorted by their bytes.
 			keys = keys[:0]
 			for k := range s.Params {
@@ -190,71 +184,62 @@ func (e *encoder) steps(steps []Step) {
 				if j > 0 {
 					e.b = append(e.b, ',')
 				}
-				e.indent(d + 1)
+				e.b = append(e.b, "\n        "...)
 				e.str(k)
 				e.b = append(e.b, ':', ' ')
 				e.str(s.Params[k])
 			}
-			e.end(len(keys), d, '}')
+			e.b = append(e.b, "\n      }"...)
 		}
-		n++
-		e.field(n, d, "depends_on")
-		if s.DependsOn == nil {
+		e.b = append(e.b, ",\n      \"depends_on\": "...)
+		switch {
+		case s.DependsOn == nil:
 			e.b = append(e.b, "null"...)
-		} else {
+		case len(s.DependsOn) == 0:
+			e.b = append(e.b, "[]"...)
+		default:
 			e.b = append(e.b, '[')
 			for j, dep := range s.DependsOn {
 				if j > 0 {
 					e.b = append(e.b, ',')
 				}
-				e.indent(d + 1)
-				e.b = append(e.b, '{')
-				e.field(0, d+2, "id")
+				e.b = append(e.b, "\n        {\n          \"id\": "...)
 				e.str(dep.ID)
-				e.field(1, d+2, "rule")
+				e.b = append(e.b, ",\n          \"rule\": "...)
 				e.str(dep.Rule)
-				e.end(2, d+1, '}')
+				e.b = append(e.b, "\n        }"...)
 			}
-			e.end(len(s.DependsOn), d, ']')
+			e.b = append(e.b, "\n      ]"...)
 		}
-		n++
-		e.field(n, d, "level")
+		e.b = append(e.b, ",\n      \"level\": "...)
 		e.b = strconv.AppendInt(e.b, int64(s.Level), 10)
-		n++
-		e.field(n, d, "rule")
+		e.b = append(e.b, ",\n      \"rule\": "...)
 		e.str(s.Rule)
-		n++
 		if len(s.DryRunCodes) > 0 {
-			e.field(n, d, "dry_run_codes")
-			e.strings(s.DryRunCodes, d)
-			n++
+			e.b = append(e.b, ",\n      \"dry_run_codes\": "...)
+			e.strings(s.DryRunCodes, 3)
 		}
 		if s.WaitFor != "" {
-			e.field(n, d, "wait_for")
+			e.b = append(e.b, ",\n      \"wait_for\": "...)
 			e.str(s.WaitFor)
-			n++
 		}
 		if len(s.Implies) > 0 {
-			e.field(n, d, "implies")
-			e.b = append(e.b, '[')
+			e.b = append(e.b, ",\n      \"implies\": ["...)
 			for j, im := range s.Implies {
 				if j > 0 {
 					e.b = append(e.b, ',')
 				}
-				e.indent(d + 1)
-				e.b = append(e.b, '{')
-				e.field(0, d+2, "resource_type")
+				e.b = append(e.b, "\n        {\n          \"resource_type\": "...)
 				e.str(im.ResourceType)
-				e.field(1, d+2, "resource_id")
+				e.b = append(e.b, ",\n          \"resource_id\": "...)
 				e.str(im.ResourceID)
-				e.field(2, d+2, "reason")
+				e.b = append(e.b, ",\n          \"reason\": "...)
 				e.str(im.Reason)
-				e.end(3, d+1, '}')
+				e.b = append(e.b, "\n        }"...)
 			}
-			e.end(len(s.Implies), d, ']')
-			n++
+			e.b = append(e.b, "\n      ]"...)
 		}
-		e.end(n, 2, '}')
+		e.b = append(e.b, "\n    }"...)
 	}
 	e.end(len(steps), 1, ']')
 }

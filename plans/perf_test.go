@@ -111,3 +111,15 @@ func TestReadAll(t *testing.T) {
 		})
 	}
 }
+
+func TestCredentialStarts(t *testing.T) {
+	if len(credentialStarts) != 256 {
+		t.Fatalf("credentialStarts has %d bytes, want 256", len(credentialStarts))
+	}
+	for c := range 256 {
+		want := strings.ContainsRune("LSKkTtHh", rune(c))
+		if got := credentialStarts[c] == 1; got != want {
+			t.Errorf("credentialStarts[%q] = %v, want %v", rune(c), got, want)
+		}
+	}
+}
