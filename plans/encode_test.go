@@ -128,3 +128,22 @@ func FuzzEncode(f *testing.F) {
 		assertEncodeMatches(t, p)
 	})
 }
+
+// TestNeedsEscape: needsEscape agrees with the byte-at-a-time test for every byte value at every position of
+// an otherwise plain word.
+func TestNeedsEscape(t *testing.T) {
+	for pos := range 8 {
+		for c := range 256 {
+			w := []byte("abcdefgh")
+			w[pos] = byte(c)
+			var word uint64
+			for k := 7; k >= 0; k-- {
+				word = word<<8 | uint64(w[k])
+			}
+			want := c < 0x20 || c > 0x7e || c == '"' || c == '\\'
+			if got := needsEscape(word); got != want {
+				t.Errorf("byte %#x at %d: needsEscape = %v, want %v", c, pos, got, want)
+			}
+		}
+	}
+}
