@@ -354,8 +354,8 @@ func (d *fastDecoder) countHint(key string, minBytes int) int {
 	}
 	n := 0
 	for _, c := range rest[j+len(key):] {
-		if c < '0' || c > '9' || n > len(d.data) {
-			break
+		if c < '0' || c > '9' || n > len(d.data)/10 {
+			break // n*10+9 stays below len(d.data)+9: no overflow, even with a 32-bit int
 		}
 		n = n*10 + int(c-'0')
 	}
