@@ -334,6 +334,102 @@ func order(steps []plans.Step) error {
 	for r, i := range byID {
 		rank[steps[i].ID] = int64(r)
 	}
+	sorted, ok := topoOrder(steps, byID, rank)
+	if !ok {
+		// A cycle: gonum names its strongly connected components, for the message.
+		return cycleError(steps, byID, rank)
+	}
+	rules := ruleIndex()
+	level := make([]int, len(steps)) // by rank
+	for _, r := range sorted {
+		s := &steps[byID[r]]
+		info, _ := plans.LookupAction(s.Action)
+		var codes []string
+		for _, d := range s.DependsOn {
+			level[r] = max(level[r], level[rank[d.ID]]+1)
+			if c := rules[d.Rule].DryRunCode; c != "" && info.HasDryRun {
+				codes = append(codes, c)
+			}
+		}
+		slices.Sort(codes)
+		s.DryRunCodes = slices.Compact(codes)
+		s.Level = level[r]
+	}
+	// byID is in id order; a stable sort by level gives (level, id).
+	slices.SortStableFunc(byID, func(x, y int) int { return cmp.Compare(steps[x].Level, steps[y].Level) })
+	permute(steps, byID)
+	return nil
+}
+
+// topoOrder returns the ranks (indexes into byID) in an order where every step comes after the steps it
+// depends on; ok is false when there is none (a cycle). Levels are longest paths, the same whichever such
+// order computes them, so this is Kahn's algorithm over flat arrays: gonum's graph and its stabilised sort
+// allocated a third of a 100,000-step Build. A dependency on an id that is no step counts as one on rank 0,
+// as it did in the gonum graph.
+func topoOrder(steps []plans.Step, byID []int, rank map[string]int64) (sorted []int32, ok bool) {
+	n := len(byID)
+	// Successors in compressed rows: succ[start[r]:start[r+1]] are the ranks that depend on rank r.
+	start := make([]int32, n+1)
+	indeg := make([]int32, n)
+	for r, i := range byID {
+		for _, d := range steps[i].DependsOn {
+			start[rank[d.ID]+1]++
+			indeg[r]++
+		}
+	}
+	for r := range n {
+		start[r+1] += start[r]
+	}
+	succ := make([]int32, start[n])
+	fill := slices.Clone(start[:n])
+	for r, i := range byID {
+		for _, d := range steps[i].DependsOn {
+			from := rank[d.ID]
+			succ[fill[from]] = int32(r)
+			fill[from]++
+		}
+	}
+	sorted = make([]int32, 0, n)
+	for r := range n {
+		if indeg[r] == 0 {
+			sorted = append(sorted, int32(r))
+		}
+	}
+	for k := 0; k < len(sorted); k++ {
+		r := sorted[k]
+		for _, t := range succ[start[r]:start[r+1]] {
+			if indeg[t]--; indeg[t] == 0 {
+				sorted = append(sorted, t)
+			}
+		}
+	}
+	return sorted, len(sorted) == n
+}
+
+// permute puts steps in the order of idx (position k receives the step at idx[k]), moving each step once;
+// idx is used up.
+func permute(steps []plans.Step, idx []int) {
+	for i := range idx {
+		if idx[i] < 0 {
+			continue
+		}
+		tmp := steps[i]
+		j := i
+		for {
+			k := idx[j]
+			idx[j] = -1
+			if k == i {
+				steps[j] = tmp
+				break
+			}
+			steps[j] = steps[k]
+			j = k
+		}
+	}
+}
+
+// cycleError builds the dependency graph with gonum and reports its cycles (or a graph it cannot order).
+func cycleError(steps []plans.Step, byID []int, rank map[string]int64) error {
 	g := simple.NewDirectedGraph()
 	for r := range byID {
 		g.AddNode(simple.Node(r))
@@ -344,7 +440,7 @@ func order(steps []plans.Step) error {
 		}
 	}
 	// Node ids are ranks in id order, so SortStabilized's lexical tie-break is the step id's.
-	sorted, err := topo.SortStabilized(g, nil)
+	_, err := topo.SortStabilized(g, nil)
 	if err != nil {
 		var u topo.Unorderable
 		if !errors.As(err, &u) {
@@ -361,29 +457,5 @@ func order(steps []plans.Step) error {
 		}
 		return fmt.Errorf("planner: the dependencies form a cycle, so no order can satisfy them (is the snapshot consistent?): %s", strings.Join(cycles, "; "))
 	}
-	rules := ruleIndex()
-	level := make([]int, len(steps)) // by rank
-	for _, n := range sorted {
-		r := n.ID()
-		s := &steps[byID[r]]
-		info, _ := plans.LookupAction(s.Action)
-		var codes []string
-		for _, d := range s.DependsOn {
-			level[r] = max(level[r], level[rank[d.ID]]+1)
-			if c := rules[d.Rule].DryRunCode; c != "" && info.HasDryRun {
-				codes = append(codes, c)
-			}
-		}
-		slices.Sort(codes)
-		s.DryRunCodes = slices.Compact(codes)
-		s.Level = level[r]
-	}
-	// byID is in id order; a stable sort by level gives (level, id).
-	slices.SortStableFunc(byID, func(x, y int) int { return cmp.Compare(steps[x].Level, steps[y].Level) })
-	out := make([]plans.Step, len(steps))
-	for k, i := range byID {
-		out[k] = steps[i]
-	}
-	copy(steps, out)
-	return nil
+	return errors.New("planner: internal error: the steps have no order, yet gonum finds no cycle")
 }

@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // encoding/json decodes a struct's keys case-insensitively and keeps the last of two equal keys, in objects
@@ -108,11 +109,14 @@ type keyPathSegment struct {
 	isKey bool
 }
 
+// planShape is the shape of a plan file, derived once; nothing changes it after.
+var planShape = sync.OnceValue(func() *shape { return shapeOf(reflect.TypeFor[Plan]()) })
+
 // checkKeys refuses a key of data that is not spelt exactly as the format spells it, or that appears twice in
 // one object. It returns the byte range of the top-level checksum value (start < 0 when there is none).
 func checkKeys(data []byte) (checksumStart, checksumEnd int, err error) {
 	k := &keyChecker{data: data, checksumStart: -1, checksumEnd: -1, path: make([]keyPathSegment, 0, 8)}
-	if err := k.value(shapeOf(reflect.TypeFor[Plan]()), 0); err != nil {
+	if err := k.value(planShape(), 0); err != nil {
 		return -1, -1, err
 	}
 	return k.checksumStart, k.checksumEnd, nil

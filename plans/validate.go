@@ -1,6 +1,7 @@
 package plans
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"reflect"
@@ -140,53 +141,57 @@ func (v *validator) header(p *Plan) {
 // steps checks each step and the graph they form; it returns the index of each step id.
 func (v *validator) steps(steps []Step) map[string]int {
 	index := make(map[string]int, len(steps))
-	for i, s := range steps {
-		f := fmt.Sprintf("steps[%d]", i)
+	for i := range steps {
+		s := &steps[i]
+		// The field name is made only for a message: a large plan has 100,000 steps and no problem.
+		f := func() string { return "steps[" + strconv.Itoa(i) + "]" }
 		switch j, dup := index[s.ID]; {
 		case s.ID == "":
-			v.errorf(f+".id", "is empty")
+			v.errorf(f()+".id", "is empty")
 		case dup:
-			v.errorf(f+".id", "%q is already the id of steps[%d]; step ids are unique", s.ID, j)
+			v.errorf(f()+".id", "%q is already the id of steps[%d]; step ids are unique", s.ID, j)
 		default:
 			index[s.ID] = i
 		}
-		if i > 0 && compareStep(steps[i-1], s) > 0 {
-			v.errorf(f, "%q (level %d) comes after %q (level %d); steps are sorted by (level, id)", s.ID, s.Level, steps[i-1].ID, steps[i-1].Level)
+		if i > 0 && compareStepPtr(&steps[i-1], s) > 0 {
+			v.errorf(f(), "%q (level %d) comes after %q (level %d); steps are sorted by (level, id)", s.ID, s.Level, steps[i-1].ID, steps[i-1].Level)
 		}
 		a, known := v.actions[s.Action]
 		switch {
 		case !known:
-			v.errorf(f+".action", "%q is not a teardown action this tool knows (known: %s)", s.Action, strings.Join(ActionNames(), ", "))
+			v.errorf(f()+".action", "%q is not a teardown action this tool knows (known: %s)", s.Action, strings.Join(ActionNames(), ", "))
 		case s.Product != a.Product:
-			v.errorf(f+".product", "%q does not match action %s, which belongs to %s", s.Product, s.Action, a.Product)
+			v.errorf(f()+".product", "%q does not match action %s, which belongs to %s", s.Product, s.Action, a.Product)
 		}
 		if known {
-			v.stepAction(f, s, a)
+			v.stepAction(f, s, &a)
 		}
 		if s.ResourceID == "" {
-			v.errorf(f+".resource_id", "is empty")
+			v.errorf(f()+".resource_id", "is empty")
 		}
 		if s.Region == "" {
-			v.errorf(f+".region", "is empty")
+			v.errorf(f()+".region", "is empty")
 		}
 		if s.Level < 0 {
-			v.errorf(f+".level", "%d is negative", s.Level)
+			v.errorf(f()+".level", "%d is negative", s.Level)
 		}
 		for _, k := range []string{"DryRun", "ClientToken"} {
 			if _, ok := s.Params[k]; ok {
-				v.errorf(f+".params."+k, "is set; the executor adds %s itself and the plan must not", k)
+				v.errorf(f()+".params."+k, "is set; the executor adds %s itself and the plan must not", k)
 			}
 		}
 		if r, ok := s.Params["RegionId"]; ok && s.Region != "" && r != s.Region {
-			v.errorf(f+".params.RegionId", "%q differs from the step's region %q", r, s.Region)
+			v.errorf(f()+".params.RegionId", "%q differs from the step's region %q", r, s.Region)
 		}
-		v.sortedUnique(f+".dry_run_codes", s.DryRunCodes)
+		if len(s.DryRunCodes) > 1 {
+			v.sortedUnique(f()+".dry_run_codes", s.DryRunCodes)
+		}
 		for k, im := range s.Implies {
 			if im.ResourceID == "" {
-				v.errorf(fmt.Sprintf("%s.implies[%d].resource_id", f, k), "is empty")
+				v.errorf(fmt.Sprintf("%s.implies[%d].resource_id", f(), k), "is empty")
 			}
 			if k > 0 && compareImplied(s.Implies[k-1], im) >= 0 {
-				v.errorf(fmt.Sprintf("%s.implies[%d]", f, k), "%s %q is out of order or repeated; implies are sorted by (resource_type, resource_id)", im.ResourceType, im.ResourceID)
+				v.errorf(fmt.Sprintf("%s.implies[%d]", f(), k), "%s %q is out of order or repeated; implies are sorted by (resource_type, resource_id)", im.ResourceType, im.ResourceID)
 			}
 		}
 	}
@@ -195,21 +200,21 @@ func (v *validator) steps(steps []Step) map[string]int {
 	edgesOK := true
 	for i, s := range steps {
 		for j, d := range s.DependsOn {
-			f := fmt.Sprintf("steps[%d].depends_on[%d].id", i, j)
+			f := func() string { return fmt.Sprintf("steps[%d].depends_on[%d].id", i, j) }
 			_, ok := index[d.ID]
 			switch {
 			case d.ID == "":
-				v.errorf(f, "is empty")
+				v.errorf(f(), "is empty")
 				edgesOK = false
 			case d.ID == s.ID:
-				v.errorf(f, "%q is the step itself; a step cannot wait for itself", d.ID)
+				v.errorf(f(), "%q is the step itself; a step cannot wait for itself", d.ID)
 				edgesOK = false
 			case !ok:
-				v.errorf(f, "%q names no step of this plan", d.ID)
+				v.errorf(f(), "%q names no step of this plan", d.ID)
 				edgesOK = false
 			}
 			if j > 0 && s.DependsOn[j-1].ID >= d.ID {
-				v.errorf(f, "%q is out of order or repeated; depends_on is sorted by id without duplicates", d.ID)
+				v.errorf(f(), "%q is out of order or repeated; depends_on is sorted by id without duplicates", d.ID)
 			}
 		}
 	}
@@ -222,18 +227,18 @@ func (v *validator) steps(steps []Step) map[string]int {
 // stepAction checks a step against its action in the catalogue: the resource type, the wait state, the
 // params (every required one given and not empty, none the action does not take), and that the resource id
 // is the one the params name, so that what a reviewer reads in resource_id is what the call acts on.
-func (v *validator) stepAction(f string, s Step, a catalog.Action) {
+func (v *validator) stepAction(f func() string, s *Step, a *catalog.Action) {
 	if !a.DryRun && len(s.DryRunCodes) > 0 {
-		v.errorf(f+".dry_run_codes", "%s takes no DryRun, so it has no dry-run codes", s.Action)
+		v.errorf(f()+".dry_run_codes", "%s takes no DryRun, so it has no dry-run codes", s.Action)
 	}
 	if s.ResourceType != a.PlanResourceType {
-		v.errorf(f+".resource_type", "%q is not what %s removes; its steps say %q", s.ResourceType, s.Action, a.PlanResourceType)
+		v.errorf(f()+".resource_type", "%q is not what %s removes; its steps say %q", s.ResourceType, s.Action, a.PlanResourceType)
 	}
 	if s.WaitFor != "" && !slices.Contains(a.WaitFor, s.WaitFor) {
 		if len(a.WaitFor) == 0 {
-			v.errorf(f+".wait_for", "%q: %s has no state to wait for", s.WaitFor, s.Action)
+			v.errorf(f()+".wait_for", "%q: %s has no state to wait for", s.WaitFor, s.Action)
 		} else {
-			v.errorf(f+".wait_for", "%q is not a state of %s (it has %s)", s.WaitFor, s.Action, strings.Join(a.WaitFor, ", "))
+			v.errorf(f()+".wait_for", "%q is not a state of %s (it has %s)", s.WaitFor, s.Action, strings.Join(a.WaitFor, ", "))
 		}
 	}
 
@@ -241,9 +246,9 @@ func (v *validator) stepAction(f string, s Step, a catalog.Action) {
 		if !strings.Contains(req, ".N") {
 			switch val, ok := s.Params[req]; {
 			case !ok:
-				v.errorf(f+".params."+req, "is missing; %s requires it", s.Action)
+				v.errorf(f()+".params."+req, "is missing; %s requires it", s.Action)
 			case val == "":
-				v.errorf(f+".params."+req, "is empty; %s requires it", s.Action)
+				v.errorf(f()+".params."+req, "is empty; %s requires it", s.Action)
 			}
 			continue
 		}
@@ -255,7 +260,7 @@ func (v *validator) stepAction(f string, s Step, a catalog.Action) {
 			}
 		}
 		if !found {
-			v.errorf(f+".params."+strings.Replace(req, ".N", ".1", 1), "is missing; %s requires %s (a list numbered from 1)", s.Action, req)
+			v.errorf(f()+".params."+strings.Replace(req, ".N", ".1", 1), "is missing; %s requires %s (a list numbered from 1)", s.Action, req)
 		}
 	}
 	var extra []string
@@ -269,7 +274,7 @@ func (v *validator) stepAction(f string, s Step, a catalog.Action) {
 	}
 	slices.Sort(extra) // map order is random; the report is not
 	for _, k := range extra {
-		v.errorf(fmt.Sprintf("%s.params[%q]", f, k), "is not a parameter of %s (it takes %s)", s.Action, paramList(a))
+		v.errorf(fmt.Sprintf("%s.params[%q]", f(), k), "is not a parameter of %s (it takes %s)", s.Action, paramList(*a))
 	}
 
 	if s.ResourceID == "" {
@@ -278,7 +283,7 @@ func (v *validator) stepAction(f string, s Step, a catalog.Action) {
 	if len(a.PlanResourceID) == 0 {
 		// The step's resource is its IPAM, which the call does not name.
 		if s.ResourceID != s.IPAMID {
-			v.errorf(f+".resource_id", "%q is not the step's ipam_id %q; a %s step's resource is the IPAM whose members it removes", s.ResourceID, s.IPAMID, s.Action)
+			v.errorf(f()+".resource_id", "%q is not the step's ipam_id %q; a %s step's resource is the IPAM whose members it removes", s.ResourceID, s.IPAMID, s.Action)
 		}
 		return
 	}
@@ -295,7 +300,7 @@ func (v *validator) stepAction(f string, s Step, a catalog.Action) {
 		}
 	}
 	if s.ResourceID != want {
-		v.errorf(f+".resource_id", "%q is not the resource the call acts on, which is %q (%s of its params)", s.ResourceID, want,
+		v.errorf(f()+".resource_id", "%q is not the resource the call acts on, which is %q (%s of its params)", s.ResourceID, want,
 			strings.Join(a.PlanResourceID, "/"))
 	}
 }
@@ -405,20 +410,22 @@ func findCycle(g *simple.DirectedGraph, comp []graph.Node) []int {
 
 func (v *validator) blockers(bs []Blocker, index map[string]int) {
 	for i, b := range bs {
-		f := fmt.Sprintf("blockers[%d]", i)
+		f := func() string { return "blockers[" + strconv.Itoa(i) + "]" }
 		if b.ResourceID == "" {
-			v.errorf(f+".resource_id", "is empty")
+			v.errorf(f()+".resource_id", "is empty")
 		}
 		if b.Reason == "" {
-			v.errorf(f+".reason", "is empty; a blocker says why in words a person understands")
+			v.errorf(f()+".reason", "is empty; a blocker says why in words a person understands")
 		}
 		if i > 0 && compareBlocker(bs[i-1], b) >= 0 {
-			v.errorf(f, "%q is out of order or repeated; blockers are sorted by (resource_id, reason)", b.ResourceID)
+			v.errorf(f(), "%q is out of order or repeated; blockers are sorted by (resource_id, reason)", b.ResourceID)
 		}
-		v.sortedUnique(f+".held_back", b.HeldBack)
+		if len(b.HeldBack) > 1 {
+			v.sortedUnique(f()+".held_back", b.HeldBack)
+		}
 		for k, id := range b.HeldBack {
 			if j, ok := index[id]; ok {
-				v.errorf(fmt.Sprintf("%s.held_back[%d]", f, k), "%q is steps[%d] of this plan; a held-back step is not emitted", id, j)
+				v.errorf(fmt.Sprintf("%s.held_back[%d]", f(), k), "%q is steps[%d] of this plan; a held-back step is not emitted", id, j)
 			}
 		}
 	}
@@ -545,7 +552,19 @@ func (w *credentialWalker) walk(rv reflect.Value) {
 			w.path = w.path[:len(w.path)-1]
 		}
 	case reflect.Slice, reflect.Array:
+		// Steps and blockers are nearly all of a large plan and nearly always clean: check those without
+		// reflection, and walk (for the messages, in order) only one that has something to report.
+		var clean func(i int) bool
+		switch ss := rv.Interface().(type) {
+		case []Step:
+			clean = func(i int) bool { return stepClean(&ss[i]) }
+		case []Blocker:
+			clean = func(i int) bool { return blockerClean(&ss[i]) }
+		}
 		for i := range rv.Len() {
+			if clean != nil && clean(i) {
+				continue
+			}
 			w.path = append(w.path, pathSegment{index: i})
 			w.walk(rv.Index(i))
 			w.path = w.path[:len(w.path)-1]
@@ -578,10 +597,63 @@ func (w *credentialWalker) walk(rv reflect.Value) {
 	}
 }
 
+// stringClean reports whether walk finds nothing to report in a string value.
+func stringClean(s string) bool {
+	return utf8.ValidString(s) && !(mayHoldCredential(s) && credentialValue.MatchString(s))
+}
+
+// stepClean reports whether walk finds nothing to report in s; it must look at every string walk looks at.
+func stepClean(s *Step) bool {
+	for _, v := range [...]string{s.ID, s.Action, s.Product, s.ResourceType, s.ResourceID, s.IPAMID, s.Region, s.Rule, s.WaitFor} {
+		if !stringClean(v) {
+			return false
+		}
+	}
+	for k, v := range s.Params {
+		if !utf8.ValidString(k) || credentialKeyName(k) || !stringClean(v) {
+			return false
+		}
+	}
+	for _, d := range s.DependsOn {
+		if !stringClean(d.ID) || !stringClean(d.Rule) {
+			return false
+		}
+	}
+	for _, c := range s.DryRunCodes {
+		if !stringClean(c) {
+			return false
+		}
+	}
+	for _, im := range s.Implies {
+		if !stringClean(im.ResourceType) || !stringClean(im.ResourceID) || !stringClean(im.Reason) {
+			return false
+		}
+	}
+	return true
+}
+
+// blockerClean is stepClean for a blocker.
+func blockerClean(b *Blocker) bool {
+	for _, v := range [...]string{b.ResourceType, b.ResourceID, b.IPAMID, b.Reason, b.Rule} {
+		if !stringClean(v) {
+			return false
+		}
+	}
+	for _, ids := range [...][]string{b.HeldBack, b.Pruned} {
+		for _, id := range ids {
+			if !stringClean(id) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
 // credentialKeyName reports whether a map key names a credential: "AccessKeyId", "access_key_secret",
 // "SecurityToken", "db-password" and the like, ignoring case and the separators _ - . and space.
 func credentialKeyName(k string) bool {
-	b := make([]byte, 0, len(k))
+	var buf [64]byte // most keys fit: no allocation
+	b := buf[:0]
 	for i := 0; i < len(k); i++ {
 		switch c := k[i]; {
 		case c == '_' || c == '-' || c == '.' || c == ' ':
@@ -591,9 +663,8 @@ func credentialKeyName(k string) bool {
 			b = append(b, c)
 		}
 	}
-	n := string(b)
-	for _, c := range []string{"accesskey", "secret", "securitytoken", "ststoken", "password", "credential"} {
-		if strings.Contains(n, c) {
+	for _, c := range [...]string{"accesskey", "secret", "securitytoken", "ststoken", "password", "credential"} {
+		if bytes.Contains(b, []byte(c)) {
 			return true
 		}
 	}
@@ -601,28 +672,74 @@ func credentialKeyName(k string) bool {
 }
 
 // mayHoldCredential is a cheap filter in front of credentialValue: every string the pattern can match
-// contains one of these, and most strings of a plan (ids, regions, rules) contain none.
+// contains one of "LTAI", "STS." or, ignoring ASCII case, "key", "token" or "hmac", and most strings of a
+// plan (ids, regions, rules) contain none. One pass over s, without allocating; credentialStarts marks the
+// bytes those can start with (L S K k T t H h), so most bytes cost one lookup.
 func mayHoldCredential(s string) bool {
-	return strings.Contains(s, "LTAI") || strings.Contains(s, "STS.") ||
-		containsFoldASCII(s, "key") || containsFoldASCII(s, "token") || containsFoldASCII(s, "hmac")
-}
-
-// containsFoldASCII is strings.Contains ignoring ASCII case, without allocating; sub is lower case.
-func containsFoldASCII(s, sub string) bool {
-	for i := 0; i+len(sub) <= len(s); i++ {
-		j := 0
-		for ; j < len(sub); j++ {
-			c := s[i+j]
-			if c >= 'A' && c <= 'Z' {
-				c += 'a' - 'A'
+	for i := 0; i < len(s); i++ {
+		if credentialStarts[s[i]] == 0 {
+			continue
+		}
+		switch s[i] {
+		case 'L':
+			if strings.HasPrefix(s[i:], "LTAI") {
+				return true
 			}
-			if c != sub[j] {
-				break
+		case 'S':
+			if strings.HasPrefix(s[i:], "STS.") {
+				return true
 			}
 		}
-		if j == len(sub) {
-			return true
+		switch s[i] | 0x20 { // ASCII lower case (other bytes match none of the cases)
+		case 'k':
+			if hasPrefixFoldASCII(s[i:], "key") {
+				return true
+			}
+		case 't':
+			if hasPrefixFoldASCII(s[i:], "token") {
+				return true
+			}
+		case 'h':
+			if hasPrefixFoldASCII(s[i:], "hmac") {
+				return true
+			}
 		}
 	}
 	return false
+}
+
+// credentialStarts has a 1 at the bytes L, S, K, k, T, t, H and h: a constant, indexed by byte.
+const credentialStarts = "" +
+	"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00" + // 0x00
+	"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00" + // 0x10
+	"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00" + // 0x20
+	"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00" + // 0x30
+	"\x00\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00\x01\x01\x00\x00\x00" + // 0x40: H K L
+	"\x00\x00\x00\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00" + // 0x50: S T
+	"\x00\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00\x01\x00\x00\x00\x00" + // 0x60: h k
+	"\x00\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00" + // 0x70: t
+	"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00" + // 0x80
+	"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00" +
+	"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00" +
+	"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00" +
+	"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00" +
+	"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00" +
+	"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00" +
+	"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+
+// hasPrefixFoldASCII is strings.HasPrefix ignoring ASCII case, without allocating; prefix is lower case.
+func hasPrefixFoldASCII(s, prefix string) bool {
+	if len(s) < len(prefix) {
+		return false
+	}
+	for j := 0; j < len(prefix); j++ {
+		c := s[j]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != prefix[j] {
+			return false
+		}
+	}
+	return true
 }
