@@ -203,6 +203,7 @@ func TestReadRefusesAmbiguousKeys(t *testing.T) {
         }`, []string{"steps[13].depends_on[0]", `"rule" appears a second time`}},
 		{"case variant in the summary", `"held_back": 4`, `"held_back": 4, "Held_Back": 4`, []string{"summary", `"Held_Back" is not spelt`}},
 		{"case variant in a blocker", `"reason": "excluded`, `"Reason": "x", "reason": "excluded`, []string{"blockers[", `"Reason" is not spelt`}},
+		{"case variant in options", `"exclude": [`, `"Exclude": [], "exclude": [`, []string{"options", `"Exclude" is not spelt`}},
 		{"case variant in implies", `"reason": "its association`, `"REASON": "x", "reason": "its association`, []string{".implies[0]", `"REASON"`}},
 	}
 	for _, tt := range tests {

@@ -47,6 +47,12 @@ var (
 
 // shapeOf returns the shape of t's JSON form.
 func shapeOf(t reflect.Type) *shape {
+	// Options decodes itself only to tidy its values; its keys are the format's like any other object's.
+	if t == reflect.TypeFor[Options]() {
+		s := &shape{kind: kindStruct}
+		addFields(s, t)
+		return s
+	}
 	if reflect.PointerTo(t).Implements(jsonUnmarshaler) || reflect.PointerTo(t).Implements(textUnmarshaler) {
 		return &shape{kind: kindScalar}
 	}
