@@ -74,6 +74,9 @@ func cost(waitFor string) int {
 }
 
 func (r *run) execute(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("%w before any step ran: %w", ErrInterrupted, context.Cause(ctx))
+	}
 	e := &engine{r: r, q: newQueue(), st: make([]stepRun, len(r.plan.Steps)),
 		results: make(chan result, r.opts.Parallelism), fired: make(chan task), quit: make(chan struct{})}
 	steps := r.plan.Steps
