@@ -267,7 +267,7 @@ func (r *run) retrying(ctx context.Context, kind string, c cloudapi.Call) (map[s
 		}
 		r.countRetry(false)
 		r.log.Info().Str("action", c.Action).Str("resource", c.Resource).Str("code", codeOrCause(err)).Int("attempt", attempt).
-			Dur("next_wait", wait).Msg("retrying")
+			Str("next_wait", wait.Round(time.Millisecond).String()).Msg("retrying")
 		if err := sleep(ctx, wait); err != nil {
 			return nil, err
 		}

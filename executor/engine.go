@@ -404,7 +404,7 @@ func (e *engine) retry(i int, kind taskKind, err error, dependency bool) {
 	r.countRetry(dependency)
 	e.counts.Retries++
 	r.log.Info().Str("step", r.plan.Steps[i].ID).Str("code", codeOrCause(err)).Int("attempt", r.steps[i].Attempts).
-		Dur("next_wait", wait).Msg("retrying")
+		Str("next_wait", wait.Round(time.Millisecond).String()).Msg("retrying")
 	e.event(Event{Kind: EventRetry, Step: &r.plan.Steps[i], Attempt: r.steps[i].Attempts, Code: cloudapi.Code(err), Wait: wait, Err: err})
 	e.later(task{step: i, kind: kind}, wait)
 }
