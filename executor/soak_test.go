@@ -382,6 +382,9 @@ func checkJournal(p *plans.Plan, path string, st simState) []string {
 	sc := bufio.NewScanner(f)
 	sc.Buffer(nil, 1<<20)
 	for sc.Scan() {
+		if len(bytes.TrimSpace(sc.Bytes())) == 0 {
+			continue
+		}
 		var r struct{ Event, Step string }
 		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
 			return []string{fmt.Sprintf("line %q: %v", sc.Text(), err)}
@@ -486,4 +489,91 @@ func sortedKeys(sts ...simState) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// The soak's own checks catch what they are for: a change outside the plan, a journal that says done while
+// the resource is still there, a journal step the plan does not have, a run that stops without saying why.
+func TestSoakChecks(t *testing.T) {
+	topo, err := topology.Generate(topology.GenerateOptions{Pools: 5, Depth: 2, FanOut: 2, AllocationsPerPool: 1, Shared: true, Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := newBed(t, topo, topo.Accounts[0].IPAMs[0].Region, planner.Options{})
+	st := b.state()
+	pool := firstStep(t, b.plan, "DeleteIpamPool")
+	if len(st["vpcs"]) == 0 {
+		t.Fatal("the shared topology has no VPC to leave out of the plan")
+	}
+	var vpc string
+	for k := range st["vpcs"] {
+		vpc = k
+	}
+	if planNames(b.plan)[vpc] {
+		t.Fatalf("the plan names VPC %s", vpc)
+	}
+	without := func(coll, key string) simState {
+		out := simState{}
+		for c, objs := range st {
+			out[c] = map[string]json.RawMessage{}
+			for k, v := range objs {
+				if c != coll || k != key {
+					out[c][k] = v
+				}
+			}
+		}
+		return out
+	}
+	journal := func(lines ...string) string {
+		path := filepath.Join(t.TempDir(), "journal")
+		if err := os.WriteFile(path, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	done := func(id string) string { return fmt.Sprintf(`{"event":"done","step":%q}`, id) }
+	for _, tc := range []struct {
+		name  string
+		after simState
+		lines []string
+		want  int
+	}{
+		{"nothing changed", st, []string{`{"event":"plan"}`}, 0},
+		{"a planned pool went", without("pools", pool.ResourceID), []string{done(pool.ID)}, 0},
+		{"a VPC outside the plan went", without("vpcs", vpc), nil, 1},
+		{"done but still there", st, []string{done(pool.ID)}, 1},
+		{"a step the plan lacks", st, []string{done("delete-pool/ipam-pool-nope")}, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := append(checkTouched(b.plan, st, tc.after), checkJournal(b.plan, journal(tc.lines...), tc.after)...)
+			if len(got) != tc.want {
+				t.Errorf("got %d findings, want %d: %q", len(got), tc.want, got)
+			}
+		})
+	}
+
+	steps := make([]executor.StepReport, len(b.plan.Steps))
+	for i, s := range b.plan.Steps {
+		steps[i] = executor.StepReport{ID: s.ID, Outcome: executor.OutcomeNotStarted}
+	}
+	failedSilently := slices.Clone(steps)
+	failedSilently[0].Outcome = executor.OutcomeFailed
+	failedWithCode := slices.Clone(failedSilently)
+	failedWithCode[0].Code = "Throttling.User"
+	for _, tc := range []struct {
+		name string
+		rep  *executor.Report
+		err  error
+		want bool
+	}{
+		{"no report", nil, fmt.Errorf("boom"), false},
+		{"steps missing", &executor.Report{Outcome: "failed", Message: "why", Steps: steps[1:]}, nil, false},
+		{"stopped without a word", &executor.Report{Outcome: "failed", Steps: steps}, nil, false},
+		{"stopped with a message", &executor.Report{Outcome: "failed", Message: "drift check: throttled", Steps: steps}, nil, true},
+		{"failed step without a code", &executor.Report{Outcome: "failed", Steps: failedSilently}, nil, false},
+		{"failed step with its code", &executor.Report{Outcome: "failed", Steps: failedWithCode}, nil, true},
+	} {
+		if got := explained(b.plan, tc.rep, tc.err); got != tc.want {
+			t.Errorf("%s: explained = %v, want %v", tc.name, got, tc.want)
+		}
+	}
 }
