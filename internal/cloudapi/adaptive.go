@@ -72,16 +72,18 @@ func (a *adaptiveRate) current() float64 {
 	return a.rate
 }
 
-// observe takes one answer: that of a call let through by the bucket at sent and answered at now, throttled
+// observe takes one answer: that of a call that asked the bucket at queued and was answered at now, throttled
 // or not (any other failure counts as an answer that was not throttled: the rate is about flow control only).
-func (a *adaptiveRate) observe(sent, now time.Time, throttled bool) {
+// A call that asked before the last cut was let through at the rate before it (the bucket does not
+// reschedule the calls waiting in it), so its throttle is not a reason to cut again.
+func (a *adaptiveRate) observe(queued, now time.Time, throttled bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.measure(now)
 	if throttled {
 		a.throttles++
-		if sent.Before(a.lastThrottle) {
-			return // on its way before the last cut: that cut was the answer to it
+		if queued.Before(a.lastThrottle) {
+			return // queued before the last cut: that cut was the answer to it
 		}
 		use := a.rate
 		if a.measured > 0 {

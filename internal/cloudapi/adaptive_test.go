@@ -51,7 +51,7 @@ func TestAdaptiveThrottleHalvesThenCubicRecovers(t *testing.T) {
 	checkRate(t, a, "before the throttle", 80)
 	a.observe(at(3), at(3), true)
 	checkRate(t, a, "after the throttle", 40) // min(rate 80, measured 100) / 2
-	k := math.Cbrt(80 * 0.5 / autoScale)     // seconds back to 80
+	k := math.Cbrt(80 * 0.5 / autoScale)      // seconds back to 80
 	succeed(a, 3, 3+k/2, 100)
 	a.observe(at(3+k/2), at(3+k/2), false)
 	checkRate(t, a, "half way", 80-autoScale*math.Pow(k/2, 3))
@@ -68,15 +68,15 @@ func TestAdaptiveThrottleCutsOnceForCallsAlreadySent(t *testing.T) {
 	succeed(a, 0, 3, 100)
 	a.observe(at(2.9), at(3), true)
 	checkRate(t, a, "first throttle", 40)
-	// Calls sent before the cut and answered after it: the cut already answered them.
+	// Calls queued before the cut and answered after it: the cut already answered them.
 	for _, s := range []float64{2.95, 2.99, 2.999} {
 		a.observe(at(s), at(3.01), true)
 	}
 	checkRate(t, a, "throttles of calls sent before the cut", 40)
-	// A call sent after the cut and throttled: the halved rate is still too high.
+	// A call queued after the cut and throttled: the halved rate is still too high.
 	a.observe(at(3.02), at(3.03), true)
 	if got := a.current(); got >= 40*autoBeta+1 || got < 10 {
-		t.Errorf("a throttle of a call sent after the cut: rate %.2f, want about 20 (half of min(40, measured))", got)
+		t.Errorf("a throttle of a call queued after the cut: rate %.2f, want about 20 (half of min(40, measured))", got)
 	}
 	if a.throttles != 5 {
 		t.Errorf("%d throttles counted, want 5", a.throttles)

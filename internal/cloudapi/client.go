@@ -447,6 +447,8 @@ func (c *Client) Do(ctx context.Context, call Call) (map[string]any, error) {
 		params["ClientToken"] = call.ClientToken
 	}
 	endpoint := c.endpointURL(call.Product, call.Region)
+	// queued is when the call asked the bucket: the rate it was let through at was the one set then.
+	queued := time.Now()
 	if err := c.limiter.Wait(ctx); err != nil {
 		if cause := context.Cause(ctx); cause != nil {
 			err = cause // the retry budget or the caller's end, not the limiter's wording of it
@@ -472,7 +474,7 @@ func (c *Client) Do(ctx context.Context, call Call) (map[string]any, error) {
 	}
 	if c.adaptive != nil && (err == nil || ex.status != 0) && context.Cause(ctx) == nil {
 		// Every answer, and only answers (not a refused connection, not the caller giving up), moves the rate.
-		c.adaptive.observe(start, time.Now(), Classify(err) == ClassThrottled)
+		c.adaptive.observe(queued, time.Now(), Classify(err) == ClassThrottled)
 	}
 	ev.Str("product", call.Product).Str("action", call.Action).Str("region", call.Region).
 		Str("resource", call.Resource).Bool("dry_run", call.DryRun).Dur("took", time.Since(start)).Msg("call")
