@@ -1,6 +1,8 @@
 package cloudapi
 
 import (
+	"context"
+	"fmt"
 	"math"
 	"sync"
 	"time"
@@ -40,28 +42,64 @@ type adaptiveRate struct {
 	log zerolog.Logger
 
 	mu           sync.Mutex
-	rate         float64   // the bucket's fill rate
-	slowStart    bool      // no throttle yet
-	start        time.Time // of the slow start
-	lastMax      float64   // the rate the last throttle cut, CUBIC's W_max
-	lastThrottle time.Time // of the last cut
-	k            float64   // seconds from the last cut until the cubic is back at lastMax
-	measured     float64   // smoothed answers per second; 0 until the first bucket closed
-	bucket       time.Time // start of the current measuring bucket
-	count        int       // answers in the current bucket
-	logged       float64   // the rate last logged
-	throttles    int       // throttling answers seen
+	cut          chan struct{} // closed (and replaced) at each cut, to wake the calls waiting in the bucket
+	rate         float64       // the bucket's fill rate
+	slowStart    bool          // no throttle yet
+	start        time.Time     // of the slow start
+	lastMax      float64       // the rate the last throttle cut, CUBIC's W_max
+	lastThrottle time.Time     // of the last cut
+	k            float64       // seconds from the last cut until the cubic is back at lastMax
+	measured     float64       // smoothed answers per second; 0 until the first bucket closed
+	bucket       time.Time     // start of the current measuring bucket
+	count        int           // answers in the current bucket
+	logged       float64       // the rate last logged
+	throttles    int           // throttling answers seen
 }
 
 func newAdaptiveRate(now time.Time, log zerolog.Logger) *adaptiveRate {
 	return &adaptiveRate{
 		lim:       rate.NewLimiter(AutoQPSStart, 1),
+		cut:       make(chan struct{}),
 		log:       log,
 		rate:      AutoQPSStart,
 		slowStart: true,
 		start:     now,
 		bucket:    now.Truncate(autoBucket),
 		logged:    AutoQPSStart,
+	}
+}
+
+// wait takes a token from the bucket, as rate.Limiter.Wait does, and returns the time the call asked for
+// the token it got. A call waiting when the rate is cut asks again: the bucket keeps the times it gave out at
+// the old rate, and the calls lined up behind a throttle would otherwise all go at that rate into a service
+// that has just said it is too fast (with 32 calls in flight, a throttle each).
+func (a *adaptiveRate) wait(ctx context.Context) (time.Time, error) {
+	for {
+		a.mu.Lock()
+		cut := a.cut
+		a.mu.Unlock()
+		queued := time.Now()
+		r := a.lim.ReserveN(queued, 1)
+		d := r.DelayFrom(queued)
+		if d == 0 {
+			return queued, nil
+		}
+		if dl, ok := ctx.Deadline(); ok && dl.Sub(queued) < d {
+			r.Cancel()
+			return queued, fmt.Errorf("rate: Wait(n=1) would exceed context deadline")
+		}
+		t := time.NewTimer(d)
+		select {
+		case <-t.C:
+			return queued, nil
+		case <-cut:
+			t.Stop()
+			r.Cancel()
+		case <-ctx.Done():
+			t.Stop()
+			r.Cancel()
+			return queued, ctx.Err()
+		}
 	}
 }
 
@@ -94,6 +132,8 @@ func (a *adaptiveRate) observe(queued, now time.Time, throttled bool) {
 		a.lastThrottle = now
 		a.slowStart = false
 		a.set(now, use*autoBeta, "throttled")
+		close(a.cut)
+		a.cut = make(chan struct{})
 		return
 	}
 	var next float64

@@ -138,3 +138,34 @@ func TestClientRate(t *testing.T) {
 		}
 	}
 }
+
+// TestAdaptiveCutWakesTheWaiting: a call waiting in the bucket when the rate is cut asks again, so that it
+// goes at the new rate; the time it reports is that of its second asking, after the cut.
+func TestAdaptiveCutWakesTheWaiting(t *testing.T) {
+	a := newAdaptiveRate(time.Now(), zerolog.Nop())
+	a.lim.SetLimit(0.01) // the token after this one is 100 s away
+	if _, err := a.wait(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	type result struct {
+		queued time.Time
+		err    error
+	}
+	done := make(chan result, 1)
+	go func() {
+		q, err := a.wait(t.Context())
+		done <- result{q, err}
+	}()
+	for a.lim.Tokens() > -0.5 { // until the waiter holds its reservation
+		time.Sleep(time.Millisecond)
+	}
+	before := time.Now()
+	a.observe(before.Add(-time.Second), time.Now(), true) // the cut: 10 calls/s halved, not 0.01
+	r := <-done                                           // without the wake-up, in 100 s
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	if r.queued.Before(before) {
+		t.Errorf("the waiter reports asking at %v, before the cut at %v", r.queued, before)
+	}
+}

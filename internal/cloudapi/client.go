@@ -192,6 +192,14 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	return c, nil
 }
 
+// wait waits for the shared token bucket.
+func (c *Client) wait(ctx context.Context) (time.Time, error) {
+	if c.adaptive != nil {
+		return c.adaptive.wait(ctx)
+	}
+	return time.Now(), c.limiter.Wait(ctx)
+}
+
 // Rate is the rate, in calls per second, at which the shared token bucket lets calls through now: with
 // Config.QPSAuto, where the adaptive rate has got to; +Inf when there is no limit.
 func (c *Client) Rate() float64 {
@@ -447,9 +455,9 @@ func (c *Client) Do(ctx context.Context, call Call) (map[string]any, error) {
 		params["ClientToken"] = call.ClientToken
 	}
 	endpoint := c.endpointURL(call.Product, call.Region)
-	// queued is when the call asked the bucket: the rate it was let through at was the one set then.
-	queued := time.Now()
-	if err := c.limiter.Wait(ctx); err != nil {
+	// queued is when the call asked the bucket for the token it got: the rate then is the one it went at.
+	queued, err := c.wait(ctx)
+	if err != nil {
 		if cause := context.Cause(ctx); cause != nil {
 			err = cause // the retry budget or the caller's end, not the limiter's wording of it
 		}
