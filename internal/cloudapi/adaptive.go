@@ -14,11 +14,11 @@ import (
 // The adaptive rate (Config.QPSAuto) follows the client-side rate limiting of the AWS SDKs' adaptive retry
 // mode: a token bucket whose fill rate grows along a cubic curve (CUBIC, RFC 9438) while calls succeed and is
 // cut by a factor on a throttling answer, never beyond twice the rate the client actually achieved. It
-// differs in three ways: the bucket is on from the first call, at a low rate, and the rate doubles each second
+// differs in four ways: the bucket is on from the first call, at a low rate, and the rate doubles each second
 // until the first throttle (the slow start of TCP CUBIC) rather than running unlimited into the service's
-// cap; the cut halves the rate rather than taking 0.7 of it; and one throttle cuts once, however many calls
-// that were already on the way come back throttled too (a cut for each would take a burst of parallel calls
-// down to the floor).
+// cap; the cut halves the rate rather than taking 0.7 of it; one throttle cuts once, however many calls that
+// were already on the way come back throttled too (a cut for each would take a burst of parallel calls down
+// to the floor); and a cut sends the calls waiting in the bucket back to ask at the new rate.
 const (
 	// AutoQPSStart is where the adaptive rate starts: the default rate, so auto is never faster at first
 	// than no --qps at all.
