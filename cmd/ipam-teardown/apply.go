@@ -96,7 +96,7 @@ confirmation, lock held, drift, dry run).`,
 type applyFlags struct {
 	yes, partial, failFast, breakLock bool
 	parallelism                       int
-	qps                               float64
+	qps                               qpsFlag
 	schedule                          string
 	stepTimeout, lockTTL              time.Duration
 	journal, report                   string
@@ -126,7 +126,7 @@ func (f *applyFlags) register(fs *pflag.FlagSet) {
 // registerRun adds the flags demo shares: pace, schedule and report.
 func (f *applyFlags) registerRun(fs *pflag.FlagSet) {
 	fs.IntVar(&f.parallelism, "parallelism", f.parallelism, "calls in flight at once (listings and steps)")
-	fs.Float64Var(&f.qps, "qps", f.qps, "API calls per second for the whole run, one bucket shared by every call (0: the default, 10)")
+	fs.Var(&f.qps, "qps", qpsUsage)
 	fs.StringVar(&f.schedule, "schedule", f.schedule, "ready (a step starts when its dependencies finish, longest path first) or levels (strict waves)")
 	fs.StringVar(&f.report, "report", f.report, "write the run's report as JSON to `FILE`, whatever the outcome")
 }
@@ -213,6 +213,7 @@ func (r *applyRun) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	defer r.g.logRate(r.flags.qps, api)
 	fmt.Fprint(stderr, confirmSummary(p))
 	if !r.flags.yes {
 		if !isTerminal(r.stdin) {

@@ -59,6 +59,9 @@ func TestBadInputBeforeAnyCall(t *testing.T) {
 		{"plan --qps negative", append(live, "plan", "--all", "-o", filepath.Join(dir, "p.json"), "--qps", "-1"), "--qps -1"},
 		{"apply --qps Inf", append(live, "apply", plan, "--yes", "--qps", "+Inf"), "--qps +Inf"},
 		{"apply --qps NaN", append(live, "apply", plan, "--yes", "--qps", "nan"), "--qps NaN"},
+		{"inventory --qps neither a number nor auto", append(live, "inventory", "--all", "--qps", "fast"), `invalid argument "fast" for "--qps" flag: want a number of calls per second or auto`},
+		{"plan --qps auto-ish", append(live, "plan", "--all", "-o", filepath.Join(dir, "p.json"), "--qps", "automatic"), `"--qps" flag`},
+		{"apply --qps empty", append(live, "apply", plan, "--yes", "--qps", ""), `"--qps" flag`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

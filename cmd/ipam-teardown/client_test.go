@@ -67,11 +67,11 @@ func TestInsecureEndpoint(t *testing.T) {
 	s := simtest.Start(t, "../../testdata/topologies/sandbox.yaml")
 	s.SetCredentialsEnv(t, ipamsim.DefaultAccount)
 	g := &globalOptions{region: "cn-hangzhou", endpoint: "http://10.0.0.5:8080", logFormat: "json", logLevel: "info", stderr: &bytes.Buffer{}}
-	if _, err := g.client(context.Background(), 0); exitCode(err) != exitUsage {
+	if _, err := g.client(context.Background(), qpsFlag{}); exitCode(err) != exitUsage {
 		t.Errorf("without --insecure-endpoint: err = %v, want a usage error", err)
 	}
 	g.insecureEndpoint = true
-	if _, err := g.client(context.Background(), 0); err != nil {
+	if _, err := g.client(context.Background(), qpsFlag{}); err != nil {
 		t.Errorf("with --insecure-endpoint: %v", err)
 	}
 }

@@ -32,7 +32,7 @@ type demoOptions struct {
 // newDemoCommand is `ipam-teardown demo`: the sandbox topology in an in-process emulator, destroyed end to end.
 func newDemoCommand(g *globalOptions) *cobra.Command {
 	o := demoOptions{flags: defaultApplyFlags(), latency: 20 * time.Millisecond, deleteDelay: 300 * time.Millisecond}
-	o.flags.qps = 50
+	o.flags.qps = qpsFlag{qps: 50}
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Destroy a sample IPAM in an in-process emulator, end to end (no cloud account needed)",
@@ -108,8 +108,8 @@ func runDemo(ctx context.Context, g *globalOptions, o demoOptions) error {
 		sel: inventory.Selector{IPAMIDs: []string{ipamID}}, flags: flags, outDir: dir,
 		resume: "(none: the demo's emulator stopped with it; run the demo again)",
 		// The emulator's key goes straight into the client: the user's environment is neither read nor changed.
-		client: func(ctx context.Context, qps float64) (*cloudapi.Client, error) {
-			return cloudapi.New(ctx, cloudapi.Config{Region: demoRegion, Endpoint: srv.url, QPS: qps, AccessKey: key, Logger: log})
+		client: func(ctx context.Context, qps qpsFlag) (*cloudapi.Client, error) {
+			return cloudapi.New(ctx, cloudapi.Config{Region: demoRegion, Endpoint: srv.url, QPS: qps.qps, QPSAuto: qps.auto, AccessKey: key, Logger: log})
 		},
 	})
 	if err != nil {

@@ -77,7 +77,7 @@ type destroyRun struct {
 	stdin   io.Reader
 	globals []string // the global flags set, for the resume command
 	resume  string   // the resume hint; "" builds the apply command from globals
-	client  func(ctx context.Context, qps float64) (*cloudapi.Client, error)
+	client  func(ctx context.Context, qps qpsFlag) (*cloudapi.Client, error)
 }
 
 func runDestroy(ctx context.Context, g *globalOptions, d destroyRun) error {

@@ -23,7 +23,7 @@ func newInventoryCommand(g *globalOptions) *cobra.Command {
 		output      string
 		format      = "json"
 		parallelism int
-		qps         float64
+		qps         qpsFlag
 	)
 	cmd := &cobra.Command{
 		Use:   "inventory --region R (--ipam ID | --tag k=v ... | --name N | --older-than DUR | --all) [-o FILE]",
@@ -62,6 +62,7 @@ mutating call. Progress goes to stderr, the snapshot to stdout or -o FILE.`,
 				return err
 			}
 			snap, err := collect.Collect(cmd.Context(), api, s, collect.Options{Parallelism: parallelism, Progress: g.stderr})
+			g.logRate(qps, api)
 			if err != nil {
 				return err
 			}
@@ -88,7 +89,7 @@ mutating call. Progress goes to stderr, the snapshot to stdout or -o FILE.`,
 	cmd.Flags().StringVarP(&output, "output", "o", "", "write the snapshot to FILE instead of stdout")
 	cmd.Flags().StringVar(&format, "format", format, "json or text")
 	cmd.Flags().IntVar(&parallelism, "parallelism", collect.DefaultParallelism, "concurrent listing calls")
-	cmd.Flags().Float64Var(&qps, "qps", 0, "API calls per second for the whole run (0: the default, 10)")
+	cmd.Flags().Var(&qps, "qps", qpsUsage)
 	return cmd
 }
 

@@ -24,7 +24,7 @@ func newPlanCommand(g *globalOptions) *cobra.Command {
 		output        string
 		fromInventory string
 		parallelism   int
-		qps           float64
+		qps           qpsFlag
 	)
 	cmd := &cobra.Command{
 		Use:   "plan --region R (--ipam ID | --tag k=v ... [--older-than DUR] | --all) [--exclude ID ...] [--protect-tag K[=V]] -o plan.json",
@@ -85,6 +85,7 @@ It makes no mutating call. A summary goes to stderr.`,
 					return err
 				}
 				snap, err = collect.Collect(cmd.Context(), api, s, collect.Options{Parallelism: parallelism, Progress: g.stderr})
+				g.logRate(qps, api)
 				if err != nil {
 					return err
 				}
@@ -114,7 +115,7 @@ It makes no mutating call. A summary goes to stderr.`,
 	f.StringVarP(&output, "output", "o", "", "write the plan to FILE (required)")
 	f.StringVar(&fromInventory, "from-inventory", "", "plan from the snapshot `FILE` that inventory -o wrote, instead of collecting one")
 	f.IntVar(&parallelism, "parallelism", collect.DefaultParallelism, "concurrent listing calls")
-	f.Float64Var(&qps, "qps", 0, "API calls per second for the whole run (0: the default, 10)")
+	f.Var(&qps, "qps", qpsUsage)
 	return cmd
 }
 

@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"net/http"
 	"net/url"
@@ -76,7 +77,11 @@ type Config struct {
 	ConnectTimeout, ReadTimeout time.Duration // 0: defaults
 	QPS                         float64       // shared by every call of the client; 0: DefaultQPS; <0: no limit
 	Burst                       int           // 0: max(1, QPS)
-	Logger                      zerolog.Logger
+	// QPSAuto makes the shared rate adaptive, for an account whose limit is unknown: it starts at
+	// AutoQPSStart, rises while calls succeed and halves on a throttling answer (see adaptive.go). QPS and
+	// Burst are then ignored.
+	QPSAuto bool
+	Logger  zerolog.Logger
 
 	// Retry policy of Read and Mutate (0: defaults). Tests shorten it. RetryBudget bounds a call's attempts and
 	// waits together: no retry starts, and no attempt runs on, past it.
@@ -105,6 +110,7 @@ type Client struct {
 	cred     credentials.Credential
 	provider string
 	limiter  *rate.Limiter
+	adaptive *adaptiveRate // nil unless Config.QPSAuto; its limiter is limiter
 	log      zerolog.Logger
 	http     sdkHTTP
 
@@ -170,7 +176,7 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		return nil, err
 	}
 	cfg.Logger.Info().Str("credentials", provider).Str("region", cfg.Region).Msg("credentials resolved")
-	return &Client{
+	c := &Client{
 		cfg:      cfg,
 		cred:     cred,
 		provider: provider,
@@ -178,7 +184,32 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		log:      cfg.Logger,
 		http:     newHTTP(cfg.ConnectTimeout, cfg.ReadTimeout),
 		clients:  map[clientKey][]any{},
-	}, nil
+	}
+	if cfg.QPSAuto {
+		c.adaptive = newAdaptiveRate(time.Now(), cfg.Logger)
+		c.limiter = c.adaptive.lim
+	}
+	return c, nil
+}
+
+// wait waits for the shared token bucket.
+func (c *Client) wait(ctx context.Context) (time.Time, error) {
+	if c.adaptive != nil {
+		return c.adaptive.wait(ctx)
+	}
+	return time.Now(), c.limiter.Wait(ctx)
+}
+
+// Rate is the rate, in calls per second, at which the shared token bucket lets calls through now: with
+// Config.QPSAuto, where the adaptive rate has got to; +Inf when there is no limit.
+func (c *Client) Rate() float64 {
+	if c.adaptive != nil {
+		return c.adaptive.current()
+	}
+	if l := c.limiter.Limit(); l != rate.Inf {
+		return float64(l)
+	}
+	return math.Inf(1)
 }
 
 // sdkHTTP is the client's own HTTP client for the SDK (dara.HttpClient). Without it the SDK shares one
@@ -424,7 +455,9 @@ func (c *Client) Do(ctx context.Context, call Call) (map[string]any, error) {
 		params["ClientToken"] = call.ClientToken
 	}
 	endpoint := c.endpointURL(call.Product, call.Region)
-	if err := c.limiter.Wait(ctx); err != nil {
+	// queued is when the call asked the bucket for the token it got: the rate then is the one it went at.
+	queued, err := c.wait(ctx)
+	if err != nil {
 		if cause := context.Cause(ctx); cause != nil {
 			err = cause // the retry budget or the caller's end, not the limiter's wording of it
 		}
@@ -446,6 +479,10 @@ func (c *Client) Do(ctx context.Context, call Call) (map[string]any, error) {
 		}
 		err = wrapErr(call, endpoint, ex, err)
 		ev = ev.Str("code", Code(err))
+	}
+	if c.adaptive != nil && (err == nil || ex.status != 0) && context.Cause(ctx) == nil {
+		// Every answer, and only answers (not a refused connection, not the caller giving up), moves the rate.
+		c.adaptive.observe(queued, time.Now(), Classify(err) == ClassThrottled)
 	}
 	ev.Str("product", call.Product).Str("action", call.Action).Str("region", call.Region).
 		Str("resource", call.Resource).Bool("dry_run", call.DryRun).Dur("took", time.Since(start)).Msg("call")

@@ -1,0 +1,86 @@
+package main
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ipam-teardown/ipam-teardown/internal/cloudapi"
+	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim"
+	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/simtest"
+)
+
+func TestQPSFlag(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		want qpsFlag
+		str  string
+	}{
+		{"auto", qpsFlag{auto: true}, "auto"},
+		{" AUTO ", qpsFlag{auto: true}, "auto"},
+		{"0", qpsFlag{}, "0"},
+		{"12.5", qpsFlag{qps: 12.5}, "12.5"},
+		{"-1", qpsFlag{qps: -1}, "-1"}, // a number: checkQPS refuses it, naming it
+	} {
+		q := qpsFlag{qps: 99, auto: true}
+		if err := q.Set(tt.in); err != nil {
+			t.Errorf("Set(%q): %v", tt.in, err)
+			continue
+		}
+		if q != tt.want || q.String() != tt.str {
+			t.Errorf("Set(%q) = %+v (%s), want %+v (%s)", tt.in, q, q.String(), tt.want, tt.str)
+		}
+	}
+	for _, in := range []string{"", "fast", "auto2", "10qps"} {
+		var q qpsFlag
+		if err := q.Set(in); err == nil {
+			t.Errorf("Set(%q) = %+v, want an error", in, q)
+		}
+	}
+	for _, tt := range []struct {
+		q  qpsFlag
+		ok bool
+	}{{qpsFlag{auto: true}, true}, {qpsFlag{}, true}, {qpsFlag{qps: 0.1}, true}, {qpsFlag{qps: 0.05}, false}, {qpsFlag{qps: -1}, false}} {
+		if err := checkQPS(tt.q); (err == nil) != tt.ok {
+			t.Errorf("checkQPS(%+v) = %v, want ok %v", tt.q, err, tt.ok)
+		}
+	}
+}
+
+// TestQPSAuto: every command that takes --qps takes auto, runs with the adaptive rate, and says at info level
+// the rate it settled at.
+func TestQPSAuto(t *testing.T) {
+	s := simtest.Start(t, "../../testdata/topologies/sandbox.yaml")
+	s.SetCredentialsEnv(t, ipamsim.DefaultAccount)
+	ipamID := s.Refs["ipam/sandbox"]
+	dir := t.TempDir()
+	plan := filepath.Join(dir, "plan.json")
+	live := []string{"--region", "cn-hangzhou", "--endpoint", s.URL, "--log-format", "json"}
+	for _, args := range [][]string{
+		{"inventory", "--qps", "auto", "--ipam", ipamID, "-o", filepath.Join(dir, "snap.json")},
+		{"plan", "--qps", "auto", "--ipam", ipamID, "-o", plan},
+		{"apply", plan, "--yes", "--qps", "auto", "--report", filepath.Join(dir, "report.json")},
+	} {
+		_, stderr, err := run(t, append(live, args...)...)
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", args[0], err, stderr)
+		}
+		var settled float64
+		for _, line := range strings.Split(stderr, "\n") {
+			var rec struct {
+				Level, Message string
+				QPS            *float64
+			}
+			if json.Unmarshal([]byte(line), &rec) == nil && rec.Level == "info" && strings.HasPrefix(rec.Message, "--qps auto") && rec.QPS != nil {
+				settled = *rec.QPS
+			}
+		}
+		if settled < cloudapi.AutoQPSMin || settled > cloudapi.AutoQPSMax {
+			t.Errorf("%s --qps auto: no info line with the settled rate (got %v):\n%s", args[0], settled, stderr)
+		}
+	}
+	if rep := readReport(t, filepath.Join(dir, "report.json")); rep.Outcome != "done" {
+		t.Errorf("apply --qps auto: outcome %q, want done", rep.Outcome)
+	}
+}
