@@ -215,7 +215,7 @@ func Terraform(ctx context.Context, api *cloudapi.Client, p *plans.Plan, t Timin
 		}
 	}
 	var first error
-	for finished := 0; running > 0; finished++ {
+	for running > 0 {
 		res := <-done
 		running--
 		if res.err != nil {
