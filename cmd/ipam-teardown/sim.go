@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -64,6 +65,7 @@ their parents. The same flags always give the same bytes.`,
 	fs.IntVar(&o.FanOut, "fan-out", 4, "sub-pools of each pool above the last level (1-50)")
 	fs.IntVar(&o.AllocationsPerPool, "allocations-per-pool", 0, "custom allocations in every pool (0-64)")
 	fs.Int64Var(&o.Seed, "seed", 1, "seed of the CIDR layout and the tags")
+	fs.BoolVar(&o.Skew, "skew", false, "skewed shape: one chain of --depth pools beside shallow trees of two levels and --fan-out sub-pools")
 	fs.BoolVar(&o.Shared, "shared", false, "add a consumer account with the top-level pools shared to it, one VPC in each")
 	fs.StringVarP(&out, "output", "o", "", "file to write (default: stdout)")
 	return cmd
@@ -81,6 +83,7 @@ type simServeOptions struct {
 	faults       []string
 	seed         int64
 	deleteDelay  time.Duration
+	delayTail    string // --delete-delay-tail, "RATIOxFACTOR"
 	accessKeyID  string
 	accessSecret string
 }
@@ -121,6 +124,7 @@ throttle, error, latency, jitter, qps, action and account (repeatable).`,
 	fs.StringArrayVar(&o.faults, "fault", nil, "fault rule, e.g. throttle=0.3,action=DeleteIpamPool (repeatable)")
 	fs.Int64Var(&o.seed, "seed", 1, "seed of the fault draws and of the emulator's ids")
 	fs.DurationVar(&o.deleteDelay, "delete-delay", 0, "Deleting window of pools, scopes, IPAMs and share disassociations (0: synchronous)")
+	fs.StringVar(&o.delayTail, "delete-delay-tail", "", "heavy tail of --delete-delay as RATIOxFACTOR: 0.1x10 makes one delete in ten take ten times the delay, drawn under --seed")
 	fs.StringVar(&o.accessKeyID, "access-key-id", ipamsim.DefaultAccessKeyID, "access key id of the first account")
 	fs.StringVar(&o.accessSecret, "access-key-secret", ipamsim.DefaultAccessKeySecret, "access key secret of the first account")
 	return cmd
@@ -153,6 +157,26 @@ func (o simServeOptions) faultRules() ([]wire.FaultRule, error) {
 		rules = append(rules, r)
 	}
 	return rules, nil
+}
+
+// parseDelayTail reads --delete-delay-tail: "" is none, else RATIOxFACTOR with the ratio in (0, 1] and the
+// factor at least 1.
+func parseDelayTail(s string) (ipamsim.DeleteDelayTail, error) {
+	if s == "" {
+		return ipamsim.DeleteDelayTail{}, nil
+	}
+	ratio, factor, ok := strings.Cut(s, "x")
+	var t ipamsim.DeleteDelayTail
+	var err1, err2 error
+	t.Ratio, err1 = strconv.ParseFloat(ratio, 64)
+	t.Factor, err2 = strconv.ParseFloat(factor, 64)
+	if !ok || err1 != nil || err2 != nil {
+		return t, usagef("--delete-delay-tail %q: want RATIOxFACTOR, e.g. 0.1x10", s)
+	}
+	if err := t.Validate(); err != nil {
+		return t, usagef("--delete-delay-tail %q: %v", s, err)
+	}
+	return t, nil
 }
 
 func runSimServe(ctx context.Context, g *globalOptions, o simServeOptions, keyIDSet, secretSet bool) error {
@@ -217,7 +241,11 @@ func startSim(ctx context.Context, topo *topology.Topology, o simServeOptions, k
 	if err != nil {
 		return nil, err
 	}
-	simOpts := ipamsim.Options{DeleteDelay: o.deleteDelay, IDSeed: o.seed}
+	tail, err := parseDelayTail(o.delayTail)
+	if err != nil {
+		return nil, err
+	}
+	simOpts := ipamsim.Options{DeleteDelay: o.deleteDelay, DeleteDelayTail: tail, IDSeed: o.seed}
 	var sim *ipamsim.Sim
 	var refs topology.Refs
 	if topo == nil {

@@ -57,3 +57,52 @@ func TestSimGenerate(t *testing.T) {
 		}
 	}
 }
+
+func TestParseDelayTail(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		in            string
+		ratio, factor float64
+		wantErr       bool
+	}{
+		{"", 0, 0, false},
+		{"0.1x10", 0.1, 10, false},
+		{"1x1", 1, 1, false},
+		{"0x10", 0, 0, true},
+		{"1.5x10", 0, 0, true},
+		{"0.1x0.9", 0, 0, true},
+		{"0.1", 0, 0, true},
+		{"ax10", 0, 0, true},
+	} {
+		got, err := parseDelayTail(c.in)
+		if (err != nil) != c.wantErr {
+			t.Errorf("%q: err %v; want error %t", c.in, err, c.wantErr)
+			continue
+		}
+		if err != nil && !strings.Contains(err.Error(), "--delete-delay-tail") {
+			t.Errorf("%q: %v does not name the flag", c.in, err)
+		}
+		if err == nil && (got.Ratio != c.ratio || got.Factor != c.factor) {
+			t.Errorf("%q: %+v", c.in, got)
+		}
+	}
+}
+
+func TestSimGenerateSkew(t *testing.T) {
+	t.Parallel()
+	stdout, _, err := run(t, "sim", "generate", "--pools", "30", "--depth", "8", "--fan-out", "5", "--skew")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := topology.Generate(topology.GenerateOptions{Pools: 30, Depth: 8, FanOut: 5, Seed: 1, Skew: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := topology.Marshal(want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stdout != string(data) {
+		t.Error("sim generate --skew did not write the skewed topology")
+	}
+}

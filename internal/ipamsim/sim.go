@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	mrand "math/rand/v2"
 	"slices"
 	"strconv"
 	"sync"
@@ -56,8 +57,33 @@ type Options struct {
 	// DeleteDelay 0 makes deletes synchronous; >0 opens a Deleting window (pools, scopes, IPAMs, share
 	// disassociation) during which lists show Deleting and conflicting calls are refused.
 	DeleteDelay time.Duration
-	Now         func() time.Time // default time.Now; Deleting windows are evaluated lazily against it (no goroutines)
-	IDSeed      int64            // ids are deterministic for a given seed and call sequence (golden files depend on it)
+	// DeleteDelayTail makes the window heavy-tailed: real asynchronous deletions vary, and a strategy that
+	// waits for the slowest member of a group pays for it. The zero value leaves every window DeleteDelay.
+	DeleteDelayTail DeleteDelayTail
+	Now             func() time.Time // default time.Now; Deleting windows are evaluated lazily against it (no goroutines)
+	IDSeed          int64            // ids are deterministic for a given seed and call sequence (golden files depend on it)
+}
+
+// DeleteDelayTail stretches a share of the Deleting windows: each window is drawn, in the order the deletes
+// arrive, from a generator seeded with Options.IDSeed, and with probability Ratio lasts Factor times
+// DeleteDelay. The same seed and the same order of deletes give the same windows.
+type DeleteDelayTail struct {
+	Ratio  float64 // share of slow deletes, in (0, 1]; 0: none
+	Factor float64 // how many times DeleteDelay a slow delete takes, at least 1
+}
+
+// Validate says what is wrong with a tail, naming its fields.
+func (t DeleteDelayTail) Validate() error {
+	if t == (DeleteDelayTail{}) {
+		return nil
+	}
+	switch {
+	case !(t.Ratio > 0 && t.Ratio <= 1):
+		return fmt.Errorf("ratio %v: want a share in (0, 1]", t.Ratio)
+	case !(t.Factor >= 1):
+		return fmt.Errorf("factor %v: want at least 1", t.Factor)
+	}
+	return nil
 }
 
 // Sim is the emulated service: VpcIpam, the Resource Sharing and Vpc calls that touch IPAM, and Sts.
@@ -73,6 +99,7 @@ type Sim struct {
 	mu       sync.Mutex
 	st       *state
 	ids      *idGen
+	tail     *mrand.Rand            // draws DeleteDelayTail; nil without a tail
 	sessions map[string]*stsSession // Sts temporary credentials by access key id; never purged
 }
 
@@ -90,6 +117,9 @@ func New(opts Options) (*Sim, error) {
 	if opts.DeleteDelay < 0 {
 		return nil, fmt.Errorf("ipamsim: Options.DeleteDelay %v is negative", opts.DeleteDelay)
 	}
+	if err := opts.DeleteDelayTail.Validate(); err != nil {
+		return nil, fmt.Errorf("ipamsim: Options.DeleteDelayTail: %w", err)
+	}
 	s := &Sim{
 		opts:     opts,
 		accounts: map[string]*Account{},
@@ -97,6 +127,9 @@ func New(opts Options) (*Sim, error) {
 		st:       newState(),
 		sessions: map[string]*stsSession{},
 		ids:      newIDGen(opts.IDSeed),
+	}
+	if opts.DeleteDelayTail.Ratio > 0 {
+		s.tail = mrand.New(mrand.NewPCG(uint64(opts.IDSeed), 0x7a11_de1a))
 	}
 	keys := map[string]bool{}
 	for i := range opts.Accounts {

@@ -288,7 +288,11 @@ func (s *Sim) deletingUntil(now time.Time) time.Time {
 	if s.opts.DeleteDelay <= 0 {
 		return time.Time{}
 	}
-	until := now.Add(s.opts.DeleteDelay)
+	d := s.opts.DeleteDelay
+	if s.tail != nil && s.tail.Float64() < s.opts.DeleteDelayTail.Ratio {
+		d = time.Duration(float64(d) * s.opts.DeleteDelayTail.Factor)
+	}
+	until := now.Add(d)
 	if s.st.dueAt.IsZero() || until.Before(s.st.dueAt) {
 		s.st.dueAt = until
 	}

@@ -44,6 +44,12 @@ func WithFaults(seed int64, rules ...wire.FaultRule) Option {
 // WithDeleteDelay opens a Deleting window of d after each delete (Start only).
 func WithDeleteDelay(d time.Duration) Option { return func(c *config) { c.opts.DeleteDelay = d } }
 
+// WithDeleteDelayTail makes a share of the Deleting windows longer (Start only; see ipamsim.DeleteDelayTail),
+// drawn from the emulator's id seed.
+func WithDeleteDelayTail(ratio, factor float64) Option {
+	return func(c *config) { c.opts.DeleteDelayTail = ipamsim.DeleteDelayTail{Ratio: ratio, Factor: factor} }
+}
+
 // WithNow sets the emulator's clock, which stamps creation times and closes Deleting windows (Start only).
 // The HTTP front keeps the real clock: the SDK signs with the real time, and a fixed emulator clock would
 // otherwise make every signature stale.

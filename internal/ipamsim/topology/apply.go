@@ -476,10 +476,10 @@ func (a *applier) secondary(ctx context.Context, explicit bool) error {
 func isIPv6(cidr string) bool { return strings.Contains(cidr, ":") }
 
 // Build creates an emulator for t and builds t in it. Accounts, resource directory and regions come from t;
-// the delete delay, clock and id seed from opts (its other fields are ignored).
+// the delete delay and its tail, clock and id seed from opts (its other fields are ignored).
 func Build(ctx context.Context, t *Topology, opts ipamsim.Options) (*ipamsim.Sim, Refs, error) {
 	o := t.Options()
-	o.DeleteDelay, o.Now, o.IDSeed = opts.DeleteDelay, opts.Now, opts.IDSeed
+	o.DeleteDelay, o.DeleteDelayTail, o.Now, o.IDSeed = opts.DeleteDelay, opts.DeleteDelayTail, opts.Now, opts.IDSeed
 	sim, err := ipamsim.New(o)
 	if err != nil {
 		return nil, nil, fmt.Errorf("topology %s: %w", t.name, err)

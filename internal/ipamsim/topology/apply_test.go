@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim"
 	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/wire"
@@ -317,5 +318,21 @@ func BenchmarkApply(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.ReportMetric(float64(len(refs)), "refs")
+	}
+}
+
+// TestBuildPassesDeleteDelayTail: Build hands the tail to the emulator (which validates it), as it does the
+// delay; it once dropped it, and a benchmark "with a heavy tail" ran without one.
+func TestBuildPassesDeleteDelayTail(t *testing.T) {
+	t.Parallel()
+	topo, err := Generate(GenerateOptions{Pools: 1, Depth: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := Build(t.Context(), topo, ipamsim.Options{DeleteDelayTail: ipamsim.DeleteDelayTail{Ratio: 2, Factor: 10}}); err == nil {
+		t.Error("Build accepted a tail ratio of 2: the tail did not reach ipamsim.New")
+	}
+	if _, _, err := Build(t.Context(), topo, ipamsim.Options{DeleteDelay: time.Second, DeleteDelayTail: ipamsim.DeleteDelayTail{Ratio: 0.1, Factor: 10}}); err != nil {
+		t.Errorf("Build refused a valid tail: %v", err)
 	}
 }

@@ -18,6 +18,10 @@ type GenerateOptions struct {
 	// Shared adds a consumer account: every top-level pool is shared with it through its own resource share,
 	// and the consumer makes one VPC allocation in each.
 	Shared bool
+	// Skew gives the pools a skewed shape: one chain of Depth pools (one deep branch) beside trees of two
+	// levels with FanOut sub-pools each (many shallow, wide ones), Pools in all. A plan of it has one long
+	// critical path and most of its steps off it.
+	Skew bool
 }
 
 // Quotas that shape a generated topology (reference §1.13).
@@ -62,17 +66,51 @@ type generator struct {
 	pools, allocs, vpcs int // counters for names
 }
 
-// treeSize is the number of pools in a full tree, capped at a scope's quota.
-func (g *generator) treeSize() int {
+// shape is the form of one pool tree: its levels and sub-pools per pool.
+type shape struct {
+	depth, fanOut int
+	chain         bool // the skewed shape's deep branch: every pool a strictly smaller block than its parent
+}
+
+// size is the number of pools in a full tree of the shape, capped at a scope's quota.
+func (s shape) size() int {
 	size, level := 0, 1
-	for d := 0; d < g.o.Depth; d++ {
+	for d := 0; d < s.depth; d++ {
 		size += level
 		if size >= genPoolsPerScope {
 			return genPoolsPerScope
 		}
-		level *= g.o.FanOut
+		level *= s.fanOut
 	}
 	return size
+}
+
+// tree is one tree to generate: its shape and its number of pools.
+type tree struct {
+	shape
+	pools int
+}
+
+// trees splits the pools into trees: full ones of the requested shape, then the rest; with Skew, first the
+// deep chain, then full shallow ones.
+func (g *generator) trees() []tree {
+	o := g.o
+	main := shape{depth: o.Depth, fanOut: o.FanOut}
+	var out []tree
+	left := o.Pools
+	if o.Skew {
+		chain := shape{depth: o.Depth, fanOut: min(o.Depth-1, 1), chain: true}
+		out = append(out, tree{chain, min(left, o.Depth)})
+		left -= out[0].pools
+		main = shape{depth: min(o.Depth, 2), fanOut: o.FanOut}
+		if main.depth == 1 {
+			main.fanOut = 0
+		}
+	}
+	for full := main.size(); left > 0; left -= min(left, full) {
+		out = append(out, tree{main, min(left, full)})
+	}
+	return out
 }
 
 // bitsFor is the number of bits that number n slots.
@@ -85,31 +123,34 @@ func bitsFor(n int) int {
 
 func (g *generator) run() (*Topology, error) {
 	o := g.o
-	full := g.treeSize()
-	perScope := genPoolsPerScope / full
-	// Sizes of all trees: full ones, then the rest.
-	var trees []int
-	for left := o.Pools; left > 0; left -= min(left, full) {
-		trees = append(trees, min(left, full))
+	trees := g.trees()
+	full := 0
+	for _, t := range trees {
+		full = max(full, t.size())
 	}
+	perScope := genPoolsPerScope / full
 	// Slots per pool: FanOut sub-pools, plus one for allocations when there are any.
 	allocSlots := o.AllocationsPerPool
 	if o.Shared {
 		allocSlots++ // the consumer's VPC block in each top-level pool
 	}
-	slotBits := bitsFor(o.FanOut + min(allocSlots, 1))
 	rootBits := bitsFor(min(len(trees), perScope))
 	abits := bitsFor(allocSlots)
 	// The deepest pools sit at leafPrefix; the smallest allocation blocks are abits below the deepest
 	// level's pools (a leaf's own CIDR, or an inner pool's allocation slot one level below it).
-	leafPrefix := genRoot.Bits() + rootBits + (o.Depth-1)*slotBits
-	allocPrefix := leafPrefix + abits
-	if allocSlots == 0 {
-		allocPrefix = leafPrefix
-	}
-	vpcPrefix := genRoot.Bits() + rootBits + abits
-	if o.Depth > 1 {
-		vpcPrefix += slotBits
+	allocPrefix, vpcPrefix := 0, 0
+	for _, t := range trees {
+		slotBits := t.slotBits(allocSlots)
+		leafPrefix := genRoot.Bits() + rootBits + (t.depth-1)*slotBits
+		ap := leafPrefix + abits
+		if allocSlots == 0 {
+			ap = leafPrefix
+		}
+		vp := genRoot.Bits() + rootBits + abits
+		if t.depth > 1 {
+			vp += slotBits
+		}
+		allocPrefix, vpcPrefix = max(allocPrefix, ap), max(vpcPrefix, vp)
 	}
 	switch {
 	case allocPrefix > 32:
@@ -131,7 +172,7 @@ func (g *generator) run() (*Topology, error) {
 	if o.Shared {
 		consumer = &Account{} // id set once the owners are known
 	}
-	for ti, size := range trees {
+	for ti, tr := range trees {
 		if treesInScope == perScope {
 			treesInScope = 0
 			scopeIndex++
@@ -154,7 +195,7 @@ func (g *generator) run() (*Topology, error) {
 			scope = "scope/" + ipam.Scopes[scopeIndex-1].Name
 		}
 		rootCIDR := subnet(genRoot, rootBits, treesInScope)
-		root, space := g.tree(ipam, scope, rootCIDR, size, slotBits, allocSlots)
+		root, space := g.tree(ipam, scope, rootCIDR, tr, allocSlots)
 		if o.Shared {
 			share := &Share{Name: fmt.Sprintf("share-%d", ti+1), Resources: []string{"pool/" + root.Name}}
 			account.Shares = append(account.Shares, share)
@@ -186,6 +227,16 @@ func (g *generator) run() (*Topology, error) {
 	return g.t, nil
 }
 
+// slotBits is the number of bits that number a pool's slots: its sub-pools, plus one for allocations when
+// there are any.
+func (s shape) slotBits(allocSlots int) int {
+	b := bitsFor(s.fanOut + min(allocSlots, 1))
+	if s.chain {
+		b = max(b, 1)
+	}
+	return b
+}
+
 // subnet returns the i-th of the 2^extra sub-blocks of the IPv4 block p.
 func subnet(p netip.Prefix, extra, i int) netip.Prefix {
 	a := p.Addr().As4()
@@ -199,7 +250,8 @@ func subnet(p netip.Prefix, extra, i int) netip.Prefix {
 
 // tree builds one pool tree of size pools breadth first under rootCIDR; it returns the root and the block
 // that holds the root's allocations.
-func (g *generator) tree(ipam *IPAM, scope string, rootCIDR netip.Prefix, size, slotBits, allocSlots int) (*Pool, netip.Prefix) {
+func (g *generator) tree(ipam *IPAM, scope string, rootCIDR netip.Prefix, tr tree, allocSlots int) (*Pool, netip.Prefix) {
+	size, slotBits := tr.pools, tr.slotBits(allocSlots)
 	type node struct {
 		pool  *Pool
 		level int
@@ -210,7 +262,7 @@ func (g *generator) tree(ipam *IPAM, scope string, rootCIDR netip.Prefix, size, 
 		g.pools++
 		p := &Pool{Name: fmt.Sprintf("pool-%05d", g.pools), CIDRs: []string{cidr.String()}, Tags: g.tags()}
 		n := &node{pool: p, level: level, cidr: cidr}
-		if level < g.o.Depth {
+		if level < tr.depth {
 			n.slots = g.rng.Perm(1 << slotBits)
 		}
 		return n
@@ -224,10 +276,10 @@ func (g *generator) tree(ipam *IPAM, scope string, rootCIDR netip.Prefix, size, 
 	for count := 1; len(queue) > 0 && count < size; {
 		n := queue[0]
 		queue = queue[1:]
-		if n.level == g.o.Depth {
+		if n.level == tr.depth {
 			continue
 		}
-		for i := 0; i < g.o.FanOut && count < size; i++ {
+		for i := 0; i < tr.fanOut && count < size; i++ {
 			c := newNode(n.level+1, subnet(n.cidr, slotBits, n.slots[i]))
 			n.pool.Children = append(n.pool.Children, c.pool)
 			queue = append(queue, c)
@@ -241,7 +293,7 @@ func (g *generator) tree(ipam *IPAM, scope string, rootCIDR netip.Prefix, size, 
 	for _, n := range all {
 		space := n.cidr
 		if n.slots != nil && allocSlots > 0 {
-			space = subnet(n.cidr, slotBits, n.slots[g.o.FanOut])
+			space = subnet(n.cidr, slotBits, n.slots[tr.fanOut])
 		}
 		if n == rootNode {
 			rootSpace = space

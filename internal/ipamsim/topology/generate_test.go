@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -196,6 +197,71 @@ func TestGenerateRefusals(t *testing.T) {
 		_, err := Generate(tt.o)
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("Generate(%+v) = %v; want an error containing %q", tt.o, err, tt.want)
+		}
+	}
+}
+
+// TestGenerateSkew: a skewed topology has one chain of Depth pools and, beside it, trees of two levels with
+// FanOut sub-pools; Pools in all, every CIDR inside its parent's, the same bytes for the same options.
+func TestGenerateSkew(t *testing.T) {
+	t.Parallel()
+	tests := []GenerateOptions{
+		{Pools: 1000, Depth: 10, FanOut: 20, AllocationsPerPool: 3, Seed: 1, Skew: true},
+		{Pools: 60, Depth: 5, FanOut: 4, AllocationsPerPool: 1, Seed: 2, Skew: true, Shared: true},
+		{Pools: 3, Depth: 10, FanOut: 4, Seed: 3, Skew: true}, // fewer pools than the chain
+	}
+	for _, o := range tests {
+		topo, err := Generate(o)
+		if err != nil {
+			t.Fatalf("Generate(%+v): %v", o, err)
+		}
+		pools, allocs := 0, 0
+		level := map[*Pool]int{}
+		deepest := map[*Pool]int{} // by top-level pool
+		var top *Pool
+		walkPools(topo, func(_ *IPAM, parent, p *Pool) {
+			pools++
+			allocs += len(p.Allocations)
+			level[p] = level[parent] + 1
+			if parent == nil {
+				top = p
+			}
+			deepest[top] = max(deepest[top], level[p])
+			if parent != nil {
+				own, up := netip.MustParsePrefix(p.CIDRs[0]), netip.MustParsePrefix(parent.CIDRs[0])
+				if own.Bits() <= up.Bits() || !up.Contains(own.Addr()) {
+					t.Errorf("%+v: pool %s CIDR %s is not inside its parent's %s", o, p.Name, own, up)
+				}
+			}
+			if level[p] > 2 && len(p.Children) > 1 {
+				t.Errorf("%+v: pool %s at level %d of the chain has %d children", o, p.Name, level[p], len(p.Children))
+			}
+		})
+		if pools != o.Pools || allocs != o.Pools*o.AllocationsPerPool {
+			t.Errorf("%+v: %d pools, %d allocations", o, pools, allocs)
+		}
+		var depths []int
+		for _, d := range deepest {
+			depths = append(depths, d)
+		}
+		slices.Sort(depths)
+		chain := min(o.Pools, o.Depth)
+		if depths[len(depths)-1] != chain {
+			t.Errorf("%+v: deepest tree has %d levels; want the chain's %d", o, depths[len(depths)-1], chain)
+		}
+		if len(depths) > 1 && depths[len(depths)-2] > 2 {
+			t.Errorf("%+v: a second tree of %d levels; want shallow ones beside the chain", o, depths[len(depths)-2])
+		}
+		if o.Pools > o.Depth && len(depths) < 2 {
+			t.Errorf("%+v: no shallow trees", o)
+		}
+		a, _ := Marshal(topo)
+		again, err := Generate(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b, _ := Marshal(again); !bytes.Equal(a, b) {
+			t.Errorf("%+v: the same options gave different bytes", o)
 		}
 	}
 }

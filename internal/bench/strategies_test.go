@@ -1,0 +1,282 @@
+package bench
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ipam-teardown/ipam-teardown/executor"
+	"github.com/ipam-teardown/ipam-teardown/internal/cloudapi"
+	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim"
+	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/simtest"
+	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/topology"
+	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/wire"
+	"github.com/ipam-teardown/ipam-teardown/inventory"
+	"github.com/ipam-teardown/ipam-teardown/inventory/collect"
+	"github.com/ipam-teardown/ipam-teardown/inventory/collect/collecttest"
+	"github.com/ipam-teardown/ipam-teardown/planner"
+	"github.com/ipam-teardown/ipam-teardown/plans"
+)
+
+var full = flag.Bool("full", false, "BenchmarkStrategies: full sizes (1,000 and 10,000 resources) at real time (50 ms latency, 500 ms delete delay, 100 QPS)")
+
+// settings are one run's emulator and the strategies' waits, all divided by scale (and the QPS multiplied).
+type settings struct {
+	latency, delay time.Duration
+	qps            float64
+	tail           bool // one delete in ten takes ten times the delay
+	scale          float64
+}
+
+func (s settings) d(d time.Duration) time.Duration { return time.Duration(float64(d) / s.scale) }
+
+// The strategies, in the order of the report.
+var strategyNames = []string{"sequential", "terraform", "aws-nuke", "levels", "ours"}
+
+// result is one strategy's run.
+type result struct {
+	wall, execute, bound time.Duration
+	calls, minCalls      int
+	retries, depErrors   int
+	depCodes             map[string]int
+	peakHeap             uint64
+	steps                int
+	outcome              string
+}
+
+// runStrategy builds topo in a fresh emulator, plans it in process and tears it down with the strategy,
+// then checks that the IPAMs are gone.
+func runStrategy(tb testing.TB, strategy string, topo *topology.Topology, s settings) result {
+	tb.Helper()
+	ctx := tb.Context()
+	opts := []simtest.Option{simtest.WithDeleteDelay(s.d(s.delay)),
+		simtest.WithFaults(1, wire.FaultRule{Latency: s.d(s.latency), QPS: s.qps * s.scale})}
+	if s.tail {
+		opts = append(opts, simtest.WithDeleteDelayTail(0.1, 10))
+	}
+	srv := simtest.StartTopology(tb, topo, opts...)
+	region := topo.Accounts[0].IPAMs[0].Region
+	local := &collecttest.SimAPI{Sim: srv.Sim, AccountID: ipamsim.DefaultAccount, RegionID: region}
+	p := plan(tb, local, inventory.Selector{All: true})
+	cred := srv.Credential(tb, ipamsim.DefaultAccount)
+	api, err := cloudapi.New(ctx, cloudapi.Config{Region: region, Endpoint: srv.URL, QPS: s.qps * s.scale,
+		AccessKey:    cloudapi.AccessKey{ID: cred.AccessKeyID, Secret: cred.AccessKeySecret},
+		RetryInitial: s.d(executor.DefaultRetryInitial), RetryMax: s.d(executor.DefaultRetryMax)})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	t := Timing{RetryInitial: s.d(executor.DefaultRetryInitial), RetryMax: s.d(executor.DefaultRetryMax),
+		Poll: s.d(time.Second), PollFirst: s.d(100 * time.Millisecond), PollMax: s.d(10 * time.Second)}
+
+	r := result{steps: len(p.Steps), outcome: "done",
+		bound: executor.Bound(p, executor.BoundSettings{Latency: s.d(s.latency), DeleteDelay: s.d(s.delay),
+			Parallelism: executor.DefaultParallelism, QPS: s.qps * s.scale})}
+	for i := range p.Steps {
+		r.minCalls += 2 // its dry run and its call
+		if p.Steps[i].WaitFor != "" {
+			r.minCalls++ // one confirming read
+		}
+	}
+	before := len(srv.Wire.Calls())
+	stop := sampleHeap(&r.peakHeap)
+	start := time.Now()
+	var counts Counts
+	switch strategy {
+	case "sequential":
+		counts, err = Sequential(ctx, api, p, t)
+	case "terraform":
+		counts, err = Terraform(ctx, api, p, t, 10)
+	case "aws-nuke":
+		counts, err = Nuke(ctx, api, p, t, 10, 1000)
+	case "levels", "ours":
+		var execStart time.Time
+		codes := map[string]int{}
+		o := executor.Options{PollInterval: s.d(executor.DefaultPollInterval), PollMax: s.d(executor.DefaultPollMax),
+			RetryInitial: s.d(executor.DefaultRetryInitial), RetryMax: s.d(executor.DefaultRetryMax),
+			JournalPath: tb.TempDir() + "/journal",
+			Replan: func(ctx context.Context) (*plans.Plan, error) {
+				return plan(tb, local, inventory.Selector{IPAMIDs: planIPAMs(p)}), nil
+			},
+			OnEvent: func(e executor.Event) {
+				if e.Kind == executor.EventPhase && e.Phase == "execute" {
+					execStart = e.Time
+				}
+				if e.Kind == executor.EventRetry && e.Step != nil && cloudapi.ClassifyCode(e.Step.Product, e.Step.Action, e.Code, 400) == cloudapi.ClassDependency {
+					codes[e.Code]++
+				}
+			}}
+		if strategy == "levels" {
+			o.Schedule = executor.ScheduleLevels
+		}
+		var rep *executor.Report
+		rep, err = executor.Apply(ctx, api, p, o)
+		if rep != nil {
+			counts = Counts{Retries: rep.Retries, DependencyErrors: rep.DependencyRetries, DependencyCodes: codes}
+			r.outcome = rep.Outcome
+			r.execute = rep.End.Sub(execStart)
+		}
+	default:
+		tb.Fatalf("no strategy %q", strategy)
+	}
+	r.wall = time.Since(start)
+	stop()
+	if r.execute == 0 {
+		r.execute = r.wall
+	}
+	if err != nil {
+		tb.Fatalf("%s: %v", strategy, err)
+	}
+	r.calls = len(srv.Wire.Calls()) - before
+	r.retries, r.depErrors, r.depCodes = counts.Retries, counts.DependencyErrors, counts.DependencyCodes
+	if err := IPAMsGone(ctx, api, p); err != nil {
+		tb.Fatalf("%s reported success but: %v", strategy, err)
+	}
+	return r
+}
+
+// sampleHeap records the largest HeapInuse until the returned function is called. Client and emulator share
+// the process: the figure is both.
+func sampleHeap(peak *uint64) (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		tick := time.NewTicker(20 * time.Millisecond)
+		defer tick.Stop()
+		var m runtime.MemStats
+		for {
+			runtime.ReadMemStats(&m)
+			*peak = max(*peak, m.HeapInuse)
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	return func() { close(done); wg.Wait() }
+}
+
+func plan(tb testing.TB, api collect.API, sel inventory.Selector) *plans.Plan {
+	snap, err := collect.Collect(context.Background(), api, sel, collect.Options{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	p, err := planner.Build(snap, planner.Options{PlanID: "plan-bench"})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return p
+}
+
+func planIPAMs(p *plans.Plan) []string {
+	seen := map[string]bool{}
+	var ids []string
+	for i := range p.Steps {
+		if id := p.Steps[i].IPAMID; id != "" && !seen[id] {
+			seen[id] = true
+			ids = append(ids, id)
+		}
+	}
+	return ids
+}
+
+// TestStrategies tears a tiny tree down with each strategy, with a heavy tail: every one must leave the IPAM
+// gone, and none but aws-nuke (which finds its order by failing) may meet a prerequisite not met yet, but for
+// the allocation window below.
+func TestStrategies(t *testing.T) {
+	topo, err := topology.Generate(topology.GenerateOptions{Pools: 8, Depth: 3, FanOut: 2, AllocationsPerPool: 2, Seed: 1, Skew: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := settings{latency: 20 * time.Millisecond, delay: 200 * time.Millisecond, qps: 50, tail: true, scale: 10}
+	for _, name := range strategyNames {
+		t.Run(name, func(t *testing.T) {
+			r := runStrategy(t, name, topo, s)
+			if r.outcome != "done" {
+				t.Errorf("outcome %s", r.outcome)
+			}
+			// A released allocation still blocks its CIDR's deprovision for the delete window (reference rule
+			// 19; the plan has no wait for it): the one prerequisite a DAG order cannot see.
+			for code, n := range r.depCodes {
+				if name != "aws-nuke" && code != "OperationDenied.IpamPoolAllocationExist" {
+					t.Errorf("%d answers %s: the DAG should have ordered every step after its prerequisites", n, code)
+				}
+			}
+			if name == "aws-nuke" && r.depErrors == 0 {
+				t.Error("aws-nuke met no dependency error: it sent no step before its prerequisites, so it did not run rounds")
+			}
+			if r.calls < r.steps {
+				t.Errorf("%d calls for %d steps", r.calls, r.steps)
+			}
+		})
+	}
+}
+
+// BenchmarkStrategies tears the same plans down with the five strategies on the same emulator settings and
+// prints one table. The default is the short form (about 2.5 minutes on 2 cores): delays divided by ten (QPS
+// multiplied by ten), a fifth of the 1,000-resource trees and a tenth of the 10,000-resource one; -full runs
+// the real sizes at real time. Ratios, calls and retries are the figures to compare; no time is asserted. Run it with:
+//
+//	go test ./internal/bench -run XXX -bench Strategies -benchtime 1x [-args -full]
+func BenchmarkStrategies(b *testing.B) {
+	base := settings{latency: 50 * time.Millisecond, delay: 500 * time.Millisecond, qps: 100, scale: 10}
+	div, largeDiv := 5, 10
+	if *full {
+		base.scale, div, largeDiv = 1, 1, 1
+	}
+	cases := []struct {
+		name string
+		o    topology.GenerateOptions
+	}{
+		{"balanced", topology.GenerateOptions{Pools: 200 / div, Depth: 3, FanOut: 4, AllocationsPerPool: 4, Seed: 1}},
+		{"skewed", topology.GenerateOptions{Pools: 200 / div, Depth: 10, FanOut: 20, AllocationsPerPool: 4, Seed: 1, Skew: true}},
+		{"large", topology.GenerateOptions{Pools: 2000 / largeDiv, Depth: 3, FanOut: 10, AllocationsPerPool: 4, Seed: 1}},
+	}
+	var table strings.Builder
+	fmt.Fprintf(&table, "| case | tail | strategy | steps | wall | execute | L | wall / L | calls | min calls | retries | dependency errors | peak heap |\n")
+	fmt.Fprintf(&table, "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	for _, c := range cases {
+		topo, err := topology.Generate(c.o)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, tail := range []bool{false, true} {
+			s := base
+			s.tail = tail
+			for _, name := range strategyNames {
+				sub := fmt.Sprintf("%s/tail=%t/%s", c.name, tail, name)
+				b.Run(sub, func(b *testing.B) {
+					var r result
+					for b.Loop() {
+						b.StopTimer()
+						r = runStrategy(b, name, topo, s)
+						b.StartTimer()
+					}
+					b.ReportMetric(r.wall.Seconds(), "wall-s")
+					b.ReportMetric(r.bound.Seconds(), "L-s")
+					b.ReportMetric(r.wall.Seconds()/r.bound.Seconds(), "wall/L")
+					b.ReportMetric(float64(r.calls), "calls")
+					b.ReportMetric(float64(r.minCalls), "min-calls")
+					b.ReportMetric(float64(r.retries), "retries")
+					b.ReportMetric(float64(r.peakHeap)/(1<<20), "peak-heap-MB")
+					tailName := "no"
+					if tail {
+						tailName = "0.1x10"
+					}
+					fmt.Fprintf(&table, "| %s | %s | %s | %d | %.2f s | %.2f s | %.2f s | %.2f | %d | %d | %d | %d | %.0f MB |\n",
+						c.name, tailName, name, r.steps, r.wall.Seconds(), r.execute.Seconds(), r.bound.Seconds(), r.wall.Seconds()/r.bound.Seconds(),
+						r.calls, r.minCalls, r.retries, r.depErrors, float64(r.peakHeap)/(1<<20))
+				})
+			}
+		}
+	}
+	fmt.Fprintf(os.Stdout, "\nscale 1/%g\n%s", base.scale, table.String())
+}
