@@ -11,17 +11,18 @@ import (
 	"github.com/ipam-teardown/ipam-teardown/plans"
 )
 
-// presence is what a confirming read says of a step's resource.
-type presence int
+// Presence is what a confirming read says of a step's resource.
+type Presence int
 
+// What a confirming read can find.
 const (
-	presenceGone       presence = iota // not listed (or listed in a gone status)
-	presenceInProgress                 // listed in a transitional status: the step's effect is under way
-	presenceThere                      // listed as it was before the step
-	presenceFailed                     // listed in Failed: the asynchronous operation failed
+	PresenceGone       Presence = iota // not listed (or listed in a gone status)
+	PresenceInProgress                 // listed in a transitional status: the step's effect is under way
+	PresenceThere                      // listed as it was before the step
+	PresenceFailed                     // listed in Failed: the asynchronous operation failed
 )
 
-func (p presence) String() string {
+func (p Presence) String() string {
 	return [...]string{"gone", "in progress", "present", "failed"}[p]
 }
 
@@ -35,12 +36,13 @@ func confirmable(s *plans.Step) bool {
 	return ok && a.Confirm.Action != ""
 }
 
-// confirm reads whether the step's resource is still there. Every call goes through do (which counts it and
-// retries nothing).
-func confirm(ctx context.Context, do func(context.Context, cloudapi.Call) (map[string]any, error), s *plans.Step) (presence, error) {
+// Confirm reads whether the step's resource is still there, with the read the catalogue names for its action
+// (paging through it), and says how it found it. Every call goes through do, which may count or retry it.
+// A step whose action has no confirming read is an error.
+func Confirm(ctx context.Context, do func(context.Context, cloudapi.Call) (map[string]any, error), s *plans.Step) (Presence, error) {
 	a, ok := catalog.Lookup(s.Product, s.Action)
 	if !ok || a.Confirm.Action == "" {
-		return presenceThere, fmt.Errorf("no read confirms %s", s.Action)
+		return PresenceThere, fmt.Errorf("no read confirms %s", s.Action)
 	}
 	c := a.Confirm
 	product := s.Product
@@ -62,24 +64,24 @@ func confirm(ctx context.Context, do func(context.Context, cloudapi.Call) (map[s
 	}
 	want := matchValues(s, c.MatchParam)
 	if len(want) == 0 {
-		return presenceThere, fmt.Errorf("step %s has no %s to confirm", s.ID, c.MatchParam)
+		return PresenceThere, fmt.Errorf("step %s has no %s to confirm", s.ID, c.MatchParam)
 	}
-	seen := map[string]presence{}
+	seen := map[string]Presence{}
 	for page := 0; ; page++ {
 		if page == maxConfirmPages {
-			return presenceThere, fmt.Errorf("%s for %s: more than %d pages", c.Action, s.ID, maxConfirmPages)
+			return PresenceThere, fmt.Errorf("%s for %s: more than %d pages", c.Action, s.ID, maxConfirmPages)
 		}
 		out, err := do(ctx, cloudapi.Call{Product: product, Action: c.Action, Region: s.Region, Params: params, Resource: s.ResourceID})
 		if err != nil {
 			code := cloudapi.Code(err)
 			if a.IsNotFound(code) || read.IsNotFound(code) || code != "" && slices.Contains(c.GoneCodes, code) {
-				return presenceGone, nil
+				return PresenceGone, nil
 			}
-			return presenceThere, err
+			return PresenceThere, err
 		}
 		if c.ListKey == "" {
 			// The answer is the resource itself.
-			return presenceThere, nil
+			return PresenceThere, nil
 		}
 		rows, _ := out[c.ListKey].([]any)
 		for _, r := range rows {
@@ -88,15 +90,15 @@ func confirm(ctx context.Context, do func(context.Context, cloudapi.Call) (map[s
 			if !slices.Contains(want, id) {
 				continue
 			}
-			p := presenceThere
+			p := PresenceThere
 			if c.StatusField != "" {
 				switch status := cloudapi.String(row[c.StatusField]); {
 				case slices.Contains(c.GoneStatuses, status):
-					p = presenceGone
+					p = PresenceGone
 				case status == "Failed":
-					p = presenceFailed
+					p = PresenceFailed
 				case status == "Disassociating" || status == "Deleting":
-					p = presenceInProgress
+					p = PresenceInProgress
 				}
 			}
 			if prev, ok := seen[id]; !ok || p > prev {
@@ -109,7 +111,7 @@ func confirm(ctx context.Context, do func(context.Context, cloudapi.Call) (map[s
 		}
 		params["NextToken"] = next
 	}
-	worst := presenceGone
+	worst := PresenceGone
 	for _, id := range want {
 		if p, ok := seen[id]; ok && p > worst {
 			worst = p

@@ -57,17 +57,17 @@ func (r *run) waitGone(ctx context.Context, i int, kind string) error {
 	deadline := r.now().Add(r.opts.StepTimeout)
 	wait := r.opts.PollInterval
 	for {
-		p, err := confirm(ctx, func(ctx context.Context, c cloudapi.Call) (map[string]any, error) {
+		p, err := Confirm(ctx, func(ctx context.Context, c cloudapi.Call) (map[string]any, error) {
 			return r.retrying(ctx, kind, c)
 		}, s)
 		switch {
 		case err != nil:
 			return err
-		case p == presenceGone:
+		case p == PresenceGone:
 			return nil
-		case p == presenceFailed:
+		case p == PresenceFailed:
 			return fmt.Errorf("%s %s is in state Failed", s.ResourceType, s.ResourceID)
-		case p == presenceThere && s.WaitFor == "":
+		case p == PresenceThere && s.WaitFor == "":
 			return fmt.Errorf("%s %s still exists", s.ResourceType, s.ResourceID)
 		}
 		if r.now().Add(wait).After(deadline) {
@@ -175,7 +175,7 @@ func (r *run) dryRun(ctx context.Context) ([]DryRunProblem, error) {
 // dryRunByRead stands in for the dry run of an action without DryRun.
 func (r *run) dryRunByRead(ctx context.Context, i int, started bool, report func(DryRunProblem)) error {
 	s := &r.plan.Steps[i]
-	p, err := confirm(ctx, func(ctx context.Context, c cloudapi.Call) (map[string]any, error) {
+	p, err := Confirm(ctx, func(ctx context.Context, c cloudapi.Call) (map[string]any, error) {
 		return r.retrying(ctx, kindDryRun, c)
 	}, s)
 	problem := DryRunProblem{StepID: s.ID, Action: s.Action, ResourceID: s.ResourceID}
@@ -186,10 +186,10 @@ func (r *run) dryRunByRead(ctx context.Context, i int, started bool, report func
 		problem.Code = cloudapi.Code(err)
 		problem.Message, problem.RequestID = apiMessage(err)
 		report(problem)
-	case p == presenceThere:
-	case started && p == presenceInProgress:
+	case p == PresenceThere:
+	case started && p == PresenceInProgress:
 		r.resumeWait[i] = true // an earlier run's call was accepted: wait for it
-	case started && p == presenceGone:
+	case started && p == PresenceGone:
 		r.resumeDone[i] = true
 	default:
 		problem.Message = fmt.Sprintf("checked by a read (%s takes no DryRun): the share holds no association to remove, or the caller does not own it (%s)", s.Action, p)

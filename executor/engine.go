@@ -44,7 +44,7 @@ type stepRun struct {
 type result struct {
 	task
 	err      error
-	presence presence
+	Presence Presence
 }
 
 // engine runs the execute phase: a coordinator goroutine (this one) owns every step's state; a pool of
@@ -188,7 +188,7 @@ func (e *engine) perform(ctx context.Context, t task) result {
 		}
 		_, res.err = r.do(ctx, kindCall, stepCall(r.plan.PlanID, s, false))
 	case taskPoll, taskProbe:
-		res.presence, res.err = confirm(ctx, func(ctx context.Context, c cloudapi.Call) (map[string]any, error) {
+		res.Presence, res.err = Confirm(ctx, func(ctx context.Context, c cloudapi.Call) (map[string]any, error) {
 			return r.do(ctx, kindPoll, c)
 		}, s)
 	}
@@ -328,7 +328,7 @@ func (e *engine) handle(res result) {
 			e.retry(i, taskProbe, err, false)
 		case err != nil:
 			e.fail(i, err)
-		case res.presence == presenceThere:
+		case res.Presence == PresenceThere:
 			e.push(task{step: i, kind: taskCall}) // the call did not take effect: send it again
 		default:
 			e.called(i)
@@ -339,12 +339,12 @@ func (e *engine) handle(res result) {
 			e.retry(i, taskPoll, err, false)
 		case err != nil:
 			e.fail(i, err)
-		case res.presence == presenceGone:
+		case res.Presence == PresenceGone:
 			e.finish(i, OutcomeDone)
-		case res.presence == presenceFailed:
+		case res.Presence == PresenceFailed:
 			e.fail(i, fmt.Errorf("%s %s: the asynchronous operation ended in state Failed", s.ResourceType, s.ResourceID))
 		case r.now().Add(st.pollWait).After(st.deadline):
-			e.fail(i, fmt.Errorf("%s %s is still %s after %s (--step-timeout)", s.ResourceType, s.ResourceID, res.presence, r.opts.StepTimeout))
+			e.fail(i, fmt.Errorf("%s %s is still %s after %s (--step-timeout)", s.ResourceType, s.ResourceID, res.Presence, r.opts.StepTimeout))
 		default:
 			e.later(task{step: i, kind: taskPoll}, st.pollWait)
 			st.pollWait = min(st.pollWait*3/2, r.opts.PollMax)

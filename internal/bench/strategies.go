@@ -123,12 +123,12 @@ func (r *runner) wait(ctx context.Context, st *plans.Step, first time.Duration, 
 
 // gone reads once whether the step's resource is gone; a throttled or failed read counts as not yet.
 func (r *runner) gone(ctx context.Context, st *plans.Step) (bool, error) {
-	p, err := confirm(ctx, r.api, st)
+	p, err := executor.Confirm(ctx, r.api.Do, st)
 	switch {
-	case err == nil && p == presenceFailed:
+	case err == nil && p == executor.PresenceFailed:
 		return false, fmt.Errorf("%s: the asynchronous operation failed", st.ID)
 	case err == nil:
-		return p == presenceGone, nil
+		return p == executor.PresenceGone, nil
 	}
 	switch cloudapi.Classify(err) {
 	case cloudapi.ClassThrottled, cloudapi.ClassTransient, cloudapi.ClassConflict:
