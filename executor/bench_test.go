@@ -5,15 +5,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ipam-teardown/ipam-teardown/internal/bench"
+
 	"github.com/ipam-teardown/ipam-teardown/executor"
 	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim"
 	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/simtest"
 	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/topology"
 	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/wire"
 	"github.com/ipam-teardown/ipam-teardown/inventory"
-	"github.com/ipam-teardown/ipam-teardown/inventory/collect"
 	"github.com/ipam-teardown/ipam-teardown/inventory/collect/collecttest"
-	"github.com/ipam-teardown/ipam-teardown/planner"
 	"github.com/ipam-teardown/ipam-teardown/plans"
 )
 
@@ -41,14 +41,14 @@ func BenchmarkApply(b *testing.B) {
 				srv.SetCredentialsEnv(b, ipamsim.DefaultAccount)
 				region := topo.Accounts[0].IPAMs[0].Region
 				local := &collecttest.SimAPI{Sim: srv.Sim, AccountID: ipamsim.DefaultAccount, RegionID: region}
-				p := benchPlan(b, local, inventory.Selector{All: true})
+				p := bench.Plan(b, local, inventory.Selector{All: true})
 				bd := &bed{t: nil, srv: srv, region: region}
 				api := bd.clientB(b)
 				var execStart time.Time
 				opts := executor.Options{Schedule: schedule, Parallelism: parallelism, PollInterval: 20 * time.Millisecond,
 					PollMax: 200 * time.Millisecond, JournalPath: b.TempDir() + "/journal",
 					Replan: func(ctx context.Context) (*plans.Plan, error) {
-						return benchPlan(b, local, inventory.Selector{IPAMIDs: planIPAMs(p)}), nil
+						return bench.Plan(b, local, inventory.Selector{IPAMIDs: planIPAMs(p)}), nil
 					},
 					OnEvent: func(e executor.Event) {
 						if e.Kind == executor.EventPhase && e.Phase == "execute" {
@@ -82,16 +82,4 @@ func BenchmarkApply(b *testing.B) {
 			b.ReportMetric(float64(steps)/n, "steps/op")
 		})
 	}
-}
-
-func benchPlan(b *testing.B, api collect.API, sel inventory.Selector) *plans.Plan {
-	snap, err := collect.Collect(b.Context(), api, sel, collect.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	p, err := planner.Build(snap, planner.Options{PlanID: "plan-bench"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	return p
 }

@@ -18,9 +18,7 @@ import (
 	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/topology"
 	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/wire"
 	"github.com/ipam-teardown/ipam-teardown/inventory"
-	"github.com/ipam-teardown/ipam-teardown/inventory/collect"
 	"github.com/ipam-teardown/ipam-teardown/inventory/collect/collecttest"
-	"github.com/ipam-teardown/ipam-teardown/planner"
 	"github.com/ipam-teardown/ipam-teardown/plans"
 )
 
@@ -63,7 +61,7 @@ func runStrategy(tb testing.TB, strategy string, topo *topology.Topology, s sett
 	srv := simtest.StartTopology(tb, topo, opts...)
 	region := topo.Accounts[0].IPAMs[0].Region
 	local := &collecttest.SimAPI{Sim: srv.Sim, AccountID: ipamsim.DefaultAccount, RegionID: region}
-	p := plan(tb, local, inventory.Selector{All: true})
+	p := Plan(tb, local, inventory.Selector{All: true})
 	cred := srv.Credential(tb, ipamsim.DefaultAccount)
 	api, err := cloudapi.New(ctx, cloudapi.Config{Region: region, Endpoint: srv.URL, QPS: s.qps * s.scale,
 		AccessKey:    cloudapi.AccessKey{ID: cred.AccessKeyID, Secret: cred.AccessKeySecret},
@@ -101,7 +99,7 @@ func runStrategy(tb testing.TB, strategy string, topo *topology.Topology, s sett
 			RetryInitial: s.d(executor.DefaultRetryInitial), RetryMax: s.d(executor.DefaultRetryMax),
 			JournalPath: tb.TempDir() + "/journal",
 			Replan: func(ctx context.Context) (*plans.Plan, error) {
-				return plan(tb, local, inventory.Selector{IPAMIDs: planIPAMs(p)}), nil
+				return Plan(tb, local, inventory.Selector{IPAMIDs: planIPAMs(p)}), nil
 			},
 			OnEvent: func(e executor.Event) {
 				if e.Kind == executor.EventPhase && e.Phase == "execute" {
@@ -162,18 +160,6 @@ func sampleHeap(peak *uint64) (stop func()) {
 		}
 	}()
 	return func() { close(done); wg.Wait() }
-}
-
-func plan(tb testing.TB, api collect.API, sel inventory.Selector) *plans.Plan {
-	snap, err := collect.Collect(context.Background(), api, sel, collect.Options{})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	p, err := planner.Build(snap, planner.Options{PlanID: "plan-bench"})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return p
 }
 
 func planIPAMs(p *plans.Plan) []string {

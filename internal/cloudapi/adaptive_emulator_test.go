@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ipam-teardown/ipam-teardown/internal/bench"
+
 	"github.com/google/go-cmp/cmp"
 	"github.com/rs/zerolog"
 
@@ -16,7 +18,6 @@ import (
 	"github.com/ipam-teardown/ipam-teardown/inventory"
 	"github.com/ipam-teardown/ipam-teardown/inventory/collect"
 	"github.com/ipam-teardown/ipam-teardown/inventory/collect/collecttest"
-	"github.com/ipam-teardown/ipam-teardown/planner"
 	"github.com/ipam-teardown/ipam-teardown/plans"
 )
 
@@ -140,7 +141,7 @@ func BenchmarkAutoQPSUnderAnAccountCap(b *testing.B) {
 			s := simtest.StartTopology(b, topo, simtest.WithDeleteDelay(50*time.Millisecond))
 			s.SetCredentialsEnv(b, capOwner)
 			local := &collecttest.SimAPI{Sim: s.Sim, AccountID: capOwner, RegionID: capRegion}
-			p := planOf(b, local, inventory.Selector{All: true})
+			p := bench.Plan(b, local, inventory.Selector{All: true})
 			s.Wire.SetFaults([]wire.FaultRule{{QPS: capQPS}})
 			time.Sleep(time.Second)
 			before := len(s.Wire.Calls())
@@ -148,7 +149,7 @@ func BenchmarkAutoQPSUnderAnAccountCap(b *testing.B) {
 			opts := executor.Options{Parallelism: 32, PollInterval: 20 * time.Millisecond, PollMax: 200 * time.Millisecond,
 				JournalPath: b.TempDir() + "/journal",
 				Replan: func(ctx context.Context) (*plans.Plan, error) {
-					return planOf(b, local, inventory.Selector{All: true}), nil
+					return bench.Plan(b, local, inventory.Selector{All: true}), nil
 				}}
 			b.StartTimer()
 			start := time.Now()
@@ -163,16 +164,4 @@ func BenchmarkAutoQPSUnderAnAccountCap(b *testing.B) {
 			reportCapped(b, wall, s.Wire.Calls()[before:])
 		}
 	})
-}
-
-func planOf(b *testing.B, api collect.API, sel inventory.Selector) *plans.Plan {
-	snap, err := collect.Collect(b.Context(), api, sel, collect.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	p, err := planner.Build(snap, planner.Options{PlanID: "plan-bench"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	return p
 }
