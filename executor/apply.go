@@ -305,14 +305,9 @@ func retryable(err error) bool {
 
 // isNotFound reports whether err is the action's own "resource not found" code: only that code, never a bare
 // HTTP 404 (a wrong endpoint answers that), makes a delete count as done.
-func isNotFound(err error, action string) bool {
-	code := cloudapi.Code(err)
-	for _, a := range catalog.All() {
-		if a.Name == action {
-			return a.IsNotFound(code)
-		}
-	}
-	return false
+func isNotFound(err error, product, action string) bool {
+	a, ok := catalog.Lookup(product, action)
+	return ok && a.IsNotFound(cloudapi.Code(err))
 }
 
 func codeOrCause(err error) string {

@@ -133,7 +133,7 @@ func (r *run) dryRun(ctx context.Context) ([]DryRunProblem, error) {
 			case slices.Contains(s.DryRunCodes, code):
 				problem.Message = "a prerequisite is not met, and no step of this plan clears it"
 				report(problem)
-			case started && isNotFound(err, s.Action):
+			case started && isNotFound(err, s.Product, s.Action):
 				// An earlier run sent this step and was killed before it wrote the outcome.
 				r.resumeDone[i] = true
 			default:

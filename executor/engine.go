@@ -291,7 +291,7 @@ func (e *engine) handle(res result) {
 		switch {
 		case cloudapi.Classify(err) == cloudapi.ClassDryRunPassed:
 			e.push(task{step: i, kind: taskCall, first: true})
-		case isNotFound(err, s.Action):
+		case isNotFound(err, s.Product, s.Action):
 			e.finish(i, OutcomeAlreadyGone)
 		case slices.Contains(s.DryRunCodes, cloudapi.Code(err)):
 			// Every step this one depends on has finished, yet the service still answers their code: it has
@@ -308,7 +308,7 @@ func (e *engine) handle(res result) {
 		switch {
 		case err == nil:
 			e.called(i)
-		case isNotFound(err, s.Action):
+		case isNotFound(err, s.Product, s.Action):
 			e.finish(i, OutcomeAlreadyGone)
 		case class == cloudapi.ClassThrottled:
 			e.retry(i, taskCall, err, false) // refused before it ran: safe to send again

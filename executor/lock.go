@@ -92,7 +92,7 @@ func (r *run) lockIPAMs(ctx context.Context, ipams []string, prior map[string]st
 			Params: map[string]string{"RegionId": r.plan.Region, "ResourceType": "IPAM", "ResourceId.1": id,
 				"Tag.1.Key": LockTagKey, "Tag.1.Value": value}, Resource: id})
 		if err != nil {
-			if isNotFound(err, "DeleteIpam") {
+			if isNotFound(err, catalog.ProductVpcIpam, "DeleteIpam") {
 				continue // the IPAM is gone already (an earlier run deleted it)
 			}
 			return fmt.Errorf("lock %s: %w", id, err)
@@ -147,7 +147,7 @@ func (r *run) unlock(ctx context.Context, gone func(ipamID string) bool) {
 		_, err = r.retrying(ctx, kindLock, cloudapi.Call{Product: catalog.ProductVpcIpam, Action: "UntagResources", Region: r.plan.Region,
 			Params:   map[string]string{"RegionId": r.plan.Region, "ResourceType": "IPAM", "ResourceId.1": l.id, "TagKey.1": LockTagKey},
 			Resource: l.id})
-		if err != nil && !isNotFound(err, "DeleteIpam") {
+		if err != nil && !isNotFound(err, catalog.ProductVpcIpam, "DeleteIpam") {
 			r.log.Warn().Err(err).Str("ipam", l.id).Msg("could not remove the lock; it expires by itself")
 		}
 	}
