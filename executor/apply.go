@@ -88,6 +88,9 @@ func Apply(ctx context.Context, api API, p *plans.Plan, opts Options) (rep *Repo
 			return nil, fmt.Errorf("step %s: action %s of %s is not one this build runs", p.Steps[i].ID, p.Steps[i].Action, p.Steps[i].Product)
 		}
 	}
+	if opts.Preview {
+		return nil, r.preview(ctx)
+	}
 	if opts.JournalPath != "" {
 		j, prior, err := openJournal(opts.JournalPath, p.PlanID, p.Checksum, r.now)
 		if err != nil {
@@ -237,8 +240,41 @@ func (r *run) failure() error {
 	return &FailedError{Failed: failed, Skipped: skipped}
 }
 
+// preview is Apply with Options.Preview: the drift check (when asked) and the dry run, nothing else.
+func (r *run) preview(ctx context.Context) error {
+	if r.opts.Replan != nil {
+		r.phase("drift", "re-reading the planned IPAMs and planning them again with the plan's options")
+		fresh, err := r.opts.Replan(ctx)
+		if err != nil {
+			return r.interrupted(ctx, fmt.Errorf("drift check: %w", err))
+		}
+		if d := r.drift(fresh); !d.Empty() {
+			r.driftFound = d
+			return &RefusedError{Kind: RefusedDrift, Msg: "the IPAMs changed since the plan was made. Differences (by step id):\n" + d.String()}
+		}
+	}
+	problems, err := r.dryRun(ctx)
+	if err != nil {
+		return r.interrupted(ctx, err)
+	}
+	if len(problems) > 0 {
+		r.problems = problems
+		return &RefusedError{Kind: RefusedDryRun, Msg: dryRunMessage(problems)}
+	}
+	r.phase("done", fmt.Sprintf("preview: every one of the %d step(s) passed its dry run; nothing was changed", len(r.plan.Steps)))
+	return nil
+}
+
+// errPreviewMutation is what a preview answers, without sending it, to a call that would change something.
+var errPreviewMutation = errors.New("a preview sends no mutating call")
+
 // do sends one call and counts it; it retries nothing.
 func (r *run) do(ctx context.Context, kind string, c cloudapi.Call) (map[string]any, error) {
+	if r.opts.Preview && !c.DryRun {
+		if a, ok := catalog.Lookup(c.Product, c.Action); !ok || a.Mutating {
+			return nil, fmt.Errorf("%s %s: %w", c.Action, c.Resource, errPreviewMutation)
+		}
+	}
 	r.mu.Lock()
 	m := r.calls[c.Action]
 	if m == nil {
@@ -377,6 +413,8 @@ func (r *run) report(start time.Time, err error) *Report {
 	r.mu.Unlock()
 	var refused *RefusedError
 	switch {
+	case err == nil && r.opts.Preview:
+		rep.Outcome = "previewed"
 	case err == nil:
 		rep.Outcome = "done"
 	case errors.As(err, &refused):

@@ -70,6 +70,10 @@ type Options struct {
 	FailFast     bool          // stop starting steps at the first failure
 	Partial      bool          // run a plan that has blockers (exactly its steps; the blocked IPAMs remain)
 	BreakLock    bool          // take over a live lock of another run
+	// Preview stops after the dry run: no lock tag, no journal, no step run. It makes no mutating call at all
+	// (a dry run mutates nothing; anything else mutating is refused before it is sent), and the report's
+	// outcome is "previewed" when every dry run passed.
+	Preview bool
 	LockTTL      time.Duration // how long a lock is valid; 0: DefaultLockTTL
 	// JournalPath is the journal file (JSON lines, synced). "" runs without one (no resume).
 	JournalPath string

@@ -23,6 +23,7 @@ import (
 	vpc "github.com/alibabacloud-go/vpc-20160428/v6/client"
 	vpcipam "github.com/alibabacloud-go/vpcipam-20230228/client"
 	"github.com/aliyun/credentials-go/credentials"
+	"github.com/aliyun/credentials-go/credentials/providers"
 	"github.com/cenkalti/backoff/v5"
 	"github.com/rs/zerolog"
 	"golang.org/x/time/rate"
@@ -66,6 +67,9 @@ type Config struct {
 	// It is for a key the tool holds itself (the demo's in-process emulator), which must neither come from
 	// nor be put into the user's environment.
 	AccessKey AccessKey
+	// Role, when set, is assumed with the credential above (AccessKey, Profile or the default chain); every
+	// call then acts in the role's account.
+	Role *Role
 
 	// Endpoint is one override for every product, "https://host[:port]" or, for a loopback host only unless
 	// InsecureEndpoint is set, "http://host[:port]" (see ValidateEndpoint); "" = the regional endpoints.
@@ -113,6 +117,7 @@ type Client struct {
 	adaptive *adaptiveRate // nil unless Config.QPSAuto; its limiter is limiter
 	log      zerolog.Logger
 	http     sdkHTTP
+	role     *renewingProvider // nil without Config.Role
 
 	mu      sync.Mutex
 	clients map[clientKey][]any // idle *vpcipam.Client, *openapi.Client or *vpc.Client, built lazily
@@ -167,9 +172,21 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		provider string
 		err      error
 	)
-	if cfg.AccessKey.ID != "" {
+	var role *renewingProvider
+	switch {
+	case cfg.Role != nil:
+		var base providers.CredentialsProvider
+		if base, err = baseProvider(cfg); err == nil {
+			cred, role, err = roleCredentials(base, *cfg.Role, cfg.Endpoint)
+		}
+		if err == nil {
+			// Assume the role now, so that a role the caller may not assume fails at start-up.
+			_, err = cred.GetCredential()
+		}
+		provider = "ram_role_arn"
+	case cfg.AccessKey.ID != "":
 		cred, provider, err = staticCredentials(cfg.AccessKey)
-	} else {
+	default:
 		cred, provider, err = resolveCredentials(cfg.Profile)
 	}
 	if err != nil {
@@ -184,6 +201,7 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		log:      cfg.Logger,
 		http:     newHTTP(cfg.ConnectTimeout, cfg.ReadTimeout),
 		clients:  map[clientKey][]any{},
+		role:     role,
 	}
 	if cfg.QPSAuto {
 		c.adaptive = newAdaptiveRate(time.Now(), cfg.Logger)
@@ -469,7 +487,19 @@ func (c *Client) Do(ctx context.Context, call Call) (map[string]any, error) {
 	}
 	start := time.Now()
 	ex := &exchange{}
+	gen := c.role.generationOrZero()
 	out, err := send(context.WithValue(ctx, exchangeKey{}, ex), cl, call, params, c.runtime())
+	if err != nil && c.role != nil && Code(err) == codeTokenExpired && ctx.Err() == nil {
+		// The service refused the session before doing anything: assume the role again and send the call
+		// once more (safe for a mutation too: it was not run).
+		if rerr := c.role.renewFrom(gen); rerr != nil {
+			err = errors.Join(err, rerr)
+		} else {
+			c.log.Info().Str("action", call.Action).Msg("the role session expired: assumed the role again")
+			ex = &exchange{}
+			out, err = send(context.WithValue(ctx, exchangeKey{}, ex), cl, call, params, c.runtime())
+		}
+	}
 	c.put(call.Product, call.Region, cl)
 	ev := c.log.Debug()
 	if err != nil {
