@@ -362,8 +362,19 @@ func (b *builder) discoveries() {
 			}
 		}
 	}
+	shared := map[string]bool{}
+	for _, s := range b.snap.Shares {
+		shared[s.EntityID] = true
+	}
 	for _, d := range b.snap.Discoveries {
-		if d.Type == "system" || d.OwnerID != b.snap.AccountID || len(used[d.ID]) == 0 || d.Status == "Deleted" {
+		if d.Type == "system" || d.OwnerID != b.snap.AccountID || d.Status == "Deleted" {
+			continue
+		}
+		// An orphan (Options.OrphanDiscoveries): associated with nothing and shared with nobody. A
+		// discovery already Deleting is on its way out; planning its delete again would only fail.
+		orphan := len(used[d.ID]) == 0 && b.opts.OrphanDiscoveries && d.ShareType == "" && !shared[d.ID] &&
+			d.Status != "Deleting" && !b.associatedAnywhere(d.ID)
+		if len(used[d.ID]) == 0 && !orphan {
 			continue
 		}
 		b.own(d.ID, "discovery")
@@ -378,6 +389,19 @@ func (b *builder) discoveries() {
 			b.edge(u, du, ruleRDAssocBeforeRDDelete)
 		}
 	}
+}
+
+// associatedAnywhere reports whether any IPAM of the snapshot lists an association of discovery id, in any
+// status (also one the plan does not dissociate).
+func (b *builder) associatedAnywhere(id string) bool {
+	for _, ip := range b.snap.IPAMs {
+		for _, a := range ip.Associations {
+			if a.DiscoveryID == id {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // shares: the share entries of the resources the plan removes leave their shares first, and the

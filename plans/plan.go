@@ -45,6 +45,10 @@ type Options struct {
 	// KeepDiscoveries keeps the caller's custom resource discoveries (still dissociated from an IPAM the
 	// plan deletes).
 	KeepDiscoveries bool `json:"keep_discoveries,omitempty"`
+	// OrphanDiscoveries also deletes the caller's custom resource discoveries that nothing in the snapshot
+	// uses: no association, no share. Only a snapshot that holds every IPAM of the region, or none but the
+	// orphans themselves (collect.Orphans), makes "nothing in the snapshot" mean "nothing"; cleanup sets it.
+	OrphanDiscoveries bool `json:"orphan_discoveries,omitempty"`
 }
 
 // MarshalJSON writes Options with "exclude": [] rather than null when nothing is excluded, so that every

@@ -148,7 +148,7 @@ func (a *applier) ipams(ctx context.Context) error {
 				a.refs[f.ref] = id
 			}
 			for k, s := range m.Scopes {
-				sp := p.add("scopes", k)
+				sp := p.Add("scopes", k)
 				params := wire.Params{"RegionId": m.Region, "IpamId": a.refs["ipam/"+m.Name],
 					"IpamScopeName": s.Name, "IpamScopeType": "private"}
 				setIf(params, "IpamScopeDescription", s.Description)
@@ -205,7 +205,7 @@ func (a *applier) pools(ctx context.Context) error {
 		a.refs["pool/"+pool.Name] = id
 		for k, cidr := range pool.CIDRs {
 			params := wire.Params{"RegionId": region, "IpamPoolId": id, "Cidr": cidr}
-			if _, err := a.call(ctx, pi.path.add("cidrs", k), owner, wire.ProductVpcIpam, "AddIpamPoolCidr", params); err != nil {
+			if _, err := a.call(ctx, pi.path.Add("cidrs", k), owner, wire.ProductVpcIpam, "AddIpamPoolCidr", params); err != nil {
 				return err
 			}
 		}
@@ -218,7 +218,7 @@ func (a *applier) netmasks(ctx context.Context) error {
 	for _, pi := range a.ix.poolOrder {
 		for k, n := range pi.pool.Netmasks {
 			params := wire.Params{"RegionId": pi.ipam.ipam.Region, "IpamPoolId": a.refs["pool/"+pi.pool.Name], "NetmaskLength": strconv.Itoa(n)}
-			if _, err := a.call(ctx, pi.path.add("netmasks", k), pi.ipam.owner.ID, wire.ProductVpcIpam, "AddIpamPoolCidr", params); err != nil {
+			if _, err := a.call(ctx, pi.path.Add("netmasks", k), pi.ipam.owner.ID, wire.ProductVpcIpam, "AddIpamPoolCidr", params); err != nil {
 				return err
 			}
 		}
@@ -371,7 +371,7 @@ func (a *applier) allocations(ctx context.Context, explicit bool) error {
 			if (al.CIDR != "") != explicit {
 				continue
 			}
-			if err := a.allocation(ctx, pi.path.add("allocations", k), pi.ipam.owner.ID, pi, al); err != nil {
+			if err := a.allocation(ctx, pi.path.Add("allocations", k), pi.ipam.owner.ID, pi, al); err != nil {
 				return err
 			}
 		}

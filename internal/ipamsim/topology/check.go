@@ -142,7 +142,7 @@ func (t *Topology) check() (*index, error) {
 	for i, a := range t.Accounts {
 		p := fieldPath{"accounts", i}
 		for j, ipam := range a.IPAMs {
-			if err := c.checkIPAM(a, ipam, p.add("ipams", j)); err != nil {
+			if err := c.checkIPAM(a, ipam, p.Add("ipams", j)); err != nil {
 				return nil, err
 			}
 		}
@@ -150,7 +150,7 @@ func (t *Topology) check() (*index, error) {
 	for i, a := range t.Accounts {
 		p := fieldPath{"accounts", i}
 		for j, d := range a.Discoveries {
-			if err := c.checkDiscovery(a, d, p.add("discoveries", j)); err != nil {
+			if err := c.checkDiscovery(a, d, p.Add("discoveries", j)); err != nil {
 				return nil, err
 			}
 		}
@@ -158,7 +158,7 @@ func (t *Topology) check() (*index, error) {
 	for i, a := range t.Accounts {
 		p := fieldPath{"accounts", i}
 		for j, s := range a.Shares {
-			if err := c.checkShare(a, s, p.add("shares", j)); err != nil {
+			if err := c.checkShare(a, s, p.Add("shares", j)); err != nil {
 				return nil, err
 			}
 		}
@@ -166,22 +166,22 @@ func (t *Topology) check() (*index, error) {
 	for i, a := range t.Accounts {
 		p := fieldPath{"accounts", i}
 		for j, as := range a.Associations {
-			if err := c.checkAssociation(a, as, p.add("associations", j)); err != nil {
+			if err := c.checkAssociation(a, as, p.Add("associations", j)); err != nil {
 				return nil, err
 			}
 		}
 		for j, ipam := range a.IPAMs {
-			if err := c.checkMembers(a, ipam, p.add("ipams", j)); err != nil {
+			if err := c.checkMembers(a, ipam, p.Add("ipams", j)); err != nil {
 				return nil, err
 			}
 		}
 		for j, al := range a.Allocations {
-			if err := c.checkAccountAllocation(a, al, p.add("allocations", j)); err != nil {
+			if err := c.checkAccountAllocation(a, al, p.Add("allocations", j)); err != nil {
 				return nil, err
 			}
 		}
 		for j, v := range a.VPCs {
-			if err := c.checkVPC(a, v, p.add("vpcs", j)); err != nil {
+			if err := c.checkVPC(a, v, p.Add("vpcs", j)); err != nil {
 				return nil, err
 			}
 		}
@@ -234,10 +234,10 @@ func (c *checker) checkTop() error {
 			return c.errf(p, "empty account")
 		}
 		if !reAccountID.MatchString(a.ID) {
-			return c.errf(p.add("id"), "account id %q: want a numeric account id such as 1000000000000001", a.ID)
+			return c.errf(p.Add("id"), "account id %q: want a numeric account id such as 1000000000000001", a.ID)
 		}
 		if _, dup := c.ix.accounts[a.ID]; dup {
-			return c.errf(p.add("id"), "account %s is declared twice", a.ID)
+			return c.errf(p.Add("id"), "account %s is declared twice", a.ID)
 		}
 		c.ix.accounts[a.ID] = a
 		if (a.AccessKeyID == "") != (a.AccessKeySecret == "") {
@@ -245,7 +245,7 @@ func (c *checker) checkTop() error {
 		}
 		for j, d := range a.Denied {
 			if !reAction.MatchString(d) {
-				return c.errf(p.add("denied", j), "%q is not an API action name such as DeleteIpamPool", d)
+				return c.errf(p.Add("denied", j), "%q is not an API action name such as DeleteIpamPool", d)
 			}
 		}
 	}
@@ -265,24 +265,24 @@ func (c *checker) checkTop() error {
 		in := map[string]bool{}
 		for i, id := range rd.Accounts {
 			if !reAccountID.MatchString(id) {
-				return c.errf(p.add("accounts", i), "account id %q is not numeric", id)
+				return c.errf(p.Add("accounts", i), "account id %q is not numeric", id)
 			}
 			if in[id] {
-				return c.errf(p.add("accounts", i), "account %s listed twice", id)
+				return c.errf(p.Add("accounts", i), "account %s listed twice", id)
 			}
 			in[id] = true
 		}
 		if !in[rd.DelegatedAdmin] {
-			return c.errf(p.add("delegated_admin"), "delegated admin %q must be one of resource_directory.accounts", rd.DelegatedAdmin)
+			return c.errf(p.Add("delegated_admin"), "delegated admin %q must be one of resource_directory.accounts", rd.DelegatedAdmin)
 		}
 		for _, fd := range sortedKeys(rd.Folders) {
-			fp := p.add("folders", fd)
+			fp := p.Add("folders", fd)
 			if !reFolderID.MatchString(fd) {
 				return c.errf(fp, "folder id %q: want fd-...", fd)
 			}
 			for j, id := range rd.Folders[fd] {
 				if !in[id] {
-					return c.errf(fp.add(j), "account %s of folder %s is not in resource_directory.accounts", id, fd)
+					return c.errf(fp.Add(j), "account %s of folder %s is not in resource_directory.accounts", id, fd)
 				}
 			}
 		}
@@ -295,27 +295,27 @@ func (c *checker) checkTop() error {
 func (c *checker) checkRoles(a *Account, p fieldPath) error {
 	seen := map[string]fieldPath{}
 	for j, r := range a.Roles {
-		rp := p.add(j)
+		rp := p.Add(j)
 		if r == nil {
 			return c.errf(rp, "empty role")
 		}
 		if !reRoleName.MatchString(r.Name) {
-			return c.errf(rp.add("name"), "role name %q: want 1-64 letters, digits, '.' or '-'", r.Name)
+			return c.errf(rp.Add("name"), "role name %q: want 1-64 letters, digits, '.' or '-'", r.Name)
 		}
 		if prev, dup := seen[strings.ToLower(r.Name)]; dup {
-			return c.errf(rp.add("name"), "role %s is also declared at %s", r.Name, prev)
+			return c.errf(rp.Add("name"), "role %s is also declared at %s", r.Name, prev)
 		}
 		seen[strings.ToLower(r.Name)] = rp
 		if len(r.Trust) == 0 {
-			return c.errf(rp.add("trust"), "role %s trusts no account: list the account ids that may assume it", r.Name)
+			return c.errf(rp.Add("trust"), "role %s trusts no account: list the account ids that may assume it", r.Name)
 		}
 		listed := map[string]bool{}
 		for k, id := range r.Trust {
 			if _, ok := c.ix.accounts[id]; !ok {
-				return c.errf(rp.add("trust", k), "account %q is not an account of this topology", id)
+				return c.errf(rp.Add("trust", k), "account %q is not an account of this topology", id)
 			}
 			if listed[id] {
-				return c.errf(rp.add("trust", k), "account %s listed twice", id)
+				return c.errf(rp.Add("trust", k), "account %s listed twice", id)
 			}
 			listed[id] = true
 		}
@@ -325,7 +325,7 @@ func (c *checker) checkRoles(a *Account, p fieldPath) error {
 
 func (c *checker) name(p fieldPath, kind, n string) error {
 	if !reName.MatchString(n) {
-		return c.errf(p.add("name"), "%s name %q: want 1-128 letters, digits, '.', '_' or '-', starting with a letter or digit", kind, n)
+		return c.errf(p.Add("name"), "%s name %q: want 1-128 letters, digits, '.', '_' or '-', starting with a letter or digit", kind, n)
 	}
 	return nil
 }
@@ -343,11 +343,11 @@ func (c *checker) region(p fieldPath, r string) error {
 func (c *checker) operatingRegions(p fieldPath, home string, list []string) error {
 	seen := map[string]bool{}
 	for i, r := range list {
-		if err := c.region(p.add(i), r); err != nil {
+		if err := c.region(p.Add(i), r); err != nil {
 			return err
 		}
 		if seen[r] {
-			return c.errf(p.add(i), "region %s listed twice", r)
+			return c.errf(p.Add(i), "region %s listed twice", r)
 		}
 		seen[r] = true
 	}
@@ -365,10 +365,10 @@ func (c *checker) tags(p fieldPath, tags Tags) error {
 		lk := strings.ToLower(k)
 		if !reTagKey.MatchString(k) || strings.HasPrefix(lk, "aliyun") || strings.HasPrefix(lk, "acs:") ||
 			strings.Contains(lk, "http://") || strings.Contains(lk, "https://") {
-			return c.errf(p.add(k), "tag key %q: at most 64 characters, starting with a letter, not aliyun... or acs:...", k)
+			return c.errf(p.Add(k), "tag key %q: at most 64 characters, starting with a letter, not aliyun... or acs:...", k)
 		}
 		if len(tags[k]) > 128 {
-			return c.errf(p.add(k), "tag value longer than 128 characters")
+			return c.errf(p.Add(k), "tag value longer than 128 characters")
 		}
 	}
 	return nil
@@ -382,11 +382,11 @@ func (c *checker) checkIPAM(owner *Account, m *IPAM, p fieldPath) error {
 		return err
 	}
 	if prev, dup := c.ix.ipams[m.Name]; dup {
-		return c.errf(p.add("name"), "ipam %s is also declared at %s", m.Name, prev.path)
+		return c.errf(p.Add("name"), "ipam %s is also declared at %s", m.Name, prev.path)
 	}
 	info := &ipamInfo{ipam: m, owner: owner, path: p}
 	c.ix.ipams[m.Name] = info
-	if err := c.region(p.add("region"), m.Region); err != nil {
+	if err := c.region(p.Add("region"), m.Region); err != nil {
 		return err
 	}
 	byRegion := c.ix.ipamRegions[owner.ID]
@@ -395,21 +395,21 @@ func (c *checker) checkIPAM(owner *Account, m *IPAM, p fieldPath) error {
 		c.ix.ipamRegions[owner.ID] = byRegion
 	}
 	if prev, dup := byRegion[m.Region]; dup {
-		return c.errf(p.add("region"), "account %s already has an IPAM in %s (%s): one IPAM per account and region", owner.ID, m.Region, prev)
+		return c.errf(p.Add("region"), "account %s already has an IPAM in %s (%s): one IPAM per account and region", owner.ID, m.Region, prev)
 	}
 	byRegion[m.Region] = p
-	if err := c.operatingRegions(p.add("operating_regions"), m.Region, m.OperatingRegions); err != nil {
+	if err := c.operatingRegions(p.Add("operating_regions"), m.Region, m.OperatingRegions); err != nil {
 		return err
 	}
-	if err := c.tags(p.add("tags"), m.Tags); err != nil {
+	if err := c.tags(p.Add("tags"), m.Tags); err != nil {
 		return err
 	}
 	c.need(owner.ID, "CreateIpam", p)
 	if len(m.Scopes) > maxCustomScopes {
-		return c.errf(p.add("scopes"), "%d custom scopes: an IPAM holds at most %d besides its two default scopes", len(m.Scopes), maxCustomScopes)
+		return c.errf(p.Add("scopes"), "%d custom scopes: an IPAM holds at most %d besides its two default scopes", len(m.Scopes), maxCustomScopes)
 	}
 	for i, s := range m.Scopes {
-		sp := p.add("scopes", i)
+		sp := p.Add("scopes", i)
 		if s == nil {
 			return c.errf(sp, "empty scope")
 		}
@@ -417,9 +417,9 @@ func (c *checker) checkIPAM(owner *Account, m *IPAM, p fieldPath) error {
 			return err
 		}
 		if _, dup := c.ix.scopes[s.Name]; dup {
-			return c.errf(sp.add("name"), "scope %s is declared twice", s.Name)
+			return c.errf(sp.Add("name"), "scope %s is declared twice", s.Name)
 		}
-		if err := c.tags(sp.add("tags"), s.Tags); err != nil {
+		if err := c.tags(sp.Add("tags"), s.Tags); err != nil {
 			return err
 		}
 		c.ix.scopes[s.Name] = &scopeInfo{scope: s, ipam: info}
@@ -428,12 +428,12 @@ func (c *checker) checkIPAM(owner *Account, m *IPAM, p fieldPath) error {
 	// Top-level pools of one scope must not overlap; different scopes may.
 	top := map[string][]usedBlock{}
 	for i, pool := range m.Pools {
-		pi, err := c.checkPool(info, nil, pool, p.add("pools", i))
+		pi, err := c.checkPool(info, nil, pool, p.Add("pools", i))
 		if err != nil {
 			return err
 		}
 		for j, pre := range pi.prefixes {
-			top[pi.scope] = append(top[pi.scope], usedBlock{pre, pi.path.add("cidrs", j)})
+			top[pi.scope] = append(top[pi.scope], usedBlock{pre, pi.path.Add("cidrs", j)})
 		}
 	}
 	for _, scope := range sortedKeys(top) {
@@ -476,7 +476,7 @@ func (c *checker) checkPool(ipam *ipamInfo, parent *poolInfo, pool *Pool, p fiel
 		return nil, err
 	}
 	if prev, dup := c.ix.pools[pool.Name]; dup {
-		return nil, c.errf(p.add("name"), "pool %s is also declared at %s", pool.Name, prev.path)
+		return nil, c.errf(p.Add("name"), "pool %s is also declared at %s", pool.Name, prev.path)
 	}
 	pi := &poolInfo{pool: pool, ipam: ipam, parent: parent, path: p, level: 1}
 	c.ix.pools[pool.Name] = pi
@@ -487,7 +487,7 @@ func (c *checker) checkPool(ipam *ipamInfo, parent *poolInfo, pool *Pool, p fiel
 	switch pool.IPVersion {
 	case "", IPv4, IPv6:
 	default:
-		return nil, c.errf(p.add("ip_version"), "ip_version %q: want IPv4 or IPv6", pool.IPVersion)
+		return nil, c.errf(p.Add("ip_version"), "ip_version %q: want IPv4 or IPv6", pool.IPVersion)
 	}
 	if parent != nil {
 		pi.level = parent.level + 1
@@ -495,10 +495,10 @@ func (c *checker) checkPool(ipam *ipamInfo, parent *poolInfo, pool *Pool, p fiel
 			return nil, c.errf(p, "pool %s is at level %d: pool trees are at most %d levels deep", pool.Name, pi.level, maxPoolLevels)
 		}
 		if pool.Scope != "" {
-			return nil, c.errf(p.add("scope"), "a sub-pool is in its parent's scope; leave scope empty")
+			return nil, c.errf(p.Add("scope"), "a sub-pool is in its parent's scope; leave scope empty")
 		}
 		if pool.IPVersion != "" && pool.IPVersion != parent.version {
-			return nil, c.errf(p.add("ip_version"), "%s differs from the parent's %s", pool.IPVersion, parent.version)
+			return nil, c.errf(p.Add("ip_version"), "%s differs from the parent's %s", pool.IPVersion, parent.version)
 		}
 		pi.version, pi.scope = parent.version, parent.scope
 	} else {
@@ -515,18 +515,18 @@ func (c *checker) checkPool(ipam *ipamInfo, parent *poolInfo, pool *Pool, p fiel
 			name := strings.TrimPrefix(s, "scope/")
 			si, ok := c.ix.scopes[name]
 			if !ok || si.ipam != ipam {
-				return nil, c.errf(p.add("scope"), "%s is not a scope of ipam %s", s, ipam.ipam.Name)
+				return nil, c.errf(p.Add("scope"), "%s is not a scope of ipam %s", s, ipam.ipam.Name)
 			}
 			pi.scope = name
 		default:
-			return nil, c.errf(p.add("scope"), "scope %q: want scope/NAME, %s or %s", s, ScopeDefaultPrivate, ScopeDefaultPublic)
+			return nil, c.errf(p.Add("scope"), "scope %q: want scope/NAME, %s or %s", s, ScopeDefaultPrivate, ScopeDefaultPublic)
 		}
 		// Private scopes take IPv4 only; the public default scope takes IPv6 only.
 		if pi.scope == ScopeDefaultPublic && pi.version != IPv6 {
-			return nil, c.errf(p.add("scope"), "the public default scope holds IPv6 pools only")
+			return nil, c.errf(p.Add("scope"), "the public default scope holds IPv6 pools only")
 		}
 		if pi.scope != ScopeDefaultPublic && pi.version != IPv4 {
-			return nil, c.errf(p.add("ip_version"), "private scopes hold IPv4 pools only; put IPv6 pools in %s", ScopeDefaultPublic)
+			return nil, c.errf(p.Add("ip_version"), "private scopes hold IPv4 pools only; put IPv6 pools in %s", ScopeDefaultPublic)
 		}
 	}
 
@@ -534,7 +534,7 @@ func (c *checker) checkPool(ipam *ipamInfo, parent *poolInfo, pool *Pool, p fiel
 	pi.region = pool.Region
 	if parent != nil && parent.region != "" {
 		if pool.Region != "" && pool.Region != parent.region {
-			return nil, c.errf(p.add("region"), "%s differs from the parent's region %s (a sub-pool inherits it)", pool.Region, parent.region)
+			return nil, c.errf(p.Add("region"), "%s differs from the parent's region %s (a sub-pool inherits it)", pool.Region, parent.region)
 		}
 		pi.region = parent.region
 	}
@@ -544,20 +544,20 @@ func (c *checker) checkPool(ipam *ipamInfo, parent *poolInfo, pool *Pool, p fiel
 			ops = []string{ipam.ipam.Region}
 		}
 		if !slices.Contains(ops, pool.Region) {
-			return nil, c.errf(p.add("region"), "%s is not an operating region of ipam %s (%s)", pool.Region, ipam.ipam.Name, strings.Join(ops, ", "))
+			return nil, c.errf(p.Add("region"), "%s is not an operating region of ipam %s (%s)", pool.Region, ipam.ipam.Name, strings.Join(ops, ", "))
 		}
 	}
 	if pi.version == IPv6 && pi.region == "" {
-		return nil, c.errf(p.add("region"), "an IPv6 pool needs a region")
+		return nil, c.errf(p.Add("region"), "an IPv6 pool needs a region")
 	}
 	switch pool.ISP {
 	case "":
 	case "BGP", "ChinaMobile", "ChinaUnicom", "ChinaTelecom":
 		if pi.version != IPv6 {
-			return nil, c.errf(p.add("isp"), "isp applies to IPv6 pools only")
+			return nil, c.errf(p.Add("isp"), "isp applies to IPv6 pools only")
 		}
 	default:
-		return nil, c.errf(p.add("isp"), "isp %q: want BGP, ChinaMobile, ChinaUnicom or ChinaTelecom", pool.ISP)
+		return nil, c.errf(p.Add("isp"), "isp %q: want BGP, ChinaMobile, ChinaUnicom or ChinaTelecom", pool.ISP)
 	}
 	maxBits := 32
 	if pi.version == IPv6 {
@@ -568,32 +568,32 @@ func (c *checker) checkPool(ipam *ipamInfo, parent *poolInfo, pool *Pool, p fiel
 		v    int
 	}{{"allocation_min_mask", pool.AllocationMinMask}, {"allocation_max_mask", pool.AllocationMaxMask}, {"allocation_default_mask", pool.AllocationDefaultMask}} {
 		if f.v < 0 || f.v > maxBits {
-			return nil, c.errf(p.add(f.name), "%d is outside 0-%d", f.v, maxBits)
+			return nil, c.errf(p.Add(f.name), "%d is outside 0-%d", f.v, maxBits)
 		}
 	}
 	if lo, hi := pool.AllocationMinMask, pool.AllocationMaxMask; lo != 0 && hi != 0 && lo > hi {
-		return nil, c.errf(p.add("allocation_min_mask"), "allocation_min_mask %d is larger than allocation_max_mask %d", lo, hi)
+		return nil, c.errf(p.Add("allocation_min_mask"), "allocation_min_mask %d is larger than allocation_max_mask %d", lo, hi)
 	}
 	if d := pool.AllocationDefaultMask; d != 0 && ((pool.AllocationMinMask != 0 && d < pool.AllocationMinMask) || (pool.AllocationMaxMask != 0 && d > pool.AllocationMaxMask)) {
-		return nil, c.errf(p.add("allocation_default_mask"), "%d is outside allocation_min_mask..allocation_max_mask", d)
+		return nil, c.errf(p.Add("allocation_default_mask"), "%d is outside allocation_min_mask..allocation_max_mask", d)
 	}
-	if err := c.tags(p.add("tags"), pool.Tags); err != nil {
+	if err := c.tags(p.Add("tags"), pool.Tags); err != nil {
 		return nil, err
 	}
 
 	// CIDRs. Private top-level pools take explicit CIDRs only, public IPv6 top-level pools netmasks only.
 	if n := len(pool.CIDRs) + len(pool.Netmasks); n > maxPoolCIDRs {
-		return nil, c.errf(p.add("cidrs"), "%d CIDRs: a pool holds at most %d", n, maxPoolCIDRs)
+		return nil, c.errf(p.Add("cidrs"), "%d CIDRs: a pool holds at most %d", n, maxPoolCIDRs)
 	}
 	if parent == nil && pi.version == IPv4 && len(pool.Netmasks) > 0 {
-		return nil, c.errf(p.add("netmasks"), "a top-level private pool is provisioned with explicit cidrs only")
+		return nil, c.errf(p.Add("netmasks"), "a top-level private pool is provisioned with explicit cidrs only")
 	}
 	if parent == nil && pi.version == IPv6 && len(pool.CIDRs) > 0 {
-		return nil, c.errf(p.add("cidrs"), "a top-level public IPv6 pool is provisioned with netmasks only")
+		return nil, c.errf(p.Add("cidrs"), "a top-level public IPv6 pool is provisioned with netmasks only")
 	}
 	var own []usedBlock
 	for i, s := range pool.CIDRs {
-		cp := p.add("cidrs", i)
+		cp := p.Add("cidrs", i)
 		pre, err := c.prefix(cp, s, pi.version)
 		if err != nil {
 			return nil, err
@@ -615,7 +615,7 @@ func (c *checker) checkPool(ipam *ipamInfo, parent *poolInfo, pool *Pool, p fiel
 		return nil, err
 	}
 	for i, n := range pool.Netmasks {
-		np := p.add("netmasks", i)
+		np := p.Add("netmasks", i)
 		if n < 1 || n > maxBits {
 			return nil, c.errf(np, "netmask %d is outside 1-%d", n, maxBits)
 		}
@@ -626,12 +626,12 @@ func (c *checker) checkPool(ipam *ipamInfo, parent *poolInfo, pool *Pool, p fiel
 	}
 
 	for i, a := range pool.Allocations {
-		ap := p.add("allocations", i)
+		ap := p.Add("allocations", i)
 		if a == nil {
 			return nil, c.errf(ap, "empty allocation")
 		}
 		if a.Pool != "" {
-			return nil, c.errf(ap.add("pool"), "an allocation nested in a pool is in that pool; pool is for an account's allocations")
+			return nil, c.errf(ap.Add("pool"), "an allocation nested in a pool is in that pool; pool is for an account's allocations")
 		}
 		if err := c.allocation(pi, a, ap); err != nil {
 			return nil, err
@@ -640,10 +640,10 @@ func (c *checker) checkPool(ipam *ipamInfo, parent *poolInfo, pool *Pool, p fiel
 	}
 
 	if len(pool.Children) > maxChildren {
-		return nil, c.errf(p.add("children"), "%d sub-pools: a pool holds at most %d", len(pool.Children), maxChildren)
+		return nil, c.errf(p.Add("children"), "%d sub-pools: a pool holds at most %d", len(pool.Children), maxChildren)
 	}
 	for i, child := range pool.Children {
-		if _, err := c.checkPool(ipam, pi, child, p.add("children", i)); err != nil {
+		if _, err := c.checkPool(ipam, pi, child, p.Add("children", i)); err != nil {
 			return nil, err
 		}
 	}
@@ -657,7 +657,7 @@ func (c *checker) allocation(pi *poolInfo, a *Allocation, p fieldPath) error {
 			return err
 		}
 		if prev, dup := c.ix.allocations[a.Name]; dup {
-			return c.errf(p.add("name"), "allocation %s is also declared at %s", a.Name, prev)
+			return c.errf(p.Add("name"), "allocation %s is also declared at %s", a.Name, prev)
 		}
 		c.ix.allocations[a.Name] = p
 	}
@@ -683,21 +683,21 @@ func (c *checker) block(pi *poolInfo, cidr string, mask int, p fieldPath, requir
 			maxBits = 128
 		}
 		if mask < 1 || mask > maxBits {
-			return c.errf(p.add("mask"), "mask %d is outside 1-%d", mask, maxBits)
+			return c.errf(p.Add("mask"), "mask %d is outside 1-%d", mask, maxBits)
 		}
 		return nil
 	}
-	pre, err := c.prefix(p.add("cidr"), cidr, pi.version)
+	pre, err := c.prefix(p.Add("cidr"), cidr, pi.version)
 	if err != nil {
 		return err
 	}
 	if len(pi.prefixes) == 0 {
-		return c.errf(p.add("cidr"), "%s: pool %s has no explicit cidrs; use mask", cidr, pi.pool.Name)
+		return c.errf(p.Add("cidr"), "%s: pool %s has no explicit cidrs; use mask", cidr, pi.pool.Name)
 	}
 	if !within(pre, pi.prefixes) {
-		return c.errf(p.add("cidr"), "%s is not inside a CIDR of pool %s (%s)", cidr, pi.pool.Name, joinPrefixes(pi.prefixes))
+		return c.errf(p.Add("cidr"), "%s is not inside a CIDR of pool %s (%s)", cidr, pi.pool.Name, joinPrefixes(pi.prefixes))
 	}
-	pi.used = append(pi.used, usedBlock{pre, p.add("cidr")})
+	pi.used = append(pi.used, usedBlock{pre, p.Add("cidr")})
 	return nil
 }
 
@@ -749,24 +749,24 @@ func (c *checker) checkDiscovery(owner *Account, d *Discovery, p fieldPath) erro
 		return err
 	}
 	if prev, dup := c.ix.discoveries[d.Name]; dup {
-		return c.errf(p.add("name"), "discovery %s is also declared at %s", d.Name, prev.path)
+		return c.errf(p.Add("name"), "discovery %s is also declared at %s", d.Name, prev.path)
 	}
-	if err := c.region(p.add("region"), d.Region); err != nil {
+	if err := c.region(p.Add("region"), d.Region); err != nil {
 		return err
 	}
 	// One resource discovery per account and region: an IPAM's default discovery takes the slot.
 	if where, ok := c.ix.ipamRegions[owner.ID][d.Region]; ok {
-		return c.errf(p.add("region"), "account %s has an IPAM in %s (%s), whose default discovery is the region's one discovery", owner.ID, d.Region, where)
+		return c.errf(p.Add("region"), "account %s has an IPAM in %s (%s), whose default discovery is the region's one discovery", owner.ID, d.Region, where)
 	}
 	for _, other := range c.ix.discoveries {
 		if other.owner == owner && other.discovery.Region == d.Region {
-			return c.errf(p.add("region"), "account %s already has discovery %s in %s: one custom discovery per account and region", owner.ID, other.discovery.Name, d.Region)
+			return c.errf(p.Add("region"), "account %s already has discovery %s in %s: one custom discovery per account and region", owner.ID, other.discovery.Name, d.Region)
 		}
 	}
-	if err := c.operatingRegions(p.add("operating_regions"), d.Region, d.OperatingRegions); err != nil {
+	if err := c.operatingRegions(p.Add("operating_regions"), d.Region, d.OperatingRegions); err != nil {
 		return err
 	}
-	if err := c.tags(p.add("tags"), d.Tags); err != nil {
+	if err := c.tags(p.Add("tags"), d.Tags); err != nil {
 		return err
 	}
 	c.ix.discoveries[d.Name] = &discoveryInfo{discovery: d, owner: owner, path: p}
@@ -791,19 +791,19 @@ func (c *checker) checkShare(owner *Account, s *Share, p fieldPath) error {
 		return err
 	}
 	if _, dup := c.ix.shares[s.Name]; dup {
-		return c.errf(p.add("name"), "share %s is declared twice", s.Name)
+		return c.errf(p.Add("name"), "share %s is declared twice", s.Name)
 	}
 	c.ix.shares[s.Name] = s
 	if len(s.Resources) == 0 {
-		return c.errf(p.add("resources"), "a share needs at least one resource")
+		return c.errf(p.Add("resources"), "a share needs at least one resource")
 	}
 	if len(s.Targets) == 0 {
-		return c.errf(p.add("targets"), "a share needs at least one target account")
+		return c.errf(p.Add("targets"), "a share needs at least one target account")
 	}
 	region := ""
 	seen := map[string]bool{}
 	for i, r := range s.Resources {
-		rp := p.add("resources", i)
+		rp := p.Add("resources", i)
 		kind, name, err := c.ref(rp, r, "pool", "discovery")
 		if err != nil {
 			return err
@@ -838,7 +838,7 @@ func (c *checker) checkShare(owner *Account, s *Share, p fieldPath) error {
 	}
 	targets := map[string]bool{}
 	for i, tg := range s.Targets {
-		tp := p.add("targets", i)
+		tp := p.Add("targets", i)
 		if !reAccountID.MatchString(tg) {
 			return c.errf(tp, "target %q: want an account id", tg)
 		}
@@ -882,33 +882,33 @@ func (c *checker) checkAssociation(a *Account, as *Association, p fieldPath) err
 	if as == nil {
 		return c.errf(p, "empty association")
 	}
-	_, iname, err := c.ref(p.add("ipam"), as.IPAM, "ipam")
+	_, iname, err := c.ref(p.Add("ipam"), as.IPAM, "ipam")
 	if err != nil {
 		return err
 	}
 	ii, ok := c.ix.ipams[iname]
 	if !ok {
-		return c.errf(p.add("ipam"), "%s is not declared", as.IPAM)
+		return c.errf(p.Add("ipam"), "%s is not declared", as.IPAM)
 	}
 	if ii.owner != a {
-		return c.errf(p.add("ipam"), "%s belongs to account %s; associate it from that account", as.IPAM, ii.owner.ID)
+		return c.errf(p.Add("ipam"), "%s belongs to account %s; associate it from that account", as.IPAM, ii.owner.ID)
 	}
-	_, dname, err := c.ref(p.add("discovery"), as.Discovery, "discovery")
+	_, dname, err := c.ref(p.Add("discovery"), as.Discovery, "discovery")
 	if err != nil {
 		return err
 	}
 	di, ok := c.ix.discoveries[dname]
 	if !ok {
-		return c.errf(p.add("discovery"), "%s is not declared", as.Discovery)
+		return c.errf(p.Add("discovery"), "%s is not declared", as.Discovery)
 	}
 	if !c.usable(a, as.Discovery, di.owner) {
-		return c.errf(p.add("discovery"), "%s belongs to account %s and no share gives it to %s", as.Discovery, di.owner.ID, a.ID)
+		return c.errf(p.Add("discovery"), "%s belongs to account %s and no share gives it to %s", as.Discovery, di.owner.ID, a.ID)
 	}
 	if di.owner != a && di.discovery.Region != ii.ipam.Region {
-		return c.errf(p.add("discovery"), "shared %s is hosted in %s but ipam %s in %s: they must match", as.Discovery, di.discovery.Region, iname, ii.ipam.Region)
+		return c.errf(p.Add("discovery"), "shared %s is hosted in %s but ipam %s in %s: they must match", as.Discovery, di.discovery.Region, iname, ii.ipam.Region)
 	}
 	if prev, dup := c.ix.associated[dname]; dup {
-		return c.errf(p.add("discovery"), "%s is already associated (%s): a discovery joins one IPAM", as.Discovery, prev)
+		return c.errf(p.Add("discovery"), "%s is already associated (%s): a discovery joins one IPAM", as.Discovery, prev)
 	}
 	c.ix.associated[dname] = p
 	c.need(a.ID, "AssociateIpamResourceDiscovery", p)
@@ -921,14 +921,14 @@ func (c *checker) checkMembers(a *Account, m *IPAM, p fieldPath) error {
 	}
 	rd := c.t.ResourceDirectory
 	if rd == nil {
-		return c.errf(p.add("members"), "members need a resource_directory")
+		return c.errf(p.Add("members"), "members need a resource_directory")
 	}
 	if rd.DelegatedAdmin != a.ID {
-		return c.errf(p.add("members"), "only the resource directory's delegated admin (%s) can add members; ipam %s belongs to %s", rd.DelegatedAdmin, m.Name, a.ID)
+		return c.errf(p.Add("members"), "only the resource directory's delegated admin (%s) can add members; ipam %s belongs to %s", rd.DelegatedAdmin, m.Name, a.ID)
 	}
 	seen := map[string]bool{}
 	for i, mem := range m.Members {
-		mp := p.add("members", i)
+		mp := p.Add("members", i)
 		if mem == nil {
 			return c.errf(mp, "empty member")
 		}
@@ -942,24 +942,24 @@ func (c *checker) checkMembers(a *Account, m *IPAM, p fieldPath) error {
 		switch typ {
 		case MemberAccount:
 			if !slices.Contains(rd.Accounts, mem.ID) {
-				return c.errf(mp.add("id"), "account %s is not in the resource directory", mem.ID)
+				return c.errf(mp.Add("id"), "account %s is not in the resource directory", mem.ID)
 			}
 			if mem.ID == rd.DelegatedAdmin {
-				return c.errf(mp.add("id"), "the delegated admin %s cannot be a member", mem.ID)
+				return c.errf(mp.Add("id"), "the delegated admin %s cannot be a member", mem.ID)
 			}
 		case MemberFolder:
 			if _, ok := rd.Folders[mem.ID]; !ok {
-				return c.errf(mp.add("id"), "folder %s is not in the resource directory", mem.ID)
+				return c.errf(mp.Add("id"), "folder %s is not in the resource directory", mem.ID)
 			}
 		default:
-			return c.errf(mp.add("type"), "member type %q: want %s or %s", mem.Type, MemberAccount, MemberFolder)
+			return c.errf(mp.Add("type"), "member type %q: want %s or %s", mem.Type, MemberAccount, MemberFolder)
 		}
 		if seen[mem.ID] {
-			return c.errf(mp.add("id"), "member %s listed twice", mem.ID)
+			return c.errf(mp.Add("id"), "member %s listed twice", mem.ID)
 		}
 		seen[mem.ID] = true
 	}
-	c.need(a.ID, "AddIpamMembers", p.add("members"))
+	c.need(a.ID, "AddIpamMembers", p.Add("members"))
 	return nil
 }
 
@@ -987,9 +987,9 @@ func (c *checker) checkAccountAllocation(a *Account, al *Allocation, p fieldPath
 		return c.errf(p, "empty allocation")
 	}
 	if al.Pool == "" {
-		return c.errf(p.add("pool"), "missing pool: an account's allocation names its pool/NAME")
+		return c.errf(p.Add("pool"), "missing pool: an account's allocation names its pool/NAME")
 	}
-	pi, err := c.usePool(a, p.add("pool"), al.Pool, "")
+	pi, err := c.usePool(a, p.Add("pool"), al.Pool, "")
 	if err != nil {
 		return err
 	}
@@ -1008,12 +1008,12 @@ func (c *checker) checkVPC(a *Account, v *VPC, p fieldPath) error {
 		return err
 	}
 	if _, dup := c.ix.vpcs[v.Name]; dup {
-		return c.errf(p.add("name"), "vpc %s is declared twice", v.Name)
+		return c.errf(p.Add("name"), "vpc %s is declared twice", v.Name)
 	}
 	c.ix.vpcs[v.Name] = v
 	var pools []*poolInfo
 	if v.Pool != "" {
-		pi, err := c.usePool(a, p.add("pool"), v.Pool, IPv4)
+		pi, err := c.usePool(a, p.Add("pool"), v.Pool, IPv4)
 		if err != nil {
 			return err
 		}
@@ -1023,37 +1023,37 @@ func (c *checker) checkVPC(a *Account, v *VPC, p fieldPath) error {
 		pools = append(pools, pi)
 	} else {
 		if v.Mask != 0 {
-			return c.errf(p.add("mask"), "mask needs a pool")
+			return c.errf(p.Add("mask"), "mask needs a pool")
 		}
 		if v.CIDR != "" {
-			if _, err := c.prefix(p.add("cidr"), v.CIDR, IPv4); err != nil {
+			if _, err := c.prefix(p.Add("cidr"), v.CIDR, IPv4); err != nil {
 				return err
 			}
 		}
 	}
 	if v.IPv6Pool != "" {
-		pi, err := c.usePool(a, p.add("ipv6_pool"), v.IPv6Pool, IPv6)
+		pi, err := c.usePool(a, p.Add("ipv6_pool"), v.IPv6Pool, IPv6)
 		if err != nil {
 			return err
 		}
 		if len(pi.pool.CIDRs) == 0 && len(pi.pool.Netmasks) == 0 {
-			return c.errf(p.add("ipv6_pool"), "pool %s has no cidrs or netmasks to allocate from", pi.pool.Name)
+			return c.errf(p.Add("ipv6_pool"), "pool %s has no cidrs or netmasks to allocate from", pi.pool.Name)
 		}
 		if v.IPv6Mask < 1 || v.IPv6Mask > 128 {
-			return c.errf(p.add("ipv6_mask"), "an IPv6 pool allocation needs ipv6_mask 1-128")
+			return c.errf(p.Add("ipv6_mask"), "an IPv6 pool allocation needs ipv6_mask 1-128")
 		}
 		pools = append(pools, pi)
 	} else if v.IPv6Mask != 0 {
-		return c.errf(p.add("ipv6_mask"), "ipv6_mask needs ipv6_pool")
+		return c.errf(p.Add("ipv6_mask"), "ipv6_mask needs ipv6_pool")
 	}
 	region := v.Region
 	if region == "" {
 		if len(pools) == 0 {
-			return c.errf(p.add("region"), "missing region (a vpc without a pool names its region)")
+			return c.errf(p.Add("region"), "missing region (a vpc without a pool names its region)")
 		}
 		region = pools[0].region
 	}
-	if err := c.region(p.add("region"), region); err != nil {
+	if err := c.region(p.Add("region"), region); err != nil {
 		return err
 	}
 	for _, pi := range pools {
@@ -1062,27 +1062,27 @@ func (c *checker) checkVPC(a *Account, v *VPC, p fieldPath) error {
 			if pi.region != "" {
 				where = "region " + pi.region
 			}
-			return c.errf(p.add("region"), "vpc %s is in %s but pool %s has %s: a VPC takes addresses only from a pool of its region", v.Name, region, pi.pool.Name, where)
+			return c.errf(p.Add("region"), "vpc %s is in %s but pool %s has %s: a VPC takes addresses only from a pool of its region", v.Name, region, pi.pool.Name, where)
 		}
 	}
-	if err := c.tags(p.add("tags"), v.Tags); err != nil {
+	if err := c.tags(p.Add("tags"), v.Tags); err != nil {
 		return err
 	}
 	c.need(a.ID, "CreateVpc", p)
 	count := map[string]int{}
 	for i, b := range v.Blocks {
-		bp := p.add("secondary", i)
+		bp := p.Add("secondary", i)
 		if b == nil {
 			return c.errf(bp, "empty block")
 		}
 		version := IPv4
 		if b.Pool != "" {
-			pi, err := c.usePool(a, bp.add("pool"), b.Pool, "")
+			pi, err := c.usePool(a, bp.Add("pool"), b.Pool, "")
 			if err != nil {
 				return err
 			}
 			if pi.region != region {
-				return c.errf(bp.add("pool"), "pool %s is not in the vpc's region %s", pi.pool.Name, region)
+				return c.errf(bp.Add("pool"), "pool %s is not in the vpc's region %s", pi.pool.Name, region)
 			}
 			if err := c.block(pi, b.CIDR, b.Mask, bp, true); err != nil {
 				return err
@@ -1094,11 +1094,11 @@ func (c *checker) checkVPC(a *Account, v *VPC, p fieldPath) error {
 				return c.errf(bp, "give pool or cidr")
 			}
 			if b.Mask != 0 {
-				return c.errf(bp.add("mask"), "mask needs a pool")
+				return c.errf(bp.Add("mask"), "mask needs a pool")
 			}
 			pre, err := netip.ParsePrefix(b.CIDR)
 			if err != nil || pre.Masked() != pre {
-				return c.errf(bp.add("cidr"), "%q is not a canonical CIDR", b.CIDR)
+				return c.errf(bp.Add("cidr"), "%q is not a canonical CIDR", b.CIDR)
 			}
 			if pre.Addr().Is6() {
 				version = IPv6
