@@ -19,8 +19,7 @@ import (
 
 	"github.com/ipam-teardown/ipam-teardown/executor"
 	"github.com/ipam-teardown/ipam-teardown/internal/cloudapi"
-	"github.com/ipam-teardown/ipam-teardown/inventory"
-	"github.com/ipam-teardown/ipam-teardown/inventory/collect"
+	"github.com/ipam-teardown/ipam-teardown/internal/replan"
 	"github.com/ipam-teardown/ipam-teardown/planner"
 	"github.com/ipam-teardown/ipam-teardown/plans"
 )
@@ -234,7 +233,7 @@ func (r *applyRun) run(ctx context.Context) error {
 		BreakLock:   r.flags.breakLock,
 		LockTTL:     r.flags.lockTTL,
 		JournalPath: r.journal,
-		Replan:      replanner(api, p, r.planOptions, r.flags.parallelism),
+		Replan:      replan.Func(api, p, r.planOptions, r.flags.parallelism),
 		OnEvent:     prog.Event,
 		Logger:      elog,
 	}
@@ -407,64 +406,6 @@ func confirmTyped(in io.Reader, out io.Writer, ipams []string) error {
 		return refusedError{fmt.Errorf("confirmation %q is not %q: nothing was done", got, want)}
 	}
 	return nil
-}
-
-// replanner returns the executor's drift check: collect the IPAMs the plan names again and plan them with
-// opts. nil when the plan names no IPAM.
-func replanner(api *cloudapi.Client, p *plans.Plan, opts planner.Options, parallelism int) func(context.Context) (*plans.Plan, error) {
-	// The blockers' IPAMs too: an IPAM a blocker holds whole has no step, and without it the fresh plan would
-	// lack that blocker and look like drift.
-	ids := planIPAMs(p, true)
-	if len(ids) == 0 {
-		return nil
-	}
-	opts.PlanID = p.PlanID
-	return func(ctx context.Context) (*plans.Plan, error) {
-		// An IPAM this plan (or an earlier run of it) deleted is gone, and Collect refuses to select an IPAM
-		// that is not there. So collect those that exist; the executor sets the deleted IPAM's steps against
-		// its journal, and one deleted behind its back shows as drift (steps the fresh plan lacks).
-		present, err := existingIPAMs(ctx, api, ids)
-		if err != nil {
-			return nil, err
-		}
-		if len(present) == 0 {
-			return &plans.Plan{PlanID: p.PlanID, Region: p.Region, Steps: []plans.Step{}, Blockers: []plans.Blocker{}}, nil
-		}
-		snap, err := collect.Collect(ctx, api, inventory.Selector{IPAMIDs: present}, collect.Options{Parallelism: parallelism})
-		if err != nil {
-			return nil, err
-		}
-		return planner.Build(snap, opts)
-	}
-}
-
-// existingIPAMs returns those of ids (sorted) that ListIpams still lists, in any status.
-func existingIPAMs(ctx context.Context, api *cloudapi.Client, ids []string) ([]string, error) {
-	var found []string
-	for start := 0; start < len(ids); start += 100 { // IpamIds.N takes at most 100, and so does one page
-		batch := ids[start:min(start+100, len(ids))]
-		params := map[string]string{"MaxResults": "100"}
-		for i, id := range batch {
-			params["IpamIds."+strconv.Itoa(i+1)] = id
-		}
-		out, err := api.Read(ctx, cloudapi.Call{Product: cloudapi.ProductVpcIpam, Action: "ListIpams", Params: params, Resource: strings.Join(batch, ",")})
-		if err != nil {
-			return nil, fmt.Errorf("inventory: %w", err)
-		}
-		rows, ok := out["Ipams"].([]any)
-		if !ok && out["Ipams"] != nil {
-			return nil, fmt.Errorf("inventory: ListIpams: Ipams is %T, not a list", out["Ipams"])
-		}
-		for _, r := range rows {
-			if m, ok := r.(map[string]any); ok {
-				if id, _ := m["IpamId"].(string); slices.Contains(batch, id) && !slices.Contains(found, id) {
-					found = append(found, id)
-				}
-			}
-		}
-	}
-	slices.Sort(found)
-	return found, nil
 }
 
 // setGlobals lists the global flags the user set, as arguments, so that the resume command reaches the same

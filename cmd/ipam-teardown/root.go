@@ -139,6 +139,7 @@ Exit codes: 0 done, 1 failed or interrupted, 2 bad command, flag or file (or a p
 		newPlanCommand(g),
 		newApplyCommand(g),
 		newDestroyCommand(g),
+		newCleanupCommand(g),
 		newDemoCommand(g),
 		newSimCommand(g),
 	)

@@ -1,21 +1,10 @@
 package ipamsim
 
-import "slices"
+import "github.com/ipam-teardown/ipam-teardown/internal/catalog"
 
-// publicRegions is Alibaba Cloud's public region list (the "Regions and zones" page of the documentation),
-// in the page's order. Finance and government clouds are not public regions and are not served. A constant
-// table, never mutated.
-var publicRegions = [...]string{
-	"cn-qingdao", "cn-beijing", "cn-zhangjiakou", "cn-huhehaote", "cn-wulanchabu", "cn-hangzhou",
-	"cn-shanghai", "cn-nanjing", "cn-fuzhou", "cn-shenzhen", "cn-heyuan", "cn-guangzhou", "cn-chengdu",
-	"cn-hongkong", "ap-northeast-1", "ap-northeast-2", "ap-southeast-1", "ap-southeast-3", "ap-southeast-5",
-	"ap-southeast-6", "ap-southeast-7", "us-east-1", "us-west-1", "eu-west-1", "eu-central-1", "me-east-1",
-	"me-central-1", "na-south-1",
-}
-
-// PublicRegions returns the region ids of Alibaba Cloud's public region list: the regions an emulator serves
-// when Options.Regions is empty. The slice is the caller's.
-func PublicRegions() []string { return slices.Clone(publicRegions[:]) }
+// PublicRegions returns the region ids of Alibaba Cloud's public region list (catalog.PublicRegions): the
+// regions an emulator serves when Options.Regions is empty. The slice is the caller's.
+func PublicRegions() []string { return catalog.PublicRegions() }
 
 // IsPublicRegion reports whether id is on Alibaba Cloud's public region list.
-func IsPublicRegion(id string) bool { return slices.Contains(publicRegions[:], id) }
+func IsPublicRegion(id string) bool { return catalog.IsPublicRegion(id) }

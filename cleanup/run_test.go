@@ -1,0 +1,398 @@
+package cleanup_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/ipam-teardown/ipam-teardown/cleanup"
+	"github.com/ipam-teardown/ipam-teardown/executor"
+	"github.com/ipam-teardown/ipam-teardown/internal/catalog"
+	"github.com/ipam-teardown/ipam-teardown/internal/cloudapi"
+	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/simtest"
+	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/topology"
+	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/wire"
+)
+
+const (
+	acctA = "1000000000000001" // the caller
+	acctB = "1000000000000002" // reached by role
+	acctC = "1000000000000003" // reached by role
+)
+
+// bed is an emulator with the three accounts of testdata/accounts.yaml, an HTTPS listener for Sts, and the
+// caller's (account 1's) key in the environment.
+type bed struct {
+	t   *testing.T
+	srv *simtest.Server
+	sts string
+	clk *clock
+}
+
+type clock struct {
+	mu  sync.Mutex
+	off time.Duration
+}
+
+func (c *clock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Add(c.off)
+}
+
+func (c *clock) advance(d time.Duration) {
+	c.mu.Lock()
+	c.off += d
+	c.mu.Unlock()
+}
+
+func newBed(t *testing.T, opts ...simtest.Option) *bed {
+	t.Helper()
+	topo, err := topology.Load(filepath.Join("testdata", "accounts.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk := &clock{}
+	s := simtest.StartTopology(t, topo, append(opts, simtest.WithNow(clk.now))...)
+	sts := s.StartTLS(t)
+	s.SetCredentialsEnv(t, acctA)
+	return &bed{t: t, srv: s, sts: sts, clk: clk}
+}
+
+// config is the cleanup config of the tests: the caller itself and both role accounts, in both regions,
+// IPAMs tagged env=sandbox, sandbox-c excluded by id, the tag keep protecting.
+func (b *bed) config(extra string) *cleanup.Config {
+	b.t.Helper()
+	text := `regions: [cn-hangzhou, cn-shanghai]
+allowed_accounts: ["1000000000000001", "1000000000000002", "1000000000000003"]
+accounts:
+  - id: "1000000000000001"
+  - role_arn: acs:ram::1000000000000002:role/ipam-cleanup
+  - role_arn: acs:ram::1000000000000003:role/ipam-cleanup
+select:
+  tags: {env: sandbox}
+exclude:
+  ids: [` + b.srv.Refs["ipam/sandbox-c"] + `]
+  protect_tag: keep
+sts_endpoint: ` + b.sts + "\n" + extra
+	cfg, err := cleanup.ParseConfig([]byte(text), "cleanup.yaml")
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return cfg
+}
+
+func (b *bed) options(apply bool) cleanup.Options {
+	return cleanup.Options{
+		Apply:  apply,
+		OutDir: b.t.TempDir(),
+		Client: cloudapi.Config{Endpoint: b.srv.URL, RetryInitial: 5 * time.Millisecond, RetryMax: 50 * time.Millisecond},
+		Executor: executor.Options{
+			StepTimeout: 20 * time.Second, PollInterval: 10 * time.Millisecond, PollMax: 50 * time.Millisecond,
+			RetryInitial: 5 * time.Millisecond, RetryMax: 50 * time.Millisecond,
+		},
+		Logger: zerolog.New(zerolog.NewTestWriter(b.t)).Level(zerolog.WarnLevel),
+	}
+}
+
+// ipamsOf lists the IPAM and custom discovery ids /_sim/state holds, by owner account.
+func (b *bed) ipamsOf() map[string][]string {
+	b.t.Helper()
+	resp, err := http.Get(b.srv.URL + "/_sim/state")
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	type owned struct {
+		Owner string `json:"owner"`
+		Type  string `json:"type"`
+	}
+	var st struct {
+		Ipams       map[string]owned `json:"ipams"`
+		Discoveries map[string]owned `json:"discoveries"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
+		b.t.Fatalf("/_sim/state: %v", err)
+	}
+	out := map[string][]string{}
+	for id, ip := range st.Ipams {
+		out[ip.Owner] = append(out[ip.Owner], id)
+	}
+	for id, d := range st.Discoveries {
+		if d.Type == "custom" {
+			out[d.Owner] = append(out[d.Owner], id)
+		}
+	}
+	for _, ids := range out {
+		slices.Sort(ids)
+	}
+	return out
+}
+
+func mutatingCalls(calls []wire.Call) []wire.Call {
+	var out []wire.Call
+	for _, c := range calls {
+		if a, ok := catalog.Lookup(c.Product, c.Action); (!ok || a.Mutating) && !c.DryRun && c.Action != "AssumeRole" {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// ipamReports flattens a report: account/region/ipam (or "orphans") to the entry.
+func ipamReports(rep *cleanup.Report) map[string]cleanup.IPAMReport {
+	out := map[string]cleanup.IPAMReport{}
+	for _, a := range rep.Accounts {
+		for _, r := range a.Regions {
+			for _, ip := range r.IPAMs {
+				out[a.ID+"/"+r.Region+"/"+ip.IPAMID] = ip
+			}
+			if r.Orphans != nil {
+				out[a.ID+"/"+r.Region+"/orphans"] = *r.Orphans
+			}
+		}
+	}
+	return out
+}
+
+// TestPreviewMakesNoMutatingCall: without Apply the cleanup reaches all three accounts (two by role), selects
+// exactly the env=sandbox IPAMs that are neither protected nor excluded, writes their plans, dry-runs them,
+// and the emulator logs no mutating call at all: no lock tag, no step. Everything is still there.
+func TestPreviewMakesNoMutatingCall(t *testing.T) {
+	b := newBed(t)
+	before := b.ipamsOf()
+	rep, err := cleanup.Run(t.Context(), b.config("orphan_discoveries: true"), b.options(false))
+	if err != nil {
+		t.Fatalf("preview: %v", err)
+	}
+	if rep.Outcome != "previewed" {
+		t.Errorf("outcome %q; want previewed", rep.Outcome)
+	}
+	if m := mutatingCalls(b.srv.Wire.Calls()); len(m) > 0 {
+		t.Errorf("a preview made %d mutating call(s), the first %s %v", len(m), m[0].Action, m[0].Params)
+	}
+	if after := b.ipamsOf(); !equalMaps(before, after) {
+		t.Errorf("state changed in a preview: before %v, after %v", before, after)
+	}
+	got := ipamReports(rep)
+	want := map[string]string{ // outcome by account/region/ipam
+		acctA + "/cn-hangzhou/" + b.srv.Refs["ipam/sandbox-a"]: "previewed",
+		acctA + "/cn-shanghai/" + b.srv.Refs["ipam/keep-a"]:    "skipped",
+		acctB + "/cn-shanghai/" + b.srv.Refs["ipam/sandbox-b"]: "previewed",
+		acctB + "/cn-shanghai/orphans":                         "nothing",
+		acctB + "/cn-hangzhou/orphans":                         "nothing",
+		acctA + "/cn-hangzhou/orphans":                         "nothing",
+		acctA + "/cn-shanghai/orphans":                         "nothing",
+		acctC + "/cn-hangzhou/" + b.srv.Refs["ipam/sandbox-c"]: "skipped",
+		acctC + "/cn-hangzhou/orphans":                         "nothing",
+		acctC + "/cn-shanghai/orphans":                         "previewed",
+	}
+	for k, w := range want {
+		if got[k].Outcome != w {
+			t.Errorf("%s: outcome %q (%s); want %q", k, got[k].Outcome, got[k].Message, w)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("report has %d entries, want %d: %v", len(got), len(want), got)
+	}
+	if why := got[acctA+"/cn-shanghai/"+b.srv.Refs["ipam/keep-a"]].Why; !strings.Contains(why, "protected") {
+		t.Errorf("keep-a skipped because %q; want protected", why)
+	}
+	if why := got[acctC+"/cn-hangzhou/"+b.srv.Refs["ipam/sandbox-c"]].Why; !strings.Contains(why, "excluded") {
+		t.Errorf("sandbox-c skipped because %q; want excluded", why)
+	}
+	sel := got[acctA+"/cn-hangzhou/"+b.srv.Refs["ipam/sandbox-a"]]
+	if !sel.Selected || sel.Why != "tag env=sandbox" || sel.Steps == 0 || sel.PlanID == "" {
+		t.Errorf("sandbox-a: %+v; want selected by its tag, with a plan", sel)
+	}
+	if _, err := os.Stat(sel.Plan); err != nil {
+		t.Errorf("the plan of sandbox-a was not written: %v", err)
+	}
+}
+
+// TestApplyEmptiesExactlyTheSelectedIPAMs: with Apply, the two selected IPAMs and the orphaned discovery are
+// gone, everything else remains, and the report agrees with /_sim/state.
+func TestApplyEmptiesExactlyTheSelectedIPAMs(t *testing.T) {
+	b := newBed(t)
+	before := b.ipamsOf()
+	rep, err := cleanup.Run(t.Context(), b.config("orphan_discoveries: true"), b.options(true))
+	if err != nil {
+		t.Fatalf("apply: %v", err)
+	}
+	after := b.ipamsOf()
+	gone := map[string]bool{b.srv.Refs["ipam/sandbox-a"]: true, b.srv.Refs["ipam/sandbox-b"]: true, b.srv.Refs["discovery/c-orphan"]: true}
+	for acct, ids := range before {
+		for _, id := range ids {
+			if present := slices.Contains(after[acct], id); present == gone[id] {
+				t.Errorf("account %s: %s present=%v after the cleanup; want %v", acct, id, present, !gone[id])
+			}
+		}
+	}
+	for k, ir := range ipamReports(rep) {
+		id := k[strings.LastIndex(k, "/")+1:]
+		switch {
+		case ir.Outcome == "done" && id != "orphans" && !gone[id]:
+			t.Errorf("%s: the report says done, but it is no IPAM the cleanup selected", k)
+		case gone[id] && ir.Outcome != "done":
+			t.Errorf("%s: gone from the emulator, but the report says %q", k, ir.Outcome)
+		case ir.Outcome == "done" && ir.Done != ir.Steps:
+			t.Errorf("%s: done with %d of %d steps", k, ir.Done, ir.Steps)
+		}
+	}
+	if rep.Outcome != "done" {
+		t.Errorf("outcome %q; want done", rep.Outcome)
+	}
+}
+
+// TestAccountOffTheAllowListRefusesTheRun: when the caller's credentials lead to an account that is not on
+// the allow-list, the whole run is refused after the identity calls: no other call in any account.
+func TestAccountOffTheAllowListRefusesTheRun(t *testing.T) {
+	b := newBed(t)
+	cfg, err := cleanup.ParseConfig([]byte(`regions: [cn-hangzhou]
+allowed_accounts: ["1000000000000002"]
+accounts:
+  - {}
+  - role_arn: acs:ram::1000000000000002:role/ipam-cleanup
+select: {tags: {env: sandbox}}
+sts_endpoint: `+b.sts+"\n"), "cleanup.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := cleanup.Run(t.Context(), cfg, b.options(true))
+	if !errors.Is(err, cleanup.ErrRefused) || !strings.Contains(err.Error(), "1000000000000001 is not on allowed_accounts") {
+		t.Fatalf("run: %v; want a refusal naming account 1000000000000001", err)
+	}
+	if rep.Outcome != "refused" || rep.Accounts[0].Outcome != "refused" {
+		t.Errorf("report: %s, account 0 %s; want refused", rep.Outcome, rep.Accounts[0].Outcome)
+	}
+	for _, c := range b.srv.Wire.Calls() {
+		if c.Action != "GetCallerIdentity" && c.Action != "AssumeRole" {
+			t.Errorf("call %s after the identity check of a refused run", c.Action)
+		}
+	}
+}
+
+// TestOverlappingAppliesNeverActOnTheSameIPAM: two cleanups with Apply at once, on an emulator slow enough
+// that they overlap. Every mutating call with a ClientToken comes, per IPAM, from one run's plan; the other
+// run is refused (its lock check or its drift check), or finds nothing left. Both IPAMs end gone.
+func TestOverlappingAppliesNeverActOnTheSameIPAM(t *testing.T) {
+	b := newBed(t, simtest.WithDeleteDelay(100*time.Millisecond))
+	b.srv.Wire.SetFaults([]wire.FaultRule{{Latency: 10 * time.Millisecond}})
+	var reps [2]*cleanup.Report
+	var wg sync.WaitGroup
+	for i := range reps {
+		wg.Go(func() {
+			reps[i], _ = cleanup.Run(context.Background(), b.config(""), b.options(true))
+		})
+	}
+	wg.Wait()
+	after := b.ipamsOf()
+	for _, id := range []string{b.srv.Refs["ipam/sandbox-a"], b.srv.Refs["ipam/sandbox-b"]} {
+		for _, ids := range after {
+			if slices.Contains(ids, id) {
+				t.Errorf("%s remains after two cleanups", id)
+			}
+		}
+	}
+	// Which run's plan each IPAM's token-carrying calls came from.
+	planOf := map[string]string{} // plan id -> IPAM
+	for _, rep := range reps {
+		for _, ir := range ipamReports(rep) {
+			if ir.PlanID != "" && ir.IPAMID != "" {
+				planOf[ir.PlanID] = ir.IPAMID
+			}
+		}
+	}
+	acted := map[string]map[string]bool{} // IPAM -> plan ids that sent a mutating call
+	for _, c := range mutatingCalls(b.srv.Wire.Calls()) {
+		tok := c.Params["ClientToken"]
+		for plan, ipam := range planOf {
+			if strings.HasPrefix(tok, plan+"-") {
+				if acted[ipam] == nil {
+					acted[ipam] = map[string]bool{}
+				}
+				acted[ipam][plan] = true
+			}
+		}
+	}
+	// Per IPAM, at most one run may report it done; the other was refused or found it gone.
+	for _, id := range []string{b.srv.Refs["ipam/sandbox-a"], b.srv.Refs["ipam/sandbox-b"]} {
+		var outcomes []string
+		for _, rep := range reps {
+			for _, ir := range ipamReports(rep) {
+				if ir.IPAMID == id {
+					outcomes = append(outcomes, ir.Outcome)
+				}
+			}
+		}
+		t.Logf("%s: outcomes %v", id, outcomes)
+		if n := len(slices.DeleteFunc(slices.Clone(outcomes), func(o string) bool { return o != "done" })); n > 1 {
+			t.Errorf("%s: both runs report it done: %v", id, outcomes)
+		}
+	}
+	if len(acted) == 0 {
+		t.Fatal("no mutating call carried a plan's ClientToken: the check checks nothing")
+	}
+	for ipam, ps := range acted {
+		if len(ps) > 1 {
+			t.Errorf("IPAM %s: mutating calls from %d runs' plans %v; want one", ipam, len(ps), ps)
+		}
+	}
+}
+
+// TestExpiredRoleSessionIsRenewed: the emulator's clock jumps past the role sessions' expiration as the
+// first step starts; the calls refused with InvalidSecurityToken.Expired are sent again after the role is
+// assumed again, and the run finishes: nothing half-done in silence.
+func TestExpiredRoleSessionIsRenewed(t *testing.T) {
+	b := newBed(t)
+	opts := b.options(true)
+	var once sync.Once
+	opts.Executor.OnEvent = func(e executor.Event) {
+		if e.Kind == executor.EventStart {
+			once.Do(func() { b.clk.advance(2 * time.Hour) })
+		}
+	}
+	cfg := b.config("")
+	cfg.Accounts = cfg.Accounts[1:2] // account 2, by role
+	rep, err := cleanup.Run(t.Context(), cfg, opts)
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	var expired, assumed int
+	for _, c := range b.srv.Wire.Calls() {
+		switch {
+		case c.Code == "InvalidSecurityToken.Expired":
+			expired++
+		case c.Action == "AssumeRole" && c.Status == 200:
+			assumed++
+		}
+	}
+	if expired == 0 || assumed < 2 {
+		t.Errorf("%d calls refused as expired, %d AssumeRole; want the session to expire and be renewed", expired, assumed)
+	}
+	if ir := ipamReports(rep)[acctB+"/cn-shanghai/"+b.srv.Refs["ipam/sandbox-b"]]; ir.Outcome != "done" {
+		t.Errorf("sandbox-b: %q %s; want done", ir.Outcome, ir.Message)
+	}
+}
+
+func equalMaps(a, b map[string][]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if !slices.Equal(v, b[k]) {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,100 @@
+package cleanup
+
+import (
+	"fmt"
+	"path"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/ipam-teardown/ipam-teardown/inventory"
+)
+
+// decide says whether the cleanup selects ip at now, and why (or why not), in words for the report.
+func (c *Config) decide(ip inventory.IPAM, now time.Time) (bool, string) {
+	if slices.Contains(c.Exclude.IDs, ip.ID) {
+		return false, "excluded (exclude.ids)"
+	}
+	if pt := c.Exclude.ProtectTag; pt != "" {
+		k, v, hasValue := strings.Cut(pt, "=")
+		if got, ok := ip.Tags[k]; ok && (!hasValue || got == v) {
+			return false, "protected by the tag " + pt
+		}
+	}
+	var why []string
+	for _, k := range sortedKeys(c.Select.Tags) {
+		if ip.Tags[k] != c.Select.Tags[k] {
+			return false, fmt.Sprintf("the tag %s is not %s", k, c.Select.Tags[k])
+		}
+		why = append(why, "tag "+k+"="+c.Select.Tags[k])
+	}
+	if c.Select.Name != "" {
+		if ok, _ := path.Match(c.Select.Name, ip.Name); !ok {
+			return false, fmt.Sprintf("name %q does not match %q", ip.Name, c.Select.Name)
+		}
+		why = append(why, fmt.Sprintf("name %q matches %q", ip.Name, c.Select.Name))
+	}
+	if ip.Status == "Deleting" || ip.Status == "Deleted" {
+		return false, "already " + ip.Status
+	}
+	ok, age := c.ageSelects(ip, now)
+	if !ok {
+		return false, age
+	}
+	if age != "" {
+		why = append(why, age)
+	}
+	return true, strings.Join(why, "; ")
+}
+
+// ageSelects applies older_than and expires_tag. An expiry date is inclusive: "2026-12-01" expires when that
+// day (UTC) is over, the later of the two readings, so a sandbox is never removed before its owner's date.
+func (c *Config) ageSelects(ip inventory.IPAM, now time.Time) (bool, string) {
+	s := c.Select
+	if s.ExpiresTag != "" {
+		if v, tagged := ip.Tags[s.ExpiresTag]; tagged {
+			at, err := parseExpiry(v)
+			if err != nil {
+				return false, fmt.Sprintf("the tag %s=%q is not a date (2006-01-02 or RFC 3339): never selected by age", s.ExpiresTag, v)
+			}
+			if now.Before(at) {
+				return false, fmt.Sprintf("%s %s not reached", s.ExpiresTag, v)
+			}
+			return true, fmt.Sprintf("%s %s passed", s.ExpiresTag, v)
+		}
+		if s.OlderThan == "" {
+			return false, "no " + s.ExpiresTag + " tag"
+		}
+	}
+	if s.OlderThan == "" {
+		return true, ""
+	}
+	d, _ := time.ParseDuration(s.OlderThan) // validated
+	if ip.CreateTime.IsZero() {
+		return false, "no creation time: never old enough"
+	}
+	created := ip.CreateTime.UTC().Format(time.RFC3339)
+	if now.Sub(ip.CreateTime) < d {
+		return false, fmt.Sprintf("created %s, not older than %s", created, s.OlderThan)
+	}
+	return true, fmt.Sprintf("created %s, older than %s", created, s.OlderThan)
+}
+
+// parseExpiry reads an expiry tag value: a date (inclusive: it expires at the end of that UTC day) or an
+// RFC 3339 time.
+func parseExpiry(v string) (time.Time, error) {
+	v = strings.TrimSpace(v)
+	if t, err := time.Parse(time.DateOnly, v); err == nil {
+		return t.AddDate(0, 0, 1), nil
+	}
+	return time.Parse(time.RFC3339, v)
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

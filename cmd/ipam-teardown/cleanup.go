@@ -1,0 +1,221 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ipam-teardown/ipam-teardown/cleanup"
+	"github.com/ipam-teardown/ipam-teardown/executor"
+	"github.com/ipam-teardown/ipam-teardown/internal/cloudapi"
+	"github.com/ipam-teardown/ipam-teardown/internal/yamlfile"
+)
+
+// cleanupFlags are cleanup's flags; each one given overrides the file.
+type cleanupFlags struct {
+	config, report, outDir, stsEndpoint string
+	apply, orphans                      bool
+	regions                             []string
+	parallelism                         int
+	qps                                 string
+	stepTimeout, lockTTL                time.Duration
+}
+
+// newCleanupCommand is `ipam-teardown cleanup --config FILE [--apply]`: the scheduled sandbox cleanup.
+func newCleanupCommand(g *globalOptions) *cobra.Command {
+	f := cleanupFlags{stepTimeout: executor.DefaultStepTimeout, lockTTL: executor.DefaultLockTTL}
+	cmd := &cobra.Command{
+		Use:   "cleanup --config cleanup.yaml [--apply] [--report FILE] [--out-dir DIR]",
+		Short: "Scheduled cleanup: the IPAMs of many accounts and regions that a config selects; a preview unless --apply",
+		Long: `cleanup reads a config (YAML; see the README, "Scheduled cleanup") that names regions, accounts (the
+caller itself or a RAM role to assume), an allow-list of account ids, selectors (tags, a name pattern,
+older_than, an expiry tag) and exclusions (ids, a protect tag).
+
+It first asks Sts GetCallerIdentity which account each entry's credentials lead to; an account that is
+not on allowed_accounts refuses the whole run before any other call. Then, accounts side by side (each
+with its own rate limit), regions one after the other: list the IPAMs, select, and for each selected IPAM
+collect, plan, write the plan to --out-dir and dry-run every step. Without --apply that is all: no
+mutating call is made, not even the lock tag. With --apply each plan is run as apply runs it (lock,
+drift check, dry run, steps, journal); one IPAM's failure does not stop the others.
+
+The report (--report, JSON) says per account, region and IPAM why it was selected or skipped, the plan,
+its steps, the outcome, blockers and the time taken. Every stderr line is JSON unless stderr is a terminal
+(--log-format).
+
+Exit codes: 0 every selected IPAM done (or previewed, or nothing selected), 1 something failed or the run
+was interrupted, 2 bad flag or config, 3 refused or blocked (an account off the allow-list, a lock held
+by another run, drift, a dry run, blockers) and nothing failed.`,
+		Example: "  ipam-teardown cleanup --config cleanup.yaml --report preview.json\n" +
+			"  ipam-teardown cleanup --config cleanup.yaml --apply --report report.json --out-dir /var/lib/ipam-cleanup/$(date +%F)",
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return usagef("cleanup takes no arguments, got %q (the config is --config FILE)", args)
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := f.load(cmd)
+			if err != nil {
+				return err
+			}
+			for _, c := range []struct{ flag, path string }{{"--report", f.report}} {
+				if err := checkFilePath(c.flag, c.path); err != nil {
+					return err
+				}
+			}
+			if f.stepTimeout <= 0 {
+				return usagef("--step-timeout %v: want a positive duration", f.stepTimeout)
+			}
+			if f.lockTTL <= 0 {
+				return usagef("--lock-ttl %v: want a positive duration", f.lockTTL)
+			}
+			outDir := f.outDir
+			if outDir == "" {
+				outDir = "ipam-teardown-cleanup-" + time.Now().UTC().Format("20060102T150405Z")
+			}
+			if err := os.MkdirAll(outDir, 0o755); err != nil {
+				return usagef("--out-dir: %v", err)
+			}
+			report := f.report
+			if report == "" {
+				report = filepath.Join(outDir, "report.json")
+			}
+			if g.endpoint != "" {
+				if err := g.validateEndpoint(); err != nil {
+					return err
+				}
+			}
+			log, err := g.logger()
+			if err != nil {
+				return err
+			}
+			rep, err := cleanup.Run(cmd.Context(), cfg, cleanup.Options{
+				Apply:  f.apply,
+				OutDir: outDir,
+				Client: cloudapi.Config{Endpoint: g.endpoint, InsecureEndpoint: g.insecureEndpoint, Profile: g.profile},
+				Executor: executor.Options{
+					StepTimeout: f.stepTimeout,
+					LockTTL:     f.lockTTL,
+				},
+				Logger:      log,
+				ToolVersion: toolVersion(),
+			})
+			werr := writeCleanupReport(report, rep)
+			logCleanupSummary(g, rep, outDir)
+			if errors.Is(err, cleanup.ErrRefused) {
+				err = refusedError{err}
+			}
+			return errors.Join(err, werr)
+		},
+	}
+	fs := cmd.Flags()
+	fs.StringVar(&f.config, "config", "", "the cleanup config `FILE` (YAML); required")
+	fs.BoolVar(&f.apply, "apply", false, "run the plans (default: a preview that makes no mutating call)")
+	fs.StringVar(&f.report, "report", "", "write the run's report as JSON to `FILE` (default: DIR/report.json in --out-dir)")
+	fs.StringVar(&f.outDir, "out-dir", "", "directory for the plans, journals and report (default ./ipam-teardown-cleanup-<UTC time>/)")
+	fs.StringSliceVar(&f.regions, "regions", nil, "region ids (comma-separated), instead of the config's regions (and every account's)")
+	fs.IntVar(&f.parallelism, "parallelism", 0, "calls in flight per account, instead of the config's")
+	fs.StringVar(&f.qps, "qps", "", "API calls per second per account (a number or auto), instead of the config's")
+	fs.BoolVar(&f.orphans, "orphan-discoveries", false, "also delete orphaned custom resource discoveries (as the config's orphan_discoveries: true)")
+	fs.StringVar(&f.stsEndpoint, "sts-endpoint", "", "Sts host[:port] for the roles, over HTTPS (default: the config's sts_endpoint, else sts.aliyuncs.com)")
+	fs.DurationVar(&f.stepTimeout, "step-timeout", f.stepTimeout, "how long one step's retries and waits may take")
+	fs.DurationVar(&f.lockTTL, "lock-ttl", f.lockTTL, "how long the lock tag on an IPAM stays valid")
+	return cmd
+}
+
+// load reads the config and applies the flags that override it; either fault is a usage error.
+func (f *cleanupFlags) load(cmd *cobra.Command) (*cleanup.Config, error) {
+	if f.config == "" {
+		return nil, usagef("--config is required: the cleanup config file (see the README, \"Scheduled cleanup\")")
+	}
+	cfg, err := cleanup.LoadConfig(f.config)
+	if err != nil {
+		var ye *yamlfile.Error
+		if errors.As(err, &ye) {
+			return nil, usagef("--config: %v", err)
+		}
+		return nil, usagef("--config %s: %v", f.config, err)
+	}
+	fl := cmd.Flags()
+	if fl.Changed("regions") {
+		cfg.Regions = f.regions
+		for i := range cfg.Accounts {
+			cfg.Accounts[i].Regions = nil
+		}
+	}
+	if fl.Changed("parallelism") {
+		if f.parallelism < 1 {
+			return nil, usagef("--parallelism %d: want at least 1", f.parallelism)
+		}
+		cfg.Parallelism = f.parallelism
+		for i := range cfg.Accounts {
+			cfg.Accounts[i].Parallelism = 0
+		}
+	}
+	if fl.Changed("qps") {
+		if _, _, err := cleanup.ParseQPS(f.qps); err != nil || strings.TrimSpace(f.qps) == "" {
+			return nil, usagef("--qps %q: want auto or a number of calls a second of at least 0.1", f.qps)
+		}
+		cfg.QPS = f.qps
+		for i := range cfg.Accounts {
+			cfg.Accounts[i].QPS = ""
+		}
+	}
+	if f.orphans {
+		cfg.OrphanDiscoveries = true
+	}
+	if fl.Changed("sts-endpoint") {
+		cfg.StsEndpoint = f.stsEndpoint
+	}
+	// The flags must leave a valid config too (--regions nosuch).
+	if err := cfg.Validate(); err != nil {
+		return nil, usagef("--config with the flags given: %v", err)
+	}
+	return cfg, nil
+}
+
+// writeCleanupReport writes the report as indented JSON, whole or not at all; path "" writes none.
+func writeCleanupReport(path string, rep *cleanup.Report) error {
+	if path == "" || rep == nil {
+		return nil
+	}
+	data, err := json.MarshalIndent(rep, "", "  ")
+	if err != nil {
+		return fmt.Errorf("--report: %w", err)
+	}
+	if path == "-" {
+		_, err = os.Stdout.Write(append(data, '\n'))
+		return err
+	}
+	if err := writeFileAtomic(path, append(data, '\n')); err != nil {
+		return fmt.Errorf("--report %s: %w", path, err)
+	}
+	return nil
+}
+
+// logCleanupSummary logs one line per IPAM that was selected, and the totals.
+func logCleanupSummary(g *globalOptions, rep *cleanup.Report, outDir string) {
+	log, err := g.logger()
+	if err != nil || rep == nil {
+		return
+	}
+	counts := map[string]int{}
+	for _, ar := range rep.Accounts {
+		for _, rr := range ar.Regions {
+			for _, ir := range rr.IPAMs {
+				counts[ir.Outcome]++
+			}
+		}
+	}
+	ev := log.Info().Str("outcome", rep.Outcome).Bool("apply", rep.Apply).Str("out_dir", outDir).Dur("took", rep.End.Sub(rep.Start))
+	for k, n := range counts {
+		ev = ev.Int("ipams_"+strings.ReplaceAll(k, "-", "_"), n)
+	}
+	ev.Msg("cleanup finished")
+}
