@@ -74,7 +74,7 @@ type Options struct {
 	// (a dry run mutates nothing; anything else mutating is refused before it is sent), and the report's
 	// outcome is "previewed" when every dry run passed.
 	Preview bool
-	LockTTL      time.Duration // how long a lock is valid; 0: DefaultLockTTL
+	LockTTL time.Duration // how long a lock is valid; 0: DefaultLockTTL
 	// JournalPath is the journal file (JSON lines, synced). "" runs without one (no resume).
 	JournalPath string
 	// Replan re-collects the planned IPAMs and plans them again with the plan's recorded options. Apply
