@@ -115,6 +115,10 @@ func decodeError(name string, root *yaml.Node, err error, types []any) error {
 				hint = q[1]
 			}
 			p := findPath(root, line, hint, false)
+			if p == nil {
+				// The decoder shortens long values ("cn-hang..."): name the first field on the line instead.
+				p = findPath(root, line, "", false)
+			}
 			out = &Error{File: name, Line: line, Path: p.String(), Msg: strings.Replace(m[2], "cannot unmarshal", "cannot decode", 1)}
 		} else {
 			out = &Error{File: name, Msg: e}
