@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -108,11 +107,6 @@ func (b *bed) options(apply bool) cleanup.Options {
 // ipamsOf lists the IPAM and custom discovery ids /_sim/state holds, by owner account.
 func (b *bed) ipamsOf() map[string][]string {
 	b.t.Helper()
-	resp, err := http.Get(b.srv.URL + "/_sim/state")
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	defer resp.Body.Close()
 	type owned struct {
 		Owner string `json:"owner"`
 		Type  string `json:"type"`
@@ -121,7 +115,7 @@ func (b *bed) ipamsOf() map[string][]string {
 		Ipams       map[string]owned `json:"ipams"`
 		Discoveries map[string]owned `json:"discoveries"`
 	}
-	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
+	if err := json.Unmarshal(b.srv.State(b.t), &st); err != nil {
 		b.t.Fatalf("/_sim/state: %v", err)
 	}
 	out := map[string][]string{}

@@ -5,6 +5,7 @@ package simtest
 
 import (
 	"context"
+	"encoding/json"
 	"encoding/pem"
 	"net/http/httptest"
 	"os"
@@ -156,4 +157,14 @@ func (s *Server) StartTLS(t testing.TB) string {
 	}
 	t.Setenv("SSL_CERT_FILE", path)
 	return strings.TrimPrefix(hs.URL, "https://")
+}
+
+// State returns what GET /_sim/state answers: every resource, as JSON.
+func (s *Server) State(t testing.TB) []byte {
+	t.Helper()
+	data, err := json.Marshal(s.Sim.DumpState())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
 }
