@@ -1,6 +1,7 @@
 package cleanup
 
 import (
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -108,5 +109,25 @@ func TestDecide(t *testing.T) {
 				t.Errorf("decide = %v, %q; want %v, %q", ok, why, tc.ok, tc.why)
 			}
 		})
+	}
+}
+
+// TestREADMEConfigParses: the example config of the README is a valid config.
+func TestREADMEConfigParses(t *testing.T) {
+	data, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(data), "```yaml\n# cleanup.yaml\n")
+	if !ok {
+		t.Fatal("README.md has no ```yaml block starting with # cleanup.yaml")
+	}
+	block, _, _ := strings.Cut(rest, "```")
+	cfg, err := ParseConfig([]byte(block), "README.md")
+	if err != nil {
+		t.Fatalf("the README's example: %v", err)
+	}
+	if len(cfg.Accounts) != 2 || cfg.Accounts[1].RoleARN == "" || !cfg.OrphanDiscoveries {
+		t.Errorf("the README's example read as %+v", cfg)
 	}
 }
