@@ -196,7 +196,7 @@ func (r *runner) regionsOf(a Account) []string {
 func (r *runner) client(ctx context.Context, a Account, region string) (*cloudapi.Client, error) {
 	cfg := r.opts.Client
 	cfg.Region = region
-	cfg.Logger = r.log.With().Str("region", region).Logger()
+	cfg.Logger = r.log // cloudapi names the region on its lines
 	qps, auto, _ := ParseQPS(cmp.Or(a.QPS, r.cfg.QPS))
 	cfg.QPS, cfg.QPSAuto = qps, auto
 	if a.RoleARN != "" {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/ipam-teardown/ipam-teardown/cleanup"
 	"github.com/ipam-teardown/ipam-teardown/executor"
+	"github.com/ipam-teardown/ipam-teardown/internal/catalog"
 	"github.com/ipam-teardown/ipam-teardown/internal/cloudapi"
 	"github.com/ipam-teardown/ipam-teardown/internal/yamlfile"
 )
@@ -144,6 +145,11 @@ func (f *cleanupFlags) load(cmd *cobra.Command) (*cleanup.Config, error) {
 	}
 	fl := cmd.Flags()
 	if fl.Changed("regions") {
+		for _, r := range f.regions {
+			if !catalog.IsPublicRegion(r) {
+				return nil, usagef("--regions: %q is not a region id of Alibaba Cloud's public region list", r)
+			}
+		}
 		cfg.Regions = f.regions
 		for i := range cfg.Accounts {
 			cfg.Accounts[i].Regions = nil

@@ -70,7 +70,7 @@ func TestCleanupCommand(t *testing.T) {
 		{"unknown key", []string{"cleanup", "--config", write("bad.yaml", cleanupSandbox+"selectt: {}\n")}, "bad.yaml:7: selectt: unknown field"},
 		{"no config", []string{"cleanup"}, "--config is required"},
 		{"missing config", []string{"cleanup", "--config", filepath.Join(dir, "nosuch.yaml")}, "nosuch.yaml"},
-		{"bad --regions", []string{"cleanup", "--config", cfg, "--regions", "xx-nowhere-1"}, `"xx-nowhere-1" is not a region id`},
+		{"bad --regions", []string{"cleanup", "--config", cfg, "--regions", "xx-nowhere-1"}, `--regions: "xx-nowhere-1" is not a region id`},
 		{"bad --qps", []string{"cleanup", "--config", cfg, "--qps", "NaN"}, "--qps"},
 		{"--report in a missing directory", []string{"cleanup", "--config", cfg, "--report", filepath.Join(dir, "no", "r.json")}, "--report"},
 	} {
