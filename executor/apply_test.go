@@ -31,6 +31,16 @@ func TestApplyEmptiesTheSandbox(t *testing.T) {
 			if got := stepIDs(rep, executor.OutcomeDone); len(got) != len(b.plan.Steps) {
 				t.Errorf("%d of %d steps done: %v", len(got), len(b.plan.Steps), rep.Steps)
 			}
+			// The report carries each step's dependencies, for the timeline's critical path.
+			deps := map[string]int{}
+			for _, s := range b.plan.Steps {
+				deps[s.ID] = len(s.DependsOn)
+			}
+			for _, s := range rep.Steps {
+				if len(s.DependsOn) != deps[s.ID] {
+					t.Errorf("step %s reports %d dependencies, the plan has %d", s.ID, len(s.DependsOn), deps[s.ID])
+				}
+			}
 			for _, ipam := range []string{b.plan.Steps[len(b.plan.Steps)-1].IPAMID} {
 				if !b.ipamGone(ipam) {
 					t.Errorf("IPAM %s still exists", ipam)

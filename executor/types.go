@@ -151,6 +151,9 @@ type Report struct {
 	DryRunProblems    []DryRunProblem `json:"dry_run_problems,omitempty"`
 	Drift             *Drift          `json:"drift,omitempty"`
 	Message           string          `json:"message,omitempty"`
+	// Bound is L, the least time the execute phase could take, and what it assumed; set by the caller, who
+	// knows the service (see BoundReport). nil when unknown.
+	Bound *BoundReport `json:"bound,omitempty"`
 }
 
 // StepReport is one step's part of the report.
@@ -169,6 +172,7 @@ type StepReport struct {
 	Code       string    `json:"code,omitempty"`
 	Message    string    `json:"message,omitempty"`
 	RequestID  string    `json:"request_id,omitempty"`
+	DependsOn  []string  `json:"depends_on,omitempty"` // the plan's dependencies of the step, by id
 }
 
 // DryRunProblem is a step whose dry run (or, for an action without DryRun, the read that stands in for it)
