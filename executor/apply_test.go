@@ -70,6 +70,17 @@ func TestApplyUnderFaultsConverges(t *testing.T) {
 	if rep.Retries == 0 {
 		t.Error("no retry under 30 % throttling")
 	}
+	// The steps' own retries are the execute phase's share of the run's (the timeline marks them).
+	stepRetries := 0
+	for _, s := range rep.Steps {
+		stepRetries += s.Retries
+		if s.Retries > 0 && s.Attempts < 2 && s.Polls == 0 {
+			t.Errorf("step %s: %d retries in %d attempts and no poll", s.ID, s.Retries, s.Attempts)
+		}
+	}
+	if stepRetries == 0 || stepRetries > rep.Retries {
+		t.Errorf("the steps report %d retries, the run %d", stepRetries, rep.Retries)
+	}
 	if !b.ipamGone(b.plan.Steps[len(b.plan.Steps)-1].IPAMID) {
 		t.Error("IPAM still exists")
 	}

@@ -86,12 +86,13 @@ func (b *BoundReport) Duration() time.Duration {
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 // MeasuredNote explains a BoundMeasured report's settings.
-const MeasuredNote = "measured in this run: latency is the median Start..Called of steps done at the first attempt; " +
+const MeasuredNote = "measured in this run: latency is the median Start..Called per attempt of steps done without a retry; " +
 	"the delete delay is the median Called..End, less that latency, of the asynchronous steps (it includes the poll interval's overshoot)"
 
 // MeasureBound estimates the latency and delete delay of the service a run went to from the run's steps (the
-// plan's steps, to know which are asynchronous): the median time from a step's start to its successful call,
-// over steps done at the first attempt, and the median wait from the call to the end of asynchronous steps,
+// plan's steps, to know which are asynchronous): the median time from a step's start to its successful call
+// over its attempts (a dry run repeated before the call is one), over steps done without a retry (whose time
+// holds no backoff), and the median wait from the call to the end of asynchronous steps,
 // less one call for the confirming read. ok is false when no step says anything (nothing was called).
 func MeasureBound(p *plans.Plan, steps []StepReport) (s BoundSettings, ok bool) {
 	async := make(map[string]bool, len(p.Steps))
@@ -103,8 +104,8 @@ func MeasureBound(p *plans.Plan, steps []StepReport) (s BoundSettings, ok bool) 
 		if st.Outcome != OutcomeDone || st.Start.IsZero() || st.Called.IsZero() {
 			continue
 		}
-		if st.Attempts == 1 {
-			calls = append(calls, st.Called.Sub(st.Start))
+		if st.Retries == 0 && st.Attempts > 0 {
+			calls = append(calls, st.Called.Sub(st.Start)/time.Duration(st.Attempts))
 		}
 		if async[st.ID] && !st.End.IsZero() {
 			waits = append(waits, st.End.Sub(st.Called))

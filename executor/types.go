@@ -166,7 +166,8 @@ type StepReport struct {
 	Start      time.Time `json:"start,omitzero"`
 	Called     time.Time `json:"called,omitzero"` // when the mutating call succeeded (waits start here)
 	End        time.Time `json:"end,omitzero"`
-	Attempts   int       `json:"attempts"`
+	Attempts   int       `json:"attempts"` // calls sent, the dry run repeated just before the call included
+	Retries    int       `json:"retries"`  // calls sent again after a failure (throttling, a code not caught up)
 	Polls      int       `json:"polls"`
 	Outcome    Outcome   `json:"outcome"`
 	Code       string    `json:"code,omitempty"`

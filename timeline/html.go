@@ -42,7 +42,7 @@ func HTML(w io.Writer, r *Report) error {
 		{"call", "dark bar: from the step's start to the answer of its call (retries and backoff included)"},
 		{"wait", "light bar: from that answer until the asynchronous state was confirmed (Deleting windows, polls)"},
 		{"failed", "red; skipped and not started steps are a dashed box at the left edge"},
-		{"×N", "the step's call was sent N times (throttling, server errors, dependencies not caught up)"},
+		{"↻N", "the step's calls were sent again N times (throttling, server errors, a dependency the service had not caught up with)"},
 		{"critical path", "outlined bars joined by a dashed line: the chain of steps that determined the end"},
 		{"L", "purple line: the least time the execute phase could take on the assumed settings"},
 	} {
@@ -54,7 +54,7 @@ func HTML(w io.Writer, r *Report) error {
 	bw.WriteString("</dl>\n")
 
 	bw.WriteString("<table id=\"steps\">\n<thead><tr><th>step</th><th>IPAM</th><th>level</th><th>action</th><th>resource</th><th>outcome</th>" +
-		"<th>start</th><th>call</th><th>wait</th><th>attempts</th><th>polls</th><th>critical</th><th>code / message</th></tr></thead>\n<tbody>\n")
+		"<th>start</th><th>call</th><th>wait</th><th>attempts</th><th>retries</th><th>polls</th><th>critical</th><th>code / message</th></tr></thead>\n<tbody>\n")
 	for _, rw := range c.rows {
 		s := rw.step
 		if s == nil {
@@ -82,9 +82,9 @@ func HTML(w io.Writer, r *Report) error {
 			crit = "yes"
 		}
 		fmt.Fprintf(bw, "<tr class=\"%s\"><td>%s</td><td>%s</td><td class=\"n\">%d</td><td>%s</td><td>%s</td><td>%s</td>"+
-			"<td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%d</td><td class=\"n\">%d</td><td>%s</td><td>%s</td></tr>\n",
+			"<td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%d</td><td class=\"n\">%d</td><td class=\"n\">%d</td><td>%s</td><td>%s</td></tr>\n",
 			strings.Join(class, " "), esc(s.ID), esc(cmp.Or(s.IPAMID, "-")), s.Level, esc(s.Action), esc(s.ResourceID), esc(s.Outcome),
-			esc(start), esc(call), esc(wait), s.Attempts, s.Polls, crit, esc(strings.TrimSpace(s.Code+" "+s.Message)))
+			esc(start), esc(call), esc(wait), s.Attempts, s.Retried(), s.Polls, crit, esc(strings.TrimSpace(s.Code+" "+s.Message)))
 	}
 	bw.WriteString("</tbody>\n</table>\n</body>\n</html>\n")
 	return bw.Flush()

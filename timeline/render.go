@@ -279,7 +279,7 @@ func (c *chart) legend(w *bufio.Writer, x, y int) {
 		{"wait", "rect", "wait (answer to state reached)"},
 		{"failed", "rect", "failed"},
 		{"none", "rect", "skipped / not started"},
-		{"retried", "rect", "retried (×attempts)"},
+		{"retried", "rect", "retried (↻ retries)"},
 		{"crit", "rect", "critical path"},
 		{"bound", "line", "L (bound)"},
 	}
@@ -324,7 +324,7 @@ func (c *chart) stepRow(w *bufio.Writer, rw row) {
 	case "already-gone", "done-earlier":
 		classes = append(classes, "gone")
 	}
-	if s.Attempts > 1 {
+	if s.Retried() > 0 {
 		classes = append(classes, "retried")
 	}
 	if c.critical[s.ID] {
@@ -372,8 +372,8 @@ func (c *chart) stepRow(w *bufio.Writer, rw row) {
 			end += 8 + 6*float64(len(s.Outcome))
 		}
 	}
-	if s.Attempts > 1 && c.rowH == bigRow {
-		fmt.Fprintf(w, "<text class=\"retry\" x=\"%s\" y=\"%d\">×%d</text>", num(end+4), rw.y+12, s.Attempts)
+	if s.Retried() > 0 && c.rowH == bigRow {
+		fmt.Fprintf(w, "<text class=\"retry\" x=\"%s\" y=\"%d\">↻%d</text>", num(end+4), rw.y+12, s.Retried())
 	}
 	w.WriteString("</g>\n")
 }
@@ -416,7 +416,7 @@ func stepTitle(c *chart, s *Step) string {
 			fmt.Fprintf(&b, ", ended after %s", formatDuration(s.End.Sub(s.Start)))
 		}
 	}
-	fmt.Fprintf(&b, "\nattempts %d, polls %d", s.Attempts, s.Polls)
+	fmt.Fprintf(&b, "\nattempts %d (%d retries), polls %d", s.Attempts, s.Retried(), s.Polls)
 	if c.critical[s.ID] {
 		b.WriteString("\non the critical path")
 	}

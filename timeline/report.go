@@ -43,12 +43,15 @@ type Step struct {
 	Start      time.Time `json:"start,omitzero"`
 	Called     time.Time `json:"called,omitzero"`
 	End        time.Time `json:"end,omitzero"`
-	Attempts   int       `json:"attempts"`
-	Polls      int       `json:"polls"`
-	Outcome    string    `json:"outcome"`
-	Code       string    `json:"code,omitempty"`
-	Message    string    `json:"message,omitempty"`
-	DependsOn  []string  `json:"depends_on,omitempty"`
+	Attempts   int       `json:"attempts"` // calls sent, a dry run repeated before the call included
+	// Retries are the calls sent again after a failure; nil in a report older than the field, where a step
+	// with more than one attempt counts as retried.
+	Retries   *int     `json:"retries"`
+	Polls     int      `json:"polls"`
+	Outcome   string   `json:"outcome"`
+	Code      string   `json:"code,omitempty"`
+	Message   string   `json:"message,omitempty"`
+	DependsOn []string `json:"depends_on,omitempty"`
 }
 
 // Bound is L as the report records it (executor.BoundReport).
@@ -171,4 +174,13 @@ func latest(s Step) time.Time {
 		t = s.End
 	}
 	return t
+}
+
+// Retried is how many times the step's calls were sent again: Retries, or in an older report every attempt
+// after the first.
+func (s *Step) Retried() int {
+	if s.Retries != nil {
+		return *s.Retries
+	}
+	return max(s.Attempts-1, 0)
 }

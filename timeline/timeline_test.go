@@ -230,6 +230,10 @@ func TestSVG(t *testing.T) {
 	if strings.Contains(classes["delete-pool/ipam-pool-b"], "crit") {
 		t.Error("the failed step of the other IPAM is on the critical path")
 	}
+	// Two attempts, no retry: its dry run was repeated just before the call.
+	if strings.Contains(classes["delete-pool/ipam-pool-a"], "retried") {
+		t.Errorf("a rechecked step is marked retried: %q", classes["delete-pool/ipam-pool-a"])
+	}
 	s := b.String()
 	for _, want := range []string{
 		`id="bound"`, `id="critical-path"`, "L = 640 ms", "execute took 1.66 s", "X/L = 2.59",
@@ -321,6 +325,22 @@ func TestNiceTick(t *testing.T) {
 	} {
 		if got := niceTick(tc.d); got != tc.want {
 			t.Errorf("niceTick(%v) = %v, want %v", tc.d, got, tc.want)
+		}
+	}
+}
+
+// TestRetriedInAnOldReport: a report from before the steps' retries counts every attempt after the first.
+func TestRetriedInAnOldReport(t *testing.T) {
+	r, err := Parse([]byte(`{"plan_id":"p","outcome":"done","steps":[
+		{"id":"a","outcome":"done","attempts":3},
+		{"id":"b","outcome":"done","attempts":3,"retries":0},
+		{"id":"c","outcome":"done","attempts":2,"retries":1}]}`), "r.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []int{2, 0, 1} {
+		if got := r.Steps[i].Retried(); got != want {
+			t.Errorf("step %s: Retried = %d, want %d", r.Steps[i].ID, got, want)
 		}
 	}
 }

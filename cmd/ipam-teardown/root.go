@@ -135,6 +135,7 @@ Exit codes: 0 done, 1 failed or interrupted, 2 bad command, flag or file (or a p
 	root.AddCommand(
 		newVersionCommand(g),
 		newShowCommand(g),
+		newTimelineCommand(g),
 		newInventoryCommand(g),
 		newPlanCommand(g),
 		newApplyCommand(g),
