@@ -29,7 +29,7 @@ func Render(w io.Writer, r *Report, format string) error {
 
 // Geometry of the chart, in pixels.
 const (
-	labelWidth = 400 // the step labels left of the chart
+	labelWidth = 420 // the step labels left of the chart
 	chartWidth = 860 // the time axis
 	rightPad   = 70  // room for the retry counts after the last bars
 	headHeight = 86  // title, summary and legend above the axis
@@ -341,7 +341,7 @@ func (c *chart) stepRow(w *bufio.Writer, rw row) {
 		if rw.first {
 			fmt.Fprintf(w, "<text class=\"small\" x=\"8\" y=\"%d\">L%d</text>", rw.y+12, s.Level)
 		}
-		fmt.Fprintf(w, "<text class=\"label\" x=\"36\" y=\"%d\">%s</text>", rw.y+12, esc(truncate(label, 60)))
+		fmt.Fprintf(w, "<text class=\"label\" x=\"36\" y=\"%d\">%s</text>", rw.y+12, esc(truncateMiddle(label, 54)))
 	}
 	end := c.x(latest(*s))
 	switch {
@@ -479,4 +479,14 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return string(r[:n-1]) + "…"
+}
+
+// truncateMiddle cuts s to n runes by dropping its middle: a resource id's end (a CIDR) tells steps apart.
+func truncateMiddle(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	head := (n - 1) / 2
+	return string(r[:head]) + "…" + string(r[len(r)-(n-1-head):])
 }

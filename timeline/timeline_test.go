@@ -344,3 +344,21 @@ func TestRetriedInAnOldReport(t *testing.T) {
 		}
 	}
 }
+
+func TestTruncate(t *testing.T) {
+	for _, tc := range []struct {
+		s    string
+		n    int
+		want string
+	}{
+		{"short", 10, "short"},
+		{"DeleteIpamPoolCidr ipam-pool-tapxho7e4zqa1eoexw/10.128.0.0/12", 30, "DeleteIpamPool…w/10.128.0.0/12"},
+	} {
+		if got := truncateMiddle(tc.s, tc.n); got != tc.want || len([]rune(got)) > tc.n {
+			t.Errorf("truncateMiddle(%q, %d) = %q, want %q", tc.s, tc.n, got, tc.want)
+		}
+	}
+	if got := truncate("abcdef", 4); got != "abc…" {
+		t.Errorf("truncate = %q", got)
+	}
+}
