@@ -68,7 +68,8 @@ func Apply(ctx context.Context, api API, p *plans.Plan, opts Options) (rep *Repo
 	for i := range p.Steps {
 		s := &p.Steps[i]
 		r.index[s.ID] = i
-		r.steps[i] = StepReport{ID: s.ID, Action: s.Action, ResourceID: s.ResourceID, IPAMID: s.IPAMID, Level: s.Level, Outcome: OutcomeNotStarted}
+		r.steps[i] = StepReport{ID: s.ID, Action: s.Action, ResourceID: s.ResourceID, IPAMID: s.IPAMID, Level: s.Level,
+			Outcome: OutcomeNotStarted, DependsOn: DependencyIDs(s)}
 	}
 	start := r.now()
 	defer func() {

@@ -31,6 +31,16 @@ func TestApplyEmptiesTheSandbox(t *testing.T) {
 			if got := stepIDs(rep, executor.OutcomeDone); len(got) != len(b.plan.Steps) {
 				t.Errorf("%d of %d steps done: %v", len(got), len(b.plan.Steps), rep.Steps)
 			}
+			// The report carries each step's dependencies, for the timeline's critical path.
+			deps := map[string]int{}
+			for _, s := range b.plan.Steps {
+				deps[s.ID] = len(s.DependsOn)
+			}
+			for _, s := range rep.Steps {
+				if len(s.DependsOn) != deps[s.ID] {
+					t.Errorf("step %s reports %d dependencies, the plan has %d", s.ID, len(s.DependsOn), deps[s.ID])
+				}
+			}
 			for _, ipam := range []string{b.plan.Steps[len(b.plan.Steps)-1].IPAMID} {
 				if !b.ipamGone(ipam) {
 					t.Errorf("IPAM %s still exists", ipam)
@@ -59,6 +69,17 @@ func TestApplyUnderFaultsConverges(t *testing.T) {
 	}
 	if rep.Retries == 0 {
 		t.Error("no retry under 30 % throttling")
+	}
+	// The steps' own retries are the execute phase's share of the run's (the timeline marks them).
+	stepRetries := 0
+	for _, s := range rep.Steps {
+		stepRetries += s.Retries
+		if s.Retries > 0 && s.Attempts < 2 && s.Polls == 0 {
+			t.Errorf("step %s: %d retries in %d attempts and no poll", s.ID, s.Retries, s.Attempts)
+		}
+	}
+	if stepRetries == 0 || stepRetries > rep.Retries {
+		t.Errorf("the steps report %d retries, the run %d", stepRetries, rep.Retries)
 	}
 	if !b.ipamGone(b.plan.Steps[len(b.plan.Steps)-1].IPAMID) {
 		t.Error("IPAM still exists")

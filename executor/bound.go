@@ -1,6 +1,7 @@
 package executor
 
 import (
+	"slices"
 	"time"
 
 	"github.com/ipam-teardown/ipam-teardown/plans"
@@ -49,4 +50,91 @@ func Bound(p *plans.Plan, s BoundSettings) time.Duration {
 		bound = max(bound, time.Duration(float64(calls)/s.QPS*float64(time.Second)))
 	}
 	return bound
+}
+
+// Where a report's bound settings come from (BoundReport.Source).
+const (
+	// BoundConfigured: the service's settings are known, as the demo knows its emulator's.
+	BoundConfigured = "configured"
+	// BoundMeasured: measured in the run itself (MeasureBound): against a real cloud nothing else is known.
+	BoundMeasured = "measured"
+)
+
+// BoundReport is L as a report records it: the bound and the settings it was computed with, in milliseconds
+// so that a person can read the JSON, and where they came from.
+type BoundReport struct {
+	L           float64 `json:"l_ms"`
+	Latency     float64 `json:"latency_ms"`
+	DeleteDelay float64 `json:"delete_delay_ms"`
+	Parallelism int     `json:"parallelism"`
+	QPS         float64 `json:"qps,omitempty"` // 0: no rate limit assumed
+	Source      string  `json:"source"`        // BoundConfigured or BoundMeasured
+	Note        string  `json:"note,omitempty"`
+}
+
+// NewBoundReport computes Bound(p, s) and records it with s.
+func NewBoundReport(p *plans.Plan, s BoundSettings, source, note string) *BoundReport {
+	return &BoundReport{L: ms(Bound(p, s)), Latency: ms(s.Latency), DeleteDelay: ms(s.DeleteDelay),
+		Parallelism: s.Parallelism, QPS: s.QPS, Source: source, Note: note}
+}
+
+// Duration is L.
+func (b *BoundReport) Duration() time.Duration {
+	return time.Duration(b.L * float64(time.Millisecond))
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// MeasuredNote explains a BoundMeasured report's settings.
+const MeasuredNote = "measured in this run: latency is the median Start..Called per attempt of steps done without a retry; " +
+	"the delete delay is the median Called..End, less that latency, of the asynchronous steps (it includes the poll interval's overshoot)"
+
+// MeasureBound estimates the latency and delete delay of the service a run went to from the run's steps (the
+// plan's steps, to know which are asynchronous): the median time from a step's start to its successful call
+// over its attempts (a dry run repeated before the call is one), over steps done without a retry (whose time
+// holds no backoff), and the median wait from the call to the end of asynchronous steps,
+// less one call for the confirming read. ok is false when no step says anything (nothing was called).
+func MeasureBound(p *plans.Plan, steps []StepReport) (s BoundSettings, ok bool) {
+	async := make(map[string]bool, len(p.Steps))
+	for i := range p.Steps {
+		async[p.Steps[i].ID] = p.Steps[i].WaitFor != ""
+	}
+	var calls, waits []time.Duration
+	for _, st := range steps {
+		if st.Outcome != OutcomeDone || st.Start.IsZero() || st.Called.IsZero() {
+			continue
+		}
+		if st.Retries == 0 && st.Attempts > 0 {
+			calls = append(calls, st.Called.Sub(st.Start)/time.Duration(st.Attempts))
+		}
+		if async[st.ID] && !st.End.IsZero() {
+			waits = append(waits, st.End.Sub(st.Called))
+		}
+	}
+	if len(calls) == 0 {
+		return BoundSettings{}, false
+	}
+	s.Latency = median(calls)
+	if len(waits) > 0 {
+		s.DeleteDelay = max(median(waits)-s.Latency, 0)
+	}
+	return s, true
+}
+
+// median sorts ds and returns its middle value (the lower one of an even count).
+func median(ds []time.Duration) time.Duration {
+	slices.Sort(ds)
+	return ds[(len(ds)-1)/2]
+}
+
+// DependencyIDs lists the ids of the steps s depends on, as StepReport.DependsOn records them.
+func DependencyIDs(s *plans.Step) []string {
+	if len(s.DependsOn) == 0 {
+		return nil
+	}
+	ids := make([]string, len(s.DependsOn))
+	for i, d := range s.DependsOn {
+		ids[i] = d.ID
+	}
+	return ids
 }

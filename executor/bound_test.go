@@ -28,3 +28,42 @@ func TestBound(t *testing.T) {
 		}
 	}
 }
+
+func TestMeasureBound(t *testing.T) {
+	p := &plans.Plan{Steps: []plans.Step{{ID: "a"}, {ID: "b"}, {ID: "c", WaitFor: "gone"}, {ID: "d", WaitFor: "gone"}, {ID: "e"}, {ID: "r"}}}
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	at := func(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
+	steps := []StepReport{
+		{ID: "a", Outcome: OutcomeDone, Attempts: 1, Start: at(0), Called: at(20), End: at(20)},
+		{ID: "b", Outcome: OutcomeDone, Attempts: 3, Retries: 2, Start: at(0), Called: at(900), End: at(900)}, // retried: not a latency
+		{ID: "r", Outcome: OutcomeDone, Attempts: 2, Start: at(0), Called: at(60), End: at(60)},               // rechecked: two calls of 30
+		{ID: "c", Outcome: OutcomeDone, Attempts: 1, Start: at(0), Called: at(30), End: at(350)},
+		{ID: "d", Outcome: OutcomeDone, Attempts: 1, Start: at(0), Called: at(40), End: at(540)},
+		{ID: "e", Outcome: OutcomeFailed, Attempts: 1, Start: at(0), Called: at(5), End: at(5)}, // failed: ignored
+	}
+	s, ok := MeasureBound(p, steps)
+	// Latencies 20, 30, 40, 30: median 30. Waits 320, 500: the lower middle 320, less the 30 of the read.
+	if !ok || s.Latency != 30*time.Millisecond || s.DeleteDelay != 290*time.Millisecond {
+		t.Errorf("MeasureBound = %+v, %v; want latency 30ms, delete delay 290ms", s, ok)
+	}
+	// A step whose dry run was repeated before its call sent two calls in its Start..Called.
+	s, ok = MeasureBound(p, []StepReport{{ID: "r", Outcome: OutcomeDone, Attempts: 2, Start: at(0), Called: at(60), End: at(60)}})
+	if !ok || s.Latency != 30*time.Millisecond {
+		t.Errorf("MeasureBound of a rechecked step: latency %v, want 30ms", s.Latency)
+	}
+	if _, ok := MeasureBound(p, []StepReport{{ID: "a", Outcome: OutcomeNotStarted}}); ok {
+		t.Error("MeasureBound of a run that called nothing: ok")
+	}
+}
+
+func TestNewBoundReport(t *testing.T) {
+	p := &plans.Plan{Steps: []plans.Step{{ID: "a"}, {ID: "c", WaitFor: "gone", DependsOn: []plans.Dependency{{ID: "a"}}}}}
+	s := BoundSettings{Latency: 10 * time.Millisecond, DeleteDelay: 100 * time.Millisecond, Parallelism: 8, QPS: 50}
+	b := NewBoundReport(p, s, BoundConfigured, "")
+	if b.L != 130 || b.Duration() != 130*time.Millisecond || b.Latency != 10 || b.DeleteDelay != 100 || b.Parallelism != 8 || b.QPS != 50 {
+		t.Errorf("NewBoundReport = %+v", b)
+	}
+	if got := DependencyIDs(&p.Steps[1]); len(got) != 1 || got[0] != "a" {
+		t.Errorf("DependencyIDs = %q", got)
+	}
+}

@@ -403,6 +403,7 @@ func (e *engine) retry(i int, kind taskKind, err error, dependency bool) {
 	}
 	r.countRetry(dependency)
 	e.counts.Retries++
+	r.steps[i].Retries++
 	r.log.Info().Str("step", r.plan.Steps[i].ID).Str("code", codeOrCause(err)).Int("attempt", r.steps[i].Attempts).
 		Str("next_wait", wait.Round(time.Millisecond).String()).Msg("retrying")
 	e.event(Event{Kind: EventRetry, Step: &r.plan.Steps[i], Attempt: r.steps[i].Attempts, Code: cloudapi.Code(err), Wait: wait, Err: err})

@@ -155,6 +155,9 @@ type Report struct {
 	DryRunProblems    []DryRunProblem `json:"dry_run_problems,omitempty"`
 	Drift             *Drift          `json:"drift,omitempty"`
 	Message           string          `json:"message,omitempty"`
+	// Bound is L, the least time the execute phase could take, and what it assumed; set by the caller, who
+	// knows the service (see BoundReport). nil when unknown.
+	Bound *BoundReport `json:"bound,omitempty"`
 }
 
 // StepReport is one step's part of the report.
@@ -167,12 +170,14 @@ type StepReport struct {
 	Start      time.Time `json:"start,omitzero"`
 	Called     time.Time `json:"called,omitzero"` // when the mutating call succeeded (waits start here)
 	End        time.Time `json:"end,omitzero"`
-	Attempts   int       `json:"attempts"`
+	Attempts   int       `json:"attempts"` // calls sent, the dry run repeated just before the call included
+	Retries    int       `json:"retries"`  // calls sent again after a failure (throttling, a code not caught up)
 	Polls      int       `json:"polls"`
 	Outcome    Outcome   `json:"outcome"`
 	Code       string    `json:"code,omitempty"`
 	Message    string    `json:"message,omitempty"`
 	RequestID  string    `json:"request_id,omitempty"`
+	DependsOn  []string  `json:"depends_on,omitempty"` // the plan's dependencies of the step, by id
 }
 
 // DryRunProblem is a step whose dry run (or, for an action without DryRun, the read that stands in for it)

@@ -9,9 +9,10 @@ import (
 	"testing"
 )
 
-// TestModelLinksNoSDK: the snapshot model, the planner and the plan file format read and write plain values;
-// none of them may link the Alibaba SDK, its credentials chain or the client package built on them (package
-// inventory/collect is where the SDK side lives). A new import that drags them in fails here.
+// TestModelLinksNoSDK: the snapshot model, the planner, the plan file format and the timeline of a report read
+// and write plain values; none of them may link the Alibaba SDK, its credentials chain or the client package
+// built on them (package inventory/collect is where the SDK side lives). A new import that drags them in
+// fails here.
 func TestModelLinksNoSDK(t *testing.T) {
 	// The go tool that runs this test (go test puts its GOROOT first in PATH) lists the dependencies.
 	goTool, err := exec.LookPath("go")
@@ -24,7 +25,7 @@ func TestModelLinksNoSDK(t *testing.T) {
 		"github.com/ipam-teardown/ipam-teardown/internal/cloudapi",
 	}
 	const module = "github.com/ipam-teardown/ipam-teardown"
-	for _, pkg := range []string{"./plans", "./planner", "./inventory"} {
+	for _, pkg := range []string{"./plans", "./planner", "./inventory", "./timeline"} {
 		cmd := exec.Command(goTool, "list", "-deps", "-f", `{{.ImportPath}}{{"\t"}}{{.Dir}}{{"\t"}}{{join .GoFiles " "}}`, pkg)
 		cmd.Dir = ".." // the module root
 		out, err := cmd.Output()

@@ -188,6 +188,9 @@ type applyRun struct {
 	connect func(context.Context) (*cloudapi.Client, error)
 	// planOptions are the options the drift check plans again with (PlanID set).
 	planOptions planner.Options
+	// bound are the latency and delete delay of the service when they are known (the demo's emulator); nil
+	// measures them in the run (executor.MeasureBound). The report's L is computed with them.
+	bound *executor.BoundSettings
 }
 
 func (r *applyRun) run(ctx context.Context) error {
@@ -245,6 +248,7 @@ func (r *applyRun) run(ctx context.Context) error {
 	if rep == nil { // the contract says Apply always reports; a missing report must not lose the outcome
 		rep = r.unstarted(start, outcomeOf(err), fmt.Sprint(err))
 	}
+	rep.Bound = r.boundReport(rep)
 	werr := r.writeReport(rep)
 	if serr := writeSummary(stderr, rep); serr != nil {
 		werr = errors.Join(werr, serr)
@@ -284,9 +288,35 @@ func (r *applyRun) unstarted(start time.Time, outcome, msg string) *executor.Rep
 	}
 	for _, s := range r.plan.Steps {
 		rep.Steps = append(rep.Steps, executor.StepReport{ID: s.ID, Action: s.Action, ResourceID: s.ResourceID, IPAMID: s.IPAMID,
-			Level: s.Level, Outcome: executor.OutcomeNotStarted})
+			Level: s.Level, Outcome: executor.OutcomeNotStarted, DependsOn: executor.DependencyIDs(&s)})
 	}
 	return rep
+}
+
+// boundReport is L of the run, with the settings it assumed: the known ones (the demo's), or those measured
+// in the run's steps; the parallelism and rate limit are the run's flags. nil when nothing can be measured.
+func (r *applyRun) boundReport(rep *executor.Report) *executor.BoundReport {
+	var s executor.BoundSettings
+	source, note := executor.BoundConfigured, "the emulator's latency and delete delay"
+	if r.bound != nil {
+		s = *r.bound
+	} else {
+		var ok bool
+		if s, ok = executor.MeasureBound(r.plan, rep.Steps); !ok {
+			return nil
+		}
+		source, note = executor.BoundMeasured, executor.MeasuredNote
+	}
+	s.Parallelism = r.flags.parallelism
+	switch q := r.flags.qps; {
+	case q.auto:
+		note += "; --qps auto: no rate limit assumed"
+	case q.qps > 0:
+		s.QPS = q.qps
+	default:
+		s.QPS = cloudapi.DefaultQPS
+	}
+	return executor.NewBoundReport(r.plan, s, source, note)
 }
 
 // writeReport writes the report as indented JSON, whole or not at all.

@@ -233,6 +233,10 @@ func TestApplyRunsAndResumes(t *testing.T) {
 	if rep.Outcome != "done" || len(rep.Steps) == 0 {
 		t.Errorf("report: outcome %q with %d steps; want done", rep.Outcome, len(rep.Steps))
 	}
+	// Against a service of unknown settings, L is computed from what the run measured, and says so.
+	if b := rep.Bound; b == nil || b.Source != executor.BoundMeasured || b.Latency <= 0 || b.L <= 0 || b.QPS != 1000 || b.Note == "" {
+		t.Errorf("report bound %+v: want one measured in the run, at --qps 1000", b)
+	}
 	// One JSON line per step event (stderr is not a terminal), and the summary.
 	if !strings.Contains(stderr, `"event":"done"`) || !strings.Contains(stderr, "apply "+rep.PlanID+": done") {
 		t.Errorf("stderr lacks the step lines or the summary:\n%s", stderr)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ipam-teardown/ipam-teardown/executor"
 	"github.com/ipam-teardown/ipam-teardown/internal/cloudapi"
 	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim"
 	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/topology"
@@ -107,6 +108,7 @@ func runDemo(ctx context.Context, g *globalOptions, o demoOptions) error {
 	err = runDestroy(ctx, g, destroyRun{
 		sel: inventory.Selector{IPAMIDs: []string{ipamID}}, flags: flags, outDir: dir,
 		resume: "(none: the demo's emulator stopped with it; run the demo again)",
+		bound:  &executor.BoundSettings{Latency: o.latency, DeleteDelay: o.deleteDelay},
 		// The emulator's key goes straight into the client: the user's environment is neither read nor changed.
 		client: func(ctx context.Context, qps qpsFlag) (*cloudapi.Client, error) {
 			return cloudapi.New(ctx, cloudapi.Config{Region: demoRegion, Endpoint: srv.url, QPS: qps.qps, QPSAuto: qps.auto, AccessKey: key, Logger: log})

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ipam-teardown/ipam-teardown/executor"
 	"github.com/ipam-teardown/ipam-teardown/internal/cloudapi"
 	"github.com/ipam-teardown/ipam-teardown/inventory"
 	"github.com/ipam-teardown/ipam-teardown/inventory/collect"
@@ -78,6 +79,7 @@ type destroyRun struct {
 	globals []string // the global flags set, for the resume command
 	resume  string   // the resume hint; "" builds the apply command from globals
 	client  func(ctx context.Context, qps qpsFlag) (*cloudapi.Client, error)
+	bound   *executor.BoundSettings // the service's latency and delete delay when known (applyRun.bound)
 }
 
 func runDestroy(ctx context.Context, g *globalOptions, d destroyRun) error {
@@ -129,7 +131,7 @@ func runDestroy(ctx context.Context, g *globalOptions, d destroyRun) error {
 	r := &applyRun{
 		g: g, flags: d.flags, plan: p, journal: journal, report: report, stdin: d.stdin, resume: resume,
 		connect:     func(context.Context) (*cloudapi.Client, error) { return api, nil },
-		planOptions: planner.OptionsFor(p),
+		planOptions: planner.OptionsFor(p), bound: d.bound,
 	}
 	return r.run(ctx)
 }

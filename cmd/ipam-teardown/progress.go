@@ -179,6 +179,9 @@ func writeSummary(w io.Writer, rep *executor.Report) error {
 		fmt.Fprintf(&b, ", %d retried calls (%d waiting for the service to catch up)", rep.Retries, rep.DependencyRetries)
 	}
 	b.WriteString("\n")
+	if line := boundLine(rep); line != "" {
+		b.WriteString("  " + line + "\n")
+	}
 
 	by := map[string]map[executor.Outcome]int{}
 	var actions []string
@@ -218,4 +221,37 @@ func writeSummary(w io.Writer, rep *executor.Report) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// boundLine compares the execute phase with L: "execute took X, L = Y (X/L = Z)", where X runs from the first
+// step's start to the last step's end. "" when no step ran.
+func boundLine(rep *executor.Report) string {
+	var first, last time.Time
+	for _, s := range rep.Steps {
+		if s.Start.IsZero() {
+			continue
+		}
+		if first.IsZero() || s.Start.Before(first) {
+			first = s.Start
+		}
+		for _, t := range []time.Time{s.Called, s.End} {
+			if t.After(last) {
+				last = t
+			}
+		}
+	}
+	if first.IsZero() || !last.After(first) {
+		return ""
+	}
+	x := last.Sub(first)
+	line := "execute took " + x.Round(time.Millisecond).String()
+	if rep.Bound == nil || rep.Bound.L <= 0 {
+		return line + ", L unknown"
+	}
+	l := rep.Bound.Duration()
+	line += fmt.Sprintf(", L = %s (X/L = %.2f", l.Round(time.Millisecond), float64(x)/float64(l))
+	if rep.Bound.Source == executor.BoundMeasured {
+		line += "; L from the latency and windows measured in this run"
+	}
+	return line + ")"
 }

@@ -98,7 +98,7 @@ apply executes a reviewed plan: after a typed confirmation it locks the IPAMs, r
 has drifted from, dry-runs every step, then runs the steps in parallel as their dependencies finish,
 with one rate limit, retries, waits for asynchronous deletions and a journal it resumes from. destroy
 is inventory, plan, show and apply in one command. demo destroys a sample IPAM in an in-process
-emulator; sim serves that emulator for your own runs.
+emulator; sim serves that emulator for your own runs. timeline draws a run from its report.
 
 Exit codes: 0 done, 1 failed or interrupted, 2 bad command, flag or file (or a plan selecting no IPAM),
 3 refused (nothing was deleted).`,
@@ -135,6 +135,7 @@ Exit codes: 0 done, 1 failed or interrupted, 2 bad command, flag or file (or a p
 	root.AddCommand(
 		newVersionCommand(g),
 		newShowCommand(g),
+		newTimelineCommand(g),
 		newInventoryCommand(g),
 		newPlanCommand(g),
 		newApplyCommand(g),

@@ -132,6 +132,7 @@ func runStrategy(tb testing.TB, strategy string, topo *topology.Topology, s sett
 	}
 	r.calls = len(srv.Wire.Calls()) - before
 	r.retries, r.depErrors, r.depCodes = counts.Retries, counts.DependencyErrors, counts.DependencyCodes
+	writeTimeline(tb, strategy, p, srv.Wire.Calls()[before:], s)
 	if err := IPAMsGone(ctx, api, p); err != nil {
 		tb.Fatalf("%s reported success but: %v", strategy, err)
 	}
@@ -211,7 +212,7 @@ func TestStrategies(t *testing.T) {
 // multiplied by ten), a fifth of the 1,000-resource trees and a tenth of the 10,000-resource one; -full runs
 // the real sizes at real time. Ratios, calls and retries are the figures to compare; no time is asserted. Run it with:
 //
-//	go test ./internal/bench -run XXX -bench Strategies -benchtime 1x [-args -full]
+//	go test ./internal/bench -run XXX -bench Strategies -benchtime 1x [-args [-full] [-timeline DIR]]
 func BenchmarkStrategies(b *testing.B) {
 	base := settings{latency: 50 * time.Millisecond, delay: 500 * time.Millisecond, qps: 100, scale: 10}
 	div, largeDiv := 5, 10
