@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"syscall"
@@ -15,12 +16,31 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	err := newRootCommand(os.Stdout, os.Stderr).ExecuteContext(ctx)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "ipam-teardown:", err)
+	code := runMain(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// runMain runs one command line and returns its exit code. The error a run ends with is written to stderr
+// like everything else there: a plain "ipam-teardown: ..." line on a console, an error record in JSON.
+func runMain(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	root, g := newRoot(stdout, stderr)
+	root.SetIn(stdin)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return exitOK
 	}
-	os.Exit(exitCode(err))
+	code := exitCode(err)
+	log, lerr := g.stderrLog()
+	if lerr != nil {
+		// The log flags themselves are at fault (that is the error): report it in the automatic format.
+		fallback := *g
+		fallback.logFormat, fallback.logLevel = "auto", "info"
+		log, _ = fallback.stderrLog()
+	}
+	log.Fail(err, code)
+	return code
 }
 
 // Exit codes of the DESIGN contract.

@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
@@ -80,11 +81,15 @@ It makes no mutating call. A summary goes to stderr.`,
 				if err != nil {
 					return err
 				}
+				out, err := g.stderrLog()
+				if err != nil {
+					return err
+				}
 				api, err := g.client(cmd.Context(), qps)
 				if err != nil {
 					return err
 				}
-				snap, err = collect.Collect(cmd.Context(), api, s, collect.Options{Parallelism: parallelism, Progress: g.stderr})
+				snap, err = collect.Collect(cmd.Context(), api, s, collect.Options{Parallelism: parallelism, Progress: out.Lines(zerolog.InfoLevel)})
 				g.logRate(qps, api)
 				if err != nil {
 					return err
@@ -201,7 +206,12 @@ func (f *selectorFlags) given() bool {
 	return len(f.ipams) > 0 || len(f.tags) > 0 || f.name != "" || f.olderThan != "" || f.all
 }
 
+// writePlanSummary writes what plan wrote where, at info level: the steps by action and the blockers.
 func writePlanSummary(g *globalOptions, p *plans.Plan, path string) error {
+	out, err := g.stderrLog()
+	if err != nil {
+		return err
+	}
 	s := p.Summary
 	var b strings.Builder
 	dest := path
@@ -235,8 +245,10 @@ func writePlanSummary(g *globalOptions, p *plans.Plan, path string) error {
 	} else {
 		fmt.Fprintf(&b, "\nreview it with: ipam-teardown show %s\n", path)
 	}
-	_, err := fmt.Fprint(g.stderr, b.String())
-	return err
+	out.Text(zerolog.InfoLevel, b.String(), map[string]any{
+		"plan_id": p.PlanID, "output": dest, "steps": s.Steps, "levels": s.Levels, "blockers": s.Blockers, "held_back": s.HeldBack,
+	})
+	return nil
 }
 
 // count is "1 step", "2 steps".
