@@ -89,7 +89,7 @@ func TestStderrIsJSON(t *testing.T) {
 			[]string{"ipam-teardown: unknown flag: --no-such-flag"}},
 		{"bad log format", []string{"--log-format", "xml", "version"}, exitUsage,
 			[]string{`--log-format "xml"`}},
-		{"demo", []string{"--log-format", "json", "demo", "--latency", "0s", "--delete-delay", "0s", "--out-dir", filepath.Join(dir, "demo")}, 0,
+		{"demo", []string{"--log-format", "json", "demo", "--latency", "0s", "--delete-delay", "0s", "--qps", "1000", "--out-dir", filepath.Join(dir, "demo")}, 0,
 			[]string{"demo: the IPAM", "apply "}},
 	}
 	for _, tt := range steps {
