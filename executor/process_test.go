@@ -35,8 +35,15 @@ func helperApply() int {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
 	}
-	_, err = executor.Apply(ctx, api, p, executor.Options{JournalPath: os.Getenv("EXEC_JOURNAL"), Parallelism: 2,
-		PollInterval: 10 * time.Millisecond, RetryInitial: 5 * time.Millisecond})
+	opts := executor.Options{JournalPath: os.Getenv("EXEC_JOURNAL"), Parallelism: 2,
+		PollInterval: 10 * time.Millisecond, RetryInitial: 5 * time.Millisecond}
+	if v := os.Getenv("EXEC_LOCK_TTL"); v != "" { // the lock's TTL, for the tests of a killed run's lock
+		if opts.LockTTL, err = time.ParseDuration(v); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 2
+		}
+	}
+	_, err = executor.Apply(ctx, api, p, opts)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
@@ -194,21 +195,22 @@ type applyRun struct {
 }
 
 func (r *applyRun) run(ctx context.Context) error {
-	p, stderr := r.plan, r.g.stderr
+	p := r.plan
 	start := time.Now()
-	log, err := r.g.logger()
+	out, err := r.g.stderrLog()
 	if err != nil {
 		return err
 	}
+	log := out.Logger
 	if len(p.Blockers) > 0 {
 		if !r.flags.partial {
 			return r.refuse(start, &executor.RefusedError{Kind: executor.RefusedBlockers, Msg: blockersMessage(p)})
 		}
-		fmt.Fprintf(stderr, "--partial: running the %s the plan holds; %s held back by %s, and %s\n",
+		out.Warnf("--partial: running the %s the plan holds; %s held back by %s, and %s",
 			count(len(p.Steps), "step"), count(p.Summary.HeldBack, "step"), count(len(p.Blockers), "blocker"), remaining(p))
 	}
 	if len(p.Steps) == 0 {
-		fmt.Fprintf(stderr, "plan %s has no step: nothing to do\n", p.PlanID)
+		out.Infof("plan %s has no step: nothing to do", p.PlanID)
 		return r.writeReport(r.unstarted(start, "done", "the plan has no step"))
 	}
 	api, err := r.connect(ctx)
@@ -216,17 +218,23 @@ func (r *applyRun) run(ctx context.Context) error {
 		return err
 	}
 	defer r.g.logRate(r.flags.qps, api)
-	fmt.Fprint(stderr, confirmSummary(p))
+	if r.flags.yes || !isTerminal(r.stdin) {
+		out.Text(zerolog.InfoLevel, confirmSummary(p), map[string]any{"plan_id": p.PlanID, "region": p.Region, "account": p.AccountID, "steps": len(p.Steps)})
+	}
 	if !r.flags.yes {
 		if !isTerminal(r.stdin) {
 			return r.refuse(start, refusedError{errors.New("stdin is not a terminal: pass --yes to apply without a prompt (nothing was done)")})
 		}
-		if err := confirmTyped(r.stdin, stderr, planIPAMs(p, false)); err != nil {
+		// What the operator confirms is shown whatever --log-level says.
+		out.Prompt(confirmSummary(p))
+		if err := confirmTyped(r.stdin, out.PromptWriter(), planIPAMs(p, false)); err != nil {
 			return r.refuse(start, err)
 		}
 	}
 
-	prog, elog := newProgress(stderr, log, len(p.Steps), isTerminal(stderr))
+	// The live display only on a terminal with the console format, and not when --log-level hides progress.
+	bar := isTerminal(r.g.stderr) && !out.JSON() && out.Enabled(zerolog.InfoLevel)
+	prog, elog := newProgress(r.g.stderr, log, len(p.Steps), bar)
 	opts := executor.Options{
 		Schedule:    executor.Schedule(r.flags.schedule),
 		Parallelism: r.flags.parallelism,
@@ -250,11 +258,10 @@ func (r *applyRun) run(ctx context.Context) error {
 	}
 	rep.Bound = r.boundReport(rep)
 	werr := r.writeReport(rep)
-	if serr := writeSummary(stderr, rep); serr != nil {
-		werr = errors.Join(werr, serr)
-	}
+	writeSummaryLog(out, rep)
 	if errors.Is(err, executor.ErrInterrupted) {
-		fmt.Fprintf(stderr, "interrupted: nothing new was started, calls in flight finished, the journal %s holds what was done\nresume with:\n  %s\n", r.journal, r.resume)
+		out.Text(zerolog.WarnLevel, fmt.Sprintf("interrupted: nothing new was started, calls in flight finished, the journal %s holds what was done\nresume with:\n  %s", r.journal, r.resume),
+			map[string]any{"journal": r.journal, "resume": r.resume})
 	}
 	if err != nil {
 		return errors.Join(fmt.Errorf("apply %s: %w", p.PlanID, err), werr)

@@ -5,6 +5,8 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -217,5 +219,70 @@ func TestVersionFlagMatchesCommand(t *testing.T) {
 	}
 	if cmdOut != flagOut || !strings.HasPrefix(cmdOut, "ipam-teardown ") {
 		t.Errorf("version prints %q, --version %q; want the same ipam-teardown VERSION line", cmdOut, flagOut)
+	}
+}
+
+// TestExcludeIDs: an --exclude value that has not the shape of an id is a usage error naming the flag and
+// the value, before any call at all; an id of the right shape that names nothing in the inventory is a
+// usage error naming it, after the (read-only) inventory and before any plan is written. destroy does the
+// same before anything is deleted.
+func TestExcludeIDs(t *testing.T) {
+	s := simtest.Start(t, "../../testdata/topologies/sandbox.yaml")
+	s.SetCredentialsEnv(t, ipamsim.DefaultAccount)
+	ipamID := s.Refs["ipam/sandbox"]
+	dir := t.TempDir()
+	out := filepath.Join(dir, "plan.json")
+	live := []string{"--region", "cn-hangzhou", "--endpoint", s.URL, "--log-format", "json"}
+
+	for _, id := range []string{"env=prod", "ipam-pool-a,ipam-pool-b", "ipam pool x", "10.0.0.0/8", "IPAM-POOL-X", "ipam-", "-pool", "ipam--x",
+		"ipam-pool-x/", "ipam-pool-x/10.0.0.0/33", "ipam-pool-x/not a cidr", "pool", "ipam-pool-é"} {
+		for _, cmd := range []string{"plan", "destroy"} {
+			before := len(s.Wire.Calls())
+			args := append(slices.Clone(live), cmd, "--qps", "1000", "--ipam", ipamID, "--exclude", "ipam-pool-ok", "--exclude", id)
+			if cmd == "plan" {
+				args = append(args, "-o", out)
+			} else {
+				args = append(args, "--yes", "--out-dir", filepath.Join(dir, "destroy"))
+			}
+			_, _, err := run(t, args...)
+			if exitCode(err) != exitUsage || !strings.Contains(err.Error(), "--exclude "+strconv.Quote(id)+": not a resource id") {
+				t.Errorf("%s --exclude %q: exit %d (%v), want %d naming the flag and the value", cmd, id, exitCode(err), err, exitUsage)
+			}
+			if n := len(s.Wire.Calls()) - before; n != 0 {
+				t.Errorf("%s --exclude %q: %d calls before the refusal, want none", cmd, id, n)
+			}
+		}
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Fatal("a plan was written")
+	}
+
+	// The shapes of real ids pass the check; those the sandbox lacks are then refused by name.
+	for _, id := range []string{"ipam-pool-nosuch1", "ipam-scope-x", "ipam-res-disco-x", "rs-x", "fd-x", "1000000000000009", "ipam-pool-x/10.0.0.0/8",
+		"ipam-pool-x/2001:db8::/32", "rs-x/ipam-pool-x", "ipam-pool-AbC1"} {
+		before := len(s.Wire.Calls())
+		_, stderr, err := run(t, append(slices.Clone(live), "plan", "--qps", "1000", "--ipam", ipamID, "--exclude", id, "-o", out)...)
+		if exitCode(err) != exitUsage || !strings.Contains(err.Error(), "--exclude "+id+": no resource with this id in the inventory of cn-hangzhou; no plan written") {
+			t.Errorf("--exclude %s: exit %d (%v), want %d naming the id", id, exitCode(err), err, exitUsage)
+		}
+		if strings.Contains(stderr, "written to") {
+			t.Errorf("--exclude %s: a plan summary:\n%s", id, stderr)
+		}
+		if len(s.Wire.Calls()) == before {
+			t.Errorf("--exclude %s: no inventory call; the id was refused by its shape", id)
+		}
+	}
+	readOnly(t, s.Wire.Calls())
+	if _, err := os.Stat(out); err == nil {
+		t.Fatal("a plan was written")
+	}
+
+	// An id that is there is excluded: the plan is written with it as a blocker.
+	pool := s.Refs["pool/corp"]
+	if pool == "" {
+		t.Fatalf("no pool/corp in the sandbox refs %v", s.Refs)
+	}
+	if _, stderr, err := run(t, append(slices.Clone(live), "plan", "--qps", "1000", "--ipam", ipamID, "--exclude", pool, "-o", out)...); err != nil || !strings.Contains(stderr, pool+" is excluded") {
+		t.Errorf("--exclude %s: %v\n%s", pool, err, stderr)
 	}
 }

@@ -65,10 +65,11 @@ It uses the emulator's own key, never the environment's credentials, and ignores
 }
 
 func runDemo(ctx context.Context, g *globalOptions, o demoOptions) error {
-	log, err := g.logger()
+	out, err := g.stderrLog()
 	if err != nil {
 		return err
 	}
+	log := out.Logger
 	if err := o.flags.validate(); err != nil {
 		return err
 	}
@@ -100,7 +101,7 @@ func runDemo(ctx context.Context, g *globalOptions, o demoOptions) error {
 			return err
 		}
 	}
-	fmt.Fprintf(g.stderr, "demo: the emulator serves the sandbox IPAM %s on %s (latency %v a call, deletions take %v); plan, journal and report go to %s\n",
+	out.Infof("demo: the emulator serves the sandbox IPAM %s on %s (latency %v a call, deletions take %v); plan, journal and report go to %s",
 		ipamID, srv.url, o.latency, o.deleteDelay, dir)
 
 	flags := o.flags
@@ -124,7 +125,7 @@ func runDemo(ctx context.Context, g *globalOptions, o demoOptions) error {
 	if present {
 		return fmt.Errorf("demo: the run ended, but the IPAM %s is still in the emulator's state", ipamID)
 	}
-	fmt.Fprintf(g.stderr, "demo: the IPAM %s is gone from the emulator's state; plan, journal and report are in %s\n", ipamID, dir)
+	out.Infof("demo: the IPAM %s is gone from the emulator's state; plan, journal and report are in %s", ipamID, dir)
 	return nil
 }
 

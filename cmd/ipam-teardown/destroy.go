@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
 
 	"github.com/ipam-teardown/ipam-teardown/executor"
@@ -89,11 +90,15 @@ func runDestroy(ctx context.Context, g *globalOptions, d destroyRun) error {
 				d.outDir, filepath.Join(d.outDir, "plan.json"))
 		}
 	}
+	out, err := g.stderrLog()
+	if err != nil {
+		return err
+	}
 	api, err := d.client(ctx, d.flags.qps)
 	if err != nil {
 		return err
 	}
-	snap, err := collect.Collect(ctx, api, d.sel, collect.Options{Parallelism: d.flags.parallelism, Progress: g.stderr})
+	snap, err := collect.Collect(ctx, api, d.sel, collect.Options{Parallelism: d.flags.parallelism, Progress: out.Lines(zerolog.InfoLevel)})
 	if err != nil {
 		return err
 	}
@@ -115,7 +120,7 @@ func runDestroy(ctx context.Context, g *globalOptions, d destroyRun) error {
 	if err := plans.Render(g.stdout, p, "text"); err != nil {
 		return err
 	}
-	fmt.Fprintf(g.stderr, "plan %s saved to %s\n", p.PlanID, planPath)
+	out.Text(zerolog.InfoLevel, fmt.Sprintf("plan %s saved to %s", p.PlanID, planPath), map[string]any{"plan_id": p.PlanID, "output": planPath})
 
 	journal, report := d.flags.journal, d.flags.report
 	if journal == "" {

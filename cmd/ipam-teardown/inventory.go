@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
 
 	"github.com/ipam-teardown/ipam-teardown/inventory"
@@ -57,11 +58,15 @@ mutating call. Progress goes to stderr, the snapshot to stdout or -o FILE.`,
 			if err != nil {
 				return err
 			}
+			out, err := g.stderrLog()
+			if err != nil {
+				return err
+			}
 			api, err := g.client(cmd.Context(), qps)
 			if err != nil {
 				return err
 			}
-			snap, err := collect.Collect(cmd.Context(), api, s, collect.Options{Parallelism: parallelism, Progress: g.stderr})
+			snap, err := collect.Collect(cmd.Context(), api, s, collect.Options{Parallelism: parallelism, Progress: out.Lines(zerolog.InfoLevel)})
 			g.logRate(qps, api)
 			if err != nil {
 				return err
@@ -80,7 +85,7 @@ mutating call. Progress goes to stderr, the snapshot to stdout or -o FILE.`,
 			if len(snap.IPAMs) == 0 {
 				// An empty snapshot is a true answer, but say so: the summary would otherwise count the
 				// region's discoveries and members as if something had been found.
-				fmt.Fprintf(g.stderr, "inventory: no IPAM in %s matches the selection (%s)\n", snap.Region, sel.describe())
+				out.Warnf("inventory: no IPAM in %s matches the selection (%s)\n", snap.Region, sel.describe())
 			}
 			return writeOutput(output, g.stdout, buf.Bytes())
 		},

@@ -6,21 +6,45 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/ipam-teardown/ipam-teardown/executor"
+	"github.com/ipam-teardown/ipam-teardown/internal/cloudapi"
+	"github.com/ipam-teardown/ipam-teardown/inventory/collect"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	err := newRootCommand(os.Stdout, os.Stderr).ExecuteContext(ctx)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "ipam-teardown:", err)
+	code := runMain(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// runMain runs one command line and returns its exit code. The error a run ends with is written to stderr
+// like everything else there: a plain "ipam-teardown: ..." line on a console, an error record in JSON.
+func runMain(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	root, g := newRoot(stdout, stderr)
+	root.SetIn(stdin)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return exitOK
 	}
-	os.Exit(exitCode(err))
+	err = explain(err, g.region)
+	code := exitCode(err)
+	log, lerr := g.stderrLog()
+	if lerr != nil {
+		// The log flags themselves are at fault (that is the error): report it in the automatic format.
+		fallback := *g
+		fallback.logFormat, fallback.logLevel = "auto", "info"
+		log, _ = fallback.stderrLog()
+	}
+	log.Fail(err, code)
+	return code
 }
 
 // Exit codes of the DESIGN contract.
@@ -64,4 +88,22 @@ func exitCode(err error) int {
 		return exitRefused
 	}
 	return exitFailed
+}
+
+// explain names the input at fault in an error the service or the inventory gave about it, after calls the
+// tool could not have avoided: credentials it rejected (still exit 1, like a RAM denial: the command was
+// right, the account's setup is not), a region it does not know and an --ipam id it does not list (exit 2,
+// like a selection that matches nothing).
+func explain(err error, region string) error {
+	if e, ok := errors.AsType[*collect.IPAMNotFoundError](err); ok {
+		return usagef("--ipam %s: no such IPAM in region %s (or not visible to this account, or excluded by the other selector flags); nothing was planned or changed", e.ID, e.Region)
+	}
+	switch code := cloudapi.Code(err); {
+	case code == "SignatureDoesNotMatch" || code == "IncompleteSignature" ||
+		strings.HasPrefix(code, "InvalidAccessKeyId") || strings.HasPrefix(code, "InvalidSecurityToken"):
+		return fmt.Errorf("the service rejected the credentials (%s): check ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET and ALIBABA_CLOUD_SECURITY_TOKEN, or --profile; an expired security token needs a new one: %w", code, err)
+	case strings.HasPrefix(code, "InvalidRegionId"):
+		return usageError{fmt.Errorf("region %s (--region or ALIBABA_CLOUD_REGION_ID): the service knows no such region: %w", region, err)}
+	}
+	return err
 }

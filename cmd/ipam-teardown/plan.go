@@ -3,9 +3,11 @@ package main
 import (
 	"errors"
 	"fmt"
+	"net/netip"
 	"os"
 	"strings"
 
+	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
@@ -80,11 +82,15 @@ It makes no mutating call. A summary goes to stderr.`,
 				if err != nil {
 					return err
 				}
+				out, err := g.stderrLog()
+				if err != nil {
+					return err
+				}
 				api, err := g.client(cmd.Context(), qps)
 				if err != nil {
 					return err
 				}
-				snap, err = collect.Collect(cmd.Context(), api, s, collect.Options{Parallelism: parallelism, Progress: g.stderr})
+				snap, err = collect.Collect(cmd.Context(), api, s, collect.Options{Parallelism: parallelism, Progress: out.Lines(zerolog.InfoLevel)})
 				g.logRate(qps, api)
 				if err != nil {
 					return err
@@ -138,8 +144,64 @@ func (f *planOptionFlags) validate(fs *pflag.FlagSet) error {
 		if strings.TrimSpace(id) == "" {
 			return usagef("--exclude: empty resource id")
 		}
+		if !excludeIDShape(id) {
+			return usagef("--exclude %q: not a resource id (want an id such as ipam-pool-xxx, ipam-scope-xxx, ipam-res-disco-xxx, rs-xxx, an account id, POOL_ID/CIDR or SHARE_ID/RESOURCE_ID)", id)
+		}
 	}
 	return nil
+}
+
+// excludeIDShape reports whether id has the shape of something --exclude can name: a resource id
+// (lower-case prefix, then hyphenated alphanumeric parts: ipam-pool-1a2b, rs-xyz, fd-abc), an account id
+// (digits), a pool's CIDR (POOL_ID/CIDR) or a share association (SHARE_ID/RESOURCE_ID). A tag (env=prod),
+// a list (a,b), a name with spaces or a bare CIDR is a mistake to report before any call, not an id to
+// look for in a minutes-long inventory.
+func excludeIDShape(id string) bool {
+	head, tail, composite := strings.Cut(id, "/")
+	if !composite {
+		return resourceIDShape(id) || accountIDShape(id)
+	}
+	if !resourceIDShape(head) {
+		return false
+	}
+	if _, err := netip.ParsePrefix(tail); err == nil {
+		return true
+	}
+	return resourceIDShape(tail) || accountIDShape(tail)
+}
+
+// resourceIDShape: "prefix-part[-part...]", the prefix a lower-case letter then lower-case letters or digits,
+// each part letters or digits.
+func resourceIDShape(s string) bool {
+	parts := strings.Split(s, "-")
+	if len(parts) < 2 || parts[0] == "" || parts[0][0] < 'a' || parts[0][0] > 'z' {
+		return false
+	}
+	for i, p := range parts {
+		if p == "" {
+			return false
+		}
+		for _, c := range p {
+			lower, digit, upper := c >= 'a' && c <= 'z', c >= '0' && c <= '9', c >= 'A' && c <= 'Z'
+			if !lower && !digit && (i == 0 || !upper) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// accountIDShape: an account id is digits only (16 of them at Alibaba Cloud; any length here).
+func accountIDShape(s string) bool {
+	if s == "" || len(s) > 32 {
+		return false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // options are the planner options of the flags, stamped with this tool's version.
@@ -153,8 +215,8 @@ func (f *planOptionFlags) options() planner.Options {
 func (f *planOptionFlags) build(snap *inventory.Snapshot) (*plans.Plan, error) {
 	p, err := planner.Build(snap, f.options())
 	if err != nil {
-		if _, ok := errors.AsType[*planner.ExcludeError](err); ok {
-			return nil, usageError{fmt.Errorf("--exclude: %w", err)}
+		if e, ok := errors.AsType[*planner.ExcludeError](err); ok {
+			return nil, usagef("--exclude %s: no resource with this id in the inventory of %s; no plan written (a typo must not leave the resource it meant unprotected)", e.ID, e.Region)
 		}
 		return nil, err
 	}
@@ -201,7 +263,12 @@ func (f *selectorFlags) given() bool {
 	return len(f.ipams) > 0 || len(f.tags) > 0 || f.name != "" || f.olderThan != "" || f.all
 }
 
+// writePlanSummary writes what plan wrote where, at info level: the steps by action and the blockers.
 func writePlanSummary(g *globalOptions, p *plans.Plan, path string) error {
+	out, err := g.stderrLog()
+	if err != nil {
+		return err
+	}
 	s := p.Summary
 	var b strings.Builder
 	dest := path
@@ -235,8 +302,10 @@ func writePlanSummary(g *globalOptions, p *plans.Plan, path string) error {
 	} else {
 		fmt.Fprintf(&b, "\nreview it with: ipam-teardown show %s\n", path)
 	}
-	_, err := fmt.Fprint(g.stderr, b.String())
-	return err
+	out.Text(zerolog.InfoLevel, b.String(), map[string]any{
+		"plan_id": p.PlanID, "output": dest, "steps": s.Steps, "levels": s.Levels, "blockers": s.Blockers, "held_back": s.HeldBack,
+	})
+	return nil
 }
 
 // count is "1 step", "2 steps".

@@ -32,11 +32,12 @@ func isTerminal(f any) bool {
 	return ok && term.IsTerminal(int(file.Fd()))
 }
 
-// newProgress returns a live display on stderr when it is a terminal, and one log line per event otherwise.
+// newProgress returns a live display on stderr when bar is set (a terminal, the console format, progress not
+// hidden by --log-level), and one log record per step event otherwise, at info level (a failure at error).
 // The logger it returns is the one the executor should log with: on a terminal it writes above the display
 // instead of through it.
-func newProgress(stderr io.Writer, log zerolog.Logger, total int, tty bool) (progress, zerolog.Logger) {
-	if !tty {
+func newProgress(stderr io.Writer, log zerolog.Logger, total int, bar bool) (progress, zerolog.Logger) {
+	if !bar {
 		return logProgress{log}, log
 	}
 	b := newBarProgress(stderr, total)
@@ -165,6 +166,22 @@ func (b *barProgress) Close() {
 
 // summaryOutcomes are the summary's columns, always shown; the other outcomes get a column when they occur.
 var summaryOutcomes = [...]executor.Outcome{executor.OutcomeDone, executor.OutcomeAlreadyGone, executor.OutcomeFailed, executor.OutcomeSkipped}
+
+// writeSummaryLog writes the final summary of a run to out: at info level when the run is done, at warn level
+// otherwise, so that --log-level warn still shows which steps failed and why the run stopped.
+func writeSummaryLog(out *stderrLog, rep *executor.Report) {
+	var b strings.Builder
+	writeSummary(&b, rep) // a strings.Builder does not fail
+	level := zerolog.InfoLevel
+	if rep.Outcome != "done" {
+		level = zerolog.WarnLevel
+	}
+	fields := map[string]any{"plan_id": rep.PlanID, "outcome": rep.Outcome, "steps": len(rep.Steps), "retries": rep.Retries}
+	if !rep.Start.IsZero() && !rep.End.IsZero() {
+		fields["duration_ms"] = rep.End.Sub(rep.Start).Milliseconds()
+	}
+	out.Text(level, b.String(), fields)
+}
 
 // writeSummary writes the final summary of a run: its outcome, time and retries, and per action how many
 // steps ended which way; then the drift and dry-run problems when there are any.

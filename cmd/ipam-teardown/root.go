@@ -10,7 +10,6 @@ import (
 
 	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 )
 
 // version is set at build time with -ldflags "-X main.version=..."; otherwise the module version is used.
@@ -39,32 +38,40 @@ type globalOptions struct {
 	stderr io.Writer
 }
 
-// logger builds the run's logger: logs and progress go to stderr, data to stdout.
+// logger builds the run's logger: logs and progress go to stderr, data to stdout. Commands write to stderr
+// through stderrLog, which holds this logger.
 func (g *globalOptions) logger() (zerolog.Logger, error) {
 	level, err := parseLogLevel(g.logLevel)
 	if err != nil {
 		return zerolog.Nop(), err
 	}
-	var w io.Writer = g.stderr
-	format := g.logFormat
-	if format == "auto" {
-		format = "json"
-		if f, ok := g.stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-			format = "console"
-		}
+	format, err := g.format()
+	if err != nil {
+		return zerolog.Nop(), err
 	}
-	switch format {
-	case "json":
-	case "console":
+	var w io.Writer = g.stderr
+	if format == "console" {
 		_, noColor := os.LookupEnv("NO_COLOR")
-		if f, ok := g.stderr.(*os.File); !ok || !term.IsTerminal(int(f.Fd())) {
+		if !isTerminal(g.stderr) {
 			noColor = true
 		}
 		w = zerolog.ConsoleWriter{Out: g.stderr, NoColor: noColor, TimeFormat: time.TimeOnly}
-	default:
-		return zerolog.Nop(), usagef("--log-format %q: want auto, console or json", g.logFormat)
 	}
 	return zerolog.New(w).Level(level).With().Timestamp().Logger(), nil
+}
+
+// format is the log format in effect, console or json: auto is console when stderr is a terminal.
+func (g *globalOptions) format() (string, error) {
+	switch g.logFormat {
+	case "auto":
+		if isTerminal(g.stderr) {
+			return "console", nil
+		}
+		return "json", nil
+	case "json", "console":
+		return g.logFormat, nil
+	}
+	return "", usagef("--log-format %q: want auto, console or json", g.logFormat)
 }
 
 // parseLogLevel accepts the levels the flag documents. zerolog.ParseLevel would also take "", "trace",
@@ -84,6 +91,12 @@ func parseLogLevel(s string) (zerolog.Level, error) {
 }
 
 func newRootCommand(stdout, stderr io.Writer) *cobra.Command {
+	root, _ := newRoot(stdout, stderr)
+	return root
+}
+
+// newRoot is the root command and the global options its flags fill.
+func newRoot(stdout, stderr io.Writer) (*cobra.Command, *globalOptions) {
 	g := &globalOptions{stdout: stdout, stderr: stderr}
 	root := &cobra.Command{
 		Use:   "ipam-teardown",
@@ -100,8 +113,8 @@ with one rate limit, retries, waits for asynchronous deletions and a journal it 
 is inventory, plan, show and apply in one command. demo destroys a sample IPAM in an in-process
 emulator; sim serves that emulator for your own runs. timeline draws a run from its report.
 
-Exit codes: 0 done, 1 failed or interrupted, 2 bad command, flag or file (or a plan selecting no IPAM),
-3 refused (nothing was deleted).`,
+Exit codes: 0 done, 1 failed or interrupted (or credentials rejected), 2 bad command, flag or file (or a
+selection, --ipam id, --exclude id or region that matches nothing), 3 refused (nothing was deleted).`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Version:       toolVersion(),
@@ -145,7 +158,7 @@ Exit codes: 0 done, 1 failed or interrupted, 2 bad command, flag or file (or a p
 		newSimCommand(g),
 	)
 	rejectUnknownCommands(root)
-	return root
+	return root, g
 }
 
 // rejectUnknownCommands makes an unknown command a usage error (exit 2) like an unknown flag, on the root

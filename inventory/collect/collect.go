@@ -186,6 +186,14 @@ func Collect(ctx context.Context, api API, sel inventory.Selector, opts Options)
 	return snap, nil
 }
 
+// IPAMNotFoundError is Collect's answer to a Selector.IPAMIDs id that ListIpams does not return: a typo, an
+// IPAM of another region or account, or one the selector's other fields leave out.
+type IPAMNotFoundError struct{ ID, Region string }
+
+func (e *IPAMNotFoundError) Error() string {
+	return fmt.Sprintf("inventory: IPAM %s not found in region %s (or not visible to this account, or excluded by the other selector fields)", e.ID, e.Region)
+}
+
 type collector struct {
 	api    API
 	region string
@@ -384,7 +392,7 @@ func (c *collector) selectIPAMs(ctx context.Context, sel inventory.Selector, now
 	}
 	for _, id := range sel.IPAMIDs {
 		if !seen[id] {
-			return nil, fmt.Errorf("inventory: IPAM %s not found in region %s (or not visible to this account, or excluded by the other selector fields)", id, c.region)
+			return nil, &IPAMNotFoundError{ID: id, Region: c.region}
 		}
 	}
 	return out, nil
