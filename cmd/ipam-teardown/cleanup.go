@@ -92,7 +92,7 @@ by another run, drift, a dry run, blockers) and nothing failed.`,
 					return err
 				}
 			}
-			log, err := g.logger()
+			out, err := g.stderrLog()
 			if err != nil {
 				return err
 			}
@@ -104,7 +104,7 @@ by another run, drift, a dry run, blockers) and nothing failed.`,
 					StepTimeout: f.stepTimeout,
 					LockTTL:     f.lockTTL,
 				},
-				Logger:      log,
+				Logger:      out.Logger,
 				ToolVersion: toolVersion(),
 			})
 			werr := writeCleanupReport(report, rep)
