@@ -213,7 +213,7 @@ func (r *runner) identify(ctx context.Context, a Account) (*account, error) {
 	}
 	id, err := api.CallerAccount(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("Sts GetCallerIdentity: %w", err)
+		return nil, fmt.Errorf("caller identity: %w", err)
 	}
 	return &account{entry: a, id: id, clients: map[string]*cloudapi.Client{regions[0]: api}}, nil
 }

@@ -390,6 +390,41 @@ func TestCleanupBesideAManualDestroy(t *testing.T) {
 	b.checkOnePlanPerIPAM(rep, manualRep)
 }
 
+// TestExpiredRoleSessionIsRenewed: the emulator's clock jumps past the role sessions' expiration as the
+// first step starts; the calls refused with InvalidSecurityToken.Expired are sent again after the role is
+// assumed again, and the run finishes: nothing half-done in silence.
+func TestExpiredRoleSessionIsRenewed(t *testing.T) {
+	b := newBed(t)
+	opts := b.options(true)
+	var once sync.Once
+	opts.Executor.OnEvent = func(e executor.Event) {
+		if e.Kind == executor.EventStart {
+			once.Do(func() { b.clk.advance(2 * time.Hour) })
+		}
+	}
+	cfg := b.config("")
+	cfg.Accounts = cfg.Accounts[1:2] // account 2, by role
+	rep, err := cleanup.Run(t.Context(), cfg, opts)
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	var expired, assumed int
+	for _, c := range b.srv.Wire.Calls() {
+		switch {
+		case c.Code == "InvalidSecurityToken.Expired":
+			expired++
+		case c.Action == "AssumeRole" && c.Status == 200:
+			assumed++
+		}
+	}
+	if expired == 0 || assumed < 2 {
+		t.Errorf("%d calls refused as expired, %d AssumeRole; want the session to expire and be renewed", expired, assumed)
+	}
+	if ir := ipamReports(rep)[acctB+"/cn-shanghai/"+b.srv.Refs["ipam/sandbox-b"]]; ir.Outcome != "done" {
+		t.Errorf("sandbox-b: %q %s; want done", ir.Outcome, ir.Message)
+	}
+}
+
 func equalMaps(a, b map[string][]string) bool {
 	if len(a) != len(b) {
 		return false
