@@ -86,6 +86,8 @@ type simServeOptions struct {
 	delayTail    string // --delete-delay-tail, "RATIOxFACTOR"
 	accessKeyID  string
 	accessSecret string
+	tlsAddr      string // a second listener, over HTTPS, when tlsCert is set
+	tlsCert      string // where its self-signed certificate is written
 }
 
 func newSimServeCommand(g *globalOptions) *cobra.Command {
@@ -127,6 +129,8 @@ throttle, error, latency, jitter, qps, action and account (repeatable).`,
 	fs.StringVar(&o.delayTail, "delete-delay-tail", "", "heavy tail of --delete-delay as RATIOxFACTOR: 0.1x10 makes one delete in ten take ten times the delay, drawn under --seed")
 	fs.StringVar(&o.accessKeyID, "access-key-id", ipamsim.DefaultAccessKeyID, "access key id of the first account")
 	fs.StringVar(&o.accessSecret, "access-key-secret", ipamsim.DefaultAccessKeySecret, "access key secret of the first account")
+	fs.StringVar(&o.tlsCert, "tls-cert", "", "also serve over HTTPS, writing the self-signed certificate to `FILE` (trust it with SSL_CERT_FILE=FILE); for Sts AssumeRole, which credentials-go sends only over HTTPS")
+	fs.StringVar(&o.tlsAddr, "tls-addr", "127.0.0.1:0", "address of the HTTPS listener (with --tls-cert)")
 	return cmd
 }
 
@@ -206,6 +210,9 @@ func runSimServe(ctx context.Context, g *globalOptions, o simServeOptions, keyID
 	for _, ip := range srv.ipams() {
 		log.Info().Str("ipam", ip.id).Str("name", ip.name).Msg("sim serve: topology IPAM")
 	}
+	if srv.tlsURL != "" {
+		log.Info().Str("url", srv.tlsURL).Str("certificate", o.tlsCert).Msg("sim serve: also over HTTPS; trust it with SSL_CERT_FILE, give the host to cleanup --sts-endpoint")
+	}
 	log.Info().Int("faults", srv.faults).Int64("seed", o.seed).Dur("delete_delay", o.deleteDelay).Msg("sim serve: ready; interrupt to stop")
 
 	select {
@@ -223,11 +230,13 @@ func runSimServe(ctx context.Context, g *globalOptions, o simServeOptions, keyID
 // simServer is the emulator behind an HTTP listener: what sim serve and demo run.
 type simServer struct {
 	url    string // http://ADDR
+	tlsURL string // https://ADDR; "" without --tls-cert
 	sim    *ipamsim.Sim
 	refs   topology.Refs // topology names to ids; nil without a topology
 	faults int           // the number of fault rules
 	hs     *http.Server
-	done   chan error // Serve's result
+	tls    *http.Server // nil without --tls-cert
+	done   chan error   // Serve's result
 }
 
 // startSim builds the emulator, from topo or empty when topo is nil, with the keys and faults of o, and serves
@@ -280,6 +289,21 @@ func startSim(ctx context.Context, topo *topology.Topology, o simServeOptions, k
 		done: make(chan error, 1),
 	}
 	go func() { s.done <- s.hs.Serve(ln) }()
+	if o.tlsCert != "" {
+		cfg, err := selfSignedTLS(o.tlsCert)
+		if err != nil {
+			s.close(ctx)
+			return nil, err
+		}
+		tln, err := net.Listen("tcp", o.tlsAddr)
+		if err != nil {
+			s.close(ctx)
+			return nil, usagef("--tls-addr: %w", err)
+		}
+		s.tlsURL = "https://" + tln.Addr().String()
+		s.tls = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, TLSConfig: cfg}
+		go func() { _ = s.tls.ServeTLS(tln, "", "") }() // its end is the plain listener's: close stops both
+	}
 	return s, nil
 }
 
@@ -304,6 +328,9 @@ func (s *simServer) ipams() []simIPAM {
 func (s *simServer) close(ctx context.Context) error {
 	shutdown, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
 	defer cancel()
+	if s.tls != nil {
+		s.tls.Close()
+	}
 	if err := s.hs.Shutdown(shutdown); err != nil {
 		if !errors.Is(err, context.DeadlineExceeded) {
 			return err

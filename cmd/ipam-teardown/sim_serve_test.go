@@ -4,9 +4,13 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -167,5 +171,49 @@ func setKeyEnv(t *testing.T, id, secret string) {
 		"HOME": t.TempDir(), "ALIBABA_CLOUD_CLI_PROFILE_DISABLED": "true", "ALIBABA_CLOUD_ECS_METADATA_DISABLED": "true",
 	} {
 		t.Setenv(k, v)
+	}
+}
+
+// TestSimServeTLS: with --tls-cert, sim serve also answers over HTTPS with a certificate that the file it
+// wrote (the certificate, never its key) makes a client trust; that is what SSL_CERT_FILE does for
+// credentials-go's Sts calls.
+func TestSimServeTLS(t *testing.T) {
+	certFile := filepath.Join(t.TempDir(), "sim.pem")
+	_, stderr := startServe(t, "--tls-cert", certFile)
+	var tlsURL string
+	// The log lines follow the first stdout line.
+	for deadline := time.Now().Add(5 * time.Second); tlsURL == "" && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		for _, line := range strings.Split(stderr.String(), "\n") {
+			var rec struct{ URL string }
+			if json.Unmarshal([]byte(line), &rec) == nil && strings.HasPrefix(rec.URL, "https://") {
+				tlsURL = rec.URL
+			}
+		}
+	}
+	if tlsURL == "" {
+		t.Fatalf("no HTTPS url on stderr:\n%s", stderr)
+	}
+	pemBytes, err := os.ReadFile(certFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(pemBytes), "PRIVATE KEY") {
+		t.Fatal("the certificate file holds the private key")
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pemBytes) {
+		t.Fatalf("%s holds no certificate", certFile)
+	}
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	resp, err := client.Get(tlsURL + "/_sim/state")
+	if err != nil {
+		t.Fatalf("GET over HTTPS, trusting %s: %v", certFile, err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("GET %s/_sim/state: %d", tlsURL, resp.StatusCode)
+	}
+	if _, err := http.Get(tlsURL + "/_sim/state"); err == nil {
+		t.Error("a client that does not trust the certificate got an answer")
 	}
 }
