@@ -1,4 +1,7 @@
-package cloudapi_test
+// Package roletest tests cloudapi.Config.Role against the emulator. It is a package of its own because the
+// emulator's HTTPS listener is trusted through SSL_CERT_FILE, which Go reads once per process: in cloudapi's
+// own tests it would also trust the servers that a test there expects to be refused.
+package roletest
 
 import (
 	"context"
