@@ -425,6 +425,36 @@ func TestExpiredRoleSessionIsRenewed(t *testing.T) {
 	}
 }
 
+// TestBlockedPlanIsNotRun: an excluded pool inside a selected IPAM makes its plan hold a blocker: the plan is
+// written and reported with the blocker, nothing of that IPAM is touched, the other IPAMs still run, and the
+// run's error is a refusal (exit 3), not a failure.
+func TestBlockedPlanIsNotRun(t *testing.T) {
+	b := newBed(t)
+	cfg := b.config("")
+	cfg.Exclude.IDs = append(cfg.Exclude.IDs, b.srv.Refs["pool/a-child"])
+	rep, err := cleanup.Run(t.Context(), cfg, b.options(true))
+	if !errors.Is(err, cleanup.ErrRefused) || errors.Is(err, cleanup.ErrFailed) {
+		t.Fatalf("run: %v; want a refusal", err)
+	}
+	got := ipamReports(rep)
+	a := got[acctA+"/cn-hangzhou/"+b.srv.Refs["ipam/sandbox-a"]]
+	if a.Outcome != "blocked" || len(a.Blockers) == 0 || a.Blockers[0].ResourceID != b.srv.Refs["pool/a-child"] || a.Plan == "" {
+		t.Errorf("sandbox-a: %+v; want blocked by pool a-child, with its plan written", a)
+	}
+	if bb := got[acctB+"/cn-shanghai/"+b.srv.Refs["ipam/sandbox-b"]]; bb.Outcome != "done" {
+		t.Errorf("sandbox-b: %q; want done beside the blocked IPAM", bb.Outcome)
+	}
+	for _, c := range mutatingCalls(b.srv.Wire.Calls()) {
+		// Account 1 has one IPAM in cn-hangzhou, the blocked one: nothing there may change.
+		if c.Account == acctA && c.Params["RegionId"] == "cn-hangzhou" {
+			t.Errorf("%s in the blocked IPAM's account and region: %v", c.Action, c.Params)
+		}
+	}
+	if rep.Outcome != "refused" {
+		t.Errorf("outcome %q; want refused", rep.Outcome)
+	}
+}
+
 func equalMaps(a, b map[string][]string) bool {
 	if len(a) != len(b) {
 		return false
