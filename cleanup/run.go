@@ -378,6 +378,10 @@ func (r *runner) plan(ctx context.Context, api *cloudapi.Client, acct *account, 
 		if ir.Outcome == "" {
 			ir.Outcome = OutcomeErrored
 		}
+		if ir.Outcome == outcomeInterrup && r.opts.Apply {
+			// The journal is beside the plan: apply resumes it, or the next cleanup plans what is left.
+			ir.Message += "; resume with: ipam-teardown apply " + ir.Plan
+		}
 	}
 	log.Info().Str("outcome", ir.Outcome).Int("done", ir.Done).Int("steps", ir.Steps).Msg("plan finished")
 }
