@@ -127,9 +127,13 @@ func (s *Snapshot) CanonicalJSON() ([]byte, error) {
 // encodeCanonical canonicalizes s in place and writes its canonical JSON to w.
 func (s *Snapshot) encodeCanonical(w io.Writer) error {
 	s.Canonicalize()
-	enc := json.NewEncoder(w) // the same bytes as MarshalIndent plus a newline
-	enc.SetIndent("", "  ")
+	// The same bytes as MarshalIndent plus a newline, indented as they stream out (indentWriter).
+	iw := newIndentWriter(w)
+	enc := json.NewEncoder(iw)
 	if err := enc.Encode(s); err != nil {
+		return fmt.Errorf("inventory: encode snapshot: %w", err)
+	}
+	if err := iw.Flush(); err != nil {
 		return fmt.Errorf("inventory: encode snapshot: %w", err)
 	}
 	return nil
