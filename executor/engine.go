@@ -12,6 +12,7 @@ import (
 
 	"github.com/ipam-teardown/ipam-teardown/internal/catalog"
 	"github.com/ipam-teardown/ipam-teardown/internal/cloudapi"
+	"github.com/ipam-teardown/ipam-teardown/plans"
 )
 
 // Step states during execution.
@@ -19,7 +20,7 @@ type stepState int
 
 const (
 	stateIdle     stepState = iota // not started
-	stateActive                    // a call, a retry wait or a recheck is under way
+	stateActive                    // a call or a retry wait is under way
 	stateWaiting                   // the call succeeded; polling for the asynchronous state (holds no worker)
 	stateFinished                  // done, already gone, done earlier, failed or skipped
 )
@@ -30,11 +31,26 @@ type stepRun struct {
 	pending    int   // dependencies not finished yet
 	dependents []int // steps that depend on this one
 	prio       int   // the longest remaining path from this step to the end of the plan, in cost units
+	through    int   // the longest path of the plan through this step: among equal priorities, the one with less slack first
+	group      int   // the dependent on that path: then, steps that unblock the same one go together
 	backoff    *backoff.ExponentialBackOff
 	deadline   time.Time
-	pollWait   time.Duration
-	timer      *time.Timer
-	lastErr    error
+	// The exponential schedule of looks at an asynchronous window (polls, or retries behind a hidden
+	// window): the next look is due at due, the one after pollWait later. Looks that the windows of
+	// siblings suggest come between and do not move it.
+	due      time.Time
+	pollWait time.Duration
+	// The asynchronous window the step waits for: when it opened (the call's or, for a hidden window, the
+	// release's answer), its kind (the action that opened it), and how long it had lasted when last seen open.
+	opened   time.Time
+	kind     string
+	lastOpen time.Duration
+	hidden   bool // the window is a hidden one of a step this one depends on; only this step's answers show its end
+	timed    bool // the step first looked at its window on the schedule (not long after it ended): a measure of it
+	spread   bool // the hidden windows it waits for opened too far apart to tell which one it measures
+	guessed  bool // it has made its one look off the schedule, where a sibling's window ended
+	timer    *time.Timer
+	lastErr  error
 	// failingSince is when the step's run of throttled or transient answers began (zero: the last answer
 	// was neither); such a run may last RetryBudget, dependency retries StepTimeout.
 	failingSince time.Time
@@ -43,8 +59,9 @@ type stepRun struct {
 // result is what a worker reports back.
 type result struct {
 	task
-	err      error
-	Presence Presence
+	err            error
+	Presence       Presence
+	sent, answered time.Time // the call's round trip
 }
 
 // engine runs the execute phase: a coordinator goroutine (this one) owns every step's state; a pool of
@@ -54,6 +71,7 @@ type engine struct {
 	r       *run
 	q       *queue
 	st      []stepRun
+	windows windows
 	results chan result
 	fired   chan task
 	quit    chan struct{}
@@ -65,10 +83,18 @@ type engine struct {
 	counts      Counts
 }
 
-// cost of a step in the priority: an asynchronous step holds the path for its wait as well as its call.
-func cost(waitFor string) int {
-	if waitFor != "" {
-		return 5
+// windowCalls is how many calls long the priority takes an asynchronous window to be: the default first poll
+// (500 ms) against a call of about 50 ms.
+const windowCalls = 10
+
+// cost of a step in the priority, in calls: its call, and for an asynchronous step its window and a read; a
+// released allocation's hidden window holds its CIDR's path as long as a Deleting pool holds its parent's.
+func cost(s *plans.Step) int {
+	switch a, _ := catalog.Lookup(s.Product, s.Action); {
+	case s.WaitFor != "":
+		return 1 + windowCalls + 1
+	case a.HiddenWindow:
+		return 1 + windowCalls
 	}
 	return 1
 }
@@ -95,11 +121,25 @@ func (r *run) execute(ctx context.Context) error {
 	// Steps are sorted by level, and a dependent's level is above its dependencies': walking backwards sees
 	// every dependent before the step it depends on.
 	for i := len(steps) - 1; i >= 0; i-- {
-		best := 0
+		best, group := 0, i
 		for _, j := range e.st[i].dependents {
-			best = max(best, e.st[j].prio)
+			if e.st[j].prio > best {
+				best, group = e.st[j].prio, j
+			}
 		}
-		e.st[i].prio = best + cost(steps[i].WaitFor)
+		e.st[i].prio = best + cost(&steps[i])
+		e.st[i].group = group
+	}
+	// A step whose remaining path is as long as another's but that starts later on the plan's longest path
+	// has less slack: a leaf pool (after its allocations and CIDR) before a mid pool's allocations, whose
+	// CIDR waits for that leaf pool anyway.
+	before := make([]int, len(steps))
+	for i := range steps {
+		for _, d := range steps[i].DependsOn {
+			j := r.index[d.ID]
+			before[i] = max(before[i], before[j]+cost(&steps[j]))
+		}
+		e.st[i].through = before[i] + e.st[i].prio
 	}
 	e.counts.Total = len(steps)
 	for i := range steps {
@@ -129,7 +169,9 @@ func (r *run) execute(ctx context.Context) error {
 				if !ok {
 					return
 				}
-				e.results <- e.perform(callCtx, t)
+				res := e.perform(callCtx, t)
+				res.answered = r.now()
+				e.results <- res
 			}
 		}()
 	}
@@ -176,6 +218,7 @@ func (e *engine) perform(ctx context.Context, t task) result {
 	r := e.r
 	s := &r.plan.Steps[t.step]
 	res := result{task: t}
+	res.sent = r.now()
 	switch t.kind {
 	case taskRecheck:
 		_, res.err = r.do(ctx, kindDryRun, stepCall(r.plan.PlanID, s, true))
@@ -185,6 +228,7 @@ func (e *engine) perform(ctx context.Context, t task) result {
 				res.err = err
 				return res
 			}
+			res.sent = r.now()
 		}
 		_, res.err = r.do(ctx, kindCall, stepCall(r.plan.PlanID, s, false))
 	case taskPoll, taskProbe:
@@ -218,20 +262,113 @@ func (e *engine) maybeStart(i int) {
 	}
 	st.state = stateActive
 	st.backoff = r.newBackoff()
-	st.pollWait = r.opts.PollInterval
 	now := r.now()
 	st.deadline = now.Add(r.opts.StepTimeout)
 	r.steps[i].Start = now
 	e.counts.Running++
 	e.event(Event{Kind: EventStart, Step: s})
+	var t task
 	switch {
-	case r.recheck != nil && r.recheck[i]:
-		e.push(task{step: i, kind: taskRecheck})
 	case r.resumeWait != nil && r.resumeWait[i]:
 		e.wait(i)
+		return
+	case r.recheck != nil && r.recheck[i]:
+		t = task{step: i, kind: taskRecheck}
 	default:
-		e.push(task{step: i, kind: taskCall, first: true})
+		t = task{step: i, kind: taskCall, first: true}
 	}
+	// Sent inside a hidden window, the step is refused and sent again: wait it out first, as the first poll
+	// of an asynchronous step waits.
+	if e.openHidden(i) {
+		e.schedule(i)
+		if d := st.due.Sub(now); d > 0 {
+			st.timed = true
+			e.later(t, d)
+			return
+		}
+	}
+	e.push(t)
+}
+
+// openHidden reports whether step i depends on steps with a hidden window (catalog.Action.HiddenWindow)
+// that this run finished, and if so takes the last of them as the window the step waits for: a released
+// allocation holds its CIDR for a while after its delete answered, and only the CIDR's own answer shows when
+// that ends.
+func (e *engine) openHidden(i int) bool {
+	r := e.r
+	st := &e.st[i]
+	var first time.Time
+	for _, d := range r.plan.Steps[i].DependsOn {
+		j := r.index[d.ID]
+		dep := &r.plan.Steps[j]
+		if a, _ := catalog.Lookup(dep.Product, dep.Action); !a.HiddenWindow || r.steps[j].Outcome != OutcomeDone {
+			continue
+		}
+		end := r.steps[j].End
+		if end.After(st.opened) {
+			st.opened, st.kind, st.hidden = end, dep.Action, true
+		}
+		if first.IsZero() || end.Before(first) {
+			first = end
+		}
+	}
+	st.spread = st.hidden && st.opened.Sub(first) > e.pollFloor()
+	return st.hidden
+}
+
+// schedule starts the exponential schedule of looks at step i's window, which opened at st.opened: the first
+// look PollInterval after, each next wait half as long again, up to PollMax.
+func (e *engine) schedule(i int) {
+	st := &e.st[i]
+	st.due = st.opened.Add(e.r.opts.PollInterval)
+	st.pollWait = min(e.r.opts.PollInterval*3/2, e.r.opts.PollMax)
+	st.lastOpen, st.guessed = 0, false
+}
+
+// pollFloor is the shortest wait between two looks at a window: a quarter of the first poll's wait.
+func (e *engine) pollFloor() time.Duration { return e.r.opts.PollInterval / 4 }
+
+// nextLook is how long step i waits before looking at its window again after res saw it open: the next look
+// of the exponential schedule, or once per step, where a sibling window of the same kind that outlasted it
+// ended, if that is sooner (the emulator's heavy tail, and real deletes, are clustered: the long windows of
+// one kind end about together).
+func (e *engine) nextLook(i int, res result) time.Duration {
+	st := &e.st[i]
+	st.lastOpen, st.timed = res.sent.Sub(st.opened), true
+	now := e.r.now()
+	for !st.due.After(now) {
+		st.due = st.due.Add(st.pollWait)
+		st.pollWait = min(st.pollWait*3/2, e.r.opts.PollMax)
+	}
+	scheduled := st.due.Sub(now)
+	if st.guessed {
+		return scheduled
+	}
+	// One look per step off the schedule: a wrong guess costs one call, and the schedule goes on unmoved.
+	wait := e.windows.next(st.kind, now.Sub(st.opened), st.lastOpen, e.pollFloor(), scheduled)
+	st.guessed = wait < scheduled
+	return wait
+}
+
+// closed records the end of step i's window, seen by res, for its siblings.
+func (e *engine) closed(i int, res result) {
+	st := &e.st[i]
+	if st.kind != "" && st.timed && !(st.hidden && st.spread) {
+		e.windows.observe(st.kind, st.lastOpen, res.answered.Sub(st.opened))
+	}
+	st.kind, st.hidden, st.timed, st.lastOpen = "", false, false, 0
+}
+
+// dependencyRetry sends the task again after a dependency code answered when every step this one depends on
+// has finished: the service has not caught up with them. Behind a hidden window (a released allocation
+// still holds its CIDR) the wait is an asynchronous one that only this step's answers show the end of: it
+// follows the polls' schedule. Otherwise the retry backoff.
+func (e *engine) dependencyRetry(i int, kind taskKind, res result) {
+	if !e.st[i].hidden {
+		e.retry(i, kind, res.err, true)
+		return
+	}
+	e.retryAfter(i, kind, res.err, true, e.nextLook(i, res))
 }
 
 func (e *engine) push(t task) {
@@ -239,7 +376,7 @@ func (e *engine) push(t task) {
 		e.interrupt(t.step)
 		return
 	}
-	t.prio = e.st[t.step].prio
+	t.prio, t.through, t.group = e.st[t.step].prio, e.st[t.step].through, e.st[t.step].group
 	e.outstanding++
 	e.q.push(t)
 }
@@ -250,7 +387,7 @@ func (e *engine) later(t task, d time.Duration) {
 		e.interrupt(t.step)
 		return
 	}
-	t.prio = e.st[t.step].prio
+	t.prio, t.through, t.group = e.st[t.step].prio, e.st[t.step].through, e.st[t.step].group
 	e.outstanding++
 	fired, quit := e.fired, e.quit
 	e.st[t.step].timer = time.AfterFunc(d, func() {
@@ -290,13 +427,16 @@ func (e *engine) handle(res result) {
 	case taskRecheck:
 		switch {
 		case cloudapi.Classify(err) == cloudapi.ClassDryRunPassed:
+			if st.hidden {
+				e.closed(i, res)
+			}
 			e.push(task{step: i, kind: taskCall, first: true})
 		case isNotFound(err, s.Product, s.Action):
 			e.finish(i, OutcomeAlreadyGone)
 		case slices.Contains(s.DryRunCodes, cloudapi.Code(err)):
 			// Every step this one depends on has finished, yet the service still answers their code: it has
-			// not caught up (a released allocation holds its CIDR for a while). Check again after a backoff.
-			e.retry(i, taskRecheck, err, true)
+			// not caught up (a released allocation holds its CIDR for a while). Check again later.
+			e.dependencyRetry(i, taskRecheck, res)
 		case retryable(err):
 			e.retry(i, taskRecheck, err, false)
 		default:
@@ -307,6 +447,9 @@ func (e *engine) handle(res result) {
 		class := cloudapi.Classify(err)
 		switch {
 		case err == nil:
+			if st.hidden {
+				e.closed(i, res)
+			}
 			e.called(i)
 		case isNotFound(err, s.Product, s.Action):
 			e.finish(i, OutcomeAlreadyGone)
@@ -317,8 +460,10 @@ func (e *engine) handle(res result) {
 			e.retry(i, taskProbe, err, false)
 		case class == cloudapi.ClassTransient:
 			e.retry(i, taskCall, err, false) // the same ClientToken: applied at most once
-		case class == cloudapi.ClassConflict || class == cloudapi.ClassDependency || slices.Contains(s.DryRunCodes, cloudapi.Code(err)):
-			e.retry(i, taskCall, err, class == cloudapi.ClassDependency || slices.Contains(s.DryRunCodes, cloudapi.Code(err)))
+		case class == cloudapi.ClassDependency || slices.Contains(s.DryRunCodes, cloudapi.Code(err)):
+			e.dependencyRetry(i, taskCall, res)
+		case class == cloudapi.ClassConflict:
+			e.retry(i, taskCall, err, false)
 		default:
 			e.fail(i, err)
 		}
@@ -340,14 +485,17 @@ func (e *engine) handle(res result) {
 		case err != nil:
 			e.fail(i, err)
 		case res.Presence == PresenceGone:
+			e.closed(i, res)
 			e.finish(i, OutcomeDone)
 		case res.Presence == PresenceFailed:
 			e.fail(i, fmt.Errorf("%s %s: the asynchronous operation ended in state Failed", s.ResourceType, s.ResourceID))
-		case r.now().Add(st.pollWait).After(st.deadline):
-			e.fail(i, fmt.Errorf("%s %s is still %s after %s (--step-timeout)", s.ResourceType, s.ResourceID, res.Presence, r.opts.StepTimeout))
 		default:
-			e.later(task{step: i, kind: taskPoll}, st.pollWait)
-			st.pollWait = min(st.pollWait*3/2, r.opts.PollMax)
+			wait := e.nextLook(i, res)
+			if r.now().Add(wait).After(st.deadline) {
+				e.fail(i, fmt.Errorf("%s %s is still %s after %s (--step-timeout)", s.ResourceType, s.ResourceID, res.Presence, r.opts.StepTimeout))
+				return
+			}
+			e.later(task{step: i, kind: taskPoll}, wait)
 		}
 	}
 }
@@ -361,7 +509,7 @@ func (e *engine) called(i int) {
 		e.finish(i, OutcomeDone)
 		return
 	}
-	if err := r.journal.append(journalRecord{Event: recordCalled, Step: s.ID}); err != nil {
+	if err := r.journal.note(journalRecord{Event: recordCalled, Step: s.ID}); err != nil {
 		r.log.Warn().Err(err).Msg("journal")
 	}
 	e.wait(i)
@@ -375,16 +523,29 @@ func (e *engine) wait(i int) {
 		e.counts.Waiting++
 	}
 	st.state = stateWaiting
+	// The window opened when the call answered; a resumed step's opened earlier, by an unknown time, and
+	// tells its siblings nothing.
+	st.hidden, st.timed = false, true
+	st.opened, st.kind = e.r.steps[i].Called, e.r.plan.Steps[i].Action
+	if st.opened.IsZero() {
+		st.opened, st.kind = e.r.now(), ""
+	}
+	e.schedule(i)
 	e.event(Event{Kind: EventWaiting, Step: &e.r.plan.Steps[i]})
-	e.later(task{step: i, kind: taskPoll}, st.pollWait)
-	st.pollWait = min(st.pollWait*3/2, e.r.opts.PollMax)
+	e.later(task{step: i, kind: taskPoll}, max(st.due.Sub(e.r.now()), 0))
 }
 
 // retry sends the task again after the step's backoff, unless that would pass the step's deadline.
 func (e *engine) retry(i int, kind taskKind, err error, dependency bool) {
+	e.retryAfter(i, kind, err, dependency, e.st[i].backoff.NextBackOff())
+}
+
+// retryAfter sends the task again after wait (or the server's Retry-After, if longer), unless that would pass
+// the step's deadline.
+func (e *engine) retryAfter(i int, kind taskKind, err error, dependency bool, wait time.Duration) {
 	r := e.r
 	st := &e.st[i]
-	wait := max(st.backoff.NextBackOff(), cloudapi.RetryAfter(err)) // the server's Retry-After is a floor
+	wait = max(wait, cloudapi.RetryAfter(err)) // the server's Retry-After is a floor
 	now := r.now()
 	if now.Add(wait).After(st.deadline) {
 		e.fail(i, fmt.Errorf("gave up after %s (--step-timeout): %w", r.opts.StepTimeout, err))
@@ -418,7 +579,7 @@ func (e *engine) finish(i int, outcome Outcome) {
 	r.steps[i].Outcome = outcome
 	r.steps[i].End = r.now()
 	e.counts.Done++
-	if err := r.journal.append(journalRecord{Event: recordDone, Step: s.ID, Outcome: outcome}); err != nil {
+	if err := r.journal.note(journalRecord{Event: recordDone, Step: s.ID, Outcome: outcome}); err != nil {
 		r.log.Warn().Err(err).Msg("journal")
 	}
 	e.event(Event{Kind: EventDone, Step: s, Outcome: outcome})
@@ -442,7 +603,7 @@ func (e *engine) fail(i int, err error) {
 		sr.Message = err.Error()
 	}
 	e.counts.Failed++
-	if jerr := r.journal.append(journalRecord{Event: recordFailed, Step: s.ID, Code: sr.Code}); jerr != nil {
+	if jerr := r.journal.note(journalRecord{Event: recordFailed, Step: s.ID, Code: sr.Code}); jerr != nil {
 		r.log.Warn().Err(jerr).Msg("journal")
 	}
 	e.event(Event{Kind: EventFailed, Step: s, Code: sr.Code, Err: err})

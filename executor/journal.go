@@ -13,8 +13,11 @@ import (
 )
 
 // The journal is a JSON-lines file beside the plan: a header naming the plan, then one record per lock taken
-// and per step event, each written and synced before the executor acts on it (a "start" record is on disk
-// before the step's call is sent). An apply of the same plan reads it back and resumes: steps it says are done
+// and per step event, each written to the file before the executor acts on it (a killed process loses no
+// record), and on disk (synced) before the next call that changes the cloud is sent: a "start" record is
+// synced before its step's call, and a sync covers every record written before it. Concurrent syncs are
+// grouped (one fsync for every record written while the previous one ran): at about 1.5 ms an fsync, one per
+// record serialized the whole run behind the disk. An apply of the same plan reads it back and resumes: steps it says are done
 // (or called) are confirmed by a read instead of being sent again; steps it says were started are sent again
 // with the same ClientToken (the service applies them once).
 
@@ -48,11 +51,15 @@ type journalState struct {
 
 // journal appends records to the journal file. A nil *journal writes nothing.
 type journal struct {
-	mu   sync.Mutex
-	path string
-	f    *os.File
-	w    *bufio.Writer
-	now  func() time.Time
+	mu      sync.Mutex
+	synced  *sync.Cond // broadcast when a sync ends
+	path    string
+	f       *os.File
+	w       *bufio.Writer
+	now     func() time.Time
+	written uint64 // records written to the file
+	onDisk  uint64 // records a finished sync covers
+	syncing bool   // a sync is under way (without mu held)
 }
 
 // openJournal reads the journal at path (if any) and opens it for appending. It refuses a journal of another
@@ -94,6 +101,7 @@ func openJournal(path, planID, checksum string, now func() time.Time) (*journal,
 		return nil, st, fmt.Errorf("journal %s: %w", path, err)
 	}
 	j := &journal{path: path, f: f, w: bufio.NewWriter(f), now: now}
+	j.synced = sync.NewCond(&j.mu)
 	if len(complete) == 0 {
 		if err := j.append(journalRecord{Event: recordHeader, PlanID: planID, Checksum: checksum}); err != nil {
 			j.close()
@@ -140,13 +148,34 @@ func parseJournal(path string, data []byte, planID, checksum string, st *journal
 	return nil
 }
 
-// append writes one record and syncs it to disk.
+// append writes one record and returns once it is on disk: for the records the executor acts on by calling
+// the cloud (the header, a lock, a step's start).
 func (j *journal) append(r journalRecord) error {
 	if j == nil {
 		return nil
 	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
+	if err := j.write(r); err != nil {
+		return err
+	}
+	return j.syncTo(j.written)
+}
+
+// note writes one record to the file without waiting for the disk: a killed process loses nothing, and the
+// next append's sync (before the next call is sent) or close takes it to disk. For called, done and failed
+// records: what follows them is a read, or a dependent's start, whose append syncs them too.
+func (j *journal) note(r journalRecord) error {
+	if j == nil {
+		return nil
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.write(r)
+}
+
+// write appends r to the file (mu held).
+func (j *journal) write(r journalRecord) error {
 	if r.Time.IsZero() {
 		r.Time = j.now().UTC()
 	}
@@ -161,8 +190,31 @@ func (j *journal) append(r journalRecord) error {
 	if err := j.w.Flush(); err != nil {
 		return fmt.Errorf("journal %s: %w", j.path, err)
 	}
-	if err := j.f.Sync(); err != nil {
-		return fmt.Errorf("journal %s: %w", j.path, err)
+	j.written++
+	return nil
+}
+
+// syncTo returns once the first n records are on disk (mu held; released during the fsync). One caller
+// syncs at a time, for every record written so far; the others wait for it and are done if it covered theirs.
+func (j *journal) syncTo(n uint64) error {
+	for j.onDisk < n {
+		if j.syncing {
+			j.synced.Wait()
+			continue
+		}
+		j.syncing = true
+		target := j.written
+		j.mu.Unlock()
+		err := j.f.Sync()
+		j.mu.Lock()
+		j.syncing = false
+		if err == nil {
+			j.onDisk = max(j.onDisk, target)
+		}
+		j.synced.Broadcast()
+		if err != nil {
+			return fmt.Errorf("journal %s: %w", j.path, err)
+		}
 	}
 	return nil
 }
@@ -174,6 +226,9 @@ func (j *journal) close() error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	err := j.w.Flush()
+	if err == nil {
+		err = j.syncTo(j.written)
+	}
 	unlockFile(j.f)
 	return errors.Join(err, j.f.Close())
 }

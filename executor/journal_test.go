@@ -2,9 +2,11 @@ package executor
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -137,5 +139,61 @@ func TestJournalRefusesTrailingTextAndLeavesARefusedFileAlone(t *testing.T) {
 	}
 	if got, _ := os.ReadFile(other); string(got) != string(torn) {
 		t.Errorf("a refused journal was changed:\n%q\nwant\n%q", got, torn)
+	}
+}
+
+// Records written by many workers at once (the start records, whose syncs are grouped) and by the
+// coordinator (done records, written without waiting for the disk) are all in the file, each whole: a
+// note is in the file when it returns, so that a killed process loses none, and an append also on disk.
+func TestJournalConcurrentRecords(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "j")
+	j, _, err := openJournal(path, "plan-a", "sha256:1", time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const workers, each = 8, 25
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				step := fmt.Sprintf("s%d-%d", w, i)
+				if err := j.append(journalRecord{Event: recordStart, Step: step}); err != nil {
+					t.Error(err)
+				}
+				if err := j.note(journalRecord{Event: recordDone, Step: step, Outcome: OutcomeDone}); err != nil {
+					t.Error(err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	// Before close: every note is already in the file (another process reading it sees it).
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := strings.Count(string(data), `"event":"done"`), workers*each; got != want {
+		t.Errorf("%d done records in the file before close, want %d", got, want)
+	}
+	if err := j.close(); err != nil {
+		t.Fatal(err)
+	}
+	if j.onDisk != j.written {
+		t.Errorf("close synced %d of %d records", j.onDisk, j.written)
+	}
+	j2, st, err := openJournal(path, "plan-a", "sha256:1", time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j2.close()
+	if len(st.steps) != workers*each {
+		t.Fatalf("%d steps read back, want %d", len(st.steps), workers*each)
+	}
+	for id, ev := range st.steps {
+		if ev != recordDone {
+			t.Errorf("step %s: last record %s, want done", id, ev)
+		}
 	}
 }

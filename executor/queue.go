@@ -17,15 +17,19 @@ const (
 
 // task is one unit of work for the worker pool.
 type task struct {
-	step  int
-	kind  taskKind
-	first bool // the step's first call: the journal's start record is written before it is sent
-	prio  int
-	seq   uint64
+	step    int
+	kind    taskKind
+	first   bool // the step's first call: the journal's start record is written before it is sent
+	prio    int  // the longest remaining path of the plan's DAG from the step
+	through int  // the longest path of the plan through the step
+	group   int  // the dependent on that path
+	seq     uint64
 }
 
 // queue is the ready queue the workers take tasks from: the highest priority first (the longest remaining path
-// of the plan's DAG), then first in, first out.
+// of the plan's DAG), then the longest path through the step (the least slack), then by group (the
+// allocations of one CIDR go together, so that the CIDR and its pool start while other pools' allocations are
+// still going), then first in, first out.
 type queue struct {
 	mu     sync.Mutex
 	h      taskHeap
@@ -94,6 +98,12 @@ func (h taskHeap) Len() int { return len(h) }
 func (h taskHeap) Less(i, j int) bool {
 	if h[i].prio != h[j].prio {
 		return h[i].prio > h[j].prio
+	}
+	if h[i].through != h[j].through {
+		return h[i].through > h[j].through
+	}
+	if h[i].group != h[j].group {
+		return h[i].group < h[j].group
 	}
 	return h[i].seq < h[j].seq
 }

@@ -188,3 +188,52 @@ func TestResumeInsideAReleaseWindow(t *testing.T) {
 		t.Error("no dependency retry: the resume did not run inside the release window, so this test proves nothing")
 	}
 }
+
+// A released allocation holds its CIDR for the delete window though no read shows it (rule 19). The CIDR
+// step waits the first poll's wait after the release before its second dry run, as an asynchronous step
+// waits before its first poll: with the window shorter than that wait, no CIDR is refused and nothing is
+// sent twice. The engine used to send the CIDR's dry run at once and retry it on
+// OperationDenied.IpamPoolAllocationExist.
+func TestNoRetryBehindAReleaseWindow(t *testing.T) {
+	topo, err := topology.Generate(topology.GenerateOptions{Pools: 6, Depth: 2, FanOut: 2, AllocationsPerPool: 3, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const window = 20 * time.Millisecond
+	b := newBed(t, topo, topo.Accounts[0].IPAMs[0].Region, planner.Options{}, simtest.WithDeleteDelay(window))
+	opts := b.options()
+	opts.PollInterval = 5 * window // the window ends well before the first look, however loaded the machine
+	opts.PollMax = 10 * window
+	rep, err := executor.Apply(t.Context(), b.api, b.plan, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.DependencyRetries != 0 || rep.Retries != 0 {
+		t.Errorf("%d retries, %d of them on dependency codes; want none", rep.Retries, rep.DependencyRetries)
+	}
+	// The up-front dry run answers the code for the CIDRs it reaches with allocations left; once the run
+	// has deleted anything, no CIDR may be refused.
+	refused, cidrs, executing := 0, 0, false
+	for _, c := range b.calls() {
+		if c.Action == "DeleteIpamPoolAllocation" && !c.DryRun {
+			executing = true
+		}
+		if c.Action == "DeleteIpamPoolCidr" && !c.DryRun {
+			cidrs++
+		}
+		if executing && c.Action == "DeleteIpamPoolCidr" && c.Code == "OperationDenied.IpamPoolAllocationExist" {
+			refused++
+		}
+	}
+	if cidrs == 0 {
+		t.Fatal("no CIDR deleted: the test proves nothing")
+	}
+	if refused != 0 {
+		t.Errorf("%d answers IpamPoolAllocationExist during the run, want none", refused)
+	}
+	for _, s := range rep.Steps {
+		if s.Action == "DeleteIpamPoolCidr" && s.Attempts != 2 {
+			t.Errorf("%s: %d attempts, want 2 (its second dry run and its call)", s.ID, s.Attempts)
+		}
+	}
+}

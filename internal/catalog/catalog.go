@@ -64,6 +64,11 @@ type Action struct {
 	NotFound []string
 	// WaitFor lists the asynchronous states a plan may wait for after a successful call.
 	WaitFor []string
+	// HiddenWindow is true when the call's effect shows in every read at once but the service goes on holding
+	// what the resource held for an asynchronous window no read shows: a released allocation keeps its space,
+	// and DeleteIpamPoolCidr answers OperationDenied.IpamPoolAllocationExist, for the delete window
+	// (reference rule 19). A step that depends on it can only find the window's end by being refused.
+	HiddenWindow bool
 	// Confirm is the read that tells whether the resource is gone or the wait state reached; zero when the
 	// action has no such read.
 	Confirm Confirm
@@ -140,7 +145,7 @@ func all() []Action {
 			PlanResourceType: "share-association", PlanResourceID: []string{"ResourceShareId"}},
 		{Name: "DeleteIpamPoolAllocation", Product: ipam, Mutating: true, Teardown: true, DryRun: true, ClientToken: true,
 			Required: []string{"RegionId", "IpamPoolAllocationId"}, ResourceParam: "IpamPoolAllocationId",
-			NotFound: []string{"ResourceNotFound.IpamPoolAllocation"},
+			NotFound: []string{"ResourceNotFound.IpamPoolAllocation"}, HiddenWindow: true,
 			Confirm: Confirm{Action: "GetIpamPoolAllocation", Query: map[string]string{"IpamPoolAllocationId": "IpamPoolAllocationId"},
 				IDField: "IpamPoolAllocationId", MatchParam: "IpamPoolAllocationId"},
 			PlanResourceType: "allocation", PlanResourceID: []string{"IpamPoolAllocationId"}},
