@@ -15,8 +15,9 @@ type BoundSettings struct {
 	Parallelism int           // calls in flight at once
 	QPS         float64       // the account's rate limit; 0: none
 	// DryRunAgain counts the second dry run Apply sends before the call of a step whose up-front dry run
-	// answered a code a step it depends on clears (a step with dry_run_codes and dependencies): a call more on
-	// its path and in the count. With it, Bound is apply's own floor; without, the floor of the work.
+	// answered a code a step it depends on clears, when one of those has a hidden window (recheckBefore): a
+	// call more on its path and in the count. With it, Bound is apply's own floor; without, the floor of the
+	// work.
 	DryRunAgain bool
 }
 
@@ -42,7 +43,7 @@ func Bound(p *plans.Plan, s BoundSettings) time.Duration {
 		}
 		cost := s.Latency
 		calls++
-		if s.DryRunAgain && len(st.DryRunCodes) > 0 && len(st.DependsOn) > 0 {
+		if s.DryRunAgain && len(st.DryRunCodes) > 0 && dependsOnHidden(p, index, st) {
 			cost += s.Latency
 			calls++
 		}
@@ -64,6 +65,40 @@ func Bound(p *plans.Plan, s BoundSettings) time.Duration {
 		bound = max(bound, time.Duration(float64(calls)/s.QPS*float64(time.Second)))
 	}
 	return bound
+}
+
+// dependsOnHidden reports whether a step waits out a hidden window (catalog.Action.HiddenWindow) itself: it
+// depends on such a step, and on no other step that depends on it too. A released allocation holds its CIDR's
+// space for a while after its delete answered, and only the CIDR's own answer shows when that ends; the pool,
+// which depends on both, starts after the CIDR has seen the end. Such a step is dry-run again before its call
+// (see engine.start).
+func dependsOnHidden(p *plans.Plan, index map[string]int, st *plans.Step) bool {
+	for _, d := range st.DependsOn {
+		if hiddenDependency(p, index, st, d.ID) {
+			return true
+		}
+	}
+	return false
+}
+
+// hiddenDependency reports whether st's dependency id has a hidden window that st waits out itself: no other
+// dependency of st depends on id too.
+func hiddenDependency(p *plans.Plan, index map[string]int, st *plans.Step, id string) bool {
+	dep := &p.Steps[index[id]]
+	if a, _ := catalog.Lookup(dep.Product, dep.Action); !a.HiddenWindow {
+		return false
+	}
+	for _, other := range st.DependsOn {
+		if other.ID == id {
+			continue
+		}
+		for _, dd := range p.Steps[index[other.ID]].DependsOn {
+			if dd.ID == id {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // Where a report's bound settings come from (BoundReport.Source).

@@ -18,11 +18,19 @@ func TestBound(t *testing.T) {
 	released := &plans.Plan{Steps: []plans.Step{
 		{ID: "alloc", Product: "VpcIpam", Action: "DeleteIpamPoolAllocation"},
 		{ID: "cidr", Product: "VpcIpam", Action: "DeleteIpamPoolCidr", DependsOn: []plans.Dependency{{ID: "alloc"}}},
-		{ID: "pool", Product: "VpcIpam", Action: "DeleteIpamPool", WaitFor: "gone", DependsOn: []plans.Dependency{{ID: "cidr"}}},
+		// The pool depends on the release too, but starts after the CIDR, which waited the window out.
+		{ID: "pool", Product: "VpcIpam", Action: "DeleteIpamPool", WaitFor: "gone", DryRunCodes: []string{"DependencyViolation.PoolCidr"}, DependsOn: []plans.Dependency{{ID: "alloc"}, {ID: "cidr"}}},
 	}}
 	again := &plans.Plan{Steps: []plans.Step{
 		{ID: "a"}, {ID: "b"},
 		{ID: "c", WaitFor: "gone", DryRunCodes: []string{"DependencyViolation.IpamPool"}, DependsOn: []plans.Dependency{{ID: "a"}, {ID: "b"}}},
+	}}
+	// The CIDR's up-front dry run answers the allocation's code; behind a hidden window it is dry-run again.
+	releasedAgain := &plans.Plan{Steps: []plans.Step{
+		{ID: "alloc", Product: "VpcIpam", Action: "DeleteIpamPoolAllocation"},
+		{ID: "cidr", Product: "VpcIpam", Action: "DeleteIpamPoolCidr", DryRunCodes: []string{"OperationDenied.IpamPoolAllocationExist"}, DependsOn: []plans.Dependency{{ID: "alloc"}}},
+		// The pool depends on the release too, but starts after the CIDR, which waited the window out.
+		{ID: "pool", Product: "VpcIpam", Action: "DeleteIpamPool", WaitFor: "gone", DryRunCodes: []string{"DependencyViolation.PoolCidr"}, DependsOn: []plans.Dependency{{ID: "alloc"}, {ID: "cidr"}}},
 	}}
 	ms := time.Millisecond
 	for _, tc := range []struct {
@@ -36,10 +44,12 @@ func TestBound(t *testing.T) {
 		{"rate limit", p, BoundSettings{Latency: ms, Parallelism: 8, QPS: 2}, 2 * time.Second}, // 4 calls at 2/s
 		{"hidden window", released, BoundSettings{Latency: 10 * ms, DeleteDelay: 100 * ms, Parallelism: 8}, 240 * ms},
 		{"hidden window, rate limit", released, BoundSettings{Latency: ms, Parallelism: 8, QPS: 4}, time.Second}, // 4 calls (no read of the release)
-		// c's up-front dry run answers a code a and b clear: it is dry-run again before its call.
-		{"dry run again", again, BoundSettings{Latency: 10 * ms, DeleteDelay: 100 * ms, Parallelism: 8, DryRunAgain: true}, 140 * ms},
-		{"dry run again, rate limit", again, BoundSettings{Latency: ms, Parallelism: 8, QPS: 5, DryRunAgain: true}, time.Second}, // 5 calls
-		{"no dry run again asked", again, BoundSettings{Latency: 10 * ms, DeleteDelay: 100 * ms, Parallelism: 8}, 130 * ms},
+		// c's up-front dry run answers a code a and b clear; they are confirmed by reads, so no second dry run.
+		{"no dry run again behind plain dependencies", again, BoundSettings{Latency: 10 * ms, DeleteDelay: 100 * ms, Parallelism: 8, DryRunAgain: true}, 130 * ms},
+		// The CIDR is dry-run again after the release: alloc (10 + 100), cidr (10 + 10), pool (10 + 100 + 10).
+		{"dry run again", releasedAgain, BoundSettings{Latency: 10 * ms, DeleteDelay: 100 * ms, Parallelism: 8, DryRunAgain: true}, 250 * ms},
+		{"dry run again, rate limit", releasedAgain, BoundSettings{Latency: ms, Parallelism: 8, QPS: 5, DryRunAgain: true}, time.Second}, // 5 calls
+		{"no dry run again asked", releasedAgain, BoundSettings{Latency: 10 * ms, DeleteDelay: 100 * ms, Parallelism: 8}, 240 * ms},
 	} {
 		if got := Bound(tc.p, tc.s); got != tc.want {
 			t.Errorf("%s: Bound = %v, want %v", tc.name, got, tc.want)

@@ -272,7 +272,14 @@ func (e *engine) maybeStart(i int) {
 	case r.resumeWait != nil && r.resumeWait[i]:
 		e.wait(i)
 		return
-	case r.recheck != nil && r.recheck[i]:
+	case r.recheck != nil && r.recheck[i] && dependsOnHidden(r.plan, r.index, s):
+		// The up-front dry run answered a code a dependency clears. Where that dependency has a hidden window
+		// (a released allocation holds its CIDR for a while, and no read shows when that ends), a dry run
+		// finds the end rather than the real call, whose ClientToken a refusal might spend (what the service
+		// does with the token of a refused call is UNKNOWN: the stricter reading). Every other dependency
+		// was confirmed by a read, so the call goes at once; a service that has not caught up still answers
+		// the code, and the call is sent again (dependencyRetry). Sending the dry run again before every such
+		// call cost a round trip on the critical path of most steps and a fifth of the calls.
 		t = task{step: i, kind: taskRecheck}
 	default:
 		t = task{step: i, kind: taskCall, first: true}
@@ -290,10 +297,9 @@ func (e *engine) maybeStart(i int) {
 	e.push(t)
 }
 
-// openHidden reports whether step i depends on steps with a hidden window (catalog.Action.HiddenWindow)
-// that this run finished, and if so takes the last of them as the window the step waits for: a released
-// allocation holds its CIDR for a while after its delete answered, and only the CIDR's own answer shows when
-// that ends.
+// openHidden reports whether step i waits out hidden windows (hiddenDependency) of steps this run finished,
+// and if so takes the last of them as the window the step waits for: a released allocation holds its CIDR
+// for a while after its delete answered, and only the CIDR's own answer shows when that ends.
 func (e *engine) openHidden(i int) bool {
 	r := e.r
 	st := &e.st[i]
@@ -301,7 +307,7 @@ func (e *engine) openHidden(i int) bool {
 	for _, d := range r.plan.Steps[i].DependsOn {
 		j := r.index[d.ID]
 		dep := &r.plan.Steps[j]
-		if a, _ := catalog.Lookup(dep.Product, dep.Action); !a.HiddenWindow || r.steps[j].Outcome != OutcomeDone {
+		if !hiddenDependency(r.plan, r.index, &r.plan.Steps[i], d.ID) || r.steps[j].Outcome != OutcomeDone {
 			continue
 		}
 		end := r.steps[j].End

@@ -237,3 +237,55 @@ func TestNoRetryBehindAReleaseWindow(t *testing.T) {
 		}
 	}
 }
+
+// A step whose up-front dry run answered a code its dependencies clear is dry-run a second time only behind a
+// hidden window (a CIDR after its allocations' release); behind dependencies a read confirms (a pool's
+// children, the IPAM's pools) its call goes at once, and it is never refused, because the service has caught up.
+func TestSecondDryRunOnlyBehindAHiddenWindow(t *testing.T) {
+	topo, err := topology.Generate(topology.GenerateOptions{Pools: 6, Depth: 2, FanOut: 2, AllocationsPerPool: 2, Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const window = 20 * time.Millisecond
+	b := newBed(t, topo, topo.Accounts[0].IPAMs[0].Region, planner.Options{}, simtest.WithDeleteDelay(window))
+	opts := b.options()
+	opts.PollInterval = 5 * window // the CIDRs' first look comes after the window: one second dry run each
+	opts.PollMax = 10 * window
+	if _, err := executor.Apply(t.Context(), b.api, b.plan, opts); err != nil {
+		t.Fatal(err)
+	}
+	dryRuns := map[string]int{}
+	refused := map[string]string{}
+	for _, c := range b.calls() {
+		s := stepOf(b.plan, c)
+		if s == nil {
+			continue
+		}
+		if c.DryRun {
+			dryRuns[s.ID]++
+		} else if slices.Contains(s.DryRunCodes, c.Code) {
+			refused[s.ID] = c.Code
+		}
+	}
+	hidden, plain := 0, 0
+	for _, s := range b.plan.Steps {
+		if len(s.DryRunCodes) == 0 || len(s.DependsOn) == 0 {
+			continue
+		}
+		want := 1
+		if s.Action == "DeleteIpamPoolCidr" {
+			want, hidden = 2, hidden+1
+		} else {
+			plain++
+			if code, ok := refused[s.ID]; ok {
+				t.Errorf("%s: the call answered %s, though every step it depends on was confirmed", s.ID, code)
+			}
+		}
+		if dryRuns[s.ID] != want {
+			t.Errorf("%s (%s): %d dry runs, want %d", s.ID, s.Action, dryRuns[s.ID], want)
+		}
+	}
+	if hidden == 0 || plain == 0 {
+		t.Fatalf("%d CIDR steps and %d others with dry-run codes: the topology proves nothing", hidden, plain)
+	}
+}
