@@ -14,18 +14,14 @@ type BoundSettings struct {
 	DeleteDelay time.Duration // an asynchronous step's window after its call (Deleting, Disassociating, a release)
 	Parallelism int           // calls in flight at once
 	QPS         float64       // the account's rate limit; 0: none
-	// DryRunAgain counts the second dry run Apply sends before the call of a step whose up-front dry run
-	// answered a code a step it depends on clears, when one of those has a hidden window (recheckBefore): a
-	// call more on its path and in the count. With it, Bound is apply's own floor; without, the floor of the
-	// work.
-	DryRunAgain bool
 }
 
 // Bound is the least time the execute phase of p can take: the longest path of the plan's DAG, where a step
 // costs its call plus, for an asynchronous step, its window and one confirming read, and for a step with a
 // hidden window (catalog.Action.HiddenWindow: a released allocation holds its CIDR's space though no read
-// shows it), its window; or, when larger, the calls (one per step, one poll per asynchronous step) over what
-// the parallelism or the rate limit lets through. The dry runs before the execute phase are not in it.
+// shows it), its window and one look at its end, which only the step that waits for it can take (the CIDR's
+// own dry run); or, when larger, the calls of the execute phase (ExecuteCalls) over what the parallelism or
+// the rate limit lets through. The dry runs before the execute phase are not in it.
 func Bound(p *plans.Plan, s BoundSettings) time.Duration {
 	index := make(map[string]int, len(p.Steps))
 	for i := range p.Steps {
@@ -33,7 +29,6 @@ func Bound(p *plans.Plan, s BoundSettings) time.Duration {
 	}
 	finish := make([]time.Duration, len(p.Steps)) // earliest end of each step
 	var path time.Duration
-	calls := 0
 	// Steps are sorted by level: every dependency comes before its dependent.
 	for i := range p.Steps {
 		st := &p.Steps[i]
@@ -42,22 +37,20 @@ func Bound(p *plans.Plan, s BoundSettings) time.Duration {
 			start = max(start, finish[index[d.ID]])
 		}
 		cost := s.Latency
-		calls++
-		if s.DryRunAgain && len(st.DryRunCodes) > 0 && dependsOnHidden(p, index, st) {
-			cost += s.Latency
-			calls++
+		if dependsOnHidden(p, index, st) {
+			cost += s.Latency // the look that sees the hidden window end: apply sends the step's dry run again
 		}
 		switch a, _ := catalog.Lookup(st.Product, st.Action); {
 		case st.WaitFor != "":
 			cost += s.DeleteDelay + s.Latency
-			calls++
 		case a.HiddenWindow:
-			cost += s.DeleteDelay // its dependent's call is the read that sees the end
+			cost += s.DeleteDelay // its dependent's look sees the end
 		}
 		finish[i] = start + cost
 		path = max(path, finish[i])
 	}
 	bound := path
+	calls := ExecuteCalls(p)
 	if s.Parallelism > 0 {
 		bound = max(bound, time.Duration(calls)*s.Latency/time.Duration(s.Parallelism))
 	}
@@ -66,6 +59,32 @@ func Bound(p *plans.Plan, s BoundSettings) time.Duration {
 	}
 	return bound
 }
+
+// ExecuteCalls is the least number of calls the execute phase of p sends: one per step, one confirming read
+// per asynchronous step, and one look per step that waits out a hidden window (dependsOnHidden). MinCalls
+// adds the up-front dry run of every step.
+func ExecuteCalls(p *plans.Plan) int {
+	index := make(map[string]int, len(p.Steps))
+	for i := range p.Steps {
+		index[p.Steps[i].ID] = i
+	}
+	calls := 0
+	for i := range p.Steps {
+		st := &p.Steps[i]
+		calls++
+		if st.WaitFor != "" {
+			calls++
+		}
+		if dependsOnHidden(p, index, st) {
+			calls++
+		}
+	}
+	return calls
+}
+
+// MinCalls is the least number of calls a whole apply of p sends, lock aside: the up-front dry run of every
+// step and ExecuteCalls.
+func MinCalls(p *plans.Plan) int { return len(p.Steps) + ExecuteCalls(p) }
 
 // dependsOnHidden reports whether a step waits out a hidden window (catalog.Action.HiddenWindow) itself: it
 // depends on such a step, and on no other step that depends on it too. A released allocation holds its CIDR's

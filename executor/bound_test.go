@@ -13,24 +13,18 @@ func TestBound(t *testing.T) {
 		{ID: "a"}, {ID: "b"},
 		{ID: "c", WaitFor: "gone", DependsOn: []plans.Dependency{{ID: "a"}, {ID: "b"}}},
 	}}
-	// A released allocation holds its CIDR for the window though no read shows it: allocation (10 + 100),
-	// CIDR (10), pool (10 + 100 + 10) = 240 ms, with no read for the allocation.
+	// A released allocation holds its CIDR for the window though no read shows it; the CIDR's dry run looks at
+	// its end: allocation (10 + 100), CIDR (10 + 10), pool (10 + 100 + 10) = 250 ms.
 	released := &plans.Plan{Steps: []plans.Step{
 		{ID: "alloc", Product: "VpcIpam", Action: "DeleteIpamPoolAllocation"},
-		{ID: "cidr", Product: "VpcIpam", Action: "DeleteIpamPoolCidr", DependsOn: []plans.Dependency{{ID: "alloc"}}},
-		// The pool depends on the release too, but starts after the CIDR, which waited the window out.
+		{ID: "cidr", Product: "VpcIpam", Action: "DeleteIpamPoolCidr", DryRunCodes: []string{"OperationDenied.IpamPoolAllocationExist"}, DependsOn: []plans.Dependency{{ID: "alloc"}}},
+		// The pool depends on the release too, but starts after the CIDR, which waited the window out: no look.
 		{ID: "pool", Product: "VpcIpam", Action: "DeleteIpamPool", WaitFor: "gone", DryRunCodes: []string{"DependencyViolation.PoolCidr"}, DependsOn: []plans.Dependency{{ID: "alloc"}, {ID: "cidr"}}},
 	}}
-	again := &plans.Plan{Steps: []plans.Step{
+	// c's up-front dry run answers a code a and b clear; they are confirmed by reads, so c has no look.
+	plain := &plans.Plan{Steps: []plans.Step{
 		{ID: "a"}, {ID: "b"},
 		{ID: "c", WaitFor: "gone", DryRunCodes: []string{"DependencyViolation.IpamPool"}, DependsOn: []plans.Dependency{{ID: "a"}, {ID: "b"}}},
-	}}
-	// The CIDR's up-front dry run answers the allocation's code; behind a hidden window it is dry-run again.
-	releasedAgain := &plans.Plan{Steps: []plans.Step{
-		{ID: "alloc", Product: "VpcIpam", Action: "DeleteIpamPoolAllocation"},
-		{ID: "cidr", Product: "VpcIpam", Action: "DeleteIpamPoolCidr", DryRunCodes: []string{"OperationDenied.IpamPoolAllocationExist"}, DependsOn: []plans.Dependency{{ID: "alloc"}}},
-		// The pool depends on the release too, but starts after the CIDR, which waited the window out.
-		{ID: "pool", Product: "VpcIpam", Action: "DeleteIpamPool", WaitFor: "gone", DryRunCodes: []string{"DependencyViolation.PoolCidr"}, DependsOn: []plans.Dependency{{ID: "alloc"}, {ID: "cidr"}}},
 	}}
 	ms := time.Millisecond
 	for _, tc := range []struct {
@@ -42,17 +36,28 @@ func TestBound(t *testing.T) {
 		{"critical path", p, BoundSettings{Latency: 10 * ms, DeleteDelay: 100 * ms, Parallelism: 8}, 130 * ms},
 		{"parallelism", p, BoundSettings{Latency: 100 * ms, Parallelism: 1}, 400 * ms},         // 4 calls one at a time
 		{"rate limit", p, BoundSettings{Latency: ms, Parallelism: 8, QPS: 2}, 2 * time.Second}, // 4 calls at 2/s
-		{"hidden window", released, BoundSettings{Latency: 10 * ms, DeleteDelay: 100 * ms, Parallelism: 8}, 240 * ms},
-		{"hidden window, rate limit", released, BoundSettings{Latency: ms, Parallelism: 8, QPS: 4}, time.Second}, // 4 calls (no read of the release)
-		// c's up-front dry run answers a code a and b clear; they are confirmed by reads, so no second dry run.
-		{"no dry run again behind plain dependencies", again, BoundSettings{Latency: 10 * ms, DeleteDelay: 100 * ms, Parallelism: 8, DryRunAgain: true}, 130 * ms},
-		// The CIDR is dry-run again after the release: alloc (10 + 100), cidr (10 + 10), pool (10 + 100 + 10).
-		{"dry run again", releasedAgain, BoundSettings{Latency: 10 * ms, DeleteDelay: 100 * ms, Parallelism: 8, DryRunAgain: true}, 250 * ms},
-		{"dry run again, rate limit", releasedAgain, BoundSettings{Latency: ms, Parallelism: 8, QPS: 5, DryRunAgain: true}, time.Second}, // 5 calls
-		{"no dry run again asked", releasedAgain, BoundSettings{Latency: 10 * ms, DeleteDelay: 100 * ms, Parallelism: 8}, 240 * ms},
+		{"hidden window", released, BoundSettings{Latency: 10 * ms, DeleteDelay: 100 * ms, Parallelism: 8}, 250 * ms},
+		{"hidden window, rate limit", released, BoundSettings{Latency: ms, Parallelism: 8, QPS: 5}, time.Second}, // 5 calls
+		{"dependency codes behind reads", plain, BoundSettings{Latency: 10 * ms, DeleteDelay: 100 * ms, Parallelism: 8}, 130 * ms},
 	} {
 		if got := Bound(tc.p, tc.s); got != tc.want {
 			t.Errorf("%s: Bound = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+	for _, tc := range []struct {
+		name         string
+		p            *plans.Plan
+		execute, min int
+	}{
+		{"async", p, 4, 7},                // a, b, c and c's read; and three dry runs
+		{"hidden window", released, 5, 8}, // three calls, the CIDR's look, the pool's read
+		{"dependency codes behind reads", plain, 4, 7},
+	} {
+		if got := ExecuteCalls(tc.p); got != tc.execute {
+			t.Errorf("%s: ExecuteCalls = %d, want %d", tc.name, got, tc.execute)
+		}
+		if got := MinCalls(tc.p); got != tc.min {
+			t.Errorf("%s: MinCalls = %d, want %d", tc.name, got, tc.min)
 		}
 	}
 }

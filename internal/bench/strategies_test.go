@@ -40,7 +40,6 @@ var strategyNames = []string{"sequential", "terraform", "aws-nuke", "levels", "o
 // result is one strategy's run.
 type result struct {
 	wall, execute, bound time.Duration
-	applyBound           time.Duration // bound with the second dry runs apply sends (executor.BoundSettings.DryRunAgain)
 	calls, minCalls      int
 	retries, depErrors   int
 	depCodes             map[string]int
@@ -75,15 +74,7 @@ func runStrategy(tb testing.TB, strategy string, topo *topology.Topology, s sett
 
 	bs := executor.BoundSettings{Latency: s.d(s.latency), DeleteDelay: s.d(s.delay),
 		Parallelism: executor.DefaultParallelism, QPS: s.qps * s.scale}
-	r := result{steps: len(p.Steps), outcome: "done", bound: executor.Bound(p, bs)}
-	bs.DryRunAgain = true
-	r.applyBound = executor.Bound(p, bs)
-	for i := range p.Steps {
-		r.minCalls += 2 // its dry run and its call
-		if p.Steps[i].WaitFor != "" {
-			r.minCalls++ // one confirming read
-		}
-	}
+	r := result{steps: len(p.Steps), outcome: "done", bound: executor.Bound(p, bs), minCalls: executor.MinCalls(p)}
 	before := len(srv.Wire.Calls())
 	stop := sampleHeap(&r.peakHeap)
 	start := time.Now()
@@ -231,8 +222,8 @@ func BenchmarkStrategies(b *testing.B) {
 		{"large", topology.GenerateOptions{Pools: 2000 / largeDiv, Depth: 3, FanOut: 10, AllocationsPerPool: 4, Seed: 1}},
 	}
 	var table strings.Builder
-	fmt.Fprintf(&table, "| case | tail | strategy | steps | wall | execute | L | execute / L | L apply | execute / L apply | calls | min calls | calls / min | retries | dependency errors | peak heap |\n")
-	fmt.Fprintf(&table, "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	fmt.Fprintf(&table, "| case | tail | strategy | steps | wall | execute | L | execute / L | calls | min calls | calls / min | retries | dependency errors | peak heap |\n")
+	fmt.Fprintf(&table, "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, c := range cases {
 		topo, err := topology.Generate(c.o)
 		if err != nil {
@@ -262,14 +253,9 @@ func BenchmarkStrategies(b *testing.B) {
 					if tail {
 						tailName = "0.1x10"
 					}
-					applyL, applyRatio := "", "" // the baselines send no dry run
-					if name == "levels" || name == "ours" {
-						applyL = fmt.Sprintf("%.2f s", r.applyBound.Seconds())
-						applyRatio = fmt.Sprintf("%.2f", r.execute.Seconds()/r.applyBound.Seconds())
-					}
-					fmt.Fprintf(&table, "| %s | %s | %s | %d | %.2f s | %.2f s | %.2f s | %.2f | %s | %s | %d | %d | %.2f | %d | %d | %.0f MB |\n",
+					fmt.Fprintf(&table, "| %s | %s | %s | %d | %.2f s | %.2f s | %.2f s | %.2f | %d | %d | %.2f | %d | %d | %.0f MB |\n",
 						c.name, tailName, name, r.steps, r.wall.Seconds(), r.execute.Seconds(), r.bound.Seconds(), r.execute.Seconds()/r.bound.Seconds(),
-						applyL, applyRatio, r.calls, r.minCalls, float64(r.calls)/float64(r.minCalls), r.retries, r.depErrors, float64(r.peakHeap)/(1<<20))
+						r.calls, r.minCalls, float64(r.calls)/float64(r.minCalls), r.retries, r.depErrors, float64(r.peakHeap)/(1<<20))
 				})
 			}
 		}
