@@ -14,6 +14,9 @@ type BoundSettings struct {
 	DeleteDelay time.Duration // an asynchronous step's window after its call (Deleting, Disassociating, a release)
 	Parallelism int           // calls in flight at once
 	QPS         float64       // the account's rate limit; 0: none
+	// Window, when set, is the window of one asynchronous step or release, for a service whose windows
+	// vary (the emulator's heavy tail: ipamsim.Sim.DeleteWindow); nil: DeleteDelay for every one.
+	Window func(st *plans.Step) time.Duration
 }
 
 // Bound is the least time the execute phase of p can take: the longest path of the plan's DAG, where a step
@@ -40,11 +43,15 @@ func Bound(p *plans.Plan, s BoundSettings) time.Duration {
 		if dependsOnHidden(p, index, st) {
 			cost += s.Latency // the look that sees the hidden window end: apply sends the step's dry run again
 		}
+		window := s.DeleteDelay
+		if s.Window != nil {
+			window = s.Window(st)
+		}
 		switch a, _ := catalog.Lookup(st.Product, st.Action); {
 		case st.WaitFor != "":
-			cost += s.DeleteDelay + s.Latency
+			cost += window + s.Latency
 		case a.HiddenWindow:
-			cost += s.DeleteDelay // its dependent's look sees the end
+			cost += window // its dependent's look sees the end
 		}
 		finish[i] = start + cost
 		path = max(path, finish[i])

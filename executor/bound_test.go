@@ -39,6 +39,14 @@ func TestBound(t *testing.T) {
 		{"hidden window", released, BoundSettings{Latency: 10 * ms, DeleteDelay: 100 * ms, Parallelism: 8}, 250 * ms},
 		{"hidden window, rate limit", released, BoundSettings{Latency: ms, Parallelism: 8, QPS: 5}, time.Second}, // 5 calls
 		{"dependency codes behind reads", plain, BoundSettings{Latency: 10 * ms, DeleteDelay: 100 * ms, Parallelism: 8}, 130 * ms},
+		// A slow release (1 s) on the path: alloc (10 + 1000), cidr (10 + 10), pool (10 + 100 + 10).
+		{"windows of their own", released, BoundSettings{Latency: 10 * ms, DeleteDelay: 100 * ms, Parallelism: 8,
+			Window: func(st *plans.Step) time.Duration {
+				if st.ID == "alloc" {
+					return time.Second
+				}
+				return 100 * ms
+			}}, 1150 * ms},
 	} {
 		if got := Bound(tc.p, tc.s); got != tc.want {
 			t.Errorf("%s: Bound = %v, want %v", tc.name, got, tc.want)

@@ -104,7 +104,7 @@ func (s *Sim) allocate(c *call, p *pool, spec allocSpec) (*allocation, error) {
 // space stays taken and DeleteIpamPoolCidr still sees it until the window ends (rule 19: a release is not
 // instantly visible to the deprovision check).
 func (s *Sim) release(c *call, a *allocation) {
-	if until := s.deletingUntil(c.now); !until.IsZero() {
+	if until := s.deletingUntil(c.now, a.ID); !until.IsZero() {
 		a.Status, a.ReleaseAt = statusDeleted, until
 		return
 	}

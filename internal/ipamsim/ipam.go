@@ -318,7 +318,7 @@ func (s *Sim) deleteIpam(c *call) (map[string]any, error) {
 	if c.dryRun {
 		return nil, errDryRun
 	}
-	if until := s.deletingUntil(c.now); !until.IsZero() {
+	if until := s.deletingUntil(c.now, ip.ID); !until.IsZero() {
 		ip.Status, ip.DeleteAt = statusDeleting, until
 		return map[string]any{}, nil
 	}

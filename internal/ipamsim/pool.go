@@ -399,7 +399,7 @@ func (s *Sim) deleteIpamPool(c *call) (map[string]any, error) {
 	if c.dryRun {
 		return nil, errDryRun
 	}
-	if until := s.deletingUntil(c.now); !until.IsZero() {
+	if until := s.deletingUntil(c.now, p.ID); !until.IsZero() {
 		p.Status, p.DeleteAt = statusDeleting, until
 		return map[string]any{}, nil
 	}

@@ -173,7 +173,7 @@ func (s *Sim) deleteIpamScope(c *call) (map[string]any, error) {
 	if c.dryRun {
 		return nil, errDryRun
 	}
-	if until := s.deletingUntil(c.now); !until.IsZero() {
+	if until := s.deletingUntil(c.now, sc.ID); !until.IsZero() {
 		sc.Status, sc.DeleteAt = statusDeleting, until
 		return map[string]any{}, nil
 	}

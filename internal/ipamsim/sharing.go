@@ -284,7 +284,7 @@ func (s *Sim) addEntities(c *call, sh *share, refs []entityRef) []*shareEntity {
 		e := &shareEntity{Seq: s.st.nextSeq(), Kind: r.kind, ID: r.id, Type: r.typ, Status: assocAssociated, Created: c.now, Updated: c.now}
 		if r.kind == entityTarget && !s.inDirectory(sh.Owner, r.id) {
 			e.External = true
-			if until := s.deletingUntil(c.now); !until.IsZero() {
+			if until := s.deletingUntil(c.now, ShareWindowKey(sh.ID, r.id)); !until.IsZero() {
 				e.Status, e.DueAt = assocAssociating, until
 			}
 		}
@@ -444,9 +444,9 @@ func (s *Sim) associateResourceShare(c *call) (map[string]any, error) {
 }
 
 // disassociate starts (or, without a DeleteDelay, completes) the disassociation of a row.
-func (s *Sim) disassociate(c *call, e *shareEntity) {
+func (s *Sim) disassociate(c *call, sh *share, e *shareEntity) {
 	e.Updated = c.now
-	if until := s.deletingUntil(c.now); !until.IsZero() {
+	if until := s.deletingUntil(c.now, ShareWindowKey(sh.ID, e.ID)); !until.IsZero() {
 		e.Status, e.DueAt = assocDisassociating, until
 		return
 	}
@@ -510,7 +510,7 @@ func (s *Sim) disassociateResourceShare(c *call) (map[string]any, error) {
 	}
 	items := make([]map[string]any, 0, len(rows))
 	for _, e := range rows {
-		s.disassociate(c, e)
+		s.disassociate(c, sh, e)
 		items = append(items, s.entityMap(sh, e))
 	}
 	sh.Updated = c.now
@@ -534,10 +534,10 @@ func (s *Sim) deleteResourceShare(c *call) (map[string]any, error) {
 			return nil, wire.Errorf(http.StatusConflict, "DeleteResourceShareConflict", "You cannot delete a resource share while there are unfinished tasks.")
 		}
 	}
-	until := s.deletingUntil(c.now)
+	until := s.deletingUntil(c.now, sh.ID)
 	for _, e := range sh.Entities {
 		if e.Status == assocAssociated {
-			s.disassociate(c, e)
+			s.disassociate(c, sh, e)
 		}
 	}
 	sh.Updated = c.now

@@ -3,9 +3,10 @@ package ipamsim
 import (
 	"context"
 	"crypto/rand"
+	"encoding/binary"
 	"errors"
 	"fmt"
-	mrand "math/rand/v2"
+	"hash/fnv"
 	"slices"
 	"strconv"
 	"sync"
@@ -64,9 +65,10 @@ type Options struct {
 	IDSeed          int64            // ids are deterministic for a given seed and call sequence (golden files depend on it)
 }
 
-// DeleteDelayTail stretches a share of the Deleting windows: each window is drawn, in the order the deletes
-// arrive, from a generator seeded with Options.IDSeed, and with probability Ratio lasts Factor times
-// DeleteDelay. The same seed and the same order of deletes give the same windows.
+// DeleteDelayTail stretches a share of the Deleting windows: a window lasts Factor times DeleteDelay for a
+// share Ratio of the resources, which ones drawn by a hash of Options.IDSeed and the resource's id
+// (DeleteWindow). The same seed gives the same resource the same window whatever order the deletes come
+// in, so that strategies compared on one topology meet the same slow deletes, and a bound can count them.
 type DeleteDelayTail struct {
 	Ratio  float64 // share of slow deletes, in (0, 1]; 0: none
 	Factor float64 // how many times DeleteDelay a slow delete takes, at least 1
@@ -99,7 +101,6 @@ type Sim struct {
 	mu       sync.Mutex
 	st       *state
 	ids      *idGen
-	tail     *mrand.Rand            // draws DeleteDelayTail; nil without a tail
 	sessions map[string]*stsSession // Sts temporary credentials by access key id; never purged
 }
 
@@ -127,9 +128,6 @@ func New(opts Options) (*Sim, error) {
 		st:       newState(),
 		sessions: map[string]*stsSession{},
 		ids:      newIDGen(opts.IDSeed),
-	}
-	if opts.DeleteDelayTail.Ratio > 0 {
-		s.tail = mrand.New(mrand.NewPCG(uint64(opts.IDSeed), 0x7a11_de1a))
 	}
 	keys := map[string]bool{}
 	for i := range opts.Accounts {
@@ -230,3 +228,30 @@ func newRequestID() string {
 	b[8] = b[8]&0x3f | 0x80
 	return fmt.Sprintf("%X-%X-%X-%X-%X", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
+
+// DeleteWindow is how long the Deleting window of the resource key lasts: DeleteDelay, or Factor times it
+// for the resources DeleteDelayTail draws. key is the resource's id; for a share's resource or principal,
+// ShareWindowKey. It reads only the options: tests and benchmarks call it to know the windows a run meets.
+func (s *Sim) DeleteWindow(key string) time.Duration {
+	d, t := s.opts.DeleteDelay, s.opts.DeleteDelayTail
+	if t.Ratio <= 0 {
+		return d
+	}
+	h := fnv.New64a()
+	var seed [8]byte
+	binary.LittleEndian.PutUint64(seed[:], uint64(s.opts.IDSeed))
+	h.Write(seed[:])
+	h.Write([]byte(key))
+	// FNV's high bits are poorly mixed for short, similar ids: finish with splitmix64's mixer.
+	x := h.Sum64()
+	x = (x ^ x>>30) * 0xbf58476d1ce4e5b9
+	x = (x ^ x>>27) * 0x94d049bb133111eb
+	x ^= x >> 31
+	if float64(x>>11)/(1<<53) < t.Ratio {
+		return time.Duration(float64(d) * t.Factor)
+	}
+	return d
+}
+
+// ShareWindowKey is the DeleteWindow key of a resource's or principal's (entity's) association with a share.
+func ShareWindowKey(shareID, entity string) string { return shareID + "/" + entity }

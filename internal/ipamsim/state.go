@@ -282,16 +282,14 @@ func (s *Sim) removeIpam(ip *ipam) {
 	delete(s.st.Tags, ip.ID)
 }
 
-// deletingUntil returns the end of a Deleting window that starts now, or the zero time when deletes are
-// synchronous. Callers must be about to open the window (settle is told to look at that time).
-func (s *Sim) deletingUntil(now time.Time) time.Time {
+// deletingUntil returns the end of the Deleting window of resource key that starts now (DeleteWindow), or
+// the zero time when deletes are synchronous. Callers must be about to open the window (settle is told to
+// look at that time).
+func (s *Sim) deletingUntil(now time.Time, key string) time.Time {
 	if s.opts.DeleteDelay <= 0 {
 		return time.Time{}
 	}
-	d := s.opts.DeleteDelay
-	if s.tail != nil && s.tail.Float64() < s.opts.DeleteDelayTail.Ratio {
-		d = time.Duration(float64(d) * s.opts.DeleteDelayTail.Factor)
-	}
+	d := s.DeleteWindow(key)
 	until := now.Add(d)
 	if s.st.dueAt.IsZero() || until.Before(s.st.dueAt) {
 		s.st.dueAt = until

@@ -453,7 +453,7 @@ func (s *Sim) deleteVpc(c *call) (map[string]any, error) {
 	if c.dryRun {
 		return nil, errDryRun
 	}
-	if until := s.deletingUntil(c.now); !until.IsZero() {
+	if until := s.deletingUntil(c.now, v.ID); !until.IsZero() {
 		v.Status, v.DeleteAt = vpcDeleting, until
 		return map[string]any{}, nil
 	}
