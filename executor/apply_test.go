@@ -7,6 +7,7 @@ import (
 
 	"github.com/ipam-teardown/ipam-teardown/executor"
 	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/simtest"
+	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/topology"
 	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/wire"
 	"github.com/ipam-teardown/ipam-teardown/planner"
 )
@@ -112,4 +113,39 @@ func TestApplyRefusesBlockersUnlessPartial(t *testing.T) {
 		t.Errorf("--partial ran %d of %d steps", len(got), len(b.plan.Steps))
 	}
 	checkCalls(t, b.plan, b.calls()[mark:])
+}
+
+// A report's times tell queueing from calling: each step was sent after it started and answered after it was
+// sent; with one worker and every call 20 ms long, ready steps queue behind each other, and the time from
+// sending to the answer is about one call, not the queue.
+func TestReportSentTimes(t *testing.T) {
+	topo, err := topology.Generate(topology.GenerateOptions{Pools: 3, Depth: 1, FanOut: 1, AllocationsPerPool: 3, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const latency = 20 * time.Millisecond
+	b := newBed(t, topo, topo.Accounts[0].IPAMs[0].Region, planner.Options{}, simtest.WithFaults(1, wire.FaultRule{Latency: latency}))
+	opts := b.options()
+	opts.Parallelism = 1
+	rep, err := executor.Apply(t.Context(), b.api, b.plan, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	queued := 0
+	for _, s := range rep.Steps {
+		if s.Sent.IsZero() || s.Sent.Before(s.Start) || s.Called.Before(s.Sent) {
+			t.Errorf("%s: start %v, sent %v, called %v: want start <= sent <= called", s.ID, s.Start, s.Sent, s.Called)
+			continue
+		}
+		if s.Sent.Sub(s.Start) >= latency {
+			queued++
+		}
+		// Its calls, and no queue: well under the time other steps' calls held the only worker.
+		if per := s.Called.Sub(s.Sent) / time.Duration(max(s.Attempts, 1)); per > 10*latency {
+			t.Errorf("%s: %v from sent to answered per attempt, want about %v", s.ID, per, latency)
+		}
+	}
+	if queued == 0 {
+		t.Error("no step queued for the one worker: the test proves nothing")
+	}
 }

@@ -161,12 +161,12 @@ func (b *BoundReport) Duration() time.Duration {
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 // MeasuredNote explains a BoundMeasured report's settings.
-const MeasuredNote = "measured in this run: latency is the median Start..Called per attempt of steps done without a retry; " +
+const MeasuredNote = "measured in this run: latency is the median Sent..Called per attempt of steps done without a retry; " +
 	"the delete delay is the median Called..End, less that latency, of the asynchronous steps (it includes the poll interval's overshoot)"
 
 // MeasureBound estimates the latency and delete delay of the service a run went to from the run's steps (the
-// plan's steps, to know which are asynchronous): the median time from a step's start to its successful call
-// over its attempts (a dry run repeated before the call is one), over steps done without a retry (whose time
+// plan's steps, to know which are asynchronous): the median time from a step's first call being sent (its
+// start, in a report without Sent) to its successful call over its attempts (a dry run repeated before the call is one), over steps done without a retry (whose time
 // holds no backoff), and the median wait from the call to the end of asynchronous steps,
 // less one call for the confirming read. ok is false when no step says anything (nothing was called).
 func MeasureBound(p *plans.Plan, steps []StepReport) (s BoundSettings, ok bool) {
@@ -180,7 +180,11 @@ func MeasureBound(p *plans.Plan, steps []StepReport) (s BoundSettings, ok bool) 
 			continue
 		}
 		if st.Retries == 0 && st.Attempts > 0 {
-			calls = append(calls, st.Called.Sub(st.Start)/time.Duration(st.Attempts))
+			from := st.Start
+			if !st.Sent.IsZero() { // not the time it queued for a worker or a window
+				from = st.Sent
+			}
+			calls = append(calls, st.Called.Sub(from)/time.Duration(st.Attempts))
 		}
 		if async[st.ID] && !st.End.IsZero() {
 			waits = append(waits, st.End.Sub(st.Called))

@@ -92,6 +92,11 @@ func TestMeasureBound(t *testing.T) {
 	if !ok || s.Latency != 30*time.Millisecond {
 		t.Errorf("MeasureBound of a rechecked step: latency %v, want 30ms", s.Latency)
 	}
+	// A step that queued 100 ms for a worker before its call of 30.
+	s, ok = MeasureBound(p, []StepReport{{ID: "a", Outcome: OutcomeDone, Attempts: 1, Start: at(0), Sent: at(100), Called: at(130), End: at(130)}})
+	if !ok || s.Latency != 30*time.Millisecond {
+		t.Errorf("MeasureBound of a queued step: latency %v, want 30ms", s.Latency)
+	}
 	if _, ok := MeasureBound(p, []StepReport{{ID: "a", Outcome: OutcomeNotStarted}}); ok {
 		t.Error("MeasureBound of a run that called nothing: ok")
 	}

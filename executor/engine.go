@@ -413,6 +413,9 @@ func (e *engine) handle(res result) {
 	if st.state == stateFinished {
 		return
 	}
+	if r.steps[i].Sent.IsZero() {
+		r.steps[i].Sent = res.sent
+	}
 	if res.kind == taskCall || res.kind == taskRecheck {
 		r.steps[i].Attempts++
 	}

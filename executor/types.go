@@ -167,17 +167,22 @@ type StepReport struct {
 	ResourceID string    `json:"resource_id"`
 	IPAMID     string    `json:"ipam_id,omitempty"`
 	Level      int       `json:"level"`
-	Start      time.Time `json:"start,omitzero"`
-	Called     time.Time `json:"called,omitzero"` // when the mutating call succeeded (waits start here)
-	End        time.Time `json:"end,omitzero"`
-	Attempts   int       `json:"attempts"` // calls sent, the dry run repeated just before the call included
-	Retries    int       `json:"retries"`  // calls sent again after a failure (throttling, a code not caught up)
-	Polls      int       `json:"polls"`
-	Outcome    Outcome   `json:"outcome"`
-	Code       string    `json:"code,omitempty"`
-	Message    string    `json:"message,omitempty"`
-	RequestID  string    `json:"request_id,omitempty"`
-	DependsOn  []string  `json:"depends_on,omitempty"` // the plan's dependencies of the step, by id
+	Start      time.Time `json:"start,omitzero"` // when its dependencies had finished (or the run began)
+	// Sent is when a worker took the step's first call (or its first look at a window). Between Start and
+	// Sent the step queued, for a free worker (the ready step of highest priority goes first) or for a
+	// hidden window to end (engine.openHidden); from Sent to Called its calls ran, the rate limit's wait
+	// included.
+	Sent      time.Time `json:"sent,omitzero"`
+	Called    time.Time `json:"called,omitzero"` // when the mutating call succeeded (waits start here)
+	End       time.Time `json:"end,omitzero"`
+	Attempts  int       `json:"attempts"` // calls sent, the dry run repeated just before the call included
+	Retries   int       `json:"retries"`  // calls sent again after a failure (throttling, a code not caught up)
+	Polls     int       `json:"polls"`
+	Outcome   Outcome   `json:"outcome"`
+	Code      string    `json:"code,omitempty"`
+	Message   string    `json:"message,omitempty"`
+	RequestID string    `json:"request_id,omitempty"`
+	DependsOn []string  `json:"depends_on,omitempty"` // the plan's dependencies of the step, by id
 }
 
 // DryRunProblem is a step whose dry run (or, for an action without DryRun, the read that stands in for it)

@@ -39,7 +39,8 @@ func HTML(w io.Writer, r *Report) error {
 
 	bw.WriteString("<dl class=\"legend\">\n")
 	for _, d := range [][2]string{
-		{"call", "dark bar: from the step's start to the answer of its call (retries and backoff included)"},
+		{"queued", "outlined bar: from the step's start (its dependencies done) until a worker sent its first call, or a hidden window's end was first looked at"},
+		{"call", "dark bar: from that first call to the answer of its call (retries, backoff and the rate limit's wait included)"},
 		{"wait", "light bar: from that answer until the asynchronous state was confirmed (Deleting windows, polls)"},
 		{"failed", "red; skipped and not started steps are a dashed box at the left edge"},
 		{"↻N", "the step's calls were sent again N times (throttling, server errors, a dependency the service had not caught up with)"},
@@ -54,7 +55,7 @@ func HTML(w io.Writer, r *Report) error {
 	bw.WriteString("</dl>\n")
 
 	bw.WriteString("<table id=\"steps\">\n<thead><tr><th>step</th><th>IPAM</th><th>level</th><th>action</th><th>resource</th><th>outcome</th>" +
-		"<th>start</th><th>call</th><th>wait</th><th>attempts</th><th>retries</th><th>polls</th><th>critical</th><th>code / message</th></tr></thead>\n<tbody>\n")
+		"<th>start</th><th>queued</th><th>call</th><th>wait</th><th>attempts</th><th>retries</th><th>polls</th><th>critical</th><th>code / message</th></tr></thead>\n<tbody>\n")
 	for _, rw := range c.rows {
 		s := rw.step
 		if s == nil {
@@ -67,11 +68,14 @@ func HTML(w io.Writer, r *Report) error {
 		if c.critical[s.ID] {
 			class = append(class, "crit")
 		}
-		start, call, wait := "", "", ""
+		start, queued, call, wait := "", "", "", ""
 		if !s.Start.IsZero() {
 			start = "+" + formatDuration(s.Start.Sub(c.t0))
+			if q := s.sentAt().Sub(s.Start); q > 0 {
+				queued = formatDuration(q)
+			}
 			if !s.Called.IsZero() {
-				call = formatDuration(s.Called.Sub(s.Start))
+				call = formatDuration(s.Called.Sub(s.sentAt()))
 				if !s.End.IsZero() {
 					wait = formatDuration(s.End.Sub(s.Called))
 				}
@@ -82,9 +86,9 @@ func HTML(w io.Writer, r *Report) error {
 			crit = "yes"
 		}
 		fmt.Fprintf(bw, "<tr class=\"%s\"><td>%s</td><td>%s</td><td class=\"n\">%d</td><td>%s</td><td>%s</td><td>%s</td>"+
-			"<td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%d</td><td class=\"n\">%d</td><td class=\"n\">%d</td><td>%s</td><td>%s</td></tr>\n",
+			"<td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">%d</td><td class=\"n\">%d</td><td class=\"n\">%d</td><td>%s</td><td>%s</td></tr>\n",
 			strings.Join(class, " "), esc(s.ID), esc(cmp.Or(s.IPAMID, "-")), s.Level, esc(s.Action), esc(s.ResourceID), esc(s.Outcome),
-			esc(start), esc(call), esc(wait), s.Attempts, s.Retried(), s.Polls, crit, esc(strings.TrimSpace(s.Code+" "+s.Message)))
+			esc(start), esc(queued), esc(call), esc(wait), s.Attempts, s.Retried(), s.Polls, crit, esc(strings.TrimSpace(s.Code+" "+s.Message)))
 	}
 	bw.WriteString("</tbody>\n</table>\n</body>\n</html>\n")
 	return bw.Flush()

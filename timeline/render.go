@@ -204,6 +204,7 @@ text{font-family:system-ui,-apple-system,"Segoe UI",Helvetica,Arial,sans-serif;f
 .group{font-weight:600}
 .call{fill:#2f6db5}
 .wait{fill:#9ec3ea}
+.queue{fill:#fff;stroke:#9aa5b1;stroke-width:0.75}
 .gone .call{fill:#6b8fb0}
 .failed .call{fill:#c62828}
 .failed .wait{fill:#ef9a9a}
@@ -275,7 +276,8 @@ func (c *chart) svg(w *bufio.Writer) {
 func (c *chart) legend(w *bufio.Writer, x, y int) {
 	type key struct{ class, shape, text string }
 	keys := []key{
-		{"call", "rect", "call (start to answer)"},
+		{"queue", "rect", "queued (start to sent)"},
+		{"call", "rect", "call (sent to answer)"},
 		{"wait", "rect", "wait (answer to state reached)"},
 		{"failed", "rect", "failed"},
 		{"none", "rect", "skipped / not started"},
@@ -362,6 +364,12 @@ func (c *chart) stepRow(w *bufio.Writer, rw row) {
 			break
 		}
 		x1 := c.x(callEnd)
+		if sent := s.sentAt(); sent.After(s.Start) && !sent.After(callEnd) {
+			// Queued for a worker or a window's end: an outline, so that only calls and waits are filled.
+			xs := c.x(sent)
+			fmt.Fprintf(w, "<rect class=\"queue\" x=\"%s\" y=\"%d\" width=\"%s\" height=\"%d\"/>", num(x0), barY, num(max(xs-x0, 1)), barH)
+			x0 = xs
+		}
 		fmt.Fprintf(w, "<rect class=\"call\" x=\"%s\" y=\"%d\" width=\"%s\" height=\"%d\"/>", num(x0), barY, num(max(x1-x0, 1)), barH)
 		if !s.Called.IsZero() && s.End.After(s.Called) {
 			x2 := c.x(s.End)
@@ -407,8 +415,11 @@ func stepTitle(c *chart, s *Step) string {
 	fmt.Fprintf(&b, "%s\n%s %s (IPAM %s, level %d)\noutcome %s", s.ID, s.Action, s.ResourceID, cmp.Or(s.IPAMID, "none"), s.Level, s.Outcome)
 	if !s.Start.IsZero() {
 		fmt.Fprintf(&b, "\nstart +%s", formatDuration(s.Start.Sub(c.t0)))
+		if q := s.sentAt().Sub(s.Start); q > 0 {
+			fmt.Fprintf(&b, ", queued %s", formatDuration(q))
+		}
 		if !s.Called.IsZero() {
-			fmt.Fprintf(&b, ", call %s", formatDuration(s.Called.Sub(s.Start)))
+			fmt.Fprintf(&b, ", call %s", formatDuration(s.Called.Sub(s.sentAt())))
 			if !s.End.IsZero() {
 				fmt.Fprintf(&b, ", wait %s", formatDuration(s.End.Sub(s.Called)))
 			}

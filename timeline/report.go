@@ -41,9 +41,12 @@ type Step struct {
 	IPAMID     string    `json:"ipam_id,omitempty"`
 	Level      int       `json:"level"`
 	Start      time.Time `json:"start,omitzero"`
-	Called     time.Time `json:"called,omitzero"`
-	End        time.Time `json:"end,omitzero"`
-	Attempts   int       `json:"attempts"` // calls sent, a dry run repeated before the call included
+	// Sent is when the step's first call left the queue; zero in a report older than the field, where the
+	// whole of Start..Called is drawn as the call.
+	Sent     time.Time `json:"sent,omitzero"`
+	Called   time.Time `json:"called,omitzero"`
+	End      time.Time `json:"end,omitzero"`
+	Attempts int       `json:"attempts"` // calls sent, a dry run repeated before the call included
 	// Retries are the calls sent again after a failure; nil in a report older than the field, where a step
 	// with more than one attempt counts as retried.
 	Retries   *int     `json:"retries"`
@@ -183,4 +186,12 @@ func (s *Step) Retried() int {
 		return *s.Retries
 	}
 	return max(s.Attempts-1, 0)
+}
+
+// sentAt is when the step's calls began: Sent, or Start in a report without it (or with a Sent out of order).
+func (s *Step) sentAt() time.Time {
+	if s.Sent.IsZero() || s.Sent.Before(s.Start) {
+		return s.Start
+	}
+	return s.Sent
 }

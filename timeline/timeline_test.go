@@ -235,8 +235,12 @@ func TestSVG(t *testing.T) {
 		t.Errorf("a rechecked step is marked retried: %q", classes["delete-pool/ipam-pool-a"])
 	}
 	s := b.String()
+	// The CIDR queued 75 ms before its first call: an outline there, and in the legend; no other step queued.
+	if n := strings.Count(s, `class="queue"`); n != 2 {
+		t.Errorf("%d queue rectangles, want 2 (the legend's and the CIDR's)", n)
+	}
 	for _, want := range []string{
-		`id="bound"`, `id="critical-path"`, "L = 640 ms", "execute took 1.66 s", "X/L = 2.59",
+		`id="bound"`, `id="critical-path"`, "L = 640 ms", "execute took 1.66 s", "X/L = 2.59", "queued 75 ms, call 180 ms",
 		"the pool &lt;b&gt; &amp; its children", // escaped
 	} {
 		if !strings.Contains(s, want) {
