@@ -48,7 +48,7 @@ type stepRun struct {
 	hidden   bool // the window is a hidden one of a step this one depends on; only this step's answers show its end
 	timed    bool // the step first looked at its window on the schedule (not long after it ended): a measure of it
 	spread   bool // the hidden windows it waits for opened too far apart to tell which one it measures
-	guessed  bool // it has made its one look off the schedule, where a sibling's window ended
+	guesses  int  // looks it made off the schedule, where a sibling's window ended (at most maxGuesses)
 	timer    *time.Timer
 	lastErr  error
 	// failingSince is when the step's run of throttled or transient answers began (zero: the last answer
@@ -328,7 +328,7 @@ func (e *engine) schedule(i int) {
 	st := &e.st[i]
 	st.due = st.opened.Add(e.r.opts.PollInterval)
 	st.pollWait = min(e.r.opts.PollInterval*3/2, e.r.opts.PollMax)
-	st.lastOpen, st.guessed = 0, false
+	st.lastOpen, st.guesses = 0, 0
 }
 
 // pollFloor is the shortest wait between two looks at a window: a quarter of the first poll's wait.
@@ -347,14 +347,22 @@ func (e *engine) nextLook(i int, res result) time.Duration {
 		st.pollWait = min(st.pollWait*3/2, e.r.opts.PollMax)
 	}
 	scheduled := st.due.Sub(now)
-	if st.guessed {
+	if st.guesses >= maxGuesses {
 		return scheduled
 	}
-	// One look per step off the schedule: a wrong guess costs one call, and the schedule goes on unmoved.
-	wait := e.windows.next(st.kind, now.Sub(st.opened), st.lastOpen, e.pollFloor(), scheduled)
-	st.guessed = wait < scheduled
+	// A few looks per step off the schedule: a wrong guess costs one call, and the schedule goes on unmoved.
+	// The first guess goes into the middle of the sibling's interval; when it finds the window still open,
+	// the second goes where that sibling was seen closed, rather than back to the schedule's next look,
+	// which for a long window comes up to half its length late.
+	wait := e.windows.next(st.kind, now.Sub(st.opened), st.lastOpen, e.pollFloor(), scheduled, st.guesses == 0)
+	if wait < scheduled {
+		st.guesses++
+	}
 	return wait
 }
+
+// maxGuesses is how many looks off the schedule a step may make (nextLook).
+const maxGuesses = 2
 
 // closed records the end of step i's window, seen by res, for its siblings.
 func (e *engine) closed(i int, res result) {

@@ -28,9 +28,9 @@ func (w *windows) observe(kind string, lo, hi time.Duration) {
 
 // next is how long a step of kind, whose window has lasted elapsed so far and was seen open at lastOpen,
 // should wait before looking again: to the shortest end among the siblings that lasted longer than it has,
-// or into the middle of that sibling's interval when it is wide, so that each step narrows the estimate; at
-// least floor, and never later than fallback (the exponential schedule).
-func (w *windows) next(kind string, elapsed, lastOpen, floor, fallback time.Duration) time.Duration {
+// or, with middle, into the middle of that sibling's interval when it is wide, so that each step narrows the
+// estimate; at least floor, and never later than fallback (the exponential schedule).
+func (w *windows) next(kind string, elapsed, lastOpen, floor, fallback time.Duration, middle bool) time.Duration {
 	best, found := window{}, false
 	for _, s := range w.seen[kind] {
 		// Only a sibling seen open at least once says anything of long windows; one that ended within floor
@@ -43,7 +43,7 @@ func (w *windows) next(kind string, elapsed, lastOpen, floor, fallback time.Dura
 		return fallback
 	}
 	target := best.hi
-	if lo := max(best.lo, lastOpen); lo < best.hi && best.hi-lo > floor {
+	if lo := max(best.lo, lastOpen); middle && lo < best.hi && best.hi-lo > floor {
 		target = lo + (best.hi-lo)/2
 	}
 	return min(max(target-elapsed, floor), fallback)

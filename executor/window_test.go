@@ -12,29 +12,32 @@ func TestWindowsNext(t *testing.T) {
 		name              string
 		seen              []window
 		elapsed, lastOpen time.Duration
+		middle            bool // the step's first guess
 		want              time.Duration
 	}{
-		{"nothing seen: the exponential schedule", nil, 55 * ms, 50 * ms, fallback},
-		{"only shorter siblings: the exponential schedule", []window{{45 * ms, 55 * ms}, {40 * ms, 57 * ms}}, 55 * ms, 50 * ms, fallback},
+		{"nothing seen: the exponential schedule", nil, 55 * ms, 50 * ms, true, fallback},
+		{"only shorter siblings: the exponential schedule", []window{{45 * ms, 55 * ms}, {40 * ms, 57 * ms}}, 55 * ms, 50 * ms, true, fallback},
 		// A sibling never seen open ended before its first look: it says nothing of long windows.
-		{"siblings never seen open: the exponential schedule", []window{{0, 400 * ms}}, 300 * ms, 290 * ms, fallback},
+		{"siblings never seen open: the exponential schedule", []window{{0, 400 * ms}}, 300 * ms, 290 * ms, true, fallback},
 		// A sibling seen open at 412 ms and gone at 420 ms: look at 420 ms, not 200 ms later.
-		{"a longer sibling: where it ended", []window{{0, 55 * ms}, {412 * ms, 420 * ms}}, 300 * ms, 290 * ms, 120 * ms},
+		{"a longer sibling: where it ended", []window{{0, 55 * ms}, {412 * ms, 420 * ms}}, 300 * ms, 290 * ms, true, 120 * ms},
 		// A wide interval is halved, so that each step narrows the estimate for the next.
-		{"a wide interval: its middle", []window{{300 * ms, 500 * ms}}, 301 * ms, 300 * ms, 99 * ms},
-		{"never later than the exponential schedule", []window{{4 * time.Second, 5 * time.Second}}, 100 * ms, 90 * ms, fallback},
-		{"never sooner than the floor", []window{{95 * ms, 100 * ms}}, 99 * ms, 50 * ms, floor},
-		{"the shortest of the longer siblings", []window{{800 * ms, 900 * ms}, {400 * ms, 410 * ms}, {50 * ms, 55 * ms}}, 300 * ms, 290 * ms, 110 * ms},
+		{"a wide interval: its middle", []window{{300 * ms, 500 * ms}}, 301 * ms, 300 * ms, true, 99 * ms},
+		{"never later than the exponential schedule", []window{{4 * time.Second, 5 * time.Second}}, 100 * ms, 90 * ms, true, fallback},
+		{"never sooner than the floor", []window{{95 * ms, 100 * ms}}, 99 * ms, 50 * ms, true, floor},
+		// A second guess, after the middle found the window open, goes where the sibling was seen closed.
+		{"a wide interval, second guess: its end", []window{{300 * ms, 500 * ms}}, 401 * ms, 400 * ms, false, 99 * ms},
+		{"the shortest of the longer siblings", []window{{800 * ms, 900 * ms}, {400 * ms, 410 * ms}, {50 * ms, 55 * ms}}, 300 * ms, 290 * ms, true, 110 * ms},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var w windows
 			for _, s := range tc.seen {
 				w.observe("DeleteIpamPool", s.lo, s.hi)
 			}
-			if got := w.next("DeleteIpamPool", tc.elapsed, tc.lastOpen, floor, fallback); got != tc.want {
+			if got := w.next("DeleteIpamPool", tc.elapsed, tc.lastOpen, floor, fallback, tc.middle); got != tc.want {
 				t.Errorf("next = %v, want %v", got, tc.want)
 			}
-			if got := w.next("DeleteIpamScope", tc.elapsed, tc.lastOpen, floor, fallback); got != fallback {
+			if got := w.next("DeleteIpamScope", tc.elapsed, tc.lastOpen, floor, fallback, tc.middle); got != fallback {
 				t.Errorf("another kind's windows were used: %v", got)
 			}
 		})
