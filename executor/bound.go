@@ -14,6 +14,7 @@ type BoundSettings struct {
 	DeleteDelay time.Duration // an asynchronous step's window after its call (Deleting, Disassociating, a release)
 	Parallelism int           // calls in flight at once
 	QPS         float64       // the account's rate limit; 0: none
+	Burst       int           // calls the rate limit lets through at once before QPS paces them (BoundQueued)
 	// Window, when set, is the window of one asynchronous step or release, for a service whose windows
 	// vary (the emulator's heavy tail: ipamsim.Sim.DeleteWindow); nil: DeleteDelay for every one.
 	Window func(st *plans.Step) time.Duration
@@ -26,22 +27,105 @@ type BoundSettings struct {
 // own dry run); or, when larger, the calls of the execute phase (ExecuteCalls) over what the parallelism or
 // the rate limit lets through. The dry runs before the execute phase are not in it.
 func Bound(p *plans.Plan, s BoundSettings) time.Duration {
-	index := make(map[string]int, len(p.Steps))
-	for i := range p.Steps {
-		index[p.Steps[i].ID] = i
-	}
-	finish := make([]time.Duration, len(p.Steps)) // earliest end of each step
+	m := measure(p, s)
 	var path time.Duration
+	finish := make([]time.Duration, len(p.Steps)) // earliest end of each step
 	// Steps are sorted by level: every dependency comes before its dependent.
 	for i := range p.Steps {
-		st := &p.Steps[i]
 		var start time.Duration
-		for _, d := range st.DependsOn {
-			start = max(start, finish[index[d.ID]])
+		for _, d := range p.Steps[i].DependsOn {
+			start = max(start, finish[m.index[d.ID]])
 		}
-		cost := s.Latency
-		if dependsOnHidden(p, index, st) {
+		finish[i] = start + m.cost[i]
+		path = max(path, finish[i])
+	}
+	return max(path, s.through(m.total))
+}
+
+// BoundQueued is a floor at least as high as Bound, for a service whose rate limit or parallelism binds: a
+// step cannot start before every call of the steps it depends on, directly or not, has gone through the
+// rate limit (a bucket of Burst calls refilled at QPS) and the parallelism, and from there its path to the
+// end still takes its length. It is the largest, over the steps, of that earliest start plus the step's
+// longest path to the end; Bound counts the calls and the path only apart. It is not the L (which is
+// Bound): it says how much of the distance to L no schedule can close.
+func BoundQueued(p *plans.Plan, s BoundSettings) time.Duration {
+	m := measure(p, s)
+	n := len(p.Steps)
+	// rest[i]: the longest path from step i (its own cost included) to the end of the plan.
+	dependents := make([][]int, n)
+	for i := range p.Steps {
+		for _, d := range p.Steps[i].DependsOn {
+			j := m.index[d.ID]
+			dependents[j] = append(dependents[j], i)
+		}
+	}
+	rest := make([]time.Duration, n)
+	for i := n - 1; i >= 0; i-- { // dependents come after their dependencies
+		var after time.Duration
+		for _, j := range dependents[i] {
+			after = max(after, rest[j])
+		}
+		rest[i] = m.cost[i] + after
+	}
+	bound := Bound(p, s)
+	seen := make([]int, n) // stamp of the last step whose ancestors were counted
+	var stack []int
+	for i := range p.Steps {
+		// The calls of every step i depends on, directly or not.
+		calls := 0
+		stack = append(stack[:0], i)
+		for len(stack) > 0 {
+			k := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			for _, d := range p.Steps[k].DependsOn {
+				j := m.index[d.ID]
+				if seen[j] == i+1 {
+					continue
+				}
+				seen[j] = i + 1
+				calls += m.calls[j]
+				stack = append(stack, j)
+			}
+		}
+		bound = max(bound, s.through(calls-s.Burst)+rest[i])
+	}
+	return bound
+}
+
+// through is the least time the rate limit and the parallelism take to let calls through.
+func (s BoundSettings) through(calls int) time.Duration {
+	if calls <= 0 {
+		return 0
+	}
+	var d time.Duration
+	if s.Parallelism > 0 {
+		d = time.Duration(calls) * s.Latency / time.Duration(s.Parallelism)
+	}
+	if s.QPS > 0 {
+		d = max(d, time.Duration(float64(calls)/s.QPS*float64(time.Second)))
+	}
+	return d
+}
+
+// measured is what Bound and BoundQueued know of each step of a plan.
+type measured struct {
+	index map[string]int
+	cost  []time.Duration // the step's least time: its calls, and its window and read when it has one
+	calls []int           // the execute phase's least calls of the step (see ExecuteCalls)
+	total int
+}
+
+func measure(p *plans.Plan, s BoundSettings) measured {
+	m := measured{index: make(map[string]int, len(p.Steps)), cost: make([]time.Duration, len(p.Steps)), calls: make([]int, len(p.Steps))}
+	for i := range p.Steps {
+		m.index[p.Steps[i].ID] = i
+	}
+	for i := range p.Steps {
+		st := &p.Steps[i]
+		cost, calls := s.Latency, 1
+		if dependsOnHidden(p, m.index, st) {
 			cost += s.Latency // the look that sees the hidden window end: apply sends the step's dry run again
+			calls++
 		}
 		window := s.DeleteDelay
 		if s.Window != nil {
@@ -50,44 +134,20 @@ func Bound(p *plans.Plan, s BoundSettings) time.Duration {
 		switch a, _ := catalog.Lookup(st.Product, st.Action); {
 		case st.WaitFor != "":
 			cost += window + s.Latency
+			calls++
 		case a.HiddenWindow:
 			cost += window // its dependent's look sees the end
 		}
-		finish[i] = start + cost
-		path = max(path, finish[i])
+		m.cost[i], m.calls[i] = cost, calls
+		m.total += calls
 	}
-	bound := path
-	calls := ExecuteCalls(p)
-	if s.Parallelism > 0 {
-		bound = max(bound, time.Duration(calls)*s.Latency/time.Duration(s.Parallelism))
-	}
-	if s.QPS > 0 {
-		bound = max(bound, time.Duration(float64(calls)/s.QPS*float64(time.Second)))
-	}
-	return bound
+	return m
 }
 
 // ExecuteCalls is the least number of calls the execute phase of p sends: one per step, one confirming read
 // per asynchronous step, and one look per step that waits out a hidden window (dependsOnHidden). MinCalls
 // adds the up-front dry run of every step.
-func ExecuteCalls(p *plans.Plan) int {
-	index := make(map[string]int, len(p.Steps))
-	for i := range p.Steps {
-		index[p.Steps[i].ID] = i
-	}
-	calls := 0
-	for i := range p.Steps {
-		st := &p.Steps[i]
-		calls++
-		if st.WaitFor != "" {
-			calls++
-		}
-		if dependsOnHidden(p, index, st) {
-			calls++
-		}
-	}
-	return calls
-}
+func ExecuteCalls(p *plans.Plan) int { return measure(p, BoundSettings{}).total }
 
 // MinCalls is the least number of calls a whole apply of p sends, lock aside: the up-front dry run of every
 // step and ExecuteCalls.

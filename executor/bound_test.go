@@ -1,6 +1,7 @@
 package executor
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -111,5 +112,46 @@ func TestNewBoundReport(t *testing.T) {
 	}
 	if got := DependencyIDs(&p.Steps[1]); len(got) != 1 || got[0] != "a" {
 		t.Errorf("DependencyIDs = %q", got)
+	}
+}
+
+func TestBoundQueued(t *testing.T) {
+	// Ten releases, then a pool whose window is long: the pool cannot start before the ten calls have gone
+	// through the rate limit, and its window comes after that.
+	p := &plans.Plan{}
+	var deps []plans.Dependency
+	for i := range 10 {
+		id := fmt.Sprintf("a%d", i)
+		p.Steps = append(p.Steps, plans.Step{ID: id})
+		deps = append(deps, plans.Dependency{ID: id})
+	}
+	p.Steps = append(p.Steps, plans.Step{ID: "z", WaitFor: "gone", DependsOn: deps})
+	ms := time.Millisecond
+	long := func(st *plans.Step) time.Duration {
+		if st.ID == "z" {
+			return 10 * time.Second
+		}
+		return 0
+	}
+	for _, tc := range []struct {
+		name       string
+		s          BoundSettings
+		bound, got time.Duration
+	}{
+		// Bound: the path (10 + 10 + 10 s + 10 ms) or 12 calls at 2/s, apart; BoundQueued: 5 s for the ten
+		// calls before z, then z's 10.02 s.
+		{"rate limit", BoundSettings{Latency: 10 * ms, Parallelism: 8, QPS: 2, Window: long}, 10030 * ms, 15020 * ms},
+		{"a burst", BoundSettings{Latency: 10 * ms, Parallelism: 8, QPS: 2, Burst: 2, Window: long}, 10030 * ms, 14020 * ms},
+		// One worker: the ten calls take 100 ms.
+		{"parallelism", BoundSettings{Latency: 10 * ms, Parallelism: 1, Window: long}, 10030 * ms, 10120 * ms},
+		// The rate limit, not the path, decides: BoundQueued is never below Bound.
+		{"calls decide", BoundSettings{Latency: 10 * ms, Parallelism: 8, QPS: 1, DeleteDelay: 100 * ms}, 12 * time.Second, 12 * time.Second},
+	} {
+		if got := Bound(p, tc.s); got != tc.bound {
+			t.Errorf("%s: Bound = %v, want %v", tc.name, got, tc.bound)
+		}
+		if got := BoundQueued(p, tc.s); got != tc.got {
+			t.Errorf("%s: BoundQueued = %v, want %v", tc.name, got, tc.got)
+		}
 	}
 }

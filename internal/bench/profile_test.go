@@ -25,7 +25,7 @@ var (
 )
 
 // TestProfile runs apply once, as BenchmarkStrategies runs "ours" (short form unless -full), and prints the
-// path that ended last (each step's ready, start, called and end times, from the report) and the emulator's
+// path that ended last (each step's ready, start, sent, called and end times, from the report) and the emulator's
 // call log in buckets (calls started, calls in flight on average, by action; "?" marks dry runs). It
 // asserts nothing beyond the run's success and is skipped unless -profile is given:
 //
@@ -34,16 +34,14 @@ func TestProfile(t *testing.T) {
 	if *profileCase == "" {
 		t.Skip("no -profile case")
 	}
-	s := settings{latency: 50 * time.Millisecond, delay: 500 * time.Millisecond, qps: 100, scale: 10, tail: *profileTail}
-	div, largeDiv := 5, 10
-	if *full {
-		s.scale, div, largeDiv = 1, 1, 1
+	s, cases := strategyCases()
+	s.tail = *profileTail
+	var o topology.GenerateOptions
+	for _, c := range cases {
+		if c.name == *profileCase {
+			o = c.o
+		}
 	}
-	o := map[string]topology.GenerateOptions{
-		"balanced": {Pools: 200 / div, Depth: 3, FanOut: 4, AllocationsPerPool: 4, Seed: 1},
-		"skewed":   {Pools: 200 / div, Depth: 10, FanOut: 20, AllocationsPerPool: 4, Seed: 1, Skew: true},
-		"large":    {Pools: 2000 / largeDiv, Depth: 3, FanOut: 10, AllocationsPerPool: 4, Seed: 1},
-	}[*profileCase]
 	if o.Pools == 0 {
 		t.Fatalf("no case %q", *profileCase)
 	}
@@ -111,7 +109,7 @@ func TestProfile(t *testing.T) {
 				ready, next = steps[d.ID].End, d.ID
 			}
 		}
-		t.Logf("%-56s ready %8v start %8v called %8v end %8v attempts %d polls %d", id, rel(ready), rel(x.Start), rel(x.Called), rel(x.End), x.Attempts, x.Polls)
+		t.Logf("%-56s ready %8v start %8v sent %8v called %8v end %8v attempts %d polls %d", id, rel(ready), rel(x.Start), rel(x.Sent), rel(x.Called), rel(x.End), x.Attempts, x.Polls)
 		id = next
 	}
 

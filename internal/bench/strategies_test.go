@@ -203,6 +203,27 @@ func TestStrategies(t *testing.T) {
 	}
 }
 
+// strategyCase is one generated tree of BenchmarkStrategies.
+type strategyCase struct {
+	name string
+	o    topology.GenerateOptions
+}
+
+// strategyCases are the settings and trees of BenchmarkStrategies (and TestProfile, TestBounds): the short
+// form unless -full.
+func strategyCases() (settings, []strategyCase) {
+	base := settings{latency: 50 * time.Millisecond, delay: 500 * time.Millisecond, qps: 100, scale: 10}
+	div, largeDiv := 5, 10
+	if *full {
+		base.scale, div, largeDiv = 1, 1, 1
+	}
+	return base, []strategyCase{
+		{"balanced", topology.GenerateOptions{Pools: 200 / div, Depth: 3, FanOut: 4, AllocationsPerPool: 4, Seed: 1}},
+		{"skewed", topology.GenerateOptions{Pools: 200 / div, Depth: 10, FanOut: 20, AllocationsPerPool: 4, Seed: 1, Skew: true}},
+		{"large", topology.GenerateOptions{Pools: 2000 / largeDiv, Depth: 3, FanOut: 10, AllocationsPerPool: 4, Seed: 1}},
+	}
+}
+
 // BenchmarkStrategies tears the same plans down with the five strategies on the same emulator settings and
 // prints one table. The default is the short form (about 2.5 minutes on 2 cores): delays divided by ten (QPS
 // multiplied by ten), a fifth of the 1,000-resource trees and a tenth of the 10,000-resource one; -full runs
@@ -210,19 +231,7 @@ func TestStrategies(t *testing.T) {
 //
 //	go test ./internal/bench -run XXX -bench Strategies -benchtime 1x [-args [-full] [-timeline DIR]]
 func BenchmarkStrategies(b *testing.B) {
-	base := settings{latency: 50 * time.Millisecond, delay: 500 * time.Millisecond, qps: 100, scale: 10}
-	div, largeDiv := 5, 10
-	if *full {
-		base.scale, div, largeDiv = 1, 1, 1
-	}
-	cases := []struct {
-		name string
-		o    topology.GenerateOptions
-	}{
-		{"balanced", topology.GenerateOptions{Pools: 200 / div, Depth: 3, FanOut: 4, AllocationsPerPool: 4, Seed: 1}},
-		{"skewed", topology.GenerateOptions{Pools: 200 / div, Depth: 10, FanOut: 20, AllocationsPerPool: 4, Seed: 1, Skew: true}},
-		{"large", topology.GenerateOptions{Pools: 2000 / largeDiv, Depth: 3, FanOut: 10, AllocationsPerPool: 4, Seed: 1}},
-	}
+	base, cases := strategyCases()
 	var table strings.Builder
 	fmt.Fprintf(&table, "| case | tail | strategy | steps | wall | execute | L | execute / L | calls | min calls | calls / min | retries | dependency errors | peak heap |\n")
 	fmt.Fprintf(&table, "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")

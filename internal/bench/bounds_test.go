@@ -1,0 +1,59 @@
+package bench
+
+import (
+	"flag"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/ipam-teardown/ipam-teardown/executor"
+	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim"
+	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/simtest"
+	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/topology"
+	"github.com/ipam-teardown/ipam-teardown/inventory"
+	"github.com/ipam-teardown/ipam-teardown/inventory/collect/collecttest"
+)
+
+var boundsFlag = flag.Bool("bounds", false, "TestBounds: print L and executor.BoundQueued for every case of BenchmarkStrategies")
+
+// TestBounds prints, for every case of BenchmarkStrategies (the short form unless -full), with and without the
+// heavy tail, the plan's L (executor.Bound, which the strategies table compares with) and executor.BoundQueued
+// (the floor once the calls each step waits for have gone through the rate limit, a bucket of one second's
+// calls), with the settings the benchmark uses and the windows its emulator gives each resource. It runs no
+// teardown, checks that BoundQueued is never below L, and is skipped unless -bounds is given:
+//
+//	go test ./internal/bench -run Bounds -v -args -bounds [-full]
+func TestBounds(t *testing.T) {
+	if !*boundsFlag {
+		t.Skip("no -bounds")
+	}
+	base, cases := strategyCases()
+	var table strings.Builder
+	fmt.Fprintf(&table, "| case | tail | steps | execute calls | L | L queued | L queued / L |\n|---|---|---:|---:|---:|---:|---:|\n")
+	for _, c := range cases {
+		topo, err := topology.Generate(c.o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tail := range []bool{false, true} {
+			s := base
+			opts := []simtest.Option{simtest.WithDeleteDelay(s.d(s.delay))}
+			tailName := "no"
+			if tail {
+				opts, tailName = append(opts, simtest.WithDeleteDelayTail(0.1, 10)), "0.1x10"
+			}
+			srv := simtest.StartTopology(t, topo, opts...)
+			local := &collecttest.SimAPI{Sim: srv.Sim, AccountID: ipamsim.DefaultAccount, RegionID: topo.Accounts[0].IPAMs[0].Region}
+			p := Plan(t, local, inventory.Selector{All: true})
+			bs := executor.BoundSettings{Latency: s.d(s.latency), DeleteDelay: s.d(s.delay), Parallelism: executor.DefaultParallelism,
+				QPS: s.qps * s.scale, Burst: int(s.qps * s.scale), Window: windows(srv.Sim)}
+			l, q := executor.Bound(p, bs), executor.BoundQueued(p, bs)
+			if q < l {
+				t.Errorf("%s, tail %s: BoundQueued %v is below Bound %v", c.name, tailName, q, l)
+			}
+			fmt.Fprintf(&table, "| %s | %s | %d | %d | %.2f s | %.2f s | %.2f |\n", c.name, tailName, len(p.Steps),
+				executor.ExecuteCalls(p), l.Seconds(), q.Seconds(), q.Seconds()/l.Seconds())
+		}
+	}
+	t.Logf("scale 1/%g\n%s", base.scale, table.String())
+}
