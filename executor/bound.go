@@ -46,8 +46,8 @@ func Bound(p *plans.Plan, s BoundSettings) time.Duration {
 // step cannot start before every call of the steps it depends on, directly or not, has gone through the
 // rate limit (a bucket of Burst calls refilled at QPS) and the parallelism, and from there its path to the
 // end still takes its length. It is the largest, over the steps, of that earliest start plus the step's
-// longest path to the end; Bound counts the calls and the path only apart. It is not the issue's L (which is
-// Bound): it says how much of the distance to L no schedule can close.
+// longest path to the end; Bound counts the calls and the path only apart. Reports and benchmarks compare
+// with Bound (L); this says how much of the distance to L no schedule can close.
 func BoundQueued(p *plans.Plan, s BoundSettings) time.Duration {
 	m := measure(p, s)
 	n := len(p.Steps)
@@ -157,7 +157,7 @@ func MinCalls(p *plans.Plan) int { return len(p.Steps) + ExecuteCalls(p) }
 // depends on such a step, and on no other step that depends on it too. A released allocation holds its CIDR's
 // space for a while after its delete answered, and only the CIDR's own answer shows when that ends; the pool,
 // which depends on both, starts after the CIDR has seen the end. Such a step is dry-run again before its call
-// (see engine.start).
+// (see engine.maybeStart).
 func dependsOnHidden(p *plans.Plan, index map[string]int, st *plans.Step) bool {
 	for _, d := range st.DependsOn {
 		if hiddenDependency(p, index, st, d.ID) {
@@ -226,9 +226,10 @@ const MeasuredNote = "measured in this run: latency is the median Sent..Called p
 
 // MeasureBound estimates the latency and delete delay of the service a run went to from the run's steps (the
 // plan's steps, to know which are asynchronous): the median time from a step's first call being sent (its
-// start, in a report without Sent) to its successful call over its attempts (a dry run repeated before the call is one), over steps done without a retry (whose time
-// holds no backoff), and the median wait from the call to the end of asynchronous steps,
-// less one call for the confirming read. ok is false when no step says anything (nothing was called).
+// start, in a report without Sent) to its successful call over its attempts (a dry run repeated before the
+// call is one), over steps done without a retry (whose time holds no backoff), and the median wait from the
+// call to the end of asynchronous steps, less one call for the confirming read. ok is false when no step
+// says anything (nothing was called).
 func MeasureBound(p *plans.Plan, steps []StepReport) (s BoundSettings, ok bool) {
 	async := make(map[string]bool, len(p.Steps))
 	for i := range p.Steps {

@@ -83,7 +83,7 @@ func (r *run) waitGone(ctx context.Context, i int, kind string) error {
 // dryRun checks every step still to run, all at once within the parallelism and the shared rate limit, and
 // returns every problem found. A step whose dry run answers a code its dry_run_codes list (a step it depends
 // on clears it) passes; if that dependency has a hidden window, it is checked again just before its call
-// (recheck, engine.start). A step whose API
+// (recheck, engine.maybeStart). A step whose API
 // has no DryRun (DisassociateResourceShare) is checked by a read: its association exists in a share the caller
 // owns.
 func (r *run) dryRun(ctx context.Context) ([]DryRunProblem, error) {

@@ -313,7 +313,8 @@ func (e *engine) maybeStart(i int) {
 		// does with the token of a refused call is UNKNOWN: the stricter reading). Every other dependency
 		// was confirmed by a read, so the call goes at once; a service that has not caught up still answers
 		// the code, and the call is sent again (dependencyRetry). Sending the dry run again before every such
-		// call cost a round trip on the critical path of most steps and a fifth of the calls.
+		// call cost a round trip on the critical path of most steps, and 401 of the 3,009 calls of the
+		// balanced benchmark tree (internal/bench).
 		t = task{step: i, kind: taskRecheck}
 	default:
 		t = task{step: i, kind: taskCall, first: true}
@@ -369,8 +370,8 @@ func (e *engine) schedule(i int) {
 func (e *engine) pollFloor() time.Duration { return e.r.opts.PollInterval / 4 }
 
 // nextLook is how long step i waits before looking at its window again after res saw it open: the next look
-// of the exponential schedule, or once per step, where a sibling window of the same kind that outlasted it
-// ended, if that is sooner (the emulator's heavy tail, and real deletes, are clustered: the long windows of
+// of the exponential schedule, or, up to maxGuesses times, sooner, where a sibling window of the same kind
+// that outlasted it ended (the emulator's heavy tail, and real deletes, are clustered: the long windows of
 // one kind end about together).
 func (e *engine) nextLook(i int, res result) time.Duration {
 	st := &e.st[i]
