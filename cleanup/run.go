@@ -97,7 +97,20 @@ type IPAMReport struct {
 	Message        string                   `json:"message,omitempty"`
 	Blockers       []plans.Blocker          `json:"blockers,omitempty"`
 	DryRunProblems []executor.DryRunProblem `json:"dry_run_problems,omitempty"`
-	Duration       string                   `json:"duration,omitempty"`
+	// Failed are the steps that failed, each with the service's (or the client's) answer: why the IPAM was
+	// not emptied, without opening the apply's own report.
+	Failed   []StepFailure `json:"failed,omitempty"`
+	Duration string        `json:"duration,omitempty"`
+}
+
+// StepFailure is a step that failed, as the executor's report has it.
+type StepFailure struct {
+	Step       string `json:"step"`
+	Action     string `json:"action"`
+	ResourceID string `json:"resource_id"`
+	Code       string `json:"code,omitempty"`
+	Message    string `json:"message,omitempty"`
+	RequestID  string `json:"request_id,omitempty"`
 }
 
 // ErrRefused is matched (errors.Is) by Run's error when nothing failed but something was refused or blocked:
@@ -370,6 +383,9 @@ func (r *runner) plan(ctx context.Context, api *cloudapi.Client, acct *account, 
 			switch s.Outcome {
 			case executor.OutcomeDone, executor.OutcomeAlreadyGone, executor.OutcomeDoneEarlier:
 				ir.Done++
+			case executor.OutcomeFailed:
+				ir.Failed = append(ir.Failed, StepFailure{Step: s.ID, Action: s.Action, ResourceID: s.ResourceID,
+					Code: s.Code, Message: s.Message, RequestID: s.RequestID})
 			}
 		}
 	}

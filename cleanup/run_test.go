@@ -425,6 +425,46 @@ func TestExpiredRoleSessionIsRenewed(t *testing.T) {
 	}
 }
 
+// TestRoleRenewalFailureFailsTheAccount: the role session expires mid-run and Sts refuses every renewal: the
+// IPAM of that account is reported failed with the service's answer and how to resume, and the run fails
+// (exit 1); nothing is reported done that is not.
+func TestRoleRenewalFailureFailsTheAccount(t *testing.T) {
+	b := newBed(t)
+	opts := b.options(true)
+	opts.Executor.StepTimeout = 2 * time.Second
+	var once sync.Once
+	opts.Executor.OnEvent = func(e executor.Event) {
+		if e.Kind == executor.EventStart {
+			once.Do(func() {
+				b.srv.Wire.SetFaults([]wire.FaultRule{{Action: "AssumeRole", Error: 1}})
+				b.clk.advance(2 * time.Hour)
+			})
+		}
+	}
+	cfg := b.config("")
+	cfg.Accounts = cfg.Accounts[1:2] // account 2, by role
+	rep, err := cleanup.Run(t.Context(), cfg, opts)
+	if !errors.Is(err, cleanup.ErrFailed) {
+		t.Fatalf("run: %v, want ErrFailed", err)
+	}
+	ir := ipamReports(rep)[acctB+"/cn-shanghai/"+b.srv.Refs["ipam/sandbox-b"]]
+	if ir.Outcome != "failed" {
+		t.Errorf("sandbox-b: outcome %q, want failed", ir.Outcome)
+	}
+	// The report says which step failed and why: the session could not be renewed.
+	if len(ir.Failed) == 0 {
+		t.Fatalf("sandbox-b: no failed step reported (message %q)", ir.Message)
+	}
+	for _, f := range ir.Failed {
+		if f.Step == "" || !strings.Contains(f.Code+" "+f.Message, "assume role") && !strings.Contains(f.Code, "InvalidSecurityToken.Expired") {
+			t.Errorf("failed step %+v does not say the role session could not be renewed", f)
+		}
+	}
+	if !slices.Contains(b.ipamsOf()[acctB], b.srv.Refs["ipam/sandbox-b"]) {
+		t.Error("sandbox-b is gone, yet its account could not renew its session")
+	}
+}
+
 // TestBlockedPlanIsNotRun: an excluded pool inside a selected IPAM makes its plan hold a blocker: the plan is
 // written and reported with the blocker, nothing of that IPAM is touched, the other IPAMs still run, and the
 // run's error is a refusal (exit 3), not a failure.
