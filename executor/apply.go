@@ -46,7 +46,7 @@ type run struct {
 	retries int
 	depRet  int
 
-	recheck    []bool // the up-front dry run answered a code a dependency clears (see engine.maybeStart)
+	recheck    []bool // dry-run again before the call: the up-front one answered a code behind a hidden window (dryRun)
 	resumeWait []bool // an earlier run's call was accepted: only wait for it
 	resumeDone []bool // an earlier run's call took effect (the dry run found the resource gone)
 	problems   []DryRunProblem

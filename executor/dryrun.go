@@ -82,8 +82,8 @@ func (r *run) waitGone(ctx context.Context, i int, kind string) error {
 
 // dryRun checks every step still to run, all at once within the parallelism and the shared rate limit, and
 // returns every problem found. A step whose dry run answers a code its dry_run_codes list (a step it depends
-// on clears it) passes; if that dependency has a hidden window, it is checked again just before its call
-// (recheck, engine.maybeStart). A step whose API
+// on clears it) passes; if it waits out a hidden window itself (dependsOnHidden), it is checked again just
+// before its call (recheck, engine.maybeStart). A step whose API
 // has no DryRun (DisassociateResourceShare) is checked by a read: its association exists in a share the caller
 // owns.
 func (r *run) dryRun(ctx context.Context) ([]DryRunProblem, error) {
@@ -130,7 +130,8 @@ func (r *run) dryRun(ctx context.Context) ([]DryRunProblem, error) {
 				// A step it depends on clears the code: one still to run, or one an earlier run of this plan
 				// finished that the service has not caught up with yet (a released allocation holds its CIDR
 				// for a while). A prerequisite that appeared after planning is the drift check's to find.
-				r.recheck[i] = true
+				// Behind a hidden window the step is dry-run again before its call (engine.maybeStart).
+				r.recheck[i] = dependsOnHidden(r.plan, r.index, s)
 			case slices.Contains(s.DryRunCodes, code):
 				problem.Message = "a prerequisite is not met, and no step of this plan clears it"
 				report(problem)
@@ -161,8 +162,8 @@ func (r *run) dryRun(ctx context.Context) ([]DryRunProblem, error) {
 	}
 	if len(problems) == 0 {
 		rechecks := 0
-		for i, c := range r.recheck {
-			if c && dependsOnHidden(r.plan, r.index, &r.plan.Steps[i]) {
+		for _, c := range r.recheck {
+			if c {
 				rechecks++
 			}
 		}

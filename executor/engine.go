@@ -306,7 +306,7 @@ func (e *engine) maybeStart(i int) {
 	case r.resumeWait != nil && r.resumeWait[i]:
 		e.wait(i)
 		return
-	case r.recheck != nil && r.recheck[i] && dependsOnHidden(r.plan, r.index, s):
+	case r.recheck != nil && r.recheck[i]:
 		// The up-front dry run answered a code a dependency clears. Where that dependency has a hidden window
 		// (a released allocation holds its CIDR for a while, and no read shows when that ends), a dry run
 		// finds the end rather than the real call, whose ClientToken a refusal might spend (what the service

@@ -189,21 +189,29 @@ func TestResumeInsideAReleaseWindow(t *testing.T) {
 	}
 }
 
-// A released allocation holds its CIDR for the delete window though no read shows it (rule 19). The CIDR
-// step waits the first poll's wait after the release before its second dry run, as an asynchronous step
-// waits before its first poll: with the window shorter than that wait, no CIDR is refused and nothing is
-// sent twice. The engine used to send the CIDR's dry run at once and retry it on
-// OperationDenied.IpamPoolAllocationExist.
-func TestNoRetryBehindAReleaseWindow(t *testing.T) {
-	topo, err := topology.Generate(topology.GenerateOptions{Pools: 6, Depth: 2, FanOut: 2, AllocationsPerPool: 3, Seed: 1})
+// behindShortWindows is a bed for the generated IPAM o whose deletions and releases hold a 20 ms window, and
+// apply options whose first look at a window comes well after it ended, however loaded the machine.
+func behindShortWindows(t *testing.T, o topology.GenerateOptions) (*bed, executor.Options) {
+	t.Helper()
+	topo, err := topology.Generate(o)
 	if err != nil {
 		t.Fatal(err)
 	}
 	const window = 20 * time.Millisecond
 	b := newBed(t, topo, topo.Accounts[0].IPAMs[0].Region, planner.Options{}, simtest.WithDeleteDelay(window))
 	opts := b.options()
-	opts.PollInterval = 5 * window // the window ends well before the first look, however loaded the machine
+	opts.PollInterval = 5 * window
 	opts.PollMax = 10 * window
+	return b, opts
+}
+
+// A released allocation holds its CIDR for the delete window though no read shows it (rule 19). The CIDR
+// step waits the first poll's wait after the release before its second dry run, as an asynchronous step
+// waits before its first poll: with the window shorter than that wait, no CIDR is refused and nothing is
+// sent twice. The engine used to send the CIDR's dry run at once and retry it on
+// OperationDenied.IpamPoolAllocationExist.
+func TestNoRetryBehindAReleaseWindow(t *testing.T) {
+	b, opts := behindShortWindows(t, topology.GenerateOptions{Pools: 6, Depth: 2, FanOut: 2, AllocationsPerPool: 3, Seed: 1})
 	rep, err := executor.Apply(t.Context(), b.api, b.plan, opts)
 	if err != nil {
 		t.Fatal(err)
@@ -242,15 +250,8 @@ func TestNoRetryBehindAReleaseWindow(t *testing.T) {
 // hidden window (a CIDR after its allocations' release); behind dependencies a read confirms (a pool's
 // children, the IPAM's pools) its call goes at once, and it is never refused, because the service has caught up.
 func TestSecondDryRunOnlyBehindAHiddenWindow(t *testing.T) {
-	topo, err := topology.Generate(topology.GenerateOptions{Pools: 6, Depth: 2, FanOut: 2, AllocationsPerPool: 2, Seed: 3})
-	if err != nil {
-		t.Fatal(err)
-	}
-	const window = 20 * time.Millisecond
-	b := newBed(t, topo, topo.Accounts[0].IPAMs[0].Region, planner.Options{}, simtest.WithDeleteDelay(window))
-	opts := b.options()
-	opts.PollInterval = 5 * window // the CIDRs' first look comes after the window: one second dry run each
-	opts.PollMax = 10 * window
+	// The CIDRs' first look comes after the window: one second dry run each.
+	b, opts := behindShortWindows(t, topology.GenerateOptions{Pools: 6, Depth: 2, FanOut: 2, AllocationsPerPool: 2, Seed: 3})
 	if _, err := executor.Apply(t.Context(), b.api, b.plan, opts); err != nil {
 		t.Fatal(err)
 	}

@@ -37,21 +37,16 @@ func TestBounds(t *testing.T) {
 		}
 		for _, tail := range []bool{false, true} {
 			s := base
-			opts := []simtest.Option{simtest.WithDeleteDelay(s.d(s.delay))}
-			tailName := "no"
-			if tail {
-				opts, tailName = append(opts, simtest.WithDeleteDelayTail(0.1, 10)), "0.1x10"
-			}
-			srv := simtest.StartTopology(t, topo, opts...)
+			s.tail = tail
+			srv := simtest.StartTopology(t, topo, s.simOptions()...)
 			local := &collecttest.SimAPI{Sim: srv.Sim, AccountID: ipamsim.DefaultAccount, RegionID: topo.Accounts[0].IPAMs[0].Region}
 			p := Plan(t, local, inventory.Selector{All: true})
-			bs := executor.BoundSettings{Latency: s.d(s.latency), DeleteDelay: s.d(s.delay), Parallelism: executor.DefaultParallelism,
-				QPS: s.qps * s.scale, Burst: int(s.qps * s.scale), Window: windows(srv.Sim)}
+			bs := s.bound(srv.Sim)
 			l, q := executor.Bound(p, bs), executor.BoundQueued(p, bs)
 			if q < l {
-				t.Errorf("%s, tail %s: BoundQueued %v is below Bound %v", c.name, tailName, q, l)
+				t.Errorf("%s, tail %s: BoundQueued %v is below Bound %v", c.name, s.tailName(), q, l)
 			}
-			fmt.Fprintf(&table, "| %s | %s | %d | %d | %.2f s | %.2f s | %.2f |\n", c.name, tailName, len(p.Steps),
+			fmt.Fprintf(&table, "| %s | %s | %d | %d | %.2f s | %.2f s | %.2f |\n", c.name, s.tailName(), len(p.Steps),
 				executor.ExecuteCalls(p), l.Seconds(), q.Seconds(), q.Seconds()/l.Seconds())
 		}
 	}

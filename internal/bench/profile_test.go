@@ -13,7 +13,6 @@ import (
 	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim"
 	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/simtest"
 	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/topology"
-	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/wire"
 	"github.com/ipam-teardown/ipam-teardown/inventory"
 	"github.com/ipam-teardown/ipam-teardown/inventory/collect/collecttest"
 	"github.com/ipam-teardown/ipam-teardown/plans"
@@ -50,12 +49,7 @@ func TestProfile(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := t.Context()
-	sopts := []simtest.Option{simtest.WithDeleteDelay(s.d(s.delay)),
-		simtest.WithFaults(1, wire.FaultRule{Latency: s.d(s.latency), QPS: s.qps * s.scale})}
-	if s.tail {
-		sopts = append(sopts, simtest.WithDeleteDelayTail(0.1, 10))
-	}
-	srv := simtest.StartTopology(t, topo, sopts...)
+	srv := simtest.StartTopology(t, topo, s.simOptions()...)
 	region := topo.Accounts[0].IPAMs[0].Region
 	local := &collecttest.SimAPI{Sim: srv.Sim, AccountID: ipamsim.DefaultAccount, RegionID: region}
 	p := Plan(t, local, inventory.Selector{All: true})

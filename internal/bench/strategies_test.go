@@ -34,6 +34,33 @@ type settings struct {
 
 func (s settings) d(d time.Duration) time.Duration { return time.Duration(float64(d) / s.scale) }
 
+// simOptions are the emulator's options for s: the delete delay, the latency and QPS cap on every call, and
+// the heavy tail (one delete in ten ten times as long) when s has it.
+func (s settings) simOptions() []simtest.Option {
+	opts := []simtest.Option{simtest.WithDeleteDelay(s.d(s.delay)),
+		simtest.WithFaults(1, wire.FaultRule{Latency: s.d(s.latency), QPS: s.qps * s.scale})}
+	if s.tail {
+		opts = append(opts, simtest.WithDeleteDelayTail(0.1, 10))
+	}
+	return opts
+}
+
+// tailName is how the tables name s's tail.
+func (s settings) tailName() string {
+	if s.tail {
+		return "0.1x10"
+	}
+	return "no"
+}
+
+// bound is what executor.Bound is told of the emulator sim started with s: the windows it gives each
+// resource, the tail's slow ones included (the same for every strategy: the tail is drawn by resource id),
+// so that L is the floor of this very run; the rate limit lets one second's calls through at once.
+func (s settings) bound(sim *ipamsim.Sim) executor.BoundSettings {
+	return executor.BoundSettings{Latency: s.d(s.latency), DeleteDelay: s.d(s.delay), Parallelism: executor.DefaultParallelism,
+		QPS: s.qps * s.scale, Burst: int(s.qps * s.scale), Window: windows(sim)}
+}
+
 // The strategies, in the order of the report.
 var strategyNames = []string{"sequential", "terraform", "aws-nuke", "levels", "ours"}
 
@@ -53,12 +80,7 @@ type result struct {
 func runStrategy(tb testing.TB, strategy string, topo *topology.Topology, s settings) result {
 	tb.Helper()
 	ctx := tb.Context()
-	opts := []simtest.Option{simtest.WithDeleteDelay(s.d(s.delay)),
-		simtest.WithFaults(1, wire.FaultRule{Latency: s.d(s.latency), QPS: s.qps * s.scale})}
-	if s.tail {
-		opts = append(opts, simtest.WithDeleteDelayTail(0.1, 10))
-	}
-	srv := simtest.StartTopology(tb, topo, opts...)
+	srv := simtest.StartTopology(tb, topo, s.simOptions()...)
 	region := topo.Accounts[0].IPAMs[0].Region
 	local := &collecttest.SimAPI{Sim: srv.Sim, AccountID: ipamsim.DefaultAccount, RegionID: region}
 	p := Plan(tb, local, inventory.Selector{All: true})
@@ -72,11 +94,7 @@ func runStrategy(tb testing.TB, strategy string, topo *topology.Topology, s sett
 	t := Timing{RetryInitial: s.d(executor.DefaultRetryInitial), RetryMax: s.d(executor.DefaultRetryMax),
 		Poll: s.d(time.Second), PollFirst: s.d(100 * time.Millisecond), PollMax: s.d(10 * time.Second)}
 
-	// The windows this emulator gives each resource, the tail's slow ones included (the same for every
-	// strategy: the tail is drawn by resource id), so that L is the floor of this very run.
-	bs := executor.BoundSettings{Latency: s.d(s.latency), DeleteDelay: s.d(s.delay),
-		Parallelism: executor.DefaultParallelism, QPS: s.qps * s.scale, Window: windows(srv.Sim)}
-	r := result{steps: len(p.Steps), outcome: "done", bound: executor.Bound(p, bs), minCalls: executor.MinCalls(p)}
+	r := result{steps: len(p.Steps), outcome: "done", bound: executor.Bound(p, s.bound(srv.Sim)), minCalls: executor.MinCalls(p)}
 	before := len(srv.Wire.Calls())
 	stop := sampleHeap(&r.peakHeap)
 	start := time.Now()
@@ -260,12 +278,8 @@ func BenchmarkStrategies(b *testing.B) {
 					b.ReportMetric(float64(r.minCalls), "min-calls")
 					b.ReportMetric(float64(r.retries), "retries")
 					b.ReportMetric(float64(r.peakHeap)/(1<<20), "peak-heap-MB")
-					tailName := "no"
-					if tail {
-						tailName = "0.1x10"
-					}
 					fmt.Fprintf(&table, "| %s | %s | %s | %d | %.2f s | %.2f s | %.2f s | %.2f | %d | %d | %.2f | %d | %d | %.0f MB |\n",
-						c.name, tailName, name, r.steps, r.wall.Seconds(), r.execute.Seconds(), r.bound.Seconds(), r.execute.Seconds()/r.bound.Seconds(),
+						c.name, s.tailName(), name, r.steps, r.wall.Seconds(), r.execute.Seconds(), r.bound.Seconds(), r.execute.Seconds()/r.bound.Seconds(),
 						r.calls, r.minCalls, float64(r.calls)/float64(r.minCalls), r.retries, r.depErrors, float64(r.peakHeap)/(1<<20))
 				})
 			}
