@@ -149,6 +149,9 @@ func measure(p *plans.Plan, s BoundSettings) measured {
 // adds the up-front dry run of every step.
 func ExecuteCalls(p *plans.Plan) int { return measure(p, BoundSettings{}).total }
 
+// StepCalls is ExecuteCalls step by step, in the plan's order: where a profile finds the calls beyond it.
+func StepCalls(p *plans.Plan) []int { return measure(p, BoundSettings{}).calls }
+
 // MinCalls is the least number of calls a whole apply of p sends, lock aside: the up-front dry run of every
 // step and ExecuteCalls.
 func MinCalls(p *plans.Plan) int { return len(p.Steps) + ExecuteCalls(p) }

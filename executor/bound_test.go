@@ -2,6 +2,7 @@ package executor
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -56,12 +57,16 @@ func TestBound(t *testing.T) {
 	for _, tc := range []struct {
 		name         string
 		p            *plans.Plan
+		steps        []int
 		execute, min int
 	}{
-		{"async", p, 4, 7},                // a, b, c and c's read; and three dry runs
-		{"hidden window", released, 5, 8}, // three calls, the CIDR's look, the pool's read
-		{"dependency codes behind reads", plain, 4, 7},
+		{"async", p, []int{1, 1, 2}, 4, 7},                // a, b, c and c's read; and three dry runs
+		{"hidden window", released, []int{1, 2, 2}, 5, 8}, // three calls, the CIDR's look, the pool's read
+		{"dependency codes behind reads", plain, []int{1, 1, 2}, 4, 7},
 	} {
+		if got := StepCalls(tc.p); !slices.Equal(got, tc.steps) {
+			t.Errorf("%s: StepCalls = %v, want %v", tc.name, got, tc.steps)
+		}
 		if got := ExecuteCalls(tc.p); got != tc.execute {
 			t.Errorf("%s: ExecuteCalls = %d, want %d", tc.name, got, tc.execute)
 		}

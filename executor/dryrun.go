@@ -76,7 +76,7 @@ func (r *run) waitGone(ctx context.Context, i int, kind string) error {
 		if err := sleep(ctx, wait); err != nil {
 			return err
 		}
-		wait = min(wait*3/2, r.opts.PollMax)
+		wait = r.opts.pollWaitAfter(wait)
 	}
 }
 

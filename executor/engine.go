@@ -358,11 +358,11 @@ func (e *engine) openHidden(i int) bool {
 }
 
 // schedule starts the exponential schedule of looks at step i's window, which opened at st.opened: the first
-// look PollInterval after, each next wait half as long again, up to PollMax.
+// look PollInterval after, then waits that grow (Options.pollWaitAfter).
 func (e *engine) schedule(i int) {
 	st := &e.st[i]
 	st.due = st.opened.Add(e.r.opts.PollInterval)
-	st.pollWait = min(e.r.opts.PollInterval*3/2, e.r.opts.PollMax)
+	st.pollWait = e.r.opts.pollWaitAfter(e.r.opts.PollInterval)
 	st.lastOpen, st.guesses = 0, 0
 }
 
@@ -379,7 +379,7 @@ func (e *engine) nextLook(i int, res result) time.Duration {
 	now := e.r.now()
 	for !st.due.After(now) {
 		st.due = st.due.Add(st.pollWait)
-		st.pollWait = min(st.pollWait*3/2, e.r.opts.PollMax)
+		st.pollWait = e.r.opts.pollWaitAfter(st.pollWait)
 	}
 	scheduled := st.due.Sub(now)
 	if st.guesses >= maxGuesses {

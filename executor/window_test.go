@@ -1,6 +1,7 @@
 package executor
 
 import (
+	"slices"
 	"testing"
 	"time"
 )
@@ -41,5 +42,30 @@ func TestWindowsNext(t *testing.T) {
 				t.Errorf("another kind's windows were used: %v", got)
 			}
 		})
+	}
+}
+
+// A window no sibling says anything of is looked at on the exponential schedule: PollInterval after it
+// opened, then half as long again, then each wait twice the one before, up to PollMax.
+func TestLookSchedule(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	now := t0
+	e := &engine{r: &run{opts: Options{PollInterval: 500 * time.Millisecond, PollMax: 5 * time.Second},
+		now: func() time.Time { return now }}, st: make([]stepRun, 1)}
+	e.st[0].opened = t0
+	e.schedule(0)
+	var looks []time.Duration
+	for range 7 {
+		now = e.st[0].due // the look goes when it is due and finds the window still open
+		looks = append(looks, now.Sub(t0))
+		now = now.Add(e.nextLook(0, result{sent: now}))
+		if !now.Equal(e.st[0].due) {
+			t.Fatalf("after the look at %v, the next is at %v, not the schedule's %v", looks[len(looks)-1], now.Sub(t0), e.st[0].due.Sub(t0))
+		}
+	}
+	s := time.Second
+	want := []time.Duration{s / 2, 5 * s / 4, 11 * s / 4, 23 * s / 4, 43 * s / 4, 63 * s / 4, 83 * s / 4}
+	if !slices.Equal(looks, want) {
+		t.Errorf("looks at %v, want %v", looks, want)
 	}
 }

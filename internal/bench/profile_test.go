@@ -2,8 +2,12 @@ package bench
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -21,6 +25,7 @@ import (
 var (
 	profileCase = flag.String("profile", "", "TestProfile: run apply on this case of BenchmarkStrategies (balanced, skewed, large) and print where its execute phase went")
 	profileTail = flag.Bool("profile.tail", false, "TestProfile: with the heavy tail")
+	profileOut  = flag.String("profile.out", "", "TestProfile: write the run's plan and report to this directory (plan.json, report.json) for the timeline command")
 )
 
 // TestProfile runs apply once, as BenchmarkStrategies runs "ours" (short form unless -full), and prints the
@@ -77,8 +82,10 @@ func TestProfile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bs := executor.BoundSettings{Latency: s.d(s.latency), DeleteDelay: s.d(s.delay), Parallelism: executor.DefaultParallelism, QPS: s.qps * s.scale}
-	l := executor.Bound(p, bs)
+	l := executor.Bound(p, s.bound(srv.Sim))
+	if *profileOut != "" {
+		writeRun(t, *profileOut, p, rep)
+	}
 	exec := rep.End.Sub(execStart)
 	t.Logf("execute %v, L %v (%.2f), retries %d (%d on dependency codes)", exec.Round(time.Millisecond), l, exec.Seconds()/l.Seconds(), rep.Retries, rep.DependencyRetries)
 
@@ -105,6 +112,40 @@ func TestProfile(t *testing.T) {
 		}
 		t.Logf("%-56s ready %8v start %8v sent %8v called %8v end %8v attempts %d polls %d", id, rel(ready), rel(x.Start), rel(x.Sent), rel(x.Called), rel(x.End), x.Attempts, x.Polls)
 		id = next
+	}
+
+	// Where the calls beyond the minimum went: by action, and by whether the step waited out a slow window
+	// (its own, or for a step behind a hidden window, the longest of the windows it waits for).
+	window := windows(srv.Sim)
+	type excess struct{ steps, calls, min int }
+	by := map[string]*excess{}
+	least := executor.StepCalls(p)
+	var keys []string
+	for i := range p.Steps {
+		st := &p.Steps[i]
+		x := steps[st.ID]
+		w := time.Duration(0)
+		if st.WaitFor != "" {
+			w = window(st)
+		}
+		for _, d := range st.DependsOn {
+			if dep := byID[d.ID]; st.WaitFor == "" && dep.Action == "DeleteIpamPoolAllocation" {
+				w = max(w, window(dep))
+			}
+		}
+		k := fmt.Sprintf("%s slow=%v", st.Action, w > s.d(s.delay))
+		if by[k] == nil {
+			by[k] = &excess{}
+			keys = append(keys, k)
+		}
+		by[k].steps++
+		by[k].calls += x.Attempts + x.Polls
+		by[k].min += least[i]
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		e := by[k]
+		t.Logf("%-48s steps %4d calls %5d (%.2f a step) excess %4d", k, e.steps, e.calls, float64(e.calls)/float64(e.steps), e.calls-e.min)
 	}
 
 	bucket := time.Duration(float64(100*time.Millisecond) / s.scale)
@@ -136,5 +177,26 @@ func TestProfile(t *testing.T) {
 			by = append(by, fmt.Sprintf("%s %d", a, n))
 		}
 		t.Logf("%8v calls %4d in flight %4.1f  %s", time.Duration(k)*bucket, r.n, r.busy.Seconds()/bucket.Seconds(), strings.Join(by, ", "))
+	}
+}
+
+// writeRun writes p and rep into dir as plan.json and report.json.
+func writeRun(t *testing.T, dir string, p *plans.Plan, rep *executor.Report) {
+	t.Helper()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	data, err := plans.Marshal(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "plan.json"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if data, err = json.MarshalIndent(rep, "", "  "); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "report.json"), data, 0o644); err != nil {
+		t.Fatal(err)
 	}
 }
