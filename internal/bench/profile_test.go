@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/ipam-teardown/ipam-teardown/executor"
+	"github.com/ipam-teardown/ipam-teardown/internal/catalog"
 	"github.com/ipam-teardown/ipam-teardown/internal/cloudapi"
 	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim"
 	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/simtest"
@@ -129,7 +130,8 @@ func TestProfile(t *testing.T) {
 			w = window(st)
 		}
 		for _, d := range st.DependsOn {
-			if dep := byID[d.ID]; st.WaitFor == "" && dep.Action == "DeleteIpamPoolAllocation" {
+			dep := byID[d.ID]
+			if a, _ := catalog.Lookup(dep.Product, dep.Action); st.WaitFor == "" && a.HiddenWindow {
 				w = max(w, window(dep))
 			}
 		}
