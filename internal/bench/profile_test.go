@@ -30,11 +30,13 @@ var (
 )
 
 // TestProfile runs apply once, as BenchmarkStrategies runs "ours" (short form unless -full), and prints the
-// path that ended last (each step's ready, start, sent, called and end times, from the report) and the emulator's
-// call log in buckets (calls started, calls in flight on average, by action; "?" marks dry runs). It
-// asserts nothing beyond the run's success and is skipped unless -profile is given:
+// path that ended last (each step's ready, start, sent, called and end times, from the report), the calls
+// beyond the minimum by action and by whether the step waited out a slow window, and the emulator's call log
+// in buckets (calls started, calls in flight on average, by action; "?" marks dry runs). -profile.out DIR
+// writes the plan and the report. It asserts nothing beyond the run's success and is skipped unless
+// -profile is given:
 //
-//	go test ./internal/bench -run Profile -v -args -profile balanced [-profile.tail] [-full]
+//	go test ./internal/bench -run Profile -v -args -profile balanced [-profile.tail] [-full] [-profile.out DIR]
 func TestProfile(t *testing.T) {
 	if *profileCase == "" {
 		t.Skip("no -profile case")
