@@ -7,11 +7,7 @@ import (
 	"testing"
 
 	"github.com/ipam-teardown/ipam-teardown/executor"
-	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim"
-	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/simtest"
 	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/topology"
-	"github.com/ipam-teardown/ipam-teardown/inventory"
-	"github.com/ipam-teardown/ipam-teardown/inventory/collect/collecttest"
 )
 
 var boundsFlag = flag.Bool("bounds", false, "TestBounds: print L and executor.BoundQueued for every case of BenchmarkStrategies")
@@ -38,10 +34,9 @@ func TestBounds(t *testing.T) {
 		for _, tail := range []bool{false, true} {
 			s := base
 			s.tail = tail
-			srv := simtest.StartTopology(t, topo, s.simOptions()...)
-			local := &collecttest.SimAPI{Sim: srv.Sim, AccountID: ipamsim.DefaultAccount, RegionID: topo.Accounts[0].IPAMs[0].Region}
-			p := Plan(t, local, inventory.Selector{All: true})
-			bs := s.bound(srv.Sim)
+			bd := startBed(t, topo, s)
+			p := bd.plan
+			bs := s.bound(bd.srv.Sim)
 			l, q := executor.Bound(p, bs), executor.BoundQueued(p, bs)
 			if q < l {
 				t.Errorf("%s, tail %s: BoundQueued %v is below Bound %v", c.name, s.tailName(), q, l)

@@ -1,7 +1,6 @@
 package bench
 
 import (
-	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -14,12 +13,7 @@ import (
 
 	"github.com/ipam-teardown/ipam-teardown/executor"
 	"github.com/ipam-teardown/ipam-teardown/internal/catalog"
-	"github.com/ipam-teardown/ipam-teardown/internal/cloudapi"
-	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim"
-	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/simtest"
 	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/topology"
-	"github.com/ipam-teardown/ipam-teardown/inventory"
-	"github.com/ipam-teardown/ipam-teardown/inventory/collect/collecttest"
 	"github.com/ipam-teardown/ipam-teardown/plans"
 )
 
@@ -57,29 +51,16 @@ func TestProfile(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := t.Context()
-	srv := simtest.StartTopology(t, topo, s.simOptions()...)
-	region := topo.Accounts[0].IPAMs[0].Region
-	local := &collecttest.SimAPI{Sim: srv.Sim, AccountID: ipamsim.DefaultAccount, RegionID: region}
-	p := Plan(t, local, inventory.Selector{All: true})
-	cred := srv.Credential(t, ipamsim.DefaultAccount)
-	api, err := cloudapi.New(ctx, cloudapi.Config{Region: region, Endpoint: srv.URL, QPS: s.qps * s.scale,
-		AccessKey:    cloudapi.AccessKey{ID: cred.AccessKeyID, Secret: cred.AccessKeySecret},
-		RetryInitial: s.d(executor.DefaultRetryInitial), RetryMax: s.d(executor.DefaultRetryMax)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	bd := startBed(t, topo, s)
+	srv, p := bd.srv, bd.plan
+	api := bd.client(t, s)
 	var execStart time.Time
-	opts := executor.Options{PollInterval: s.d(executor.DefaultPollInterval), PollMax: s.d(executor.DefaultPollMax),
-		RetryInitial: s.d(executor.DefaultRetryInitial), RetryMax: s.d(executor.DefaultRetryMax),
-		JournalPath: t.TempDir() + "/journal",
-		Replan: func(ctx context.Context) (*plans.Plan, error) {
-			return Plan(t, local, inventory.Selector{IPAMIDs: planIPAMs(p)}), nil
-		},
-		OnEvent: func(e executor.Event) {
-			if e.Kind == executor.EventPhase && e.Phase == "execute" {
-				execStart = e.Time
-			}
-		}}
+	opts := bd.applyOptions(t, s)
+	opts.OnEvent = func(e executor.Event) {
+		if e.Kind == executor.EventPhase && e.Phase == "execute" {
+			execStart = e.Time
+		}
+	}
 	before := len(srv.Wire.Calls())
 	rep, err := executor.Apply(ctx, api, p, opts)
 	if err != nil {

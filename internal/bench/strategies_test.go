@@ -77,20 +77,51 @@ type result struct {
 
 // runStrategy builds topo in a fresh emulator, plans it in process and tears it down with the strategy,
 // then checks that the IPAMs are gone.
-func runStrategy(tb testing.TB, strategy string, topo *topology.Topology, s settings) result {
+// bed is one case's emulator, started with a settings' options, and the plan of everything in it.
+type bed struct {
+	srv   *simtest.Server
+	local *collecttest.SimAPI // the emulator in process, for planning
+	plan  *plans.Plan
+}
+
+// startBed starts topo's emulator with s's options and plans its teardown.
+func startBed(tb testing.TB, topo *topology.Topology, s settings) bed {
 	tb.Helper()
-	ctx := tb.Context()
 	srv := simtest.StartTopology(tb, topo, s.simOptions()...)
-	region := topo.Accounts[0].IPAMs[0].Region
-	local := &collecttest.SimAPI{Sim: srv.Sim, AccountID: ipamsim.DefaultAccount, RegionID: region}
-	p := Plan(tb, local, inventory.Selector{All: true})
-	cred := srv.Credential(tb, ipamsim.DefaultAccount)
-	api, err := cloudapi.New(ctx, cloudapi.Config{Region: region, Endpoint: srv.URL, QPS: s.qps * s.scale,
+	local := &collecttest.SimAPI{Sim: srv.Sim, AccountID: ipamsim.DefaultAccount, RegionID: topo.Accounts[0].IPAMs[0].Region}
+	return bed{srv: srv, local: local, plan: Plan(tb, local, inventory.Selector{All: true})}
+}
+
+// client is a cloudapi client of the bed's emulator over HTTP, with s's rate limit and retry waits.
+func (b bed) client(tb testing.TB, s settings) *cloudapi.Client {
+	tb.Helper()
+	cred := b.srv.Credential(tb, ipamsim.DefaultAccount)
+	api, err := cloudapi.New(tb.Context(), cloudapi.Config{Region: b.local.RegionID, Endpoint: b.srv.URL, QPS: s.qps * s.scale,
 		AccessKey:    cloudapi.AccessKey{ID: cred.AccessKeyID, Secret: cred.AccessKeySecret},
 		RetryInitial: s.d(executor.DefaultRetryInitial), RetryMax: s.d(executor.DefaultRetryMax)})
 	if err != nil {
 		tb.Fatal(err)
 	}
+	return api
+}
+
+// applyOptions are apply's defaults scaled by s, with a journal and a drift check that plans in process.
+func (b bed) applyOptions(tb testing.TB, s settings) executor.Options {
+	return executor.Options{PollInterval: s.d(executor.DefaultPollInterval), PollMax: s.d(executor.DefaultPollMax),
+		RetryInitial: s.d(executor.DefaultRetryInitial), RetryMax: s.d(executor.DefaultRetryMax),
+		JournalPath: tb.TempDir() + "/journal",
+		Replan: func(ctx context.Context) (*plans.Plan, error) {
+			return Plan(tb, b.local, inventory.Selector{IPAMIDs: planIPAMs(b.plan)}), nil
+		}}
+}
+
+func runStrategy(tb testing.TB, strategy string, topo *topology.Topology, s settings) result {
+	tb.Helper()
+	ctx := tb.Context()
+	bd := startBed(tb, topo, s)
+	srv, p := bd.srv, bd.plan
+	api := bd.client(tb, s)
+	var err error
 	t := Timing{RetryInitial: s.d(executor.DefaultRetryInitial), RetryMax: s.d(executor.DefaultRetryMax),
 		Poll: s.d(time.Second), PollFirst: s.d(100 * time.Millisecond), PollMax: s.d(10 * time.Second)}
 
@@ -109,20 +140,15 @@ func runStrategy(tb testing.TB, strategy string, topo *topology.Topology, s sett
 	case "levels", "ours":
 		var execStart time.Time
 		codes := map[string]int{}
-		o := executor.Options{PollInterval: s.d(executor.DefaultPollInterval), PollMax: s.d(executor.DefaultPollMax),
-			RetryInitial: s.d(executor.DefaultRetryInitial), RetryMax: s.d(executor.DefaultRetryMax),
-			JournalPath: tb.TempDir() + "/journal",
-			Replan: func(ctx context.Context) (*plans.Plan, error) {
-				return Plan(tb, local, inventory.Selector{IPAMIDs: planIPAMs(p)}), nil
-			},
-			OnEvent: func(e executor.Event) {
-				if e.Kind == executor.EventPhase && e.Phase == "execute" {
-					execStart = e.Time
-				}
-				if e.Kind == executor.EventRetry && e.Step != nil && cloudapi.ClassifyCode(e.Step.Product, e.Step.Action, e.Code, 400) == cloudapi.ClassDependency {
-					codes[e.Code]++
-				}
-			}}
+		o := bd.applyOptions(tb, s)
+		o.OnEvent = func(e executor.Event) {
+			if e.Kind == executor.EventPhase && e.Phase == "execute" {
+				execStart = e.Time
+			}
+			if e.Kind == executor.EventRetry && e.Step != nil && cloudapi.ClassifyCode(e.Step.Product, e.Step.Action, e.Code, 400) == cloudapi.ClassDependency {
+				codes[e.Code]++
+			}
+		}
 		if strategy == "levels" {
 			o.Schedule = executor.ScheduleLevels
 		}
