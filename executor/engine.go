@@ -388,7 +388,7 @@ func (e *engine) nextLook(i int, res result) time.Duration {
 	// A few looks per step off the schedule: a wrong guess costs one call, and the schedule goes on unmoved.
 	// The first guess goes into the middle of the sibling's interval; when it finds the window still open,
 	// the second goes where that sibling was seen closed, rather than back to the schedule's next look,
-	// which for a long window comes up to half its length late.
+	// which, the waits doubling, can come nearly as late again as the window has lasted.
 	wait := e.windows.next(st.kind, now.Sub(st.opened), st.lastOpen, e.pollFloor(), scheduled, st.guesses == 0)
 	if wait < scheduled {
 		st.guesses++
