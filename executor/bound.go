@@ -225,14 +225,16 @@ func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond)
 
 // MeasuredNote explains a BoundMeasured report's settings.
 const MeasuredNote = "measured in this run: latency is the median Sent..Called per attempt of steps done without a retry; " +
-	"the delete delay is the median Called..End, less that latency, of the asynchronous steps (it includes the poll interval's overshoot)"
+	"the delete delay is the median wait of the asynchronous steps, less that latency: Called..End when the first read found the step over " +
+	"(it includes the first read's overshoot), else Called to the middle of the last read that saw it under way and End"
 
 // MeasureBound estimates the latency and delete delay of the service a run went to from the run's steps (the
 // plan's steps, to know which are asynchronous): the median time from a step's first call being sent (its
 // start, in a report without Sent) to its successful call over its attempts (a dry run repeated before the
 // call is one), over steps done without a retry (whose time holds no backoff), and the median wait from the
-// call to the end of asynchronous steps, less one call for the confirming read. ok is false when no step
-// says anything (nothing was called).
+// call to the end of asynchronous steps (to the middle of the last interval between reads, when a read saw the
+// step still under way), less one call for the confirming read. ok is false when no step says anything
+// (nothing was called).
 func MeasureBound(p *plans.Plan, steps []StepReport) (s BoundSettings, ok bool) {
 	async := make(map[string]bool, len(p.Steps))
 	for i := range p.Steps {
@@ -250,7 +252,13 @@ func MeasureBound(p *plans.Plan, steps []StepReport) (s BoundSettings, ok bool) 
 			}
 			calls = append(calls, st.Called.Sub(from)/time.Duration(st.Attempts))
 		}
-		if async[st.ID] && !st.End.IsZero() {
+		switch {
+		case !async[st.ID] || st.End.IsZero():
+		case !st.SeenOpen.IsZero():
+			// The window ended between the read that last saw it open and the one that saw it over: the
+			// middle, rather than the end, which can be as late again as the window had lasted.
+			waits = append(waits, st.SeenOpen.Sub(st.Called)+st.End.Sub(st.SeenOpen)/2)
+		default:
 			waits = append(waits, st.End.Sub(st.Called))
 		}
 	}

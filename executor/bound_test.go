@@ -103,6 +103,13 @@ func TestMeasureBound(t *testing.T) {
 	if !ok || s.Latency != 30*time.Millisecond {
 		t.Errorf("MeasureBound of a queued step: latency %v, want 30ms", s.Latency)
 	}
+	// A window seen open by the read sent at 2,780 ms and over by the one that ended at 5,800: it ended about
+	// the middle (4,290), 4,260 after the call, less the read's 30.
+	s, ok = MeasureBound(p, []StepReport{{ID: "a", Outcome: OutcomeDone, Attempts: 1, Start: at(0), Called: at(30), End: at(30)},
+		{ID: "c", Outcome: OutcomeDone, Attempts: 1, Start: at(0), Called: at(30), SeenOpen: at(2780), End: at(5800)}})
+	if !ok || s.DeleteDelay != 4230*time.Millisecond {
+		t.Errorf("MeasureBound of a window seen open: delete delay %v, want 4.23s", s.DeleteDelay)
+	}
 	if _, ok := MeasureBound(p, []StepReport{{ID: "a", Outcome: OutcomeNotStarted}}); ok {
 		t.Error("MeasureBound of a run that called nothing: ok")
 	}

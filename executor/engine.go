@@ -376,6 +376,9 @@ func (e *engine) pollFloor() time.Duration { return e.r.opts.PollInterval / 4 }
 func (e *engine) nextLook(i int, res result) time.Duration {
 	st := &e.st[i]
 	st.lastOpen, st.timed = res.sent.Sub(st.opened), true
+	if !st.hidden {
+		e.r.steps[i].SeenOpen = res.sent
+	}
 	now := e.r.now()
 	for !st.due.After(now) {
 		st.due = st.due.Add(st.pollWait)

@@ -172,8 +172,11 @@ type StepReport struct {
 	// Sent the step queued, for a free worker (the ready step of highest priority goes first) or for a
 	// hidden window to end (engine.openHidden); from Sent to Called its calls ran, the rate limit's wait
 	// included.
-	Sent      time.Time `json:"sent,omitzero"`
-	Called    time.Time `json:"called,omitzero"` // when the mutating call succeeded (waits start here)
+	Sent   time.Time `json:"sent,omitzero"`
+	Called time.Time `json:"called,omitzero"` // when the mutating call succeeded (waits start here)
+	// SeenOpen is when the last read that found the step's asynchronous state still under way was sent
+	// (zero: the first read found it over): its window ended between then and End, when a read found it over.
+	SeenOpen  time.Time `json:"seen_open,omitzero"`
 	End       time.Time `json:"end,omitzero"`
 	Attempts  int       `json:"attempts"` // calls sent, the dry run repeated just before the call included
 	Retries   int       `json:"retries"`  // calls sent again after a failure (throttling, a code not caught up)

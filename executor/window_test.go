@@ -51,7 +51,7 @@ func TestLookSchedule(t *testing.T) {
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	now := t0
 	e := &engine{r: &run{opts: Options{PollInterval: 500 * time.Millisecond, PollMax: 5 * time.Second},
-		now: func() time.Time { return now }}, st: make([]stepRun, 1)}
+		now: func() time.Time { return now }, steps: make([]StepReport, 1)}, st: make([]stepRun, 1)}
 	e.st[0].opened = t0
 	e.schedule(0)
 	var looks []time.Duration
@@ -67,5 +67,9 @@ func TestLookSchedule(t *testing.T) {
 	want := []time.Duration{s / 2, 5 * s / 4, 11 * s / 4, 23 * s / 4, 43 * s / 4, 63 * s / 4, 83 * s / 4}
 	if !slices.Equal(looks, want) {
 		t.Errorf("looks at %v, want %v", looks, want)
+	}
+	// The report keeps the last look that saw the window open, from which MeasureBound estimates its length.
+	if got := e.r.steps[0].SeenOpen.Sub(t0); got != looks[len(looks)-1] {
+		t.Errorf("SeenOpen %v after the window opened, want the last look's %v", got, looks[len(looks)-1])
 	}
 }
