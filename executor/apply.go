@@ -169,19 +169,15 @@ func withDefaults(o Options) Options {
 	return o
 }
 
-// pollWaitAfter is the wait before the next look at an asynchronous window after a wait of w: the first
-// look goes PollInterval after the window opened, the second half as long again after it, then each wait is
-// twice the one before, up to PollMax (500 ms, 750 ms, 1.5 s, 3 s, 5 s: looks at 0.5, 1.25, 2.75, 5.75 s).
-// A wait that only grew by half each time (looks at 0.5, 1.25, 2.4, 4.1, 6.6 s) looked five times at a
-// window ten times the usual one, where this looks four; with the emulator's heavy tail the calls went from
-// 1.11 to 1.09 and from 1.08 to 1.06 of the least on the short balanced and skewed trees, the times the same
-// within a run's noise (internal/bench, BenchmarkStrategies). The engine's looks (engine.schedule) and the
-// resume's (waitGone) follow it.
+// pollWaitAfter is the wait before the next look at an asynchronous window after a wait of w: half as long
+// again, up to PollMax (looks 0.5, 1.25, 2.4, 4.1, 6.6 s after the window opened, then every 5 s). The
+// engine's looks (engine.schedule) and the resume's (waitGone) follow it. Doubling the waits after the
+// second (looks at 0.5, 1.25, 2.75, 5.75 s) saved a look at windows ten times the usual, the emulator's heavy
+// tail (calls 1.11 -> 1.09 of the least on the short balanced tree), but found windows between three and
+// ten times the first wait later: against sim serve --delete-delay 3s an apply's execute phase took 29.0 s
+// instead of 22.7 s, and with 1.5 s windows 14.2 s instead of 12.7 s.
 func (o Options) pollWaitAfter(w time.Duration) time.Duration {
-	if w < o.PollInterval*3/2 {
-		return min(o.PollInterval*3/2, o.PollMax)
-	}
-	return min(2*w, o.PollMax)
+	return min(w*3/2, o.PollMax)
 }
 
 // orDefault sets *v to d when it is zero or negative.

@@ -46,7 +46,7 @@ func TestWindowsNext(t *testing.T) {
 }
 
 // A window no sibling says anything of is looked at on the exponential schedule: PollInterval after it
-// opened, then half as long again, then each wait twice the one before, up to PollMax.
+// opened, then each wait half as long again as the one before, up to PollMax.
 func TestLookSchedule(t *testing.T) {
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	now := t0
@@ -63,8 +63,9 @@ func TestLookSchedule(t *testing.T) {
 			t.Fatalf("after the look at %v, the next is at %v, not the schedule's %v", looks[len(looks)-1], now.Sub(t0), e.st[0].due.Sub(t0))
 		}
 	}
-	s := time.Second
-	want := []time.Duration{s / 2, 5 * s / 4, 11 * s / 4, 23 * s / 4, 43 * s / 4, 63 * s / 4, 83 * s / 4}
+	ms, us := time.Millisecond, time.Microsecond
+	// Waits of 500, 750, 1,125, 1,687.5, 2,531.25 and 3,796.875 ms, then 5 s.
+	want := []time.Duration{500 * ms, 1250 * ms, 2375 * ms, 4062500 * us, 6593750 * us, 10390625 * us, 15390625 * us}
 	if !slices.Equal(looks, want) {
 		t.Errorf("looks at %v, want %v", looks, want)
 	}
