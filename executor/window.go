@@ -26,25 +26,32 @@ func (w *windows) observe(kind string, lo, hi time.Duration) {
 	w.seen[kind] = append(w.seen[kind], window{lo: max(lo, 0), hi: hi})
 }
 
-// next is how long a step of kind, whose window has lasted elapsed so far and was seen open at lastOpen,
-// should wait before looking again: to the shortest end among the siblings that lasted longer than it has,
-// or, with middle, into the middle of that sibling's interval when it is wide, so that each step narrows the
-// estimate; at least floor, and never later than fallback (the exponential schedule).
-func (w *windows) next(kind string, elapsed, lastOpen, floor, fallback time.Duration, middle bool) time.Duration {
-	best, found := window{}, false
+// next says when the siblings of a step of kind expect its window to end, given that it has lasted elapsed
+// so far and was last seen open at lastOpen: it returns the wait until the next cluster of their ends and
+// true, or false when no sibling lasted longer. The cluster ends by the shortest end among the siblings that
+// outlasted lastOpen, and not before the latest time one of those was seen open; unless the step has looked
+// into that cluster already (halved is its end), the wait goes into the middle of that interval when it is
+// wide, so that each step narrows the estimate for the next. The wait is at least floor.
+func (w *windows) next(kind string, elapsed, lastOpen, floor, halved time.Duration) (wait, end time.Duration, ok bool) {
+	var lo time.Duration
 	for _, s := range w.seen[kind] {
 		// Only a sibling seen open at least once says anything of long windows; one that ended within floor
 		// of when this one was seen open ended with it, as far as a poll can tell: this one is longer.
-		if s.lo > 0 && s.hi > lastOpen+floor && (!found || s.hi < best.hi || s.hi == best.hi && s.lo > best.lo) {
-			best, found = s, true
+		if s.lo > 0 && s.hi > lastOpen+floor && (!ok || s.hi < end) {
+			end, ok = s.hi, true
 		}
 	}
-	if !found {
-		return fallback
+	if !ok {
+		return 0, 0, false
 	}
-	target := best.hi
-	if lo := max(best.lo, lastOpen); middle && lo < best.hi && best.hi-lo > floor {
-		target = lo + (best.hi-lo)/2
+	for _, s := range w.seen[kind] {
+		if s.hi > lastOpen+floor && s.lo < end {
+			lo = max(lo, s.lo)
+		}
 	}
-	return min(max(target-elapsed, floor), fallback)
+	target := end
+	if lo = max(lo, lastOpen); end != halved && end-lo > floor {
+		target = lo + (end-lo)/2
+	}
+	return max(target-elapsed, floor), end, true
 }

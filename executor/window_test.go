@@ -8,38 +8,98 @@ import (
 
 func TestWindowsNext(t *testing.T) {
 	const ms = time.Millisecond
-	const floor, fallback = 10 * ms, 200 * ms
+	const floor = 10 * ms
 	for _, tc := range []struct {
 		name              string
 		seen              []window
 		elapsed, lastOpen time.Duration
-		middle            bool // the step's first guess
-		want              time.Duration
+		halved            time.Duration // the end of the interval whose middle the step looked at
+		want, wantEnd     time.Duration // zero: no sibling says anything, the exponential schedule goes on
 	}{
-		{"nothing seen: the exponential schedule", nil, 55 * ms, 50 * ms, true, fallback},
-		{"only shorter siblings: the exponential schedule", []window{{45 * ms, 55 * ms}, {40 * ms, 57 * ms}}, 55 * ms, 50 * ms, true, fallback},
+		{"nothing seen", nil, 55 * ms, 50 * ms, 0, 0, 0},
+		{"only shorter siblings", []window{{45 * ms, 55 * ms}, {40 * ms, 57 * ms}}, 55 * ms, 50 * ms, 0, 0, 0},
 		// A sibling never seen open ended before its first look: it says nothing of long windows.
-		{"siblings never seen open: the exponential schedule", []window{{0, 400 * ms}}, 300 * ms, 290 * ms, true, fallback},
-		// A sibling seen open at 412 ms and gone at 420 ms: look at 420 ms, not 200 ms later.
-		{"a longer sibling: where it ended", []window{{0, 55 * ms}, {412 * ms, 420 * ms}}, 300 * ms, 290 * ms, true, 120 * ms},
+		{"siblings never seen open", []window{{0, 400 * ms}}, 300 * ms, 290 * ms, 0, 0, 0},
+		// A sibling seen open at 412 ms and gone at 420 ms: look at 420 ms.
+		{"a longer sibling: where it ended", []window{{0, 55 * ms}, {412 * ms, 420 * ms}}, 300 * ms, 290 * ms, 0, 120 * ms, 420 * ms},
 		// A wide interval is halved, so that each step narrows the estimate for the next.
-		{"a wide interval: its middle", []window{{300 * ms, 500 * ms}}, 301 * ms, 300 * ms, true, 99 * ms},
-		{"never later than the exponential schedule", []window{{4 * time.Second, 5 * time.Second}}, 100 * ms, 90 * ms, true, fallback},
-		{"never sooner than the floor", []window{{95 * ms, 100 * ms}}, 99 * ms, 50 * ms, true, floor},
-		// A second guess, after the middle found the window open, goes where the sibling was seen closed.
-		{"a wide interval, second guess: its end", []window{{300 * ms, 500 * ms}}, 401 * ms, 400 * ms, false, 99 * ms},
-		{"the shortest of the longer siblings", []window{{800 * ms, 900 * ms}, {400 * ms, 410 * ms}, {50 * ms, 55 * ms}}, 300 * ms, 290 * ms, true, 110 * ms},
+		{"a wide interval: its middle", []window{{300 * ms, 500 * ms}}, 301 * ms, 300 * ms, 0, 99 * ms, 500 * ms},
+		{"a wide interval, after its middle: its end", []window{{300 * ms, 500 * ms}}, 401 * ms, 400 * ms, 500 * ms, 99 * ms, 500 * ms},
+		// Siblings seen open late and closed early together narrow the interval the step looks into.
+		{"the interval of several siblings", []window{{100 * ms, 600 * ms}, {450 * ms, 700 * ms}}, 200 * ms, 200 * ms, 0, 325 * ms, 600 * ms},
+		// Windows of 4 to 5 s seen: one seen open at 90 ms is looked at again at 4.5 s, not on the schedule.
+		{"later than the schedule", []window{{4 * time.Second, 5 * time.Second}}, 100 * ms, 90 * ms, 0, 4400 * ms, 5 * time.Second},
+		{"never sooner than the floor", []window{{95 * ms, 100 * ms}}, 99 * ms, 50 * ms, 0, floor, 100 * ms},
+		{"the shortest of the longer siblings", []window{{800 * ms, 900 * ms}, {400 * ms, 410 * ms}, {50 * ms, 55 * ms}}, 300 * ms, 290 * ms, 0, 110 * ms, 410 * ms},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var w windows
 			for _, s := range tc.seen {
 				w.observe("DeleteIpamPool", s.lo, s.hi)
 			}
-			if got := w.next("DeleteIpamPool", tc.elapsed, tc.lastOpen, floor, fallback, tc.middle); got != tc.want {
-				t.Errorf("next = %v, want %v", got, tc.want)
+			wait, end, ok := w.next("DeleteIpamPool", tc.elapsed, tc.lastOpen, floor, tc.halved)
+			if ok != (tc.want != 0) || wait != tc.want || end != tc.wantEnd {
+				t.Errorf("next = %v, %v, %v; want %v, %v, %v", wait, end, ok, tc.want, tc.wantEnd, tc.want != 0)
 			}
-			if got := w.next("DeleteIpamScope", tc.elapsed, tc.lastOpen, floor, fallback, tc.middle); got != fallback {
-				t.Errorf("another kind's windows were used: %v", got)
+			if _, _, ok := w.next("DeleteIpamScope", tc.elapsed, tc.lastOpen, floor, tc.halved); ok {
+				t.Errorf("another kind's windows were used")
+			}
+		})
+	}
+}
+
+// lookEngine is an engine with one step whose window of kind opened at t0, on a clock the test moves.
+func lookEngine(t0 time.Time, now *time.Time, kind string) *engine {
+	e := &engine{r: &run{opts: Options{PollInterval: 500 * time.Millisecond, PollMax: 5 * time.Second},
+		now: func() time.Time { return *now }, steps: make([]StepReport, 1)}, st: make([]stepRun, 1)}
+	e.st[0].opened, e.st[0].kind = t0, kind
+	e.schedule(0)
+	return e
+}
+
+// walkLooks makes n looks at step 0 of e, each finding the window still open, and returns when they went,
+// after the window opened at t0.
+func walkLooks(e *engine, t0 time.Time, now *time.Time, n int) []time.Duration {
+	var looks []time.Duration
+	*now = e.st[0].due
+	for range n {
+		looks = append(looks, now.Sub(t0))
+		*now = now.Add(e.nextLook(0, result{sent: *now}))
+	}
+	return looks
+}
+
+// Where siblings' windows ended, a step looks there, sooner or later than the schedule; past them, the
+// schedule goes on.
+func TestLookSiblings(t *testing.T) {
+	ms, us := time.Millisecond, time.Microsecond
+	for _, tc := range []struct {
+		name string
+		seen []window
+		want []time.Duration
+	}{
+		// Siblings were seen open at 4.06 s and gone at 6.59 s (the schedule's looks): after the first look,
+		// one into the middle of that interval and one at its end instead of the schedule's 1.25, 2.375 and
+		// 4.06 s; then the schedule's next look after them.
+		{"longer siblings", []window{{4062500 * us, 6593750 * us}},
+			[]time.Duration{500 * ms, 5328125 * us, 6593750 * us, 10390625 * us}},
+		// Siblings gone by 0.9 s: two guesses before the schedule's 1.25 s look, then the schedule.
+		{"shorter than the schedule's second look", []window{{600 * ms, 900 * ms}},
+			[]time.Duration{500 * ms, 750 * ms, 900 * ms, 1250 * ms, 2375 * ms}},
+		// At most maxGuesses looks sooner than the schedule: into the first two intervals (the first a floor
+		// after the look), not the third's end at 1.2 s; and none within a floor of the last.
+		{"guesses", []window{{510 * ms, 700 * ms}, {800 * ms, 1000 * ms}, {1100 * ms, 1200 * ms}},
+			[]time.Duration{500 * ms, 625 * ms, 900 * ms, 1250 * ms, 2375 * ms}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+			now := t0
+			e := lookEngine(t0, &now, "DeleteIpamPool")
+			for _, s := range tc.seen {
+				e.windows.observe("DeleteIpamPool", s.lo, s.hi)
+			}
+			if got := walkLooks(e, t0, &now, len(tc.want)); !slices.Equal(got, tc.want) {
+				t.Errorf("looks at %v, want %v", got, tc.want)
 			}
 		})
 	}
@@ -50,19 +110,8 @@ func TestWindowsNext(t *testing.T) {
 func TestLookSchedule(t *testing.T) {
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	now := t0
-	e := &engine{r: &run{opts: Options{PollInterval: 500 * time.Millisecond, PollMax: 5 * time.Second},
-		now: func() time.Time { return now }, steps: make([]StepReport, 1)}, st: make([]stepRun, 1)}
-	e.st[0].opened = t0
-	e.schedule(0)
-	var looks []time.Duration
-	for range 7 {
-		now = e.st[0].due // the look goes when it is due and finds the window still open
-		looks = append(looks, now.Sub(t0))
-		now = now.Add(e.nextLook(0, result{sent: now}))
-		if !now.Equal(e.st[0].due) {
-			t.Fatalf("after the look at %v, the next is at %v, not the schedule's %v", looks[len(looks)-1], now.Sub(t0), e.st[0].due.Sub(t0))
-		}
-	}
+	e := lookEngine(t0, &now, "DeleteIpamPool")
+	looks := walkLooks(e, t0, &now, 7)
 	ms, us := time.Millisecond, time.Microsecond
 	// Waits of 500, 750, 1,125, 1,687.5, 2,531.25 and 3,796.875 ms, then 5 s.
 	want := []time.Duration{500 * ms, 1250 * ms, 2375 * ms, 4062500 * us, 6593750 * us, 10390625 * us, 15390625 * us}
