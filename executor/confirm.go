@@ -2,9 +2,11 @@ package executor
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 
 	"github.com/ipam-teardown/ipam-teardown/internal/catalog"
 	"github.com/ipam-teardown/ipam-teardown/internal/cloudapi"
@@ -40,9 +42,25 @@ func confirmable(s *plans.Step) bool {
 // (paging through it), and says how it found it. Every call goes through do, which may count or retry it.
 // A step whose action has no confirming read is an error.
 func Confirm(ctx context.Context, do func(context.Context, cloudapi.Call) (map[string]any, error), s *plans.Step) (Presence, error) {
+	ps, err := ConfirmMany(ctx, do, []*plans.Step{s})
+	if err != nil {
+		return PresenceThere, err
+	}
+	return ps[0], nil
+}
+
+// ErrBatchGoneCode is ConfirmMany's error when a read of several steps' resources answered a code that means
+// gone: it does not say whose. Each is then read on its own.
+var ErrBatchGoneCode = errors.New("a read of several resources answered a not-found code")
+
+// ConfirmMany is Confirm for steps of one action and region whose read takes several resources
+// (catalog.Confirm.BatchParam), at most the read's Batch of them, in one read: one call for all, and a
+// Presence for each, in order. With one step it is Confirm.
+func ConfirmMany(ctx context.Context, do func(context.Context, cloudapi.Call) (map[string]any, error), steps []*plans.Step) ([]Presence, error) {
+	s := steps[0]
 	a, ok := catalog.Lookup(s.Product, s.Action)
 	if !ok || a.Confirm.Action == "" {
-		return PresenceThere, fmt.Errorf("no read confirms %s", s.Action)
+		return nil, fmt.Errorf("no read confirms %s", s.Action)
 	}
 	c := a.Confirm
 	product := s.Product
@@ -59,37 +77,53 @@ func Confirm(ctx context.Context, do func(context.Context, cloudapi.Call) (map[s
 			params[readParam] = v
 		}
 	}
+	if len(steps) > 1 {
+		list, stepParam, ok := c.BatchParam()
+		if !ok || len(steps) > c.Batch {
+			return nil, fmt.Errorf("%s reads %d of %s's resources at most, not %d", c.Action, max(c.Batch, 1), s.Action, len(steps))
+		}
+		for n, t := range steps {
+			if t.Product != s.Product || t.Action != s.Action || t.Region != s.Region {
+				return nil, fmt.Errorf("one read for steps %s and %s of different actions or regions", s.ID, t.ID)
+			}
+			params[fmt.Sprintf("%s.%d", list, n+1)] = t.Params[stepParam]
+		}
+		// Every resource asked for on one page, where the read says how many a page may hold.
+		params["MaxResults"] = strconv.Itoa(max(len(steps), 10))
+	}
 	if product == catalog.ProductVpcIpam {
 		params["RegionId"] = s.Region
 	}
-	want := matchValues(s, c.MatchParam)
-	if len(want) == 0 {
-		return PresenceThere, fmt.Errorf("step %s has no %s to confirm", s.ID, c.MatchParam)
+	wants := make([][]string, len(steps))
+	for n, t := range steps {
+		if wants[n] = matchValues(t, c.MatchParam); len(wants[n]) == 0 {
+			return nil, fmt.Errorf("step %s has no %s to confirm", t.ID, c.MatchParam)
+		}
 	}
 	seen := map[string]Presence{}
 	for page := 0; ; page++ {
 		if page == maxConfirmPages {
-			return PresenceThere, fmt.Errorf("%s for %s: more than %d pages", c.Action, s.ID, maxConfirmPages)
+			return nil, fmt.Errorf("%s for %s: more than %d pages", c.Action, s.ID, maxConfirmPages)
 		}
 		out, err := do(ctx, cloudapi.Call{Product: product, Action: c.Action, Region: s.Region, Params: params, Resource: s.ResourceID})
 		if err != nil {
 			code := cloudapi.Code(err)
 			if a.IsNotFound(code) || read.IsNotFound(code) || code != "" && slices.Contains(c.GoneCodes, code) {
-				return PresenceGone, nil
+				if len(steps) > 1 {
+					return nil, fmt.Errorf("%w: %s %s", ErrBatchGoneCode, c.Action, code)
+				}
+				return []Presence{PresenceGone}, nil
 			}
-			return PresenceThere, err
+			return nil, err
 		}
 		if c.ListKey == "" {
 			// The answer is the resource itself.
-			return PresenceThere, nil
+			return []Presence{PresenceThere}, nil
 		}
 		rows, _ := out[c.ListKey].([]any)
 		for _, r := range rows {
 			row, _ := r.(map[string]any)
 			id := cloudapi.String(row[c.IDField])
-			if !slices.Contains(want, id) {
-				continue
-			}
 			p := PresenceThere
 			if c.StatusField != "" {
 				switch status := cloudapi.String(row[c.StatusField]); {
@@ -111,13 +145,15 @@ func Confirm(ctx context.Context, do func(context.Context, cloudapi.Call) (map[s
 		}
 		params["NextToken"] = next
 	}
-	worst := PresenceGone
-	for _, id := range want {
-		if p, ok := seen[id]; ok && p > worst {
-			worst = p
+	ps := make([]Presence, len(steps))
+	for n, want := range wants {
+		for _, id := range want {
+			if p, ok := seen[id]; ok && p > ps[n] {
+				ps[n] = p
+			}
 		}
 	}
-	return worst, nil
+	return ps, nil
 }
 
 // matchValues returns the values of the step's parameters that match pattern (sorted).

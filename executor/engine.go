@@ -62,7 +62,8 @@ type result struct {
 	task
 	err            error
 	Presence       Presence
-	sent, answered time.Time // the call's round trip
+	found          []Presence // what the read found of the task's riders, in order (none if it failed)
+	sent, answered time.Time  // the call's round trip
 }
 
 // engine runs the execute phase: a coordinator goroutine (this one) owns every step's state; a pool of
@@ -73,6 +74,10 @@ type engine struct {
 	q       *queue
 	st      []stepRun
 	windows windows
+	// reads groups the steps whose windows one read can look at together (catalog.Confirm.Batch): the
+	// group of step i is reads[readOf[i]-1]; readOf[i] is 0 for a step read on its own.
+	reads   []readGroup
+	readOf  []int
 	results chan result
 	fired   chan task
 	quit    chan struct{}
@@ -172,6 +177,7 @@ func (r *run) execute(ctx context.Context) error {
 			}
 		}
 	}
+	e.reads, e.readOf = readGroups(steps)
 	pr := priorities(steps, r.index)
 	for i := range steps {
 		e.st[i].prio, e.st[i].through, e.st[i].group = pr[i].prio, pr[i].through, pr[i].group
@@ -228,9 +234,14 @@ func (r *run) execute(ctx context.Context) error {
 			e.handle(res)
 		case t := <-e.fired:
 			e.st[t.step].timer = nil
-			if e.stopping {
+			if e.stopping || e.st[t.step].state == stateFinished {
+				// Finished: a look that rode on another step's read found its window over while this
+				// timer was firing.
 				e.outstanding--
 				continue
+			}
+			if t.kind == taskPoll {
+				t.riders = e.riders(t.step)
 			}
 			e.q.push(t)
 		case <-done:
@@ -267,9 +278,23 @@ func (e *engine) perform(ctx context.Context, t task) result {
 		}
 		_, res.err = r.do(ctx, kindCall, stepCall(r.plan.PlanID, s, false))
 	case taskPoll, taskProbe:
-		res.Presence, res.err = Confirm(ctx, func(ctx context.Context, c cloudapi.Call) (map[string]any, error) {
-			return r.do(ctx, kindPoll, c)
-		}, s)
+		poll := func(ctx context.Context, c cloudapi.Call) (map[string]any, error) { return r.do(ctx, kindPoll, c) }
+		if len(t.riders) > 0 {
+			batch := make([]*plans.Step, 0, len(t.riders)+1)
+			batch = append(batch, s)
+			for _, j := range t.riders {
+				batch = append(batch, &r.plan.Steps[j])
+			}
+			ps, err := ConfirmMany(ctx, poll, batch)
+			if !errors.Is(err, ErrBatchGoneCode) {
+				if res.err = err; err == nil {
+					res.Presence, res.found = ps[0], ps[1:]
+				}
+				return res
+			}
+			res.sent = r.now() // the read says nothing of whose resource is gone: the step's own read
+		}
+		res.Presence, res.err = Confirm(ctx, poll, s)
 	}
 	return res
 }
@@ -380,15 +405,15 @@ func (e *engine) pollFloor() time.Duration { return e.r.opts.PollInterval / 4 }
 // its siblings showed (windows of a kind that grow during a run) is found at the next cluster's end, not at
 // the schedule's look; against sim serve --delete-delay 3s the pools' looks went from four or five to two or
 // three, and the execute phase took 22.3 s against 22.6 s.
-func (e *engine) nextLook(i int, res result) time.Duration {
+func (e *engine) nextLook(i int, res result, shared bool) time.Duration {
 	st := &e.st[i]
-	st.lastOpen, st.timed = res.sent.Sub(st.opened), true
-	if !st.hidden {
-		e.r.steps[i].SeenOpen = res.sent
-	}
+	e.sawOpen(i, res)
 	now, floor := e.r.now(), e.pollFloor()
 	// After a look off the schedule, the schedule's next look may be due at once: not within floor of it.
-	for st.due.Before(now.Add(floor)) {
+	// A look on another step's read (engine.ride) within the wait before the schedule's next look takes
+	// its place (pollWait is half as long again as that wait): while other steps' reads look at the window
+	// often enough, the step sends none of its own.
+	for st.due.Before(now.Add(floor)) || shared && st.due.Sub(res.sent) < st.pollWait*2/3 {
 		st.due = st.due.Add(st.pollWait)
 		st.pollWait = e.r.opts.pollWaitAfter(st.pollWait)
 	}
@@ -409,6 +434,15 @@ func (e *engine) nextLook(i int, res result) time.Duration {
 		st.halved = end // a look into the middle of the siblings' interval: the next one goes to its end
 	}
 	return wait
+}
+
+// sawOpen records that res, a read sent at res.sent, found step i's window still open.
+func (e *engine) sawOpen(i int, res result) {
+	st := &e.st[i]
+	st.lastOpen, st.timed = res.sent.Sub(st.opened), true
+	if !st.hidden {
+		e.r.steps[i].SeenOpen = res.sent
+	}
 }
 
 // maxGuesses is how many looks sooner than the schedule a step may make (nextLook).
@@ -432,7 +466,7 @@ func (e *engine) dependencyRetry(i int, kind taskKind, res result) {
 		e.retry(i, kind, res.err, true)
 		return
 	}
-	e.retryAfter(i, kind, res.err, true, e.nextLook(i, res))
+	e.retryAfter(i, kind, res.err, true, e.nextLook(i, res, false))
 }
 
 func (e *engine) push(t task) {
@@ -464,6 +498,9 @@ func (e *engine) later(t task, d time.Duration) {
 
 // handle moves a step on after a worker's answer.
 func (e *engine) handle(res result) {
+	for k, p := range res.found {
+		e.ride(res.riders[k], p, res)
+	}
 	r := e.r
 	i := res.step
 	s := &r.plan.Steps[i]
@@ -557,7 +594,7 @@ func (e *engine) handle(res result) {
 		case res.Presence == PresenceFailed:
 			e.fail(i, fmt.Errorf("%s %s: the asynchronous operation ended in state Failed", s.ResourceType, s.ResourceID))
 		default:
-			wait := e.nextLook(i, res)
+			wait := e.nextLook(i, res, false)
 			if r.now().Add(wait).After(st.deadline) {
 				e.fail(i, fmt.Errorf("%s %s is still %s after %s (--step-timeout)", s.ResourceType, s.ResourceID, res.Presence, r.opts.StepTimeout))
 				return
@@ -565,6 +602,91 @@ func (e *engine) handle(res result) {
 			e.later(task{step: i, kind: taskPoll}, wait)
 		}
 	}
+}
+
+// readGroup is a set of steps whose windows one read can look at together: the same confirming read, region
+// and product, and a read that takes a list of ids (catalog.Confirm.BatchParam), up to batch of them.
+type readGroup struct {
+	steps []int
+	batch int
+}
+
+// readGroups groups the plan's asynchronous steps by the read that looks at their windows.
+func readGroups(steps []plans.Step) (groups []readGroup, readOf []int) {
+	readOf = make([]int, len(steps))
+	byKey := map[string]int{}
+	for i := range steps {
+		s := &steps[i]
+		a, _ := catalog.Lookup(s.Product, s.Action)
+		if _, _, ok := a.Confirm.BatchParam(); !ok || s.WaitFor == "" {
+			continue
+		}
+		key := s.Product + "/" + s.Action + "/" + s.Region
+		g, ok := byKey[key]
+		if !ok {
+			groups = append(groups, readGroup{batch: a.Confirm.Batch})
+			g = len(groups)
+			byKey[key] = g
+		}
+		groups[g-1].steps = append(groups[g-1].steps, i)
+		readOf[i] = g
+	}
+	return groups, readOf
+}
+
+// riders are the steps whose windows step i's poll looks at too, in the same read: those of its read group
+// that wait for their next look behind a timer (a step whose own look is queued or under way has its answer
+// coming), the ones whose looks are due soonest first, as many as the read takes besides step i's. Each
+// costs nothing: the read is sent anyway, a few ids longer, and a rider found over is done without its own
+// call; with many windows open at once (the pools of a tree), most are found over by others' reads.
+func (e *engine) riders(i int) []int {
+	g := e.readOf[i]
+	if g == 0 {
+		return nil
+	}
+	var out []int
+	for _, j := range e.reads[g-1].steps {
+		if j != i && e.st[j].state == stateWaiting && e.st[j].timer != nil {
+			out = append(out, j)
+		}
+	}
+	if n := e.reads[g-1].batch - 1; len(out) > n {
+		slices.SortFunc(out, func(a, b int) int {
+			if c := e.st[a].due.Compare(e.st[b].due); c != 0 {
+				return c
+			}
+			return a - b
+		})
+		out = out[:n]
+	}
+	return out
+}
+
+// ride takes what another step's read found of step j's window as a look of j's own: j is done if the
+// window is over, and otherwise looks again when nextLook says, instead of when it was going to.
+func (e *engine) ride(j int, p Presence, res result) {
+	st := &e.st[j]
+	if st.state != stateWaiting || st.timer == nil || p == PresenceFailed {
+		return // its own look is under way, or will say what failed
+	}
+	if !st.timer.Stop() {
+		return // its own look is firing: that answer decides
+	}
+	st.timer = nil
+	e.outstanding--
+	e.r.steps[j].SharedLooks++
+	if p == PresenceGone {
+		e.closed(j, res)
+		e.finish(j, OutcomeDone)
+		return
+	}
+	wait := e.nextLook(j, res, true)
+	if e.r.now().Add(wait).After(st.deadline) {
+		s := &e.r.plan.Steps[j]
+		e.fail(j, fmt.Errorf("%s %s is still %s after %s (--step-timeout)", s.ResourceType, s.ResourceID, p, e.r.opts.StepTimeout))
+		return
+	}
+	e.later(task{step: j, kind: taskPoll}, wait)
 }
 
 // called: the step's call succeeded.

@@ -17,12 +17,14 @@ const (
 
 // task is one unit of work for the worker pool.
 type task struct {
-	step    int
-	kind    taskKind
-	first   bool // the step's first call: the journal's start record is written before it is sent
-	prio    int  // the longest remaining path of the plan's DAG from the step
-	through int  // the longest path of the plan through the step
-	group   int  // the dependent on that path
+	step  int
+	kind  taskKind
+	first bool // the step's first call: the journal's start record is written before it is sent
+	// riders are waiting steps whose windows a poll looks at in the same read (engine.riders)
+	riders  []int
+	prio    int // the longest remaining path of the plan's DAG from the step
+	through int // the longest path of the plan through the step
+	group   int // the dependent on that path
 	seq     uint64
 }
 

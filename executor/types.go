@@ -176,16 +176,18 @@ type StepReport struct {
 	Called time.Time `json:"called,omitzero"` // when the mutating call succeeded (waits start here)
 	// SeenOpen is when the last read that found the step's asynchronous state still under way was sent
 	// (zero: the first read found it over): its window ended between then and End, when a read found it over.
-	SeenOpen  time.Time `json:"seen_open,omitzero"`
-	End       time.Time `json:"end,omitzero"`
-	Attempts  int       `json:"attempts"` // calls sent, the dry run repeated just before the call included
-	Retries   int       `json:"retries"`  // calls sent again after a failure (throttling, a code not caught up)
-	Polls     int       `json:"polls"`
-	Outcome   Outcome   `json:"outcome"`
-	Code      string    `json:"code,omitempty"`
-	Message   string    `json:"message,omitempty"`
-	RequestID string    `json:"request_id,omitempty"`
-	DependsOn []string  `json:"depends_on,omitempty"` // the plan's dependencies of the step, by id
+	SeenOpen time.Time `json:"seen_open,omitzero"`
+	End      time.Time `json:"end,omitzero"`
+	Attempts int       `json:"attempts"` // calls sent, the dry run repeated just before the call included
+	Retries  int       `json:"retries"`  // calls sent again after a failure (throttling, a code not caught up)
+	Polls    int       `json:"polls"`
+	// SharedLooks are the looks at the step's window that rode on another step's read (no call of its own).
+	SharedLooks int      `json:"shared_looks,omitempty"`
+	Outcome     Outcome  `json:"outcome"`
+	Code        string   `json:"code,omitempty"`
+	Message     string   `json:"message,omitempty"`
+	RequestID   string   `json:"request_id,omitempty"`
+	DependsOn   []string `json:"depends_on,omitempty"` // the plan's dependencies of the step, by id
 }
 
 // DryRunProblem is a step whose dry run (or, for an action without DryRun, the read that stands in for it)

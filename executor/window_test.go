@@ -64,7 +64,7 @@ func walkLooks(e *engine, t0 time.Time, now *time.Time, n int) []time.Duration {
 	*now = e.st[0].due
 	for range n {
 		looks = append(looks, now.Sub(t0))
-		*now = now.Add(e.nextLook(0, result{sent: *now}))
+		*now = now.Add(e.nextLook(0, result{sent: *now}, false))
 	}
 	return looks
 }

@@ -101,6 +101,23 @@ type Confirm struct {
 	// GoneCodes are codes the read answers when a resource the step's resource lives in is gone (a CIDR's
 	// pool): the step's resource is gone with it.
 	GoneCodes []string
+	// Batch is how many steps' resources one read may ask for, where Query is one list parameter (X.1) of the
+	// resource's id: X.1 to X.Batch. Zero: one a read.
+	Batch int
+}
+
+// BatchParam is the list parameter a read of several steps' resources fills (IpamPoolIds for
+// IpamPoolIds.1), and the step parameter each takes its value from; ok is false when c reads one at a time.
+func (c Confirm) BatchParam() (list, stepParam string, ok bool) {
+	if c.Batch < 2 || len(c.Query) != 1 || c.ListKey == "" {
+		return "", "", false
+	}
+	for k, v := range c.Query {
+		if list, ok = strings.CutSuffix(k, ".1"); ok && v == c.MatchParam {
+			return list, v, true
+		}
+	}
+	return "", "", false
 }
 
 // Zero reports whether c names no read.
@@ -160,8 +177,9 @@ func all() []Action {
 			Required: []string{"RegionId", "IpamPoolId"}, ResourceParam: "IpamPoolId",
 			NotFound: []string{"ResourceNotFound.IpamPool"},
 			WaitFor:  []string{WaitGone},
+			// IpamPoolIds takes up to 100 ids (reference 2.3): one read looks at the windows of up to 100 pools.
 			Confirm: Confirm{Action: "ListIpamPools", Query: map[string]string{"IpamPoolIds.1": "IpamPoolId"},
-				ListKey: "IpamPools", IDField: "IpamPoolId", MatchParam: "IpamPoolId"},
+				ListKey: "IpamPools", IDField: "IpamPoolId", MatchParam: "IpamPoolId", Batch: 100},
 			PlanResourceType: "pool", PlanResourceID: []string{"IpamPoolId"}},
 		{Name: "DeleteIpamScope", Product: ipam, Mutating: true, Teardown: true, DryRun: true, ClientToken: true,
 			Required: []string{"RegionId", "IpamScopeId"}, ResourceParam: "IpamScopeId",
@@ -182,8 +200,10 @@ func all() []Action {
 			Required: []string{"RegionId", "IpamId"}, ResourceParam: "IpamId",
 			NotFound: []string{"ResourceNotFound.Ipam"},
 			WaitFor:  []string{WaitGone},
+			// IpamIds takes up to 100 ids (reference 2.1). IpamScopeIds' limit is UNKNOWN (reference, UNKNOWNs):
+			// scopes are read one at a time.
 			Confirm: Confirm{Action: "ListIpams", Query: map[string]string{"IpamIds.1": "IpamId"},
-				ListKey: "Ipams", IDField: "IpamId", MatchParam: "IpamId"},
+				ListKey: "Ipams", IDField: "IpamId", MatchParam: "IpamId", Batch: 100},
 			PlanResourceType: "ipam", PlanResourceID: []string{"IpamId"}},
 		{Name: "DeleteIpamResourceDiscovery", Product: ipam, Mutating: true, Teardown: true, DryRun: true, ClientToken: true,
 			Required: []string{"RegionId", "IpamResourceDiscoveryId"}, ResourceParam: "IpamResourceDiscoveryId",

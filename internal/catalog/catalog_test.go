@@ -138,3 +138,29 @@ func TestMatchParam(t *testing.T) {
 		t.Errorf("MatchParam allocates %v times a call; plans calls it for every param of a plan", n)
 	}
 }
+
+func TestBatchParam(t *testing.T) {
+	for _, tc := range []struct {
+		name            string
+		c               Confirm
+		list, stepParam string
+	}{
+		{"pools", Confirm{Query: map[string]string{"IpamPoolIds.1": "IpamPoolId"}, ListKey: "IpamPools", MatchParam: "IpamPoolId", Batch: 100}, "IpamPoolIds", "IpamPoolId"},
+		{"one a read", Confirm{Query: map[string]string{"IpamPoolIds.1": "IpamPoolId"}, ListKey: "IpamPools", MatchParam: "IpamPoolId"}, "", ""},
+		{"not a list parameter", Confirm{Query: map[string]string{"IpamPoolId": "IpamPoolId"}, ListKey: "IpamPools", MatchParam: "IpamPoolId", Batch: 100}, "", ""},
+		{"two parameters", Confirm{Query: map[string]string{"IpamPoolId": "IpamPoolId", "Cidr": "Cidr"}, ListKey: "IpamPoolCidrs", MatchParam: "Cidr", Batch: 100}, "", ""},
+		{"matched on another parameter", Confirm{Query: map[string]string{"ResourceShareIds.1": "ResourceShareId"}, ListKey: "X", MatchParam: "ResourceArn.N", Batch: 5}, "", ""},
+		{"no list in the answer", Confirm{Query: map[string]string{"IpamPoolIds.1": "IpamPoolId"}, MatchParam: "IpamPoolId", Batch: 100}, "", ""},
+	} {
+		list, stepParam, ok := tc.c.BatchParam()
+		if list != tc.list || stepParam != tc.stepParam || ok != (tc.list != "") {
+			t.Errorf("%s: BatchParam = %q, %q, %v; want %q, %q", tc.name, list, stepParam, ok, tc.list, tc.stepParam)
+		}
+	}
+	// Every read the catalogue lets take several resources can.
+	for _, a := range All() {
+		if _, _, ok := a.Confirm.BatchParam(); a.Confirm.Batch > 1 && !ok {
+			t.Errorf("%s: Batch %d, but its read takes one resource", a.Name, a.Confirm.Batch)
+		}
+	}
+}
