@@ -24,8 +24,10 @@ type BoundSettings struct {
 // costs its call plus, for an asynchronous step, its window and one confirming read, and for a step with a
 // hidden window (catalog.Action.HiddenWindow: a released allocation holds its CIDR's space though no read
 // shows it), its window and one look at its end, which only the step that waits for it can take (the CIDR's
-// own dry run); or, when larger, the calls of the execute phase (ExecuteCalls) over what the parallelism or
-// the rate limit lets through. The dry runs before the execute phase are not in it.
+// own dry run); or, when larger, the calls of the execute phase over what the parallelism or the rate limit
+// lets through. Those calls are ExecuteCalls with the confirming reads that one read can share (ConfirmMany:
+// up to 100 pools' windows) counted as the fewest reads that could carry them, so that apply, which shares
+// them, cannot come in under it. The dry runs before the execute phase are not in it.
 func Bound(p *plans.Plan, s BoundSettings) time.Duration {
 	m := measure(p, s)
 	var path time.Duration
@@ -39,7 +41,7 @@ func Bound(p *plans.Plan, s BoundSettings) time.Duration {
 		finish[i] = start + m.cost[i]
 		path = max(path, finish[i])
 	}
-	return max(path, s.through(m.total))
+	return max(path, s.through(m.least))
 }
 
 // BoundQueued is a floor at least as high as Bound, for a service whose rate limit or parallelism binds: a
@@ -83,7 +85,7 @@ func BoundQueued(p *plans.Plan, s BoundSettings) time.Duration {
 					continue
 				}
 				seen[j] = i + 1
-				calls += m.calls[j]
+				calls += m.leastCalls[j]
 				stack = append(stack, j)
 			}
 		}
@@ -113,10 +115,18 @@ type measured struct {
 	cost  []time.Duration // the step's least time: its calls, and its window and read when it has one
 	calls []int           // the execute phase's least calls of the step (see ExecuteCalls)
 	total int
+	// least and leastCalls are total and calls where confirming reads are shared (ConfirmMany): a step whose
+	// read can carry others' counts no read of its own, and each group of such steps the fewest reads that
+	// can carry them all. A floor, not a count any schedule reaches: the windows do not end together.
+	least      int
+	leastCalls []int
 }
 
 func measure(p *plans.Plan, s BoundSettings) measured {
-	m := measured{index: make(map[string]int, len(p.Steps)), cost: make([]time.Duration, len(p.Steps)), calls: make([]int, len(p.Steps))}
+	m := measured{index: make(map[string]int, len(p.Steps)), cost: make([]time.Duration, len(p.Steps)),
+		calls: make([]int, len(p.Steps)), leastCalls: make([]int, len(p.Steps))}
+	type readGroup struct{ steps, batch int }
+	shared := map[string]readGroup{}
 	for i := range p.Steps {
 		m.index[p.Steps[i].ID] = i
 	}
@@ -138,8 +148,16 @@ func measure(p *plans.Plan, s BoundSettings) measured {
 		case a.HiddenWindow:
 			cost += window // its dependent's look sees the end
 		}
-		m.cost[i], m.calls[i] = cost, calls
+		m.cost[i], m.calls[i], m.leastCalls[i] = cost, calls, calls
 		m.total += calls
+		if key, batch, ok := readKey(st); ok {
+			m.leastCalls[i]--
+			shared[key] = readGroup{shared[key].steps + 1, batch}
+		}
+		m.least += m.leastCalls[i]
+	}
+	for _, g := range shared {
+		m.least += (g.steps + g.batch - 1) / g.batch
 	}
 	return m
 }

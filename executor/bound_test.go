@@ -28,6 +28,14 @@ func TestBound(t *testing.T) {
 		{ID: "a"}, {ID: "b"},
 		{ID: "c", WaitFor: "gone", DryRunCodes: []string{"DependencyViolation.IpamPool"}, DependsOn: []plans.Dependency{{ID: "a"}, {ID: "b"}}},
 	}}
+	// 150 pools deleted at once: 150 calls and, read one at a time, 150 reads; one read takes 100 pools' ids,
+	// so the calls bound counts two.
+	pools := &plans.Plan{}
+	for n := range 150 {
+		id := fmt.Sprintf("ipam-pool-%d", n)
+		pools.Steps = append(pools.Steps, plans.Step{ID: "delete-pool/" + id, Product: "VpcIpam", Action: "DeleteIpamPool",
+			Region: "cn-hangzhou", WaitFor: "gone", Params: map[string]string{"IpamPoolId": id}})
+	}
 	ms := time.Millisecond
 	for _, tc := range []struct {
 		name string
@@ -35,6 +43,7 @@ func TestBound(t *testing.T) {
 		s    BoundSettings
 		want time.Duration
 	}{
+		{"shared reads", pools, BoundSettings{Latency: ms, Parallelism: 8, QPS: 1}, 152 * time.Second},
 		{"critical path", p, BoundSettings{Latency: 10 * ms, DeleteDelay: 100 * ms, Parallelism: 8}, 130 * ms},
 		{"parallelism", p, BoundSettings{Latency: 100 * ms, Parallelism: 1}, 400 * ms},         // 4 calls one at a time
 		{"rate limit", p, BoundSettings{Latency: ms, Parallelism: 8, QPS: 2}, 2 * time.Second}, // 4 calls at 2/s

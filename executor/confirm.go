@@ -156,6 +156,16 @@ func ConfirmMany(ctx context.Context, do func(context.Context, cloudapi.Call) (m
 	return ps, nil
 }
 
+// readKey says which asynchronous steps one read can look at together (ConfirmMany): those with the same
+// key, up to batch of them; ok is false for a step whose window a read of its own looks at.
+func readKey(s *plans.Step) (key string, batch int, ok bool) {
+	a, _ := catalog.Lookup(s.Product, s.Action)
+	if _, _, ok := a.Confirm.BatchParam(); !ok || s.WaitFor == "" {
+		return "", 0, false
+	}
+	return s.Product + "/" + s.Action + "/" + s.Region, a.Confirm.Batch, true
+}
+
 // matchValues returns the values of the step's parameters that match pattern (sorted).
 func matchValues(s *plans.Step, pattern string) []string {
 	var out []string

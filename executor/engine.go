@@ -616,15 +616,13 @@ func readGroups(steps []plans.Step) (groups []readGroup, readOf []int) {
 	readOf = make([]int, len(steps))
 	byKey := map[string]int{}
 	for i := range steps {
-		s := &steps[i]
-		a, _ := catalog.Lookup(s.Product, s.Action)
-		if _, _, ok := a.Confirm.BatchParam(); !ok || s.WaitFor == "" {
+		key, batch, ok := readKey(&steps[i])
+		if !ok {
 			continue
 		}
-		key := s.Product + "/" + s.Action + "/" + s.Region
 		g, ok := byKey[key]
 		if !ok {
-			groups = append(groups, readGroup{batch: a.Confirm.Batch})
+			groups = append(groups, readGroup{batch: batch})
 			g = len(groups)
 			byKey[key] = g
 		}
