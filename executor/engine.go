@@ -50,8 +50,13 @@ type stepRun struct {
 	spread   bool          // the hidden windows it waits for opened too far apart to tell which one it measures
 	guesses  int           // looks it made sooner than the schedule, where a sibling's window ended (at most maxGuesses)
 	halved   time.Duration // the end of the siblings' interval whose middle it last looked at (windows.next)
-	timer    *time.Timer
-	lastErr  error
+	// riding counts the reads queued or under way that carry the step as a rider; while it is not zero, the
+	// step's own look, when its timer fires, waits for their answer instead (lookDue) rather than queueing a
+	// read of its own behind them (under a rate limit, the reads wait their turn for a while).
+	riding  int
+	lookDue bool
+	timer   *time.Timer
+	lastErr error
 	// failingSince is when the step's run of throttled or transient answers began (zero: the last answer
 	// was neither); such a run may last RetryBudget, dependency retries StepTimeout.
 	failingSince time.Time
@@ -241,7 +246,19 @@ func (r *run) execute(ctx context.Context) error {
 				continue
 			}
 			if t.kind == taskPoll {
+				if e.st[t.step].riding > 0 {
+					e.st[t.step].lookDue = true // a read carrying it is on its way: its answer is this look
+					e.outstanding--
+					continue
+				}
 				t.riders = e.riders(t.step)
+				for _, j := range t.riders {
+					e.st[j].riding++
+					// The read answers for its riders too: it goes as soon as the most urgent of them would.
+					if st := &e.st[j]; st.prio > t.prio || st.prio == t.prio && st.through > t.through {
+						t.prio, t.through, t.group = st.prio, st.through, st.group
+					}
+				}
 			}
 			e.q.push(t)
 		case <-done:
@@ -498,8 +515,13 @@ func (e *engine) later(t task, d time.Duration) {
 
 // handle moves a step on after a worker's answer.
 func (e *engine) handle(res result) {
-	for k, p := range res.found {
-		e.ride(res.riders[k], p, res)
+	for k, j := range res.riders {
+		e.st[j].riding--
+		if k < len(res.found) {
+			e.ride(j, res.found[k], res)
+		} else {
+			e.unride(j) // the read failed: a look that waited for it goes now
+		}
 	}
 	r := e.r
 	i := res.step
@@ -664,14 +686,21 @@ func (e *engine) riders(i int) []int {
 // window is over, and otherwise looks again when nextLook says, instead of when it was going to.
 func (e *engine) ride(j int, p Presence, res result) {
 	st := &e.st[j]
-	if st.state != stateWaiting || st.timer == nil || p == PresenceFailed {
-		return // its own look is under way, or will say what failed
+	if st.state != stateWaiting || p == PresenceFailed {
+		e.unride(j) // finished; or failed, which its own read will report
+		return
 	}
-	if !st.timer.Stop() {
+	switch {
+	case st.lookDue:
+		st.lookDue = false // its own look was due and waited for this read
+	case st.timer == nil:
+		return // its own look is under way
+	case !st.timer.Stop():
 		return // its own look is firing: that answer decides
+	default:
+		st.timer = nil
+		e.outstanding--
 	}
-	st.timer = nil
-	e.outstanding--
 	e.r.steps[j].SharedLooks++
 	if p == PresenceGone {
 		e.closed(j, res)
@@ -685,6 +714,20 @@ func (e *engine) ride(j int, p Presence, res result) {
 		return
 	}
 	e.later(task{step: j, kind: taskPoll}, wait)
+}
+
+// unride sends step j's own look, which waited for reads that carried it, once none is left to answer it:
+// the last of them failed, or was never sent (the run stops).
+func (e *engine) unride(j int) {
+	st := &e.st[j]
+	if !st.lookDue || st.riding > 0 {
+		return
+	}
+	st.lookDue = false
+	if st.state != stateWaiting {
+		return
+	}
+	e.push(task{step: j, kind: taskPoll}) // when the run stops, push marks the step interrupted
 }
 
 // called: the step's call succeeded.
@@ -855,6 +898,10 @@ func (e *engine) stopQueued() {
 	for _, t := range e.q.drain() {
 		e.outstanding--
 		e.interrupt(t.step)
+		for _, j := range t.riders {
+			e.st[j].riding--
+			e.unride(j)
+		}
 	}
 	for i := range e.st {
 		if t := e.st[i].timer; t != nil && t.Stop() {
