@@ -83,7 +83,9 @@ func testSharedReads(t *testing.T, pools int, qps float64, delay time.Duration) 
 	}
 	// Each window outlasts its first look (10 ms): read alone, every pool would need two reads at least,
 	// one that finds it open and one that finds it gone (432 reads for 130 pools, measured with Batch 0).
-	if most < 2 || reads >= 2*pools {
+	// Shared, fewer reads than pools: 19 and 25 here at a32631c; before a pool's own look waited for the
+	// read that carried it, 168-177 for 130 pools and, under the rate limit, 124-136 for 60.
+	if most < 2 || reads >= pools {
 		t.Errorf("%d reads for %d pools, at most %d pools in one: the reads were not shared", reads, pools, most)
 	}
 	var looks, shared int
