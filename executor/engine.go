@@ -616,12 +616,7 @@ func (e *engine) handle(res result) {
 		case res.Presence == PresenceFailed:
 			e.fail(i, fmt.Errorf("%s %s: the asynchronous operation ended in state Failed", s.ResourceType, s.ResourceID))
 		default:
-			wait := e.nextLook(i, res, false)
-			if r.now().Add(wait).After(st.deadline) {
-				e.fail(i, fmt.Errorf("%s %s is still %s after %s (--step-timeout)", s.ResourceType, s.ResourceID, res.Presence, r.opts.StepTimeout))
-				return
-			}
-			e.later(task{step: i, kind: taskPoll}, wait)
+			e.lookAgain(i, res.Presence, e.nextLook(i, res, false))
 		}
 	}
 }
@@ -707,13 +702,18 @@ func (e *engine) ride(j int, p Presence, res result) {
 		e.finish(j, OutcomeDone)
 		return
 	}
-	wait := e.nextLook(j, res, true)
-	if e.r.now().Add(wait).After(st.deadline) {
-		s := &e.r.plan.Steps[j]
-		e.fail(j, fmt.Errorf("%s %s is still %s after %s (--step-timeout)", s.ResourceType, s.ResourceID, p, e.r.opts.StepTimeout))
+	e.lookAgain(j, p, e.nextLook(j, res, true))
+}
+
+// lookAgain reads step i's window again after wait, which a read found p, unless that would pass the
+// step's deadline.
+func (e *engine) lookAgain(i int, p Presence, wait time.Duration) {
+	if e.r.now().Add(wait).After(e.st[i].deadline) {
+		s := &e.r.plan.Steps[i]
+		e.fail(i, fmt.Errorf("%s %s is still %s after %s (--step-timeout)", s.ResourceType, s.ResourceID, p, e.r.opts.StepTimeout))
 		return
 	}
-	e.later(task{step: j, kind: taskPoll}, wait)
+	e.later(task{step: i, kind: taskPoll}, wait)
 }
 
 // unride sends step j's own look, which waited for reads that carried it, once none is left to answer it:
