@@ -1,6 +1,9 @@
 package executor_test
 
 import (
+	"context"
+	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -102,4 +105,64 @@ func testSharedReads(t *testing.T, pools int, qps float64, delay time.Duration) 
 		t.Errorf("pools' own reads %d (the emulator saw %d), shared looks %d", looks, reads, shared)
 	}
 	t.Logf("%d reads for %d pools (at most %d in one), %d shared looks", reads, pools, most, shared)
+}
+
+// A resume confirms the pools an earlier run finished together, a read for up to 100 of them, rather than a
+// read each before anything else goes.
+func TestResumeConfirmsPoolsTogether(t *testing.T) {
+	topo, err := topology.Generate(topology.GenerateOptions{Pools: 30, Depth: 1, Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := newBed(t, topo, "cn-hangzhou", planner.Options{}, simtest.WithDeleteDelay(20*time.Millisecond))
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	opts := b.options()
+	opts.Parallelism = 2
+	pools := 0
+	opts.OnEvent = func(e executor.Event) {
+		if e.Kind == executor.EventDone && e.Step.Action == "DeleteIpamPool" {
+			if pools++; pools == 12 {
+				cancel()
+			}
+		}
+	}
+	if _, err := executor.Apply(ctx, b.api, b.plan, opts); !errors.Is(err, executor.ErrInterrupted) {
+		t.Fatalf("apply: %v, want ErrInterrupted", err)
+	}
+	mark := len(b.calls())
+	opts.OnEvent = nil
+	rep, err := executor.Apply(t.Context(), b.api, b.plan, opts)
+	if err != nil {
+		t.Fatalf("resume: %v", err)
+	}
+	var earlier []string
+	for _, s := range rep.Steps {
+		if s.Outcome == executor.OutcomeDoneEarlier && s.Action == "DeleteIpamPool" {
+			earlier = append(earlier, s.ResourceID)
+		}
+	}
+	if len(earlier) < 12 {
+		t.Fatalf("%d pools confirmed done earlier, want 12 at least", len(earlier))
+	}
+	// Every pool the journal had done was asked for in one read, and none in a read of its own.
+	together := false
+	for _, c := range b.calls()[mark:] {
+		if c.Action != "ListIpamPools" || c.Params["IpamPoolIds.1"] == "" {
+			continue
+		}
+		var ids []string
+		for k, v := range c.Params {
+			if strings.HasPrefix(k, "IpamPoolIds.") {
+				ids = append(ids, v)
+			}
+		}
+		if len(ids) == 1 && slices.Contains(earlier, ids[0]) {
+			t.Errorf("pool %s, done before the interrupt, was read on its own", ids[0])
+		}
+		together = together || len(ids) >= len(earlier) && !slices.ContainsFunc(earlier, func(id string) bool { return !slices.Contains(ids, id) })
+	}
+	if !together {
+		t.Errorf("no read asked for the %d pools done before the interrupt together", len(earlier))
+	}
 }
