@@ -125,8 +125,6 @@ type measured struct {
 func measure(p *plans.Plan, s BoundSettings) measured {
 	m := measured{index: make(map[string]int, len(p.Steps)), cost: make([]time.Duration, len(p.Steps)),
 		calls: make([]int, len(p.Steps)), leastCalls: make([]int, len(p.Steps))}
-	type readGroup struct{ steps, batch int }
-	shared := map[string]readGroup{}
 	for i := range p.Steps {
 		m.index[p.Steps[i].ID] = i
 	}
@@ -150,14 +148,16 @@ func measure(p *plans.Plan, s BoundSettings) measured {
 		}
 		m.cost[i], m.calls[i], m.leastCalls[i] = cost, calls, calls
 		m.total += calls
-		if key, batch, ok := readKey(st); ok {
-			m.leastCalls[i]--
-			shared[key] = readGroup{shared[key].steps + 1, batch}
+	}
+	groups, readOf := readGroups(p.Steps)
+	for i := range p.Steps {
+		if readOf[i] > 0 {
+			m.leastCalls[i]-- // its read is one of its group's, counted below
 		}
 		m.least += m.leastCalls[i]
 	}
-	for _, g := range shared {
-		m.least += (g.steps + g.batch - 1) / g.batch
+	for _, g := range groups {
+		m.least += (len(g.steps) + g.batch - 1) / g.batch
 	}
 	return m
 }

@@ -156,14 +156,36 @@ func ConfirmMany(ctx context.Context, do func(context.Context, cloudapi.Call) (m
 	return ps, nil
 }
 
-// readKey says which asynchronous steps one read can look at together (ConfirmMany): those with the same
-// key, up to batch of them; ok is false for a step whose window a read of its own looks at.
-func readKey(s *plans.Step) (key string, batch int, ok bool) {
-	a, _ := catalog.Lookup(s.Product, s.Action)
-	if _, _, ok := a.Confirm.BatchParam(); !ok || s.WaitFor == "" {
-		return "", 0, false
+// readGroup is a set of steps whose windows one read can look at together: the same confirming read, region
+// and product, and a read that takes a list of ids (catalog.Confirm.BatchParam), up to batch of them.
+type readGroup struct {
+	steps []int
+	batch int
+}
+
+// readGroups groups the plan's asynchronous steps by the read that looks at their windows (ConfirmMany): the
+// group of step i is groups[readOf[i]-1]; readOf[i] is 0 for a step whose window a read of its own looks at.
+// The engine's shared reads, the resume's confirmation and Bound's count of reads all go by it.
+func readGroups(steps []plans.Step) (groups []readGroup, readOf []int) {
+	readOf = make([]int, len(steps))
+	byKey := map[string]int{}
+	for i := range steps {
+		s := &steps[i]
+		a, _ := catalog.Lookup(s.Product, s.Action)
+		if _, _, ok := a.Confirm.BatchParam(); !ok || s.WaitFor == "" {
+			continue
+		}
+		key := s.Product + "/" + s.Action + "/" + s.Region
+		g, ok := byKey[key]
+		if !ok {
+			groups = append(groups, readGroup{batch: a.Confirm.Batch})
+			g = len(groups)
+			byKey[key] = g
+		}
+		groups[g-1].steps = append(groups[g-1].steps, i)
+		readOf[i] = g
 	}
-	return s.Product + "/" + s.Action + "/" + s.Region, a.Confirm.Batch, true
+	return groups, readOf
 }
 
 // matchValues returns the values of the step's parameters that match pattern (sorted).

@@ -56,25 +56,19 @@ func (r *run) verifyJournal(ctx context.Context) error {
 // the others, those found still there or under way, and those of a read that failed. A resumed plan of
 // 2,000 pools otherwise reads 2,000 times before anything else goes.
 func (r *run) verifyShared(ctx context.Context, todo []int) []int {
-	groups := map[string][]int{}
-	var keys []string
+	groups, readOf := readGroups(r.plan.Steps)
+	shared := make([][]int, len(groups)) // the steps of todo in each read group
 	var rest []int
 	for _, i := range todo {
-		key, _, ok := readKey(&r.plan.Steps[i])
-		if !ok {
+		if g := readOf[i]; g > 0 {
+			shared[g-1] = append(shared[g-1], i)
+		} else {
 			rest = append(rest, i)
-			continue
 		}
-		if _, seen := groups[key]; !seen {
-			keys = append(keys, key)
-		}
-		groups[key] = append(groups[key], i)
 	}
-	for _, key := range keys {
-		steps := groups[key]
-		_, batch, _ := readKey(&r.plan.Steps[steps[0]])
+	for g, steps := range shared {
 		for len(steps) > 0 {
-			chunk := steps[:min(batch, len(steps))]
+			chunk := steps[:min(groups[g].batch, len(steps))]
 			steps = steps[len(chunk):]
 			read := make([]*plans.Step, len(chunk))
 			for n, i := range chunk {

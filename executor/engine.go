@@ -621,34 +621,6 @@ func (e *engine) handle(res result) {
 	}
 }
 
-// readGroup is a set of steps whose windows one read can look at together: the same confirming read, region
-// and product, and a read that takes a list of ids (catalog.Confirm.BatchParam), up to batch of them.
-type readGroup struct {
-	steps []int
-	batch int
-}
-
-// readGroups groups the plan's asynchronous steps by the read that looks at their windows.
-func readGroups(steps []plans.Step) (groups []readGroup, readOf []int) {
-	readOf = make([]int, len(steps))
-	byKey := map[string]int{}
-	for i := range steps {
-		key, batch, ok := readKey(&steps[i])
-		if !ok {
-			continue
-		}
-		g, ok := byKey[key]
-		if !ok {
-			groups = append(groups, readGroup{batch: batch})
-			g = len(groups)
-			byKey[key] = g
-		}
-		groups[g-1].steps = append(groups[g-1].steps, i)
-		readOf[i] = g
-	}
-	return groups, readOf
-}
-
 // riders are the steps whose windows step i's poll looks at too, in the same read: those of its read group
 // that wait for their next look behind a timer (a step whose own look is queued or under way has its answer
 // coming), the ones whose looks are due soonest first, as many as the read takes besides step i's. Each
