@@ -57,6 +57,12 @@ const (
 	DefaultRetryInitial   = 300 * time.Millisecond
 	DefaultRetryMax       = 20 * time.Second
 	DefaultRetryBudget    = 60 * time.Second
+
+	// UnreachedAttempts bounds the attempts of a call whose endpoint could not be connected to and has not
+	// answered this client once: a wrong --endpoint, or no route to the service, is then said in about a
+	// second instead of after the whole retry policy (8 attempts, 33 s). Once an endpoint has answered, a
+	// refused connection is a blip (a restart, a load balancer) and gets the whole policy.
+	UnreachedAttempts = 3
 )
 
 // Config says how to reach the API.
@@ -121,6 +127,8 @@ type Client struct {
 
 	mu      sync.Mutex
 	clients map[clientKey][]any // idle *vpcipam.Client, *openapi.Client or *vpc.Client, built lazily
+
+	answered sync.Map // endpoint URL -> struct{}: the endpoints that have answered a call (any answer)
 }
 
 type clientKey struct{ product, region string }
@@ -501,6 +509,9 @@ func (c *Client) Do(ctx context.Context, call Call) (map[string]any, error) {
 		}
 	}
 	c.put(call.Product, call.Region, cl)
+	if err == nil || ex.status != 0 {
+		c.answered.Store(endpoint, struct{}{})
+	}
 	ev := c.log.Debug()
 	if err != nil {
 		if cerr := context.Cause(ctx); cerr != nil {
@@ -608,6 +619,10 @@ func (c *Client) retry(ctx context.Context, call Call) (map[string]any, error) {
 		if attempt >= c.cfg.MaxAttempts {
 			return nil, fmt.Errorf("%w (gave up after %d attempts in %s)", err, attempt, time.Since(start).Round(time.Millisecond))
 		}
+		if attempt >= UnreachedAttempts && dialFailure(err) && !c.hasAnswered(call) {
+			return nil, fmt.Errorf("%w (gave up after %d attempts in %s: %s has not answered once; check the endpoint and the network)",
+				err, attempt, time.Since(start).Round(time.Millisecond), c.endpointURL(call.Product, call.Region))
+		}
 		wait := max(b.NextBackOff(), RetryAfter(err))
 		if deadline, _ := bctx.Deadline(); time.Until(deadline) < wait {
 			return nil, fmt.Errorf("%w (gave up after %d attempts in %s: the next wait of %s would pass the retry budget of %s)",
@@ -634,6 +649,12 @@ func (c *Client) retry(ctx context.Context, call Call) (map[string]any, error) {
 				Endpoint: c.endpointURL(call.Product, call.Region), Err: fmt.Errorf("%w (last attempt: %v)", context.Cause(ctx), lastErr)}
 		}
 	}
+}
+
+// hasAnswered reports whether call's endpoint has answered this client before.
+func (c *Client) hasAnswered(call Call) bool {
+	_, ok := c.answered.Load(c.endpointURL(call.Product, call.Region))
+	return ok
 }
 
 // CallerAccount asks Sts GetCallerIdentity which account the credentials belong to.

@@ -208,6 +208,57 @@ func TestReadHonoursCancel(t *testing.T) {
 	}
 }
 
+// TestReadGivesUpSoonOnAnEndpointNeverReached: a refused connection to an endpoint that has not answered
+// once is a wrong endpoint or no route, said after UnreachedAttempts; one that has answered before gets every
+// attempt, as a restart or a blip would need.
+func TestReadGivesUpSoonOnAnEndpointNeverReached(t *testing.T) {
+	isolateCredentials(t, testKeyID, testSecret)
+	const attempts = UnreachedAttempts + 3
+	calls := func(log *bytes.Buffer) int { return strings.Count(log.String(), `"message":"call"`) }
+	newClient := func(url string, log *bytes.Buffer) *Client {
+		c, err := New(context.Background(), Config{Region: "cn-hangzhou", Endpoint: url, QPS: -1,
+			Logger: zerolog.New(log).Level(zerolog.DebugLevel), RetryInitial: time.Millisecond, RetryMax: 5 * time.Millisecond,
+			MaxAttempts: attempts})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	list := Call{Product: ProductVpcIpam, Action: "ListIpams"}
+
+	t.Run("never answered", func(t *testing.T) {
+		var log bytes.Buffer
+		url := "http://" + closedPort(t)
+		_, err := newClient(url, &log).Read(context.Background(), list)
+		if got := calls(&log); got != UnreachedAttempts {
+			t.Errorf("attempts = %d, want %d", got, UnreachedAttempts)
+		}
+		if err == nil || !strings.Contains(err.Error(), url+" has not answered once") {
+			t.Errorf("err = %v, want it to say the endpoint has not answered", err)
+		}
+	})
+	t.Run("answered before", func(t *testing.T) {
+		var log bytes.Buffer
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write([]byte(`{"RequestId":"OK","Ipams":[],"TotalCount":0}`))
+		}))
+		c := newClient(srv.URL, &log)
+		if _, err := c.Read(context.Background(), list); err != nil {
+			t.Fatal(err)
+		}
+		srv.Close() // the port now refuses
+		log.Reset()
+		_, err := c.Read(context.Background(), list)
+		if got := calls(&log); got != attempts {
+			t.Errorf("attempts = %d, want %d (err %v)", got, attempts, err)
+		}
+		if Classify(err) != ClassTransient || strings.Contains(err.Error(), "has not answered") {
+			t.Errorf("err = %v, want the refused connection after every attempt", err)
+		}
+	})
+}
+
 func TestDoSendsTypedAndGenericParams(t *testing.T) {
 	isolateCredentials(t, testKeyID, testSecret)
 	f, url := startFake(t, func(int, *http.Request) answer { return answer{body: map[string]any{"RequestId": "R"}} })

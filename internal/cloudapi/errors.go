@@ -250,6 +250,13 @@ func transientTransport(err error) bool {
 	return false
 }
 
+// dialFailure reports whether err is a failure to connect (refused, no route, the connect timeout): no
+// request reached the endpoint.
+func dialFailure(err error) bool {
+	var opErr *net.OpError
+	return errors.As(err, &opErr) && opErr.Op == "dial"
+}
+
 // Code returns the API error code of err ("" when err carries none).
 func Code(err error) string {
 	code, _, _ := codeStatus(err)
