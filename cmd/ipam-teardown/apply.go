@@ -221,10 +221,13 @@ func (r *applyRun) run(ctx context.Context) error {
 	if r.flags.yes || !isTerminal(r.stdin) {
 		out.Text(zerolog.InfoLevel, confirmSummary(p), map[string]any{"plan_id": p.PlanID, "region": p.Region, "account": p.AccountID, "steps": len(p.Steps)})
 	}
+	if !r.flags.yes && !isTerminal(r.stdin) {
+		return r.refuse(start, refusedError{errors.New("stdin is not a terminal: pass --yes to apply without a prompt (nothing was done)")})
+	}
+	if err := r.checkAccount(ctx, api, out); err != nil {
+		return err
+	}
 	if !r.flags.yes {
-		if !isTerminal(r.stdin) {
-			return r.refuse(start, refusedError{errors.New("stdin is not a terminal: pass --yes to apply without a prompt (nothing was done)")})
-		}
 		// What the operator confirms is shown whatever --log-level says.
 		out.Prompt(confirmSummary(p))
 		if err := confirmTyped(r.stdin, out.PromptWriter(), planIPAMs(p, false)); err != nil {
@@ -260,13 +263,18 @@ func (r *applyRun) run(ctx context.Context) error {
 	werr := r.writeReport(rep)
 	writeSummaryLog(out, rep)
 	if errors.Is(err, executor.ErrInterrupted) {
-		out.Text(zerolog.WarnLevel, fmt.Sprintf("interrupted: nothing new was started, calls in flight finished, the journal %s holds what was done\nresume with:\n  %s", r.journal, r.resume),
-			map[string]any{"journal": r.journal, "resume": r.resume})
+		r.sayResume(out)
 	}
 	if err != nil {
 		return errors.Join(fmt.Errorf("apply %s: %w", p.PlanID, err), werr)
 	}
 	return werr
+}
+
+// sayResume tells an interrupted run's user how to go on.
+func (r *applyRun) sayResume(out *stderrLog) {
+	out.Text(zerolog.WarnLevel, fmt.Sprintf("interrupted: nothing new was started, calls in flight finished, the journal %s holds what was done\nresume with:\n  %s", r.journal, r.resume),
+		map[string]any{"journal": r.journal, "resume": r.resume})
 }
 
 // outcomeOf names the outcome of a run that ended with err, as the report does.
@@ -280,6 +288,30 @@ func outcomeOf(err error) string {
 		return "refused"
 	}
 	return "failed"
+}
+
+// checkAccount asks whose the credentials are before anything else is sent, and refuses a plan made in another
+// account: the lock, the drift check and the dry run would otherwise run against IPAMs that are not there
+// (or, with the same ids, not the reviewed ones). It is also the run's first call, and cloudapi gives up on an
+// endpoint that never answered after a few attempts (cloudapi.UnreachedAttempts), so that a wrong --endpoint
+// or no route is said in about a second, not after the lock read's retries (48 s).
+func (r *applyRun) checkAccount(ctx context.Context, api *cloudapi.Client, out *stderrLog) error {
+	start := time.Now()
+	account, err := api.CallerAccount(ctx)
+	if err != nil {
+		if ctx.Err() != nil {
+			err = fmt.Errorf("%w before any step ran: %w", executor.ErrInterrupted, context.Cause(ctx))
+			r.sayResume(out)
+		}
+		err = fmt.Errorf("checking the credentials' account: %w", err)
+		return errors.Join(err, r.writeReport(r.unstarted(start, outcomeOf(err), err.Error())))
+	}
+	if p := r.plan; p.AccountID != "" && account != p.AccountID {
+		return r.refuse(start, refusedError{fmt.Errorf("plan %s was made in account %s, and these credentials are account %s's: "+
+			"use the credentials of the plan's account (nothing was done)", p.PlanID, p.AccountID, account)})
+	}
+	out.Logger.Debug().Str("account", account).Msg("credentials checked against the plan's account")
+	return nil
 }
 
 // refuse writes the report of a run refused before the executor started and returns err.

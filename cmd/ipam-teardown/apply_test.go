@@ -5,9 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +19,7 @@ import (
 	"github.com/vbauerster/mpb/v8"
 
 	"github.com/ipam-teardown/ipam-teardown/executor"
+	"github.com/ipam-teardown/ipam-teardown/internal/cloudapi"
 	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim"
 	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/simtest"
 	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/wire"
@@ -264,6 +268,66 @@ func TestApplyInterrupted(t *testing.T) {
 	}
 	if want := "ipam-teardown --endpoint " + url + " --log-format json apply " + plan; !strings.Contains(stderr, want) {
 		t.Errorf("stderr lacks the resume command %q:\n%s", want, stderr)
+	}
+}
+
+// TestApplyRefusesAnotherAccount: a plan made in one account, applied with another account's credentials (a
+// wrong profile), is refused with exit 3 naming both accounts, after the one call that asks whose the
+// credentials are: no lock, no read of the IPAMs, no dry run.
+func TestApplyRefusesAnotherAccount(t *testing.T) {
+	s := simtest.Start(t, "../../testdata/topologies/multi-account.yaml")
+	s.SetCredentialsEnv(t, ipamsim.DefaultAccount)
+	plan := planSandbox(t, s.URL, s.Refs["ipam/core"])
+	const other = "1000000000000002"
+	s.SetCredentialsEnv(t, other)
+	before := len(s.Wire.Calls())
+	report := filepath.Join(t.TempDir(), "report.json")
+	_, stderr, err := runIn(t, t.Context(), strings.NewReader(""), "--endpoint", s.URL, "--log-format", "json",
+		"apply", plan, "--yes", "--partial", "--qps", "1000", "--report", report)
+	if exitCode(err) != exitRefused {
+		t.Fatalf("apply with another account's credentials: exit %d (%v); want %d\n%s", exitCode(err), err, exitRefused, stderr)
+	}
+	for _, want := range []string{ipamsim.DefaultAccount, other} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("the refusal %q does not name account %s", err, want)
+		}
+	}
+	var actions []string
+	for _, c := range s.Wire.Calls()[before:] {
+		actions = append(actions, c.Action)
+	}
+	if !slices.Equal(actions, []string{"GetCallerIdentity"}) {
+		t.Errorf("calls %v; want only GetCallerIdentity", actions)
+	}
+	if rep := readReport(t, report); rep.Outcome != "refused" {
+		t.Errorf("report outcome %q, want refused", rep.Outcome)
+	}
+}
+
+// TestApplyUnreachableEndpoint: an endpoint nothing listens on fails the run (exit 1) after a few attempts,
+// naming the endpoint and saying it never answered, rather than after every retry of every read; the report
+// says failed.
+func TestApplyUnreachableEndpoint(t *testing.T) {
+	url, refs, _, _ := startSandbox(t)
+	plan := planSandbox(t, url, refs["ipam/sandbox"])
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := "http://" + l.Addr().String()
+	l.Close()
+	report := filepath.Join(t.TempDir(), "report.json")
+	_, stderr, err := runIn(t, t.Context(), strings.NewReader(""), "--endpoint", closed, "--log-format", "json",
+		"apply", plan, "--yes", "--report", report)
+	if exitCode(err) != exitFailed {
+		t.Fatalf("apply against %s: exit %d (%v); want %d\n%s", closed, exitCode(err), err, exitFailed, stderr)
+	}
+	want := fmt.Sprintf("gave up after %d attempts", cloudapi.UnreachedAttempts)
+	if msg := err.Error(); !strings.Contains(msg, closed+" has not answered once") || !strings.Contains(msg, want) {
+		t.Errorf("error %q: want it to name %s, say it never answered, and %q", msg, closed, want)
+	}
+	if rep := readReport(t, report); rep.Outcome != "failed" {
+		t.Errorf("report outcome %q, want failed", rep.Outcome)
 	}
 }
 
