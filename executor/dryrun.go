@@ -29,7 +29,10 @@ func (r *run) verifyJournal(ctx context.Context) error {
 		return nil
 	}
 	r.phase("verify", fmt.Sprintf("resuming: confirming %d step(s) the journal says are done", len(todo)))
-	todo = r.verifyShared(ctx, todo)
+	todo, err := r.verifyShared(ctx, todo)
+	if err != nil {
+		return err
+	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(r.opts.Parallelism)
 	for _, i := range todo {
@@ -52,41 +55,72 @@ func (r *run) verifyJournal(ctx context.Context) error {
 }
 
 // verifyShared confirms, a read for up to a read's Batch of them (ConfirmMany), the steps of todo whose reads
-// can be shared, marks those found gone done earlier, and returns the steps still to confirm one by one:
-// the others, those found still there or under way, and those of a read that failed. A resumed plan of
-// 2,000 pools otherwise reads 2,000 times before anything else goes.
-func (r *run) verifyShared(ctx context.Context, todo []int) []int {
+// can be shared, marks those found gone done earlier, and returns the steps still to confirm one by one: the
+// others, those found in a state waitGone refuses, and those of a read that failed. Those found under way (a
+// pool still listed after the interrupted run's call was accepted) are read again together on the polls' schedule
+// until they are gone, within the step timeout. A resumed plan of 2,000 pools otherwise reads 2,000 times
+// before anything else goes, and each pool an interrupt left Deleting was waited for with reads of its own.
+func (r *run) verifyShared(ctx context.Context, todo []int) ([]int, error) {
 	groups, readOf := readGroups(r.plan.Steps)
-	shared := make([][]int, len(groups)) // the steps of todo in each read group
-	var rest []int
+	var rest, pending []int
 	for _, i := range todo {
-		if g := readOf[i]; g > 0 {
-			shared[g-1] = append(shared[g-1], i)
+		if readOf[i] > 0 {
+			pending = append(pending, i)
 		} else {
 			rest = append(rest, i)
 		}
 	}
-	for g, steps := range shared {
-		for len(steps) > 0 {
-			chunk := steps[:min(groups[g].batch, len(steps))]
-			steps = steps[len(chunk):]
-			read := make([]*plans.Step, len(chunk))
-			for n, i := range chunk {
-				read[n] = &r.plan.Steps[i]
-			}
-			ps, err := ConfirmMany(ctx, func(ctx context.Context, c cloudapi.Call) (map[string]any, error) {
-				return r.retrying(ctx, kindVerify, c)
-			}, read)
-			for n, i := range chunk {
-				if err == nil && ps[n] == PresenceGone {
-					r.steps[i].Outcome = OutcomeDoneEarlier
-					continue
+	deadline := r.now().Add(r.opts.StepTimeout)
+	wait := r.opts.PollInterval
+	for {
+		shared := make([][]int, len(groups)) // the pending steps of each read group
+		for _, i := range pending {
+			shared[readOf[i]-1] = append(shared[readOf[i]-1], i)
+		}
+		pending = pending[:0]
+		for g, steps := range shared {
+			for len(steps) > 0 {
+				chunk := steps[:min(groups[g].batch, len(steps))]
+				steps = steps[len(chunk):]
+				read := make([]*plans.Step, len(chunk))
+				for n, i := range chunk {
+					read[n] = &r.plan.Steps[i]
 				}
-				rest = append(rest, i)
+				ps, err := ConfirmMany(ctx, func(ctx context.Context, c cloudapi.Call) (map[string]any, error) {
+					return r.retrying(ctx, kindVerify, c)
+				}, read)
+				if err != nil && ctx.Err() != nil {
+					return nil, err
+				}
+				for n, i := range chunk {
+					switch {
+					case err != nil:
+						rest = append(rest, i)
+					case ps[n] == PresenceGone:
+						r.steps[i].Outcome = OutcomeDoneEarlier
+					case ps[n] == PresenceInProgress, ps[n] == PresenceThere && r.plan.Steps[i].WaitFor != "":
+						// Under way, as waitGone has it: a pool lists no Deleting status (reference 2.3), so a
+						// step that waits for its resource to go and finds it listed waits on.
+						pending = append(pending, i)
+					default:
+						rest = append(rest, i) // waitGone says what is wrong with it
+					}
+				}
 			}
 		}
+		if len(pending) == 0 {
+			return rest, nil
+		}
+		if r.now().Add(wait).After(deadline) {
+			s := &r.plan.Steps[pending[0]]
+			return nil, fmt.Errorf("resume: step %s is done in the journal, but %s %s is still there after %s (and %d more)",
+				s.ID, s.ResourceType, s.ResourceID, r.opts.StepTimeout, len(pending)-1)
+		}
+		if err := sleep(ctx, wait); err != nil {
+			return nil, err
+		}
+		wait = r.opts.pollWaitAfter(wait)
 	}
-	return rest
 }
 
 // waitGone polls the step's confirming read until its resource is gone, within the step timeout. A resource

@@ -166,3 +166,70 @@ func TestResumeConfirmsPoolsTogether(t *testing.T) {
 		t.Errorf("no read asked for the %d pools done before the interrupt together", len(earlier))
 	}
 }
+
+// A resume waits for the pools an interrupt left Deleting together: the verify phase reads them in shared
+// reads on the polls' schedule until they are gone, not with a read of each pool's own every poll.
+func TestResumeWaitsForPoolsTogether(t *testing.T) {
+	topo, err := topology.Generate(topology.GenerateOptions{Pools: 30, Depth: 1, Seed: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const delay = 400 * time.Millisecond
+	b := newBed(t, topo, "cn-hangzhou", planner.Options{}, simtest.WithDeleteDelay(delay))
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	opts := b.options()
+	opts.Parallelism = 16
+	waiting := map[string]bool{} // the pools whose windows are open
+	opts.OnEvent = func(e executor.Event) {
+		if e.Step == nil || e.Step.Action != "DeleteIpamPool" {
+			return
+		}
+		switch e.Kind {
+		case executor.EventWaiting:
+			if waiting[e.Step.ResourceID] = true; len(waiting) == 10 {
+				cancel()
+			}
+		case executor.EventDone:
+			delete(waiting, e.Step.ResourceID)
+		}
+	}
+	if _, err := executor.Apply(ctx, b.api, b.plan, opts); !errors.Is(err, executor.ErrInterrupted) {
+		t.Fatalf("apply: %v, want ErrInterrupted", err)
+	}
+	if len(waiting) < 2 {
+		t.Fatalf("%d pools Deleting at the interrupt; the test needs several", len(waiting))
+	}
+	mark := len(b.calls())
+	opts.OnEvent = nil
+	rep, err := executor.Apply(t.Context(), b.api, b.plan, opts)
+	if err != nil {
+		t.Fatalf("resume: %v", err)
+	}
+	for _, s := range rep.Steps {
+		if waiting[s.ResourceID] && s.Action == "DeleteIpamPool" && s.Outcome != executor.OutcomeDoneEarlier {
+			t.Errorf("pool %s, Deleting at the interrupt: %s, want %s", s.ResourceID, s.Outcome, executor.OutcomeDoneEarlier)
+		}
+	}
+	reads := 0 // the reads that asked for a pool Deleting at the interrupt
+	for _, c := range b.calls()[mark:] {
+		if c.Action != "ListIpamPools" || c.Params["IpamPoolIds.1"] == "" {
+			continue
+		}
+		var ids []string
+		for k, v := range c.Params {
+			if strings.HasPrefix(k, "IpamPoolIds.") && waiting[v] {
+				ids = append(ids, v)
+			}
+		}
+		if len(ids) > 0 {
+			reads++
+		}
+		if len(ids) == 1 && c.Params["IpamPoolIds.2"] == "" {
+			t.Errorf("pool %s, Deleting at the interrupt, was read on its own", ids[0])
+		}
+	}
+	if reads >= len(waiting) {
+		t.Errorf("%d reads asked for the %d pools Deleting at the interrupt; want fewer reads than pools", reads, len(waiting))
+	}
+}
