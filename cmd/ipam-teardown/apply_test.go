@@ -58,6 +58,14 @@ func planSandbox(t *testing.T, url, ipamID string, extra ...string) string {
 	return out
 }
 
+// wantOutcome fails the test unless the report at path says outcome.
+func wantOutcome(t *testing.T, path, outcome string) {
+	t.Helper()
+	if rep := readReport(t, path); rep.Outcome != outcome {
+		t.Errorf("report outcome %q, want %s", rep.Outcome, outcome)
+	}
+}
+
 func readReport(t *testing.T, path string) executor.Report {
 	t.Helper()
 	data, err := os.ReadFile(path)
@@ -167,9 +175,7 @@ func TestApplyWithoutYesAndNoTerminal(t *testing.T) {
 	if !strings.Contains(stderr, "DeleteIpamPool") {
 		t.Errorf("stderr lacks the plan summary:\n%s", stderr)
 	}
-	if rep := readReport(t, report); rep.Outcome != "refused" {
-		t.Errorf("report outcome %q, want refused", rep.Outcome)
-	}
+	wantOutcome(t, report, "refused")
 }
 
 // TestApplyBadInput: a bad flag or plan file is exit 2, names the flag or file, and makes no call.
@@ -299,9 +305,7 @@ func TestApplyRefusesAnotherAccount(t *testing.T) {
 	if !slices.Equal(actions, []string{"GetCallerIdentity"}) {
 		t.Errorf("calls %v; want only GetCallerIdentity", actions)
 	}
-	if rep := readReport(t, report); rep.Outcome != "refused" {
-		t.Errorf("report outcome %q, want refused", rep.Outcome)
-	}
+	wantOutcome(t, report, "refused")
 }
 
 // TestApplyUnreachableEndpoint: an endpoint nothing listens on fails the run (exit 1) after a few attempts,
@@ -326,9 +330,7 @@ func TestApplyUnreachableEndpoint(t *testing.T) {
 	if msg := err.Error(); !strings.Contains(msg, closed+" has not answered once") || !strings.Contains(msg, want) {
 		t.Errorf("error %q: want it to name %s, say it never answered, and %q", msg, closed, want)
 	}
-	if rep := readReport(t, report); rep.Outcome != "failed" {
-		t.Errorf("report outcome %q, want failed", rep.Outcome)
-	}
+	wantOutcome(t, report, "failed")
 }
 
 func TestConfirmTyped(t *testing.T) {
