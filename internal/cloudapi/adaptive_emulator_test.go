@@ -111,6 +111,7 @@ func reportCapped(b *testing.B, wall time.Duration, calls []wire.Call) {
 	bound := float64(len(calls)-n) / capQPS
 	b.ReportMetric(float64(len(calls)), "calls")
 	b.ReportMetric(wall.Seconds(), "wall-s")
+	b.ReportMetric(bound, "bound-s")
 	b.ReportMetric(wall.Seconds()/bound, "wall/(answered/50)")
 	b.ReportMetric(100*float64(n)/float64(len(calls)), "%throttled")
 }
