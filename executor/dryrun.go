@@ -99,8 +99,8 @@ func (r *run) verifyShared(ctx context.Context, todo []int) ([]int, error) {
 					case ps[n] == PresenceGone:
 						r.steps[i].Outcome = OutcomeDoneEarlier
 					case ps[n] == PresenceInProgress, ps[n] == PresenceThere && r.plan.Steps[i].WaitFor != "":
-						// Under way, as waitGone has it: a pool lists no Deleting status (reference 2.3), so a
-						// step that waits for its resource to go and finds it listed waits on.
+						// Under way, as waitGone has it: the catalogue reads no status for a pool (a listed pool
+						// is PresenceThere), so a step that waits for its resource to go and finds it listed waits on.
 						pending = append(pending, i)
 					default:
 						rest = append(rest, i) // waitGone says what is wrong with it

@@ -12,6 +12,7 @@ import (
 	"github.com/ipam-teardown/ipam-teardown/internal/cloudapi"
 	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/simtest"
 	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/topology"
+	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/wire"
 	"github.com/ipam-teardown/ipam-teardown/planner"
 )
 
@@ -66,16 +67,11 @@ func testSharedReads(t *testing.T, pools int, qps float64, delay time.Duration) 
 
 	var reads, most int
 	for _, c := range calls {
-		if c.Action != "ListIpamPools" || c.Params["IpamPoolIds.1"] == "" {
+		ids := len(askedPools(c))
+		if ids == 0 {
 			continue // the drift check's inventory lists pools by scope
 		}
 		reads++
-		var ids int
-		for k := range c.Params {
-			if strings.HasPrefix(k, "IpamPoolIds.") {
-				ids++
-			}
-		}
 		most = max(most, ids)
 		if ids > 10 && c.Params["MaxResults"] == "" {
 			t.Errorf("a read of %d pools without MaxResults: its answer pages at 10", ids)
@@ -148,15 +144,7 @@ func TestResumeConfirmsPoolsTogether(t *testing.T) {
 	// Every pool the journal had done was asked for in one read, and none in a read of its own.
 	together := false
 	for _, c := range b.calls()[mark:] {
-		if c.Action != "ListIpamPools" || c.Params["IpamPoolIds.1"] == "" {
-			continue
-		}
-		var ids []string
-		for k, v := range c.Params {
-			if strings.HasPrefix(k, "IpamPoolIds.") {
-				ids = append(ids, v)
-			}
-		}
+		ids := askedPools(c)
 		if len(ids) == 1 && slices.Contains(earlier, ids[0]) {
 			t.Errorf("pool %s, done before the interrupt, was read on its own", ids[0])
 		}
@@ -215,23 +203,35 @@ func TestResumeWaitsForPoolsTogether(t *testing.T) {
 	// pools still listed (the last of them may be alone by then).
 	reads := 0 // the reads that asked for a pool Deleting at the interrupt
 	for _, c := range b.calls()[mark:] {
-		if c.Action != "ListIpamPools" || c.Params["IpamPoolIds.1"] == "" {
-			continue
-		}
-		ids := map[string]bool{}
-		for k, v := range c.Params {
-			if strings.HasPrefix(k, "IpamPoolIds.") && waiting[v] {
-				ids[v] = true
+		n := 0
+		for _, id := range askedPools(c) {
+			if waiting[id] {
+				n++
 			}
 		}
-		if len(ids) == 0 {
+		if n == 0 {
 			continue
 		}
-		if reads++; reads == 1 && len(ids) != len(waiting) {
-			t.Errorf("the resume's first read asked for %d of the %d pools Deleting at the interrupt; want all", len(ids), len(waiting))
+		if reads++; reads == 1 && n != len(waiting) {
+			t.Errorf("the resume's first read asked for %d of the %d pools Deleting at the interrupt; want all", n, len(waiting))
 		}
 	}
 	if reads >= len(waiting) {
 		t.Errorf("%d reads asked for the %d pools Deleting at the interrupt; want fewer reads than pools", reads, len(waiting))
 	}
+}
+
+// askedPools returns the ids of the pools c asked for, when it is a ListIpamPools by id (none for another call,
+// and for the drift check's inventory, which lists pools by scope).
+func askedPools(c wire.Call) []string {
+	if c.Action != "ListIpamPools" {
+		return nil
+	}
+	var ids []string
+	for k, v := range c.Params {
+		if strings.HasPrefix(k, "IpamPoolIds.") {
+			ids = append(ids, v)
+		}
+	}
+	return ids
 }

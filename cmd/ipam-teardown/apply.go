@@ -224,7 +224,7 @@ func (r *applyRun) run(ctx context.Context) error {
 	if !r.flags.yes && !isTerminal(r.stdin) {
 		return r.refuse(start, refusedError{errors.New("stdin is not a terminal: pass --yes to apply without a prompt (nothing was done)")})
 	}
-	if err := r.checkAccount(ctx, api, out); err != nil {
+	if err := r.checkAccount(ctx, start, api, out); err != nil {
 		return err
 	}
 	if !r.flags.yes {
@@ -295,8 +295,7 @@ func outcomeOf(err error) string {
 // (or, with the same ids, not the reviewed ones). It is also the run's first call, and cloudapi gives up on an
 // endpoint that never answered after a few attempts (cloudapi.UnreachedAttempts), so that a wrong --endpoint
 // or no route is said in about a second, not after the lock read's retries (48 s).
-func (r *applyRun) checkAccount(ctx context.Context, api *cloudapi.Client, out *stderrLog) error {
-	start := time.Now()
+func (r *applyRun) checkAccount(ctx context.Context, start time.Time, api *cloudapi.Client, out *stderrLog) error {
 	account, err := api.CallerAccount(ctx)
 	if err != nil {
 		if ctx.Err() != nil {
