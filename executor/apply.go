@@ -41,14 +41,11 @@ type run struct {
 	steps []StepReport
 	prior journalState
 
-	mu      sync.Mutex // guards report counters and event emission
+	mu      sync.Mutex // guards the report's counters of calls and retries, which workers add to
 	calls   map[string]map[string]int
 	retries int
 	depRet  int
 
-	recheck    []bool // dry-run again before the call: the up-front one answered a code behind a hidden window (dryRun)
-	resumeWait []bool // an earlier run's call was accepted: only wait for it
-	resumeDone []bool // an earlier run's call took effect (the dry run found the resource gone)
 	problems   []DryRunProblem
 	driftFound *Drift
 
@@ -109,34 +106,21 @@ func Apply(ctx context.Context, api API, p *plans.Plan, opts Options) (rep *Repo
 	}
 
 	// 3. Resume: what the journal says is done is confirmed by a read, not sent again.
-	if err := r.verifyJournal(ctx); err != nil {
-		return nil, r.interrupted(ctx, err)
-	}
-
-	// 4. Drift: the world must still be the one the plan was made from (less what is done).
-	if opts.Replan != nil {
-		r.phase("drift", "re-reading the planned IPAMs and planning them again with the plan's options")
-		fresh, err := opts.Replan(ctx)
-		if err != nil {
-			return nil, r.interrupted(ctx, fmt.Errorf("drift check: %w", err))
-		}
-		if d := r.drift(fresh); !d.Empty() {
-			r.driftFound = d
-			return nil, &RefusedError{Kind: RefusedDrift, Msg: "the IPAMs changed since the plan was made; nothing was deleted. " +
-				"Make a new plan and review it. Differences (by step id):\n" + d.String()}
-		}
-	} else {
-		r.log.Warn().Msg("drift check skipped: no re-plan function")
-	}
-
-	// 5. Dry run of every step at once; every problem is reported together.
-	problems, err := r.dryRun(ctx)
+	done, err := r.verifyJournal(ctx)
 	if err != nil {
 		return nil, r.interrupted(ctx, err)
 	}
-	if len(problems) > 0 {
-		r.problems = problems
-		return nil, &RefusedError{Kind: RefusedDryRun, Msg: dryRunMessage(problems)}
+	r.doneEarlier(done)
+
+	// 4. Drift: the world must still be the one the plan was made from (less what is done).
+	if err := r.checkDrift(ctx); err != nil {
+		return nil, err
+	}
+
+	// 5. Dry run of every step at once; every problem is reported together.
+	checked, err := r.checkSteps(ctx)
+	if err != nil {
+		return nil, err
 	}
 	if err := r.checkLocks(ctx); err != nil {
 		return nil, r.interrupted(ctx, err)
@@ -144,10 +128,58 @@ func Apply(ctx context.Context, api API, p *plans.Plan, opts Options) (rep *Repo
 
 	// 6. Execute.
 	r.phase("execute", fmt.Sprintf("running %d step(s), %s schedule, parallelism %d", r.remaining(), opts.Schedule, opts.Parallelism))
-	if err := r.execute(ctx); err != nil {
+	if err := r.execute(ctx, checked.start); err != nil {
 		return nil, err
 	}
 	return nil, r.failure()
+}
+
+// doneEarlier marks the steps an earlier run did.
+func (r *run) doneEarlier(steps []int) {
+	for _, i := range steps {
+		r.steps[i].Outcome = OutcomeDoneEarlier
+	}
+}
+
+// checkDrift is the drift check, when the caller gave a re-plan function: a refusal when the fresh plan
+// differs from the file's (less what is done).
+func (r *run) checkDrift(ctx context.Context) error {
+	if r.opts.Replan == nil {
+		if !r.opts.Preview {
+			r.log.Warn().Msg("drift check skipped: no re-plan function")
+		}
+		return nil
+	}
+	r.phase("drift", "re-reading the planned IPAMs and planning them again with the plan's options")
+	fresh, err := r.opts.Replan(ctx)
+	if err != nil {
+		return r.interrupted(ctx, fmt.Errorf("drift check: %w", err))
+	}
+	d := r.drift(fresh)
+	if d.Empty() {
+		return nil
+	}
+	r.driftFound = d
+	msg := "the IPAMs changed since the plan was made; nothing was deleted. Make a new plan and review it. "
+	if r.opts.Preview {
+		msg = "the IPAMs changed since the plan was made. "
+	}
+	return &RefusedError{Kind: RefusedDrift, Msg: msg + "Differences (by step id):\n" + d.String()}
+}
+
+// checkSteps is the dry run, and the refusal of a plan whose dry run found problems; the steps an earlier
+// run's call did are marked so.
+func (r *run) checkSteps(ctx context.Context) (dryRunResult, error) {
+	res, err := r.dryRun(ctx)
+	if err != nil {
+		return res, r.interrupted(ctx, err)
+	}
+	if len(res.problems) > 0 {
+		r.problems = res.problems
+		return res, &RefusedError{Kind: RefusedDryRun, Msg: dryRunMessage(res.problems)}
+	}
+	r.doneEarlier(res.doneEarlier)
+	return res, nil
 }
 
 func withDefaults(o Options) Options {
@@ -254,24 +286,11 @@ func (r *run) failure() error {
 
 // preview is Apply with Options.Preview: the drift check (when asked) and the dry run, nothing else.
 func (r *run) preview(ctx context.Context) error {
-	if r.opts.Replan != nil {
-		r.phase("drift", "re-reading the planned IPAMs and planning them again with the plan's options")
-		fresh, err := r.opts.Replan(ctx)
-		if err != nil {
-			return r.interrupted(ctx, fmt.Errorf("drift check: %w", err))
-		}
-		if d := r.drift(fresh); !d.Empty() {
-			r.driftFound = d
-			return &RefusedError{Kind: RefusedDrift, Msg: "the IPAMs changed since the plan was made. Differences (by step id):\n" + d.String()}
-		}
+	if err := r.checkDrift(ctx); err != nil {
+		return err
 	}
-	problems, err := r.dryRun(ctx)
-	if err != nil {
-		return r.interrupted(ctx, err)
-	}
-	if len(problems) > 0 {
-		r.problems = problems
-		return &RefusedError{Kind: RefusedDryRun, Msg: dryRunMessage(problems)}
+	if _, err := r.checkSteps(ctx); err != nil {
+		return err
 	}
 	r.phase("done", fmt.Sprintf("preview: every one of the %d step(s) passed its dry run; nothing was changed", len(r.plan.Steps)))
 	return nil
@@ -371,12 +390,13 @@ func (r *run) phase(name, msg string) {
 	r.emit(Event{Kind: EventPhase, Phase: name, Message: msg})
 }
 
+// emit tells the caller of an event. Only the goroutine running the phase emits (the dry run's and the
+// execute phase's workers hand their answers to it), so that OnEvent is called one event at a time without
+// a lock held: a slow callback holds up no worker's counting.
 func (r *run) emit(e Event) {
 	if r.opts.OnEvent == nil {
 		return
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
 	if e.Time.IsZero() {
 		e.Time = r.now()
 	}
