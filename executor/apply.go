@@ -15,6 +15,7 @@ import (
 
 	"github.com/ipam-teardown/ipam-teardown/internal/catalog"
 	"github.com/ipam-teardown/ipam-teardown/internal/cloudapi"
+	"github.com/ipam-teardown/ipam-teardown/internal/dag"
 	"github.com/ipam-teardown/ipam-teardown/plans"
 )
 
@@ -37,6 +38,7 @@ type run struct {
 	journal *journal
 
 	index map[string]int // step id -> index in plan.Steps
+	graph *dag.Graph     // the plan's dependencies by index (stepGraph)
 	// state by step index, owned by the phase running (the engine's coordinator during execution)
 	steps []StepReport
 	prior journalState
@@ -85,6 +87,9 @@ func Apply(ctx context.Context, api API, p *plans.Plan, opts Options) (rep *Repo
 		if _, ok := catalog.Lookup(p.Steps[i].Product, p.Steps[i].Action); !ok {
 			return nil, fmt.Errorf("step %s: action %s of %s is not one this build runs", p.Steps[i].ID, p.Steps[i].Action, p.Steps[i].Product)
 		}
+	}
+	if r.graph, err = stepGraph(p.Steps, r.index); err != nil {
+		return nil, fmt.Errorf("plan %s: %w", p.PlanID, err)
 	}
 	if opts.Preview {
 		return nil, r.preview(ctx)

@@ -7,9 +7,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/ipam-teardown/ipam-teardown/internal/catalog"
 	"github.com/ipam-teardown/ipam-teardown/internal/cloudapi"
-	"github.com/ipam-teardown/ipam-teardown/plans"
+	"github.com/ipam-teardown/ipam-teardown/internal/dag"
 )
 
 // Step states during execution.
@@ -56,7 +55,7 @@ type walker struct {
 	r       *run
 	d       stepDriver
 	nodes   []node
-	deps    [][]int // dependents of each step
+	g       *dag.Graph
 	q       *queue
 	results chan result
 	fired   chan task
@@ -71,7 +70,7 @@ type walker struct {
 
 func newWalker(r *run) *walker {
 	steps := r.plan.Steps
-	w := &walker{r: r, nodes: make([]node, len(steps)), deps: dependentsOf(steps, r.index), q: newQueue(),
+	w := &walker{r: r, nodes: make([]node, len(steps)), g: r.graph, q: newQueue(),
 		results: make(chan result, r.opts.Parallelism), fired: make(chan task), quit: make(chan struct{})}
 	for i := range steps {
 		if succeeded(r.steps[i].Outcome) {
@@ -80,13 +79,13 @@ func newWalker(r *run) *walker {
 		}
 	}
 	for i := range steps {
-		for _, j := range w.deps[i] {
+		for _, j := range w.g.Dependents(i) {
 			if w.nodes[i].state != stateFinished {
 				w.nodes[j].pending++
 			}
 		}
 	}
-	for i, p := range priorities(steps, r.index) {
+	for i, p := range priorities(steps, r.graph) {
 		w.nodes[i].priority = p
 	}
 	w.counts.Total = len(steps)
@@ -293,7 +292,7 @@ func (w *walker) finished(i int, out Outcome, cause error) {
 		w.counts.Done++
 		w.journal(journalRecord{Event: recordDone, Step: s.ID, Outcome: out})
 		w.event(Event{Kind: EventDone, Step: s, Outcome: out})
-		for _, j := range w.deps[i] {
+		for _, j := range w.g.Dependents(i) {
 			w.nodes[j].pending--
 			w.maybeStart(j)
 		}
@@ -322,7 +321,7 @@ func (w *walker) finished(i int, out Outcome, cause error) {
 
 // skipDependents skips every step not started yet that depends on step i, directly or not.
 func (w *walker) skipDependents(i int) {
-	for _, j := range w.deps[i] {
+	for _, j := range w.g.Dependents(i) {
 		if w.nodes[j].state != stateIdle {
 			continue
 		}
@@ -376,83 +375,6 @@ func (w *walker) journal(rec journalRecord) {
 func (w *walker) event(ev Event) {
 	ev.Counts = w.counts
 	w.r.emit(ev)
-}
-
-// dependentsOf lists the dependents of each step.
-func dependentsOf(steps []plans.Step, index map[string]int) [][]int {
-	out := make([][]int, len(steps))
-	for i := range steps {
-		for _, d := range steps[i].DependsOn {
-			j := index[d.ID]
-			out[j] = append(out[j], i)
-		}
-	}
-	return out
-}
-
-// windowCalls is how many calls long the priority takes an asynchronous window to be: the default first poll
-// (500 ms) against a call of about 50 ms.
-const windowCalls = 10
-
-// cost of a step in the priority, in calls: its call, and for an asynchronous step its window and a read; a
-// released allocation's hidden window holds its CIDR's path as long as a Deleting pool holds its parent's.
-func cost(s *plans.Step) int {
-	switch a, _ := catalog.Lookup(s.Product, s.Action); {
-	case s.WaitFor != "":
-		return 1 + windowCalls + 1
-	case a.HiddenWindow:
-		return 1 + windowCalls
-	}
-	return 1
-}
-
-// priority is where a ready step stands in the queue: the longest remaining path from the step to the end of
-// the plan, in cost units (prio); among equal ones, the one with less slack (through: the longest path of the
-// plan through the step); then the steps that unblock the same dependent (group: the one on that path) go
-// together.
-type priority struct{ prio, through, group int }
-
-// priorities ranks the steps of a plan for the queue: the longest remaining path to the end of the plan first
-// (so that the critical path never queues behind leaves), in call units (cost); a step that opens a window
-// ahead of one as far from the end that only calls; then the least slack; then the steps that unblock the
-// same dependent together.
-func priorities(steps []plans.Step, index map[string]int) []priority {
-	pr := make([]priority, len(steps))
-	dependents := dependentsOf(steps, index)
-	// Steps are sorted by level, and a dependent's level is above its dependencies': walking backwards sees
-	// every dependent before the step it depends on.
-	for i := len(steps) - 1; i >= 0; i-- {
-		best, group := 0, i
-		for _, j := range dependents[i] {
-			if pr[j].prio > best {
-				best, group = pr[j].prio, j
-			}
-		}
-		pr[i].prio = best + cost(&steps[i])
-		pr[i].group = group
-	}
-	// A step whose remaining path is as long as another's but that starts later on the plan's longest path
-	// has less slack: a leaf pool (after its allocations and CIDR) before a mid pool's allocations, whose
-	// CIDR waits for that leaf pool anyway.
-	before := make([]int, len(steps))
-	for i := range steps {
-		for _, d := range steps[i].DependsOn {
-			j := index[d.ID]
-			before[i] = max(before[i], before[j]+cost(&steps[j]))
-		}
-		pr[i].through = before[i] + pr[i].prio
-	}
-	// A step that opens a window (a Deleting pool, a release) goes ahead of one as far from the end that only
-	// calls: how long a window lasts is not known until it ends (one delete in ten may take ten times as
-	// long), and where the rate limit binds, as it does for any large plan, opening it sooner costs nothing,
-	// while a long window opened late holds the end back. Added after the paths, so that it does not add up
-	// along them (BENCHMARKS.md, "Windows first").
-	for i := range steps {
-		if a, _ := catalog.Lookup(steps[i].Product, steps[i].Action); steps[i].WaitFor != "" || a.HiddenWindow {
-			pr[i].prio += windowCalls
-		}
-	}
-	return pr
 }
 
 // execute is the execute phase: the walker runs every step still to run, each as start says.
