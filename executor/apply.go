@@ -1,12 +1,10 @@
 package executor
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -62,13 +60,9 @@ type run struct {
 func Apply(ctx context.Context, api API, p *plans.Plan, opts Options) (rep *Report, err error) {
 	opts = withDefaults(opts)
 	r := &run{api: api, plan: p, opts: opts, log: opts.Logger, now: opts.Now,
-		index: make(map[string]int, len(p.Steps)), steps: make([]StepReport, len(p.Steps)),
-		calls: map[string]map[string]int{}}
+		index: make(map[string]int, len(p.Steps)), steps: notStarted(p), calls: map[string]map[string]int{}}
 	for i := range p.Steps {
-		s := &p.Steps[i]
-		r.index[s.ID] = i
-		r.steps[i] = StepReport{ID: s.ID, Action: s.Action, ResourceID: s.ResourceID, IPAMID: s.IPAMID, Level: s.Level,
-			Outcome: OutcomeNotStarted, DependsOn: DependencyIDs(s)}
+		r.index[p.Steps[i].ID] = i
 	}
 	start := r.now()
 	defer func() {
@@ -76,20 +70,8 @@ func Apply(ctx context.Context, api API, p *plans.Plan, opts Options) (rep *Repo
 	}()
 
 	// 1. Refuse early: nothing has been called yet.
-	if len(p.Blockers) > 0 && !opts.Partial {
-		return nil, &RefusedError{Kind: RefusedBlockers, Msg: blockerMessage(p)}
-	}
-	if len(p.Steps) == 0 {
-		r.phase("done", "the plan has no steps: nothing to do")
-		return nil, nil
-	}
-	for i := range p.Steps {
-		if _, ok := catalog.Lookup(p.Steps[i].Product, p.Steps[i].Action); !ok {
-			return nil, fmt.Errorf("step %s: action %s of %s is not one this build runs", p.Steps[i].ID, p.Steps[i].Action, p.Steps[i].Product)
-		}
-	}
-	if r.graph, err = stepGraph(p.Steps, r.index); err != nil {
-		return nil, fmt.Errorf("plan %s: %w", p.PlanID, err)
+	if err := r.refuseEarly(); err != nil || len(p.Steps) == 0 {
+		return nil, err
 	}
 	if opts.Preview {
 		return nil, r.preview(ctx)
@@ -137,6 +119,28 @@ func Apply(ctx context.Context, api API, p *plans.Plan, opts Options) (rep *Repo
 		return nil, err
 	}
 	return nil, r.failure()
+}
+
+// refuseEarly refuses a plan with blockers (unless Partial), a step this build does not run, and a broken
+// graph, and builds the graph; a plan without steps is done.
+func (r *run) refuseEarly() (err error) {
+	p := r.plan
+	if len(p.Blockers) > 0 && !r.opts.Partial {
+		return &RefusedError{Kind: RefusedBlockers, Msg: BlockersMessage(p)}
+	}
+	if len(p.Steps) == 0 {
+		r.phase("done", "the plan has no steps: nothing to do")
+		return nil
+	}
+	for i := range p.Steps {
+		if _, ok := catalog.Lookup(p.Steps[i].Product, p.Steps[i].Action); !ok {
+			return fmt.Errorf("step %s: action %s of %s is not one this build runs", p.Steps[i].ID, p.Steps[i].Action, p.Steps[i].Product)
+		}
+	}
+	if r.graph, err = stepGraph(p.Steps, r.index); err != nil {
+		return fmt.Errorf("plan %s: %w", p.PlanID, err)
+	}
+	return nil
 }
 
 // doneEarlier marks the steps an earlier run did.
@@ -250,9 +254,7 @@ func (r *run) ipamGone(id string) bool {
 	return ok && succeeded(r.steps[i].Outcome)
 }
 
-func succeeded(o Outcome) bool {
-	return o == OutcomeDone || o == OutcomeAlreadyGone || o == OutcomeDoneEarlier
-}
+func succeeded(o Outcome) bool { return o.Succeeded() }
 
 // remaining counts the steps still to run.
 func (r *run) remaining() int {
@@ -271,22 +273,6 @@ func (r *run) interrupted(ctx context.Context, err error) error {
 		return fmt.Errorf("%w before any step ran: %w", ErrInterrupted, context.Cause(ctx))
 	}
 	return err
-}
-
-func (r *run) failure() error {
-	var failed, skipped []string
-	for i := range r.steps {
-		switch r.steps[i].Outcome {
-		case OutcomeFailed:
-			failed = append(failed, r.steps[i].ID)
-		case OutcomeSkipped:
-			skipped = append(skipped, r.steps[i].ID)
-		}
-	}
-	if len(failed) == 0 && len(skipped) == 0 {
-		return nil
-	}
-	return &FailedError{Failed: failed, Skipped: skipped}
 }
 
 // preview is Apply with Options.Preview: the drift check (when asked) and the dry run, nothing else.
@@ -406,64 +392,4 @@ func (r *run) emit(e Event) {
 		e.Time = r.now()
 	}
 	r.opts.OnEvent(e)
-}
-
-func blockerMessage(p *plans.Plan) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "the plan has %d blocker(s); nothing was called. Review them, then run with --partial to run only the plan's steps (the blocked IPAMs remain):\n", len(p.Blockers))
-	for _, bl := range p.Blockers {
-		fmt.Fprintf(&b, "  %s %s: %s\n", bl.ResourceType, bl.ResourceID, bl.Reason)
-	}
-	return strings.TrimSuffix(b.String(), "\n")
-}
-
-func dryRunMessage(problems []DryRunProblem) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "the dry run found %d problem(s); nothing was deleted:\n", len(problems))
-	for _, p := range problems {
-		fmt.Fprintf(&b, "  %s (%s %s): ", p.StepID, p.Action, p.ResourceID)
-		if p.Code != "" {
-			fmt.Fprintf(&b, "%s: ", p.Code)
-		}
-		b.WriteString(p.Message)
-		if p.RequestID != "" {
-			fmt.Fprintf(&b, " (RequestId %s)", p.RequestID)
-		}
-		b.WriteString("\n")
-	}
-	return strings.TrimSuffix(b.String(), "\n")
-}
-
-// report builds the run's report.
-func (r *run) report(start time.Time, err error) *Report {
-	rep := &Report{PlanID: r.plan.PlanID, Start: start, End: r.now(), Schedule: r.opts.Schedule,
-		Steps: slices.Clone(r.steps), DryRunProblems: r.problems, Drift: r.driftFound}
-	r.mu.Lock()
-	rep.Calls = map[string]map[string]int{}
-	for a, m := range r.calls {
-		rep.Calls[a] = map[string]int{}
-		for k, n := range m {
-			rep.Calls[a][k] = n
-		}
-	}
-	rep.Retries, rep.DependencyRetries = r.retries, r.depRet
-	r.mu.Unlock()
-	var refused *RefusedError
-	switch {
-	case err == nil && r.opts.Preview:
-		rep.Outcome = "previewed"
-	case err == nil:
-		rep.Outcome = "done"
-	case errors.As(err, &refused):
-		rep.Outcome = "refused"
-	case errors.Is(err, ErrInterrupted):
-		rep.Outcome = "interrupted"
-	default:
-		rep.Outcome = "failed"
-	}
-	if err != nil {
-		rep.Message = err.Error()
-	}
-	slices.SortStableFunc(rep.Steps, func(a, b StepReport) int { return cmp.Compare(a.Level, b.Level) })
-	return rep
 }

@@ -143,7 +143,7 @@ type Report struct {
 	PlanID   string       `json:"plan_id"`
 	Start    time.Time    `json:"start"`
 	End      time.Time    `json:"end"`
-	Outcome  string       `json:"outcome"` // done, failed, interrupted, refused
+	Outcome  RunOutcome   `json:"outcome"`
 	Schedule Schedule     `json:"schedule"`
 	Steps    []StepReport `json:"steps"`
 	// Calls counts API calls by action and kind (dry-run, call, poll, verify, lock).

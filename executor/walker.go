@@ -141,6 +141,9 @@ func (w *walker) walk(ctx context.Context) error {
 		}
 	}
 	w.finishStopped()
+	if w.stopping {
+		w.event(Event{Kind: EventProgress}) // the counts once the steps that were cut off have left them
+	}
 	if w.interrupted {
 		return fmt.Errorf("%w: calls in flight finished and were journaled; run the same apply again to resume", ErrInterrupted)
 	}
