@@ -37,7 +37,7 @@ type run struct {
 
 	index map[string]int // step id -> index in plan.Steps
 	graph *dag.Graph     // the plan's dependencies by index (stepGraph)
-	// state by step index, owned by the phase running (the engine's coordinator during execution)
+	// state by step index, owned by the phase running (the walker's goroutine during execution)
 	steps []StepReport
 	prior journalState
 
@@ -212,11 +212,10 @@ func withDefaults(o Options) Options {
 
 // pollWaitAfter is the wait before the next look at an asynchronous window after a wait of w: half as long
 // again, up to PollMax (looks 0.5, 1.25, 2.4, 4.1, 6.6 s after the window opened, then every 5 s). The
-// engine's looks (engine.schedule) and the resume's (waitGone) follow it. Doubling the waits after the
-// second (looks at 0.5, 1.25, 2.75, 5.75 s) saved a look at windows ten times the usual, the emulator's heavy
-// tail (calls 1.11 -> 1.09 of the least on the short balanced tree), but found windows between three and
-// ten times the first wait later: against sim serve --delete-delay 3s an apply's execute phase took 29.0 s
-// instead of 22.7 s, and with 1.5 s windows 14.2 s instead of 12.7 s.
+// driver's looks (driver.schedule) and the resume's (waitGone, verifyShared) follow it. Doubling the waits
+// after the second saved a look at windows ten times the usual, the emulator's heavy tail, but found windows
+// between three and ten times the first wait later, which a real service's may well be (BENCHMARKS.md,
+// "Teardown strategies", item 9).
 func (o Options) pollWaitAfter(w time.Duration) time.Duration {
 	return min(w*3/2, o.PollMax)
 }

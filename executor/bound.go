@@ -178,7 +178,7 @@ func MinCalls(p *plans.Plan) int { return len(p.Steps) + ExecuteCalls(p) }
 // depends on such a step, and on no other step that depends on it too. A released allocation holds its CIDR's
 // space for a while after its delete answered, and only the CIDR's own answer shows when that ends; the pool,
 // which depends on both, starts after the CIDR has seen the end. Such a step is dry-run again before its call
-// (see engine.maybeStart).
+// (see driver.begin).
 func dependsOnHidden(p *plans.Plan, index map[string]int, st *plans.Step) bool {
 	for _, d := range st.DependsOn {
 		if hiddenDependency(p, index, st, d.ID) {

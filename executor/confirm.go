@@ -206,7 +206,7 @@ type readGroup struct {
 
 // readGroups groups the plan's asynchronous steps by the read that looks at their windows (ConfirmMany): the
 // group of step i is groups[readOf[i]-1]; readOf[i] is 0 for a step whose window a read of its own looks at.
-// The engine's shared reads, the resume's confirmation and Bound's count of reads all go by it.
+// The driver's shared reads, the resume's confirmation and Bound's count of reads all go by it.
 func readGroups(steps []plans.Step) (groups []readGroup, readOf []int) {
 	readOf = make([]int, len(steps))
 	byKey := map[string]int{}

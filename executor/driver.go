@@ -82,7 +82,7 @@ func (d *driver) begin(i int) {
 		// does with the token of a refused call is UNKNOWN: the stricter reading). Every other dependency
 		// was confirmed by a read, so the call goes at once; a service that has not caught up still answers
 		// the code, and the call is sent again (dependencyRetry). Sending the dry run again before every such
-		// call cost a round trip on the critical path of most steps (BENCHMARKS.md, "Second dry runs").
+		// call cost a round trip on the critical path of most steps (BENCHMARKS.md, "Teardown strategies", item 4).
 		t = task{step: i, kind: taskRecheck}
 	default:
 		t = task{step: i, kind: taskCall, first: true}

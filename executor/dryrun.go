@@ -64,8 +64,8 @@ func (r *run) verifyJournal(ctx context.Context) ([]int, error) {
 // can be shared, and returns those found gone, and the steps still to confirm one by one: the others, those
 // found in a state waitGone refuses, and those of a read that failed. Those found under way (a pool still
 // listed after the interrupted run's call was accepted) are read again together on the polls' schedule until
-// they are gone, within the step timeout. A resumed plan of 2,000 pools otherwise reads 2,000 times before
-// anything else goes, and each pool an interrupt left Deleting was waited for with reads of its own.
+// they are gone, within the step timeout: a read each would make a large resumed plan read once per pool
+// before anything else goes.
 func (r *run) verifyShared(ctx context.Context, todo []int) (done, rest []int, err error) {
 	groups, readOf := readGroups(r.plan.Steps)
 	var pending []int

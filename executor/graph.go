@@ -88,7 +88,7 @@ func priorities(steps []plans.Step, g *dag.Graph) []priority {
 	// calls: how long a window lasts is not known until it ends (one delete in ten may take ten times as
 	// long), and where the rate limit binds, as it does for any large plan, opening it sooner costs nothing,
 	// while a long window opened late holds the end back. Added after the paths, so that it does not add up
-	// along them (BENCHMARKS.md, "Windows first").
+	// along them (BENCHMARKS.md, "Teardown strategies", item 8).
 	for i := range steps {
 		if a, _ := catalog.Lookup(steps[i].Product, steps[i].Action); steps[i].WaitFor != "" || a.HiddenWindow {
 			pr[i].prio += windowCalls

@@ -74,10 +74,10 @@ const maxGuesses = 2
 // than the exponential schedule's next look, up to maxGuesses times (a wrong guess costs one call, and the
 // schedule goes on unmoved), or later, skipping looks of the schedule that no sibling's end supports (the
 // emulator's heavy tail, and real deletes, cluster: the long windows of one kind end about together; a
-// schedule that doubles its waits blindly found 3 s windows later, see Options.pollWaitAfter). Otherwise the
-// schedule's next look. The cost of a look skipped: a window that ends between the clusters its siblings
-// showed (windows of a kind that grow during a run) is found at the next cluster's end, not at the
-// schedule's look (BENCHMARKS.md, "Looks later than the schedule").
+// schedule that doubles its waits blindly found mid-length windows later, see Options.pollWaitAfter).
+// Otherwise the schedule's next look. The cost of a look skipped: a window that ends between the clusters
+// its siblings showed (windows of a kind that grow during a run) is found at the next cluster's end, not at
+// the schedule's look (BENCHMARKS.md, "Teardown strategies", item 11).
 func (d *driver) nextLook(i int, res result, shared bool) time.Duration {
 	st := &d.st[i]
 	d.sawOpen(i, res)

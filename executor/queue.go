@@ -24,7 +24,7 @@ type task struct {
 	step  int
 	kind  taskKind
 	first bool // the step's first call: the journal's start record is written before it is sent
-	// riders are waiting steps whose windows a poll looks at in the same read (engine.riders)
+	// riders are waiting steps whose windows a poll looks at in the same read (driver.riders)
 	riders []int
 	priority
 	seq uint64

@@ -170,7 +170,7 @@ type StepReport struct {
 	Start      time.Time `json:"start,omitzero"` // when its dependencies had finished (or the run began)
 	// Sent is when a worker took the step's first call (or its first look at a window). Between Start and
 	// Sent the step queued, for a free worker (the ready step of highest priority goes first) or for a
-	// hidden window to end (engine.openHidden); from Sent to Called its calls ran, the rate limit's wait
+	// hidden window to end (driver.openHidden); from Sent to Called its calls ran, the rate limit's wait
 	// included.
 	Sent   time.Time `json:"sent,omitzero"`
 	Called time.Time `json:"called,omitzero"` // when the mutating call succeeded (waits start here)
