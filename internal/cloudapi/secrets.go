@@ -156,8 +156,11 @@ func credentialError(provider string, err error) *CredentialError {
 		if json.Unmarshal([]byte(body), &ans) == nil {
 			e.Code, e.RequestID = ans.Code, ans.RequestId
 		}
-		if rejectsCredentials(e.Code) {
+		switch c := classifyCode(e.Code, 0); {
+		case rejectsCredentials(e.Code):
 			e.Cause = "Sts rejected the credentials it was asked with"
+		case c == ClassTransient || c == ClassThrottled:
+			e.Cause = "Sts could not answer AssumeRole now"
 		}
 		return e
 	}

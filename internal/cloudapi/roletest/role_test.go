@@ -17,6 +17,7 @@ import (
 	"github.com/ipam-teardown/ipam-teardown/internal/cloudapi"
 	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/simtest"
 	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/topology"
+	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/wire"
 )
 
 const roleTopology = `accounts:
@@ -97,6 +98,42 @@ func TestRoleIsAssumedAndRenewed(t *testing.T) {
 	}
 
 	testRoleFailures(t, cfg, sts)
+	testRenewalFailure(t, s, cfg, &clk)
+}
+
+// testRenewalFailure: a session that expires mid-run and cannot be renewed (Sts answers 503) fails the call
+// with the *cloudapi.CredentialError inside its *cloudapi.APIError: Sts's code is the call's, so that the
+// failure classifies as transient (and Read retries it), and the text holds no key or signed request.
+func testRenewalFailure(t *testing.T, s *simtest.Server, cfg cloudapi.Config, clk *clock) {
+	t.Run("renewal fails mid-run", func(t *testing.T) {
+		cfg.MaxAttempts, cfg.RetryInitial, cfg.RetryMax = 2, time.Millisecond, time.Millisecond
+		c, err := cloudapi.New(t.Context(), cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		clk.advance(2 * time.Hour)
+		s.Wire.SetFaults([]wire.FaultRule{{Action: "AssumeRole", Error: 1}})
+		defer s.Wire.SetFaults(nil)
+		_, err = c.Read(t.Context(), cloudapi.Call{Product: cloudapi.ProductVpcIpam, Action: "ListIpams"})
+		if err == nil {
+			t.Fatal("ListIpams succeeded with a session that cannot be renewed")
+		}
+		text := err.Error()
+		t.Log(text)
+		var ce *cloudapi.CredentialError
+		var apiErr *cloudapi.APIError
+		if !errors.As(err, &apiErr) || !errors.As(err, &ce) || ce.Role != cfg.Role.ARN {
+			t.Errorf("error %T: want a *cloudapi.APIError holding the role's *cloudapi.CredentialError", err)
+		}
+		if code, class := cloudapi.Code(err), cloudapi.Classify(err); (code != "ServiceUnavailable" && code != "InternalError") || class != cloudapi.ClassTransient {
+			t.Errorf("Code, Classify = %q, %v; want Sts's 5xx code, transient", code, class)
+		}
+		for _, bad := range []string{cfg.AccessKey.ID, cfg.AccessKey.Secret, "Signature=", "SignatureNonce=", "refresh session token failed"} {
+			if strings.Contains(text, bad) {
+				t.Errorf("error %q holds %q", text, bad)
+			}
+		}
+	})
 }
 
 // testRoleFailures: a role that cannot be assumed fails New with a *cloudapi.CredentialError naming the role
