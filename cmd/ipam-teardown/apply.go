@@ -346,13 +346,10 @@ func (r *applyRun) boundReport(rep *executor.Report) *executor.BoundReport {
 		source, note = executor.BoundMeasured, executor.MeasuredNote
 	}
 	s.Parallelism = r.flags.parallelism
-	switch q := r.flags.qps; {
-	case q.auto:
+	if q := r.flags.qps; q.auto() {
 		note += "; --qps auto: no rate limit assumed"
-	case q.qps > 0:
+	} else {
 		s.QPS = q.qps
-	default:
-		s.QPS = cloudapi.DefaultQPS
 	}
 	return executor.NewBoundReport(r.plan, s, source, note)
 }
