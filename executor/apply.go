@@ -125,6 +125,8 @@ func Apply(ctx context.Context, api API, p *plans.Plan, opts Options) (rep *Repo
 			return nil, &RefusedError{Kind: RefusedDrift, Msg: "the IPAMs changed since the plan was made; nothing was deleted. " +
 				"Make a new plan and review it. Differences (by step id):\n" + d.String()}
 		}
+	} else if opts.DriftSkipped != "" {
+		r.log.Info().Msg(opts.DriftSkipped)
 	} else {
 		r.log.Warn().Msg("drift check skipped: no re-plan function")
 	}

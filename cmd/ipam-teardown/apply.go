@@ -192,6 +192,28 @@ type applyRun struct {
 	// bound are the latency and delete delay of the service when they are known (the demo's emulator); nil
 	// measures them in the run (executor.MeasureBound). The report's L is computed with them.
 	bound *executor.BoundSettings
+	// planned is when this process made the plan from a fresh inventory (destroy, demo); zero for a plan file.
+	planned time.Time
+}
+
+// freshPlanAge is how old a plan this process made may be for its apply to skip the drift check.
+const freshPlanAge = 30 * time.Second
+
+// skipDrift says whether the drift check would only list again what was just listed, and why: the plan was
+// made by this process from an inventory of seconds ago and nobody was asked to confirm, so no time passed in
+// which a reviewer could have looked at a world that then changed. The check stays for a plan file (made
+// earlier, perhaps reviewed in a pull request) and after a typed confirmation (a person took their time). A
+// change made in those seconds by someone else still meets the dry run, which refuses any dependency the plan
+// does not clear, and the lock, taken before either.
+func skipDrift(planned time.Time, prompted bool, now time.Time) (why string, skip bool) {
+	if planned.IsZero() || prompted {
+		return "", false
+	}
+	age := now.Sub(planned)
+	if age < 0 || age > freshPlanAge {
+		return "", false
+	}
+	return fmt.Sprintf("drift check skipped: this run made the plan %.1f s ago from a fresh inventory, with no confirmation in between", age.Seconds()), true
 }
 
 func (r *applyRun) run(ctx context.Context) error {
@@ -251,7 +273,9 @@ func (r *applyRun) run(ctx context.Context) error {
 		OnEvent:     prog.Event,
 		Logger:      elog,
 	}
-	if opts.Replan == nil {
+	if why, skip := skipDrift(r.planned, !r.flags.yes, time.Now()); skip {
+		opts.Replan, opts.DriftSkipped = nil, why
+	} else if opts.Replan == nil {
 		log.Warn().Msg("apply: the plan names no IPAM to collect again: no drift check")
 	}
 	rep, err := executor.Apply(ctx, api, p, opts)
