@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -79,7 +80,7 @@ confirmation, lock held, drift, dry run).`,
 			}
 			r := &applyRun{
 				g: g, flags: f, plan: p, journal: journal, report: f.report, stdin: cmd.InOrStdin(),
-				resume: resumeCommand(setGlobals(cmd), path, journal),
+				resume: resumeCommand(setGlobals(cmd), path, journal, f.report, f),
 				connect: func(ctx context.Context) (*cloudapi.Client, error) {
 					return g.client(ctx, f.qps)
 				},
@@ -515,17 +516,76 @@ func setGlobals(cmd *cobra.Command) []string {
 	return args
 }
 
-// resumeCommand is the command line that resumes a run of the plan at planPath from its journal.
-func resumeCommand(globals []string, planPath, journal string) string {
-	args := append([]string{"ipam-teardown"}, globals...)
+// resumeCommand is the command line that resumes a run of the plan at planPath from its journal, with the
+// apply flags the run was given (f), so that it runs as printed: without --yes a resume on a pipe or in cron
+// is refused, without --report the report is not written, and without --qps or --parallelism it goes at
+// another pace. report is the report the run writes ("" none). --break-lock is left out on purpose: the
+// resumed run recognises its own lock from the journal, and breaking a lock again, maybe one that another run
+// took since, is a decision to make again, not to replay. No flag holds a secret; an --endpoint with a user
+// and password in it (globals) is printed without them.
+func resumeCommand(globals []string, planPath, journal, report string, f applyFlags) string {
+	args := append([]string{"ipam-teardown"}, redactGlobals(globals)...)
 	args = append(args, "apply", planPath)
 	if journal != planPath+".journal" {
 		args = append(args, "--journal", journal)
 	}
-	for i, a := range args {
-		if a == "" || strings.ContainsAny(a, " \t\n'\"\\$`*?[]{}()<>|&;#~") {
-			args[i] = strconv.Quote(a)
+	d := defaultApplyFlags()
+	for _, b := range []struct {
+		set  bool
+		flag string
+	}{{f.yes, "--yes"}, {f.partial, "--partial"}, {f.failFast, "--fail-fast"}} {
+		if b.set {
+			args = append(args, b.flag)
 		}
 	}
+	if f.parallelism != d.parallelism {
+		args = append(args, "--parallelism", strconv.Itoa(f.parallelism))
+	}
+	if f.qps != d.qps {
+		args = append(args, "--qps", f.qps.String())
+	}
+	if f.schedule != d.schedule {
+		args = append(args, "--schedule", f.schedule)
+	}
+	if f.stepTimeout != d.stepTimeout {
+		args = append(args, "--step-timeout", f.stepTimeout.String())
+	}
+	if f.lockTTL != d.lockTTL {
+		args = append(args, "--lock-ttl", f.lockTTL.String())
+	}
+	if report != "" {
+		args = append(args, "--report", report)
+	}
+	for i, a := range args {
+		args[i] = shellQuote(a)
+	}
 	return strings.Join(args, " ")
+}
+
+// shellQuote quotes an argument for a POSIX shell where it needs it: an argument of letters, digits and
+// _@%+=:,./- is left as it is; any other goes in single quotes, where nothing is expanded, and a single quote
+// inside it closes the quotes, is written escaped, and opens them again.
+func shellQuote(a string) string {
+	plain := a != "" && strings.IndexFunc(a, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("_@%+=:,./-", r))
+	}) < 0
+	if plain {
+		return a
+	}
+	return "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+}
+
+// redactGlobals drops the user and password from an --endpoint value.
+func redactGlobals(globals []string) []string {
+	out := slices.Clone(globals)
+	for i := 0; i+1 < len(out); i++ {
+		if out[i] != "--endpoint" {
+			continue
+		}
+		if u, err := url.Parse(out[i+1]); err == nil && u.User != nil {
+			u.User = nil
+			out[i+1] = u.String()
+		}
+	}
+	return out
 }

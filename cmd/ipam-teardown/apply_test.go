@@ -365,19 +365,29 @@ func TestConfirmTyped(t *testing.T) {
 	}
 }
 
+// TestResumeCommand: the resume line carries the globals and the apply flags the run was given (not
+// --break-lock), quoted for a shell, without an endpoint's user and password.
 func TestResumeCommand(t *testing.T) {
+	d := defaultApplyFlags()
+	tuned := d
+	tuned.yes, tuned.failFast, tuned.breakLock, tuned.parallelism, tuned.qps = true, true, true, 4, qpsFlag{qps: 20}
+	tuned.schedule, tuned.lockTTL = "levels", time.Hour
 	tests := []struct {
-		globals       []string
-		plan, journal string
-		want          string
+		globals               []string
+		plan, journal, report string
+		f                     applyFlags
+		want                  string
 	}{
-		{nil, "p.json", "p.json.journal", "ipam-teardown apply p.json"},
-		{[]string{"--region", "cn-hangzhou"}, "dir/p.json", "j.jsonl", "ipam-teardown --region cn-hangzhou apply dir/p.json --journal j.jsonl"},
-		{nil, "my plans/p.json", "my plans/p.json.journal", `ipam-teardown apply "my plans/p.json"`},
+		{nil, "p.json", "p.json.journal", "", d, "ipam-teardown apply p.json"},
+		{[]string{"--region", "cn-hangzhou"}, "dir/p.json", "j.jsonl", "", d, "ipam-teardown --region cn-hangzhou apply dir/p.json --journal j.jsonl"},
+		{nil, "my plans/p.json", "my plans/p.json.journal", "", d, `ipam-teardown apply 'my plans/p.json'`},
+		{nil, "it's.json", "it's.json.journal", "", d, `ipam-teardown apply 'it'\''s.json'`},
+		{[]string{"--endpoint", "http://u:pw@127.0.0.1:9/"}, "p.json", "p.json.journal", "r.json", tuned,
+			"ipam-teardown --endpoint http://127.0.0.1:9/ apply p.json --yes --fail-fast --parallelism 4 --qps 20 --schedule levels --lock-ttl 1h0m0s --report r.json"},
 	}
 	for _, tt := range tests {
-		if got := resumeCommand(tt.globals, tt.plan, tt.journal); got != tt.want {
-			t.Errorf("resumeCommand(%v, %q, %q) = %q, want %q", tt.globals, tt.plan, tt.journal, got, tt.want)
+		if got := resumeCommand(tt.globals, tt.plan, tt.journal, tt.report, tt.f); got != tt.want {
+			t.Errorf("resumeCommand(%v, %q, %q, %q) =\n  %s\nwant\n  %s", tt.globals, tt.plan, tt.journal, tt.report, got, tt.want)
 		}
 	}
 }

@@ -133,7 +133,7 @@ func runDestroy(ctx context.Context, g *globalOptions, d destroyRun) error {
 	}
 	resume := d.resume
 	if resume == "" {
-		resume = resumeCommand(d.globals, planPath, journal)
+		resume = resumeCommand(d.globals, planPath, journal, report, d.flags)
 	}
 	r := &applyRun{
 		g: g, flags: d.flags, plan: p, journal: journal, report: report, stdin: d.stdin, resume: resume,
