@@ -369,8 +369,10 @@ func codeOrCause(err error) string {
 
 // phase tells the caller (and the log) that a phase started.
 func (r *run) phase(name, msg string) {
-	r.log.Info().Str("phase", name).Msg(msg)
+	// The event first: a log on a pipe ends the phase before with a line of its own, which must come before
+	// this phase's first line.
 	r.emit(Event{Kind: EventPhase, Phase: name, Message: msg})
+	r.log.Info().Str("phase", name).Msg(msg)
 }
 
 func (r *run) emit(e Event) {

@@ -270,7 +270,7 @@ func (r *applyRun) run(ctx context.Context) error {
 		BreakLock:   r.flags.breakLock,
 		LockTTL:     r.flags.lockTTL,
 		JournalPath: r.journal,
-		Replan:      replan.Func(api, p, r.planOptions, r.flags.parallelism),
+		Replan:      replan.Func(api, p, r.planOptions, r.flags.parallelism, out.Lines(zerolog.InfoLevel)),
 		OnEvent:     prog.Event,
 		Logger:      elog,
 	}

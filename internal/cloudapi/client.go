@@ -537,7 +537,7 @@ func (c *Client) Do(ctx context.Context, call Call) (map[string]any, error) {
 		c.adaptive.observe(queued, time.Now(), Classify(err) == ClassThrottled)
 	}
 	ev.Str("product", call.Product).Str("action", call.Action).Str("region", call.Region).
-		Str("resource", call.Resource).Bool("dry_run", call.DryRun).Dur("took", time.Since(start)).Msg("call")
+		Str("resource", call.Resource).Bool("dry_run", call.DryRun).Dur("took_ms", time.Since(start)).Msg("call")
 	return out, err
 }
 
@@ -649,7 +649,7 @@ func (c *Client) retry(ctx context.Context, call Call) (map[string]any, error) {
 		} else {
 			ev = ev.AnErr("cause", errors.Unwrap(err))
 		}
-		ev.Int("attempt", attempt).Dur("wait", wait).Msg("retrying")
+		ev.Int("attempt", attempt).Dur("wait_ms", wait).Msg("retrying")
 		t := time.NewTimer(wait)
 		select {
 		case <-t.C:
