@@ -125,6 +125,8 @@ func Apply(ctx context.Context, api API, p *plans.Plan, opts Options) (rep *Repo
 			return nil, &RefusedError{Kind: RefusedDrift, Msg: "the IPAMs changed since the plan was made; nothing was deleted. " +
 				"Make a new plan and review it. Differences (by step id):\n" + d.String()}
 		}
+	} else if opts.DriftSkipped != "" {
+		r.log.Info().Msg(opts.DriftSkipped)
 	} else {
 		r.log.Warn().Msg("drift check skipped: no re-plan function")
 	}
@@ -367,8 +369,10 @@ func codeOrCause(err error) string {
 
 // phase tells the caller (and the log) that a phase started.
 func (r *run) phase(name, msg string) {
-	r.log.Info().Str("phase", name).Msg(msg)
+	// The event first: a log on a pipe ends the phase before with a line of its own, which must come before
+	// this phase's first line.
 	r.emit(Event{Kind: EventPhase, Phase: name, Message: msg})
+	r.log.Info().Str("phase", name).Msg(msg)
 }
 
 func (r *run) emit(e Event) {

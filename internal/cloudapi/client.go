@@ -229,6 +229,17 @@ func (c *Client) wait(ctx context.Context) (time.Time, error) {
 	return time.Now(), c.limiter.Wait(ctx)
 }
 
+// RateReached is, for an adaptive rate (Config.QPSAuto), the highest rate the run's calls were answered at
+// and the throttling answers seen: the figure to pass as a fixed --qps against the same account; ok is false
+// for a fixed rate.
+func (c *Client) RateReached() (qps float64, throttles int, ok bool) {
+	if c.adaptive == nil {
+		return 0, 0, false
+	}
+	qps, throttles = c.adaptive.reached()
+	return qps, throttles, true
+}
+
 // Rate is the rate, in calls per second, at which the shared token bucket lets calls through now: with
 // Config.QPSAuto, where the adaptive rate has got to; +Inf when there is no limit.
 func (c *Client) Rate() float64 {
@@ -529,7 +540,7 @@ func (c *Client) Do(ctx context.Context, call Call) (map[string]any, error) {
 		c.adaptive.observe(queued, time.Now(), Classify(err) == ClassThrottled)
 	}
 	ev.Str("product", call.Product).Str("action", call.Action).Str("region", call.Region).
-		Str("resource", call.Resource).Bool("dry_run", call.DryRun).Dur("took", time.Since(start)).Msg("call")
+		Str("resource", call.Resource).Bool("dry_run", call.DryRun).Dur("took_ms", time.Since(start)).Msg("call")
 	return out, err
 }
 
@@ -641,7 +652,7 @@ func (c *Client) retry(ctx context.Context, call Call) (map[string]any, error) {
 		} else {
 			ev = ev.AnErr("cause", errors.Unwrap(err))
 		}
-		ev.Int("attempt", attempt).Dur("wait", wait).Msg("retrying")
+		ev.Int("attempt", attempt).Dur("wait_ms", wait).Msg("retrying")
 		t := time.NewTimer(wait)
 		select {
 		case <-t.C:
