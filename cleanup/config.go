@@ -36,7 +36,8 @@ type Config struct {
 	// IPAM is associated with and no share holds.
 	OrphanDiscoveries bool `yaml:"orphan_discoveries"`
 	// Parallelism and QPS are every account's defaults: calls in flight and calls a second. Alibaba Cloud
-	// limits the API per account, so each account has its own token bucket. QPS "auto" adapts.
+	// limits the API per account, so each account has its own token bucket. QPS "auto" (or none: the default)
+	// adapts to the account's limit; a number is a fixed rate.
 	Parallelism int    `yaml:"parallelism"`
 	QPS         string `yaml:"qps"`
 	// StsEndpoint is where roles are assumed (host[:port], HTTPS); "" = sts.aliyuncs.com.
@@ -243,12 +244,11 @@ func (a Account) key() string {
 	return "self"
 }
 
-// ParseQPS reads a qps value: "" (the default), "auto", or a number of calls a second of at least 0.1.
+// ParseQPS reads a qps value: "" or "auto" (the default: a rate that adapts to the account's limit), or a
+// number of calls a second of at least 0.1.
 func ParseQPS(s string) (qps float64, auto bool, err error) {
 	switch s = strings.TrimSpace(s); {
-	case s == "":
-		return 0, false, nil
-	case strings.EqualFold(s, "auto"):
+	case s == "", strings.EqualFold(s, "auto"):
 		return 0, true, nil
 	}
 	v, err := strconv.ParseFloat(s, 64)

@@ -131,3 +131,18 @@ func TestREADMEConfigParses(t *testing.T) {
 		t.Errorf("the README's example read as %+v", cfg)
 	}
 }
+
+// TestParseQPSDefaultIsAuto: a config without qps runs each account with the adaptive rate, as every command
+// does without --qps; a number is a fixed rate.
+func TestParseQPSDefaultIsAuto(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		qps  float64
+		auto bool
+	}{{"", 0, true}, {" auto ", 0, true}, {"AUTO", 0, true}, {"20", 20, false}, {"0.5", 0.5, false}} {
+		qps, auto, err := ParseQPS(tt.in)
+		if err != nil || qps != tt.qps || auto != tt.auto {
+			t.Errorf("ParseQPS(%q) = %v, %v, %v; want %v, %v, nil", tt.in, qps, auto, err, tt.qps, tt.auto)
+		}
+	}
+}

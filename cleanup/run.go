@@ -99,8 +99,8 @@ type IPAMReport struct {
 	DryRunProblems []executor.DryRunProblem `json:"dry_run_problems,omitempty"`
 	// Failed are the steps that failed, each with the service's (or the client's) answer: why the IPAM was
 	// not emptied, without opening the apply's own report.
-	Failed   []StepFailure `json:"failed,omitempty"`
-	Duration string        `json:"duration,omitempty"`
+	Failed     []StepFailure `json:"failed,omitempty"`
+	DurationMS int64         `json:"duration_ms"` // the unit is in the key, as in every report and log`
 }
 
 // StepFailure is a step that failed, as the executor's report has it.
@@ -291,7 +291,7 @@ func (r *runner) region(ctx context.Context, acct *account, region string) Regio
 // ipam collects, plans, writes and runs (or previews) one IPAM.
 func (r *runner) ipam(ctx context.Context, api *cloudapi.Client, acct *account, region string, par int, ir *IPAMReport, log zerolog.Logger) {
 	start := r.opts.Now()
-	defer func() { ir.Duration = r.opts.Now().Sub(start).Round(time.Millisecond).String() }()
+	defer func() { ir.DurationMS = r.opts.Now().Sub(start).Milliseconds() }()
 	log = log.With().Str("ipam", ir.IPAMID).Logger()
 	snap, err := collect.Collect(ctx, api, inventory.Selector{IPAMIDs: []string{ir.IPAMID}}, collect.Options{Parallelism: par})
 	if err != nil {
@@ -306,7 +306,7 @@ func (r *runner) ipam(ctx context.Context, api *cloudapi.Client, acct *account, 
 func (r *runner) orphans(ctx context.Context, api *cloudapi.Client, acct *account, region string, par int, log zerolog.Logger) *IPAMReport {
 	ir := &IPAMReport{Selected: true, Why: "orphan_discoveries: custom discoveries no IPAM is associated with and no share holds", Outcome: OutcomeNotRun}
 	start := r.opts.Now()
-	defer func() { ir.Duration = r.opts.Now().Sub(start).Round(time.Millisecond).String() }()
+	defer func() { ir.DurationMS = r.opts.Now().Sub(start).Milliseconds() }()
 	snap, err := collect.Orphans(ctx, api, collect.Options{Parallelism: par})
 	if err != nil {
 		ir.Outcome, ir.Message = OutcomeErrored, fmt.Sprintf("inventory: %v", err)
@@ -371,7 +371,7 @@ func (r *runner) plan(ctx context.Context, api *cloudapi.Client, acct *account, 
 	if r.opts.Apply {
 		// The plan is seconds old, but another job may be tearing the same IPAM down: the lock and the
 		// drift check keep the two apart. A preview needs neither.
-		opts.Replan = replan.Func(api, p, planner.OptionsFor(p), par)
+		opts.Replan = replan.Func(api, p, planner.OptionsFor(p), par, nil)
 		opts.JournalPath = ir.Plan + ".journal"
 	}
 	log.Info().Str("plan", ir.Plan).Int("steps", len(p.Steps)).Bool("apply", r.opts.Apply).Msg("running the plan")

@@ -374,7 +374,7 @@ func TestCleanupBesideAManualDestroy(t *testing.T) {
 	wg.Go(func() { rep, _ = cleanup.Run(context.Background(), b.config(""), b.options(true)) })
 	wg.Go(func() {
 		opts := b.options(true).Executor
-		opts.Replan = replan.Func(api, p, planner.OptionsFor(p), 8)
+		opts.Replan = replan.Func(api, p, planner.OptionsFor(p), 8, nil)
 		manual, _ = executor.Apply(context.Background(), api, p, opts)
 	})
 	wg.Wait()

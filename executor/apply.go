@@ -153,10 +153,15 @@ func (r *run) doneEarlier(steps []int) {
 // checkDrift is the drift check, when the caller gave a re-plan function: a refusal when the fresh plan
 // differs from the file's (less what is done).
 func (r *run) checkDrift(ctx context.Context) error {
-	if r.opts.Replan == nil {
-		if !r.opts.Preview {
-			r.log.Warn().Msg("drift check skipped: no re-plan function")
-		}
+	switch {
+	case r.opts.Replan != nil:
+	case r.opts.Preview:
+		return nil
+	case r.opts.DriftSkipped != "":
+		r.log.Info().Msg(r.opts.DriftSkipped)
+		return nil
+	default:
+		r.log.Warn().Msg("drift check skipped: no re-plan function")
 		return nil
 	}
 	r.phase("drift", "re-reading the planned IPAMs and planning them again with the plan's options")
@@ -376,8 +381,10 @@ func codeOrCause(err error) string {
 
 // phase tells the caller (and the log) that a phase started.
 func (r *run) phase(name, msg string) {
-	r.log.Info().Str("phase", name).Msg(msg)
+	// The event first: a log on a pipe ends the phase before with a line of its own, which must come before
+	// this phase's first line.
 	r.emit(Event{Kind: EventPhase, Phase: name, Message: msg})
+	r.log.Info().Str("phase", name).Msg(msg)
 }
 
 // emit tells the caller of an event. Only the goroutine running the phase emits (the dry run's and the

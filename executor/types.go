@@ -81,6 +81,9 @@ type Options struct {
 	// compares its steps and blockers with the plan's (less what the journal says is done) and refuses on any
 	// difference. nil skips the drift check (say so to the user).
 	Replan func(ctx context.Context) (*plans.Plan, error)
+	// DriftSkipped, with Replan nil, is why the caller skips the drift check on purpose (a plan it made from
+	// an inventory of seconds ago): logged at info instead of the warning that a missing Replan gets.
+	DriftSkipped string
 	// OnEvent is called for every event of the run, one call at a time (never concurrently).
 	OnEvent func(Event)
 	Logger  zerolog.Logger

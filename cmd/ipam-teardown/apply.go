@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -79,7 +80,7 @@ confirmation, lock held, drift, dry run).`,
 			}
 			r := &applyRun{
 				g: g, flags: f, plan: p, journal: journal, report: f.report, stdin: cmd.InOrStdin(),
-				resume: resumeCommand(setGlobals(cmd), path, journal),
+				resume: resumeCommand(setGlobals(cmd), path, journal, f.report, f),
 				connect: func(ctx context.Context) (*cloudapi.Client, error) {
 					return g.client(ctx, f.qps)
 				},
@@ -192,6 +193,28 @@ type applyRun struct {
 	// bound are the latency and delete delay of the service when they are known (the demo's emulator); nil
 	// measures them in the run (executor.MeasureBound). The report's L is computed with them.
 	bound *executor.BoundSettings
+	// planned is when this process made the plan from a fresh inventory (destroy, demo); zero for a plan file.
+	planned time.Time
+}
+
+// freshPlanAge is how old a plan this process made may be for its apply to skip the drift check.
+const freshPlanAge = 30 * time.Second
+
+// skipDrift says whether the drift check would only list again what was just listed, and why: the plan was
+// made by this process from an inventory of seconds ago and nobody was asked to confirm, so no time passed in
+// which a reviewer could have looked at a world that then changed. The check stays for a plan file (made
+// earlier, perhaps reviewed in a pull request) and after a typed confirmation (a person took their time). A
+// change made in those seconds by someone else still meets the dry run, which refuses any dependency the plan
+// does not clear, and the lock, taken before either.
+func skipDrift(planned time.Time, prompted bool, now time.Time) (why string, skip bool) {
+	if planned.IsZero() || prompted {
+		return "", false
+	}
+	age := now.Sub(planned)
+	if age < 0 || age > freshPlanAge {
+		return "", false
+	}
+	return fmt.Sprintf("drift check skipped: this run made the plan %.1f s ago from a fresh inventory, with no confirmation in between", age.Seconds()), true
 }
 
 func (r *applyRun) run(ctx context.Context) error {
@@ -247,11 +270,13 @@ func (r *applyRun) run(ctx context.Context) error {
 		BreakLock:   r.flags.breakLock,
 		LockTTL:     r.flags.lockTTL,
 		JournalPath: r.journal,
-		Replan:      replan.Func(api, p, r.planOptions, r.flags.parallelism),
+		Replan:      replan.Func(api, p, r.planOptions, r.flags.parallelism, out.Lines(zerolog.InfoLevel)),
 		OnEvent:     prog.Event,
 		Logger:      elog,
 	}
-	if opts.Replan == nil {
+	if why, skip := skipDrift(r.planned, !r.flags.yes, time.Now()); skip {
+		opts.Replan, opts.DriftSkipped = nil, why
+	} else if opts.Replan == nil {
 		log.Warn().Msg("apply: the plan names no IPAM to collect again: no drift check")
 	}
 	rep, err := executor.Apply(ctx, api, p, opts)
@@ -334,13 +359,10 @@ func (r *applyRun) boundReport(rep *executor.Report) *executor.BoundReport {
 		source, note = executor.BoundMeasured, executor.MeasuredNote
 	}
 	s.Parallelism = r.flags.parallelism
-	switch q := r.flags.qps; {
-	case q.auto:
+	if q := r.flags.qps; q.auto() {
 		note += "; --qps auto: no rate limit assumed"
-	case q.qps > 0:
+	} else {
 		s.QPS = q.qps
-	default:
-		s.QPS = cloudapi.DefaultQPS
 	}
 	return executor.NewBoundReport(r.plan, s, source, note)
 }
@@ -453,17 +475,76 @@ func setGlobals(cmd *cobra.Command) []string {
 	return args
 }
 
-// resumeCommand is the command line that resumes a run of the plan at planPath from its journal.
-func resumeCommand(globals []string, planPath, journal string) string {
-	args := append([]string{"ipam-teardown"}, globals...)
+// resumeCommand is the command line that resumes a run of the plan at planPath from its journal, with the
+// apply flags the run was given (f), so that it runs as printed: without --yes a resume on a pipe or in cron
+// is refused, without --report the report is not written, and without --qps or --parallelism it goes at
+// another pace. report is the report the run writes ("" none). --break-lock is left out on purpose: the
+// resumed run recognises its own lock from the journal, and breaking a lock again, maybe one that another run
+// took since, is a decision to make again, not to replay. No flag holds a secret; an --endpoint with a user
+// and password in it (globals) is printed without them.
+func resumeCommand(globals []string, planPath, journal, report string, f applyFlags) string {
+	args := append([]string{"ipam-teardown"}, redactGlobals(globals)...)
 	args = append(args, "apply", planPath)
 	if journal != planPath+".journal" {
 		args = append(args, "--journal", journal)
 	}
-	for i, a := range args {
-		if a == "" || strings.ContainsAny(a, " \t\n'\"\\$`*?[]{}()<>|&;#~") {
-			args[i] = strconv.Quote(a)
+	d := defaultApplyFlags()
+	for _, b := range []struct {
+		set  bool
+		flag string
+	}{{f.yes, "--yes"}, {f.partial, "--partial"}, {f.failFast, "--fail-fast"}} {
+		if b.set {
+			args = append(args, b.flag)
 		}
 	}
+	if f.parallelism != d.parallelism {
+		args = append(args, "--parallelism", strconv.Itoa(f.parallelism))
+	}
+	if f.qps != d.qps {
+		args = append(args, "--qps", f.qps.String())
+	}
+	if f.schedule != d.schedule {
+		args = append(args, "--schedule", f.schedule)
+	}
+	if f.stepTimeout != d.stepTimeout {
+		args = append(args, "--step-timeout", f.stepTimeout.String())
+	}
+	if f.lockTTL != d.lockTTL {
+		args = append(args, "--lock-ttl", f.lockTTL.String())
+	}
+	if report != "" {
+		args = append(args, "--report", report)
+	}
+	for i, a := range args {
+		args[i] = shellQuote(a)
+	}
 	return strings.Join(args, " ")
+}
+
+// shellQuote quotes an argument for a POSIX shell where it needs it: an argument of letters, digits and
+// _@%+=:,./- is left as it is; any other goes in single quotes, where nothing is expanded, and a single quote
+// inside it closes the quotes, is written escaped, and opens them again.
+func shellQuote(a string) string {
+	plain := a != "" && strings.IndexFunc(a, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("_@%+=:,./-", r))
+	}) < 0
+	if plain {
+		return a
+	}
+	return "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+}
+
+// redactGlobals drops the user and password from an --endpoint value.
+func redactGlobals(globals []string) []string {
+	out := slices.Clone(globals)
+	for i := 0; i+1 < len(out); i++ {
+		if out[i] != "--endpoint" {
+			continue
+		}
+		if u, err := url.Parse(out[i+1]); err == nil && u.User != nil {
+			u.User = nil
+			out[i+1] = u.String()
+		}
+	}
+	return out
 }

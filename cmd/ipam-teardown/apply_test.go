@@ -247,9 +247,33 @@ func TestApplyRunsAndResumes(t *testing.T) {
 	if b := rep.Bound; b == nil || b.Source != executor.BoundMeasured || b.Latency <= 0 || b.L <= 0 || b.QPS != 1000 || b.Note == "" {
 		t.Errorf("report bound %+v: want one measured in the run, at --qps 1000", b)
 	}
-	// One JSON line per step event (stderr is not a terminal), and the summary.
-	if !strings.Contains(stderr, `"event":"done"`) || !strings.Contains(stderr, "apply "+rep.PlanID+": done") {
-		t.Errorf("stderr lacks the step lines or the summary:\n%s", stderr)
+	// On a pipe: one JSON line per finished step, each step once, with its outcome, attempts and seconds;
+	// a line per phase's end with its duration; and the summary.
+	lines := map[string]int{}
+	phases := map[string]bool{}
+	for _, rec := range jsonRecords(t, stderr) {
+		if id, ok := rec["step"].(string); ok && rec["level"] != "debug" {
+			lines[id]++
+			if rec["outcome"] != "done" || rec["attempts"] == nil || rec["took_s"] == nil {
+				t.Errorf("step line %v: want outcome done, attempts and took_s", rec)
+			}
+		}
+		if ph, ok := rec["phase"].(string); ok && rec["took_ms"] != nil {
+			phases[ph] = true
+		}
+	}
+	for _, s := range rep.Steps {
+		if lines[s.ID] != 1 {
+			t.Errorf("step %s has %d lines on stderr, want 1", s.ID, lines[s.ID])
+		}
+	}
+	for _, ph := range []string{"lock", "drift", "dry-run", "execute"} {
+		if !phases[ph] {
+			t.Errorf("no line ends the %s phase with its took_ms", ph)
+		}
+	}
+	if len(lines) != len(rep.Steps) || !strings.Contains(stderr, "apply "+rep.PlanID+": done") {
+		t.Errorf("stderr has lines for %d steps (want %d) or lacks the summary:\n%s", len(lines), len(rep.Steps), stderr)
 	}
 	if _, stderr, err = runIn(t, t.Context(), strings.NewReader(""), args...); err != nil {
 		t.Fatalf("apply again (resume): %v\n%s", err, stderr)
@@ -365,19 +389,29 @@ func TestConfirmTyped(t *testing.T) {
 	}
 }
 
+// TestResumeCommand: the resume line carries the globals and the apply flags the run was given (not
+// --break-lock), quoted for a shell, without an endpoint's user and password.
 func TestResumeCommand(t *testing.T) {
+	d := defaultApplyFlags()
+	tuned := d
+	tuned.yes, tuned.failFast, tuned.breakLock, tuned.parallelism, tuned.qps = true, true, true, 4, qpsFlag{qps: 20}
+	tuned.schedule, tuned.lockTTL = "levels", time.Hour
 	tests := []struct {
-		globals       []string
-		plan, journal string
-		want          string
+		globals               []string
+		plan, journal, report string
+		f                     applyFlags
+		want                  string
 	}{
-		{nil, "p.json", "p.json.journal", "ipam-teardown apply p.json"},
-		{[]string{"--region", "cn-hangzhou"}, "dir/p.json", "j.jsonl", "ipam-teardown --region cn-hangzhou apply dir/p.json --journal j.jsonl"},
-		{nil, "my plans/p.json", "my plans/p.json.journal", `ipam-teardown apply "my plans/p.json"`},
+		{nil, "p.json", "p.json.journal", "", d, "ipam-teardown apply p.json"},
+		{[]string{"--region", "cn-hangzhou"}, "dir/p.json", "j.jsonl", "", d, "ipam-teardown --region cn-hangzhou apply dir/p.json --journal j.jsonl"},
+		{nil, "my plans/p.json", "my plans/p.json.journal", "", d, `ipam-teardown apply 'my plans/p.json'`},
+		{nil, "it's.json", "it's.json.journal", "", d, `ipam-teardown apply 'it'\''s.json'`},
+		{[]string{"--endpoint", "http://u:pw@127.0.0.1:9/"}, "p.json", "p.json.journal", "r.json", tuned,
+			"ipam-teardown --endpoint http://127.0.0.1:9/ apply p.json --yes --fail-fast --parallelism 4 --qps 20 --schedule levels --lock-ttl 1h0m0s --report r.json"},
 	}
 	for _, tt := range tests {
-		if got := resumeCommand(tt.globals, tt.plan, tt.journal); got != tt.want {
-			t.Errorf("resumeCommand(%v, %q, %q) = %q, want %q", tt.globals, tt.plan, tt.journal, got, tt.want)
+		if got := resumeCommand(tt.globals, tt.plan, tt.journal, tt.report, tt.f); got != tt.want {
+			t.Errorf("resumeCommand(%v, %q, %q, %q) =\n  %s\nwant\n  %s", tt.globals, tt.plan, tt.journal, tt.report, got, tt.want)
 		}
 	}
 }
@@ -434,32 +468,64 @@ func TestWriteSummary(t *testing.T) {
 	}
 }
 
+// TestLogProgress: on a pipe the run's log is an audit trail: a line when a phase ends (with took_ms), one
+// line per finished step (outcome, attempts, took_s), a line of counts per tick, and nothing at info level for
+// a step's start, retries, waits or dry-run answers (debug keeps them).
 func TestLogProgress(t *testing.T) {
 	var b bytes.Buffer
-	log := zerolog.New(&b)
-	p := logProgress{log}
+	clock := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
+	now := func() time.Time { return clock }
+	p := newLogProgress(zerolog.New(&b).Level(zerolog.InfoLevel), 4, nil, now) // the test ticks itself
+	tick := func() { p.tick() }
 	step := &plans.Step{ID: "delete-pool/ipam-pool-1", Action: "DeleteIpamPool"}
-	p.Event(executor.Event{Kind: executor.EventPhase, Phase: "execute"})
-	p.Event(executor.Event{Kind: executor.EventRetry, Step: step, Attempt: 2, Code: "Throttling.User", Wait: time.Second, Counts: executor.Counts{Total: 4, Done: 1}})
-	p.Event(executor.Event{Kind: executor.EventProgress, Counts: executor.Counts{Total: 4, Done: 2}})
-	p.Event(executor.Event{Kind: executor.EventFailed, Step: step, Err: errors.New("boom"), Counts: executor.Counts{Total: 4, Done: 2, Failed: 1}})
-	p.Close()
-	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
-	if len(lines) != 2 {
-		t.Fatalf("%d lines, want 2 (the phase and counts-only events write none):\n%s", len(lines), b.String())
+	other := &plans.Step{ID: "delete-pool/ipam-pool-2", Action: "DeleteIpamPool"}
+	p.Event(executor.Event{Kind: executor.EventPhase, Phase: "dry-run"})
+	p.Event(executor.Event{Kind: executor.EventDryRun, Step: step, Code: "DryRunOperation"})
+	tick() // answered 1 of 4
+	clock = clock.Add(2 * time.Second)
+	p.Event(executor.Event{Kind: executor.EventPhase, Phase: "execute"}) // dry-run ended after 2 s
+	p.Event(executor.Event{Kind: executor.EventStart, Step: step, Counts: executor.Counts{Total: 4, Running: 1}})
+	p.Event(executor.Event{Kind: executor.EventRetry, Step: step, Attempt: 1, Code: "Throttling.User", Wait: time.Second, Counts: executor.Counts{Total: 4, Running: 1, Retries: 1}})
+	p.Event(executor.Event{Kind: executor.EventWaiting, Step: step, Counts: executor.Counts{Total: 4, Waiting: 1, Retries: 1}})
+	p.Event(executor.Event{Kind: executor.EventProgress, Counts: executor.Counts{Total: 4, Done: 0, Waiting: 1, Retries: 1}})
+	clock = clock.Add(1500 * time.Millisecond)
+	p.Event(executor.Event{Kind: executor.EventDone, Step: step, Outcome: executor.OutcomeDone, Counts: executor.Counts{Total: 4, Done: 1, Retries: 1}})
+	tick() // 1 of 4 finished
+	p.Event(executor.Event{Kind: executor.EventStart, Step: other, Counts: executor.Counts{Total: 4, Done: 1, Running: 1}})
+	p.Event(executor.Event{Kind: executor.EventFailed, Step: other, Err: errors.New("boom"), Counts: executor.Counts{Total: 4, Done: 1, Failed: 1}})
+	p.Event(executor.Event{Kind: executor.EventSkipped, Step: &plans.Step{ID: "delete-ipam/ipam-1", Action: "DeleteIpam"}, Counts: executor.Counts{Total: 4, Done: 1, Failed: 1, Skipped: 1}})
+	clock = clock.Add(time.Second)
+	p.Close() // execute ended
+
+	var recs []map[string]any
+	for _, line := range strings.Split(strings.TrimSpace(b.String()), "\n") {
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("%v: %s", err, line)
+		}
+		recs = append(recs, rec)
 	}
-	var retry, failed map[string]any
-	if err := json.Unmarshal([]byte(lines[0]), &retry); err != nil {
-		t.Fatal(err)
+	want := []map[string]any{
+		{"level": "info", "phase": "dry-run", "answered": 1.0, "total": 4.0},
+		{"level": "info", "phase": "dry-run", "took_ms": 2000.0},
+		{"level": "info", "step": step.ID, "outcome": "done", "attempts": 2.0, "took_s": 1.5, "finished": 1.0},
+		{"level": "info", "phase": "execute", "finished": 1.0, "total": 4.0},
+		{"level": "error", "step": other.ID, "outcome": "failed", "attempts": 1.0, "error": "boom"},
+		{"level": "info", "step": "delete-ipam/ipam-1", "outcome": "skipped", "finished": 3.0},
+		{"level": "info", "phase": "execute", "took_ms": 2500.0},
 	}
-	if err := json.Unmarshal([]byte(lines[1]), &failed); err != nil {
-		t.Fatal(err)
+	if len(recs) != len(want) {
+		t.Fatalf("%d lines, want %d:\n%s", len(recs), len(want), b.String())
 	}
-	if retry["step"] != step.ID || retry["event"] != "retry" || retry["code"] != "Throttling.User" || retry["attempt"] != 2.0 || retry["total"] != 4.0 {
-		t.Errorf("retry line %v", retry)
+	for i, w := range want {
+		for k, v := range w {
+			if recs[i][k] != v {
+				t.Errorf("line %d: %s = %v, want %v: %v", i+1, k, recs[i][k], v, recs[i])
+			}
+		}
 	}
-	if failed["level"] != "error" || failed["error"] != "boom" || failed["done"] != 2.0 {
-		t.Errorf("failed line %v", failed)
+	if _, ok := recs[5]["attempts"]; ok {
+		t.Errorf("a step skipped before it started reports attempts: %v", recs[5])
 	}
 }
 

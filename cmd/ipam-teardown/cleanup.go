@@ -219,7 +219,7 @@ func logCleanupSummary(g *globalOptions, rep *cleanup.Report, outDir string) {
 			}
 		}
 	}
-	ev := log.Info().Str("outcome", rep.Outcome).Bool("apply", rep.Apply).Str("out_dir", outDir).Dur("took", rep.End.Sub(rep.Start))
+	ev := log.Info().Str("outcome", rep.Outcome).Bool("apply", rep.Apply).Str("out_dir", outDir).Dur("took_ms", rep.End.Sub(rep.Start))
 	for k, n := range counts {
 		ev = ev.Int("ipams_"+strings.ReplaceAll(k, "-", "_"), n)
 	}

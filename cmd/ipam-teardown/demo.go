@@ -112,7 +112,7 @@ func runDemo(ctx context.Context, g *globalOptions, o demoOptions) error {
 		bound:  &executor.BoundSettings{Latency: o.latency, DeleteDelay: o.deleteDelay},
 		// The emulator's key goes straight into the client: the user's environment is neither read nor changed.
 		client: func(ctx context.Context, qps qpsFlag) (*cloudapi.Client, error) {
-			return cloudapi.New(ctx, cloudapi.Config{Region: demoRegion, Endpoint: srv.url, QPS: qps.qps, QPSAuto: qps.auto, AccessKey: key, Logger: log})
+			return cloudapi.New(ctx, cloudapi.Config{Region: demoRegion, Endpoint: srv.url, QPS: qps.qps, QPSAuto: qps.auto(), AccessKey: key, Logger: log})
 		},
 	})
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
@@ -106,6 +107,7 @@ func runDestroy(ctx context.Context, g *globalOptions, d destroyRun) error {
 	if err != nil {
 		return err
 	}
+	planned := time.Now()
 	dir := d.outDir
 	if dir == "" {
 		dir = "ipam-teardown-" + p.PlanID
@@ -131,12 +133,12 @@ func runDestroy(ctx context.Context, g *globalOptions, d destroyRun) error {
 	}
 	resume := d.resume
 	if resume == "" {
-		resume = resumeCommand(d.globals, planPath, journal)
+		resume = resumeCommand(d.globals, planPath, journal, report, d.flags)
 	}
 	r := &applyRun{
 		g: g, flags: d.flags, plan: p, journal: journal, report: report, stdin: d.stdin, resume: resume,
 		connect:     func(context.Context) (*cloudapi.Client, error) { return api, nil },
-		planOptions: planner.OptionsFor(p), bound: d.bound,
+		planOptions: planner.OptionsFor(p), bound: d.bound, planned: planned,
 	}
 	return r.run(ctx)
 }

@@ -5,8 +5,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ipam-teardown/ipam-teardown/executor"
+	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/wire"
 	"github.com/ipam-teardown/ipam-teardown/plans"
 )
 
@@ -94,5 +96,69 @@ func TestDestroyWithoutYesAndNoTerminal(t *testing.T) {
 	}
 	if rep := readReport(t, filepath.Join(dir, "report.json")); rep.Outcome != "refused" {
 		t.Errorf("report outcome %q, want refused", rep.Outcome)
+	}
+}
+
+// TestSkipDrift: the drift check is skipped only for a plan this process made seconds ago with nobody asked
+// to confirm in between.
+func TestSkipDrift(t *testing.T) {
+	now := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
+	for _, tt := range []struct {
+		name     string
+		planned  time.Time
+		prompted bool
+		skip     bool
+	}{
+		{"a plan file", time.Time{}, false, false},
+		{"made 2 s ago, --yes", now.Add(-2 * time.Second), false, true},
+		{"made 2 s ago, a typed confirmation", now.Add(-2 * time.Second), true, false},
+		{"made a minute ago", now.Add(-time.Minute), false, false},
+		{"a clock that went back", now.Add(time.Minute), false, false},
+	} {
+		why, skip := skipDrift(tt.planned, tt.prompted, now)
+		if skip != tt.skip || (skip && !strings.Contains(why, "drift check skipped")) {
+			t.Errorf("%s: skip %v (%q), want %v", tt.name, skip, why, tt.skip)
+		}
+	}
+}
+
+// TestDestroyListsOnce: destroy --yes follows its own fresh plan at once, so it lists the IPAM once; apply of
+// a plan file lists it again for the drift check. Counted as the reads sent between the lock and the first
+// dry run (the drift check's place).
+func TestDestroyListsOnce(t *testing.T) {
+	driftReads := func(calls []wire.Call) (n int) {
+		locked := false
+		for _, c := range calls {
+			switch {
+			case c.DryRun:
+				return n
+			case c.Action == "TagResources":
+				locked = true
+			case locked && strings.HasPrefix(c.Action, "List") && c.Action != "ListTagResources":
+				n++
+			}
+		}
+		return n
+	}
+	url, refs, _, srv := startSandbox(t)
+	_, stderr, err := runIn(t, t.Context(), strings.NewReader(""), "--region", "cn-hangzhou", "--endpoint", url, "--log-format", "json",
+		"destroy", "--ipam", refs["ipam/sandbox"], "--yes", "--out-dir", filepath.Join(t.TempDir(), "out"))
+	if err != nil {
+		t.Fatalf("destroy: %v\n%s", err, stderr)
+	}
+	if n := driftReads(srv.Calls()); n != 0 {
+		t.Errorf("destroy --yes listed %d times between the lock and the dry run; want none (the plan is seconds old)", n)
+	}
+	if !strings.Contains(stderr, "drift check skipped: this run made the plan") {
+		t.Errorf("destroy --yes does not say why the drift check was skipped:\n%s", stderr)
+	}
+
+	url, refs, _, srv = startSandbox(t)
+	plan := planSandbox(t, url, refs["ipam/sandbox"]) // lists, but takes no lock: driftReads starts at the lock
+	if _, stderr, err := run(t, "--region", "cn-hangzhou", "--endpoint", url, "--log-format", "json", "apply", plan, "--yes"); err != nil {
+		t.Fatalf("apply: %v\n%s", err, stderr)
+	}
+	if n := driftReads(srv.Calls()); n == 0 {
+		t.Errorf("apply of a plan file made no drift check")
 	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"slices"
 	"sort"
@@ -33,31 +34,133 @@ func isTerminal(f any) bool {
 }
 
 // newProgress returns a live display on stderr when bar is set (a terminal, the console format, progress not
-// hidden by --log-level), and one log record per step event otherwise, at info level (a failure at error).
-// The logger it returns is the one the executor should log with: on a terminal it writes above the display
-// instead of through it.
+// hidden by --log-level), and the log of the run otherwise (logProgress: a line per phase and per finished
+// step, counts every pipeTick). The logger it returns is the one the executor should log with: on a terminal
+// it writes above the display instead of through it.
 func newProgress(stderr io.Writer, log zerolog.Logger, total int, bar bool) (progress, zerolog.Logger) {
 	if !bar {
-		return logProgress{log}, log
+		t := time.NewTicker(pipeTick)
+		l := newLogProgress(log, total, t.C, time.Now)
+		return stopTicker{l, t}, log
 	}
 	b := newBarProgress(stderr, total)
 	return b, log.Output(zerolog.ConsoleWriter{Out: b.p, NoColor: true, TimeFormat: time.TimeOnly})
 }
 
-// logProgress writes one zerolog line per step event. Phase events write none: the executor logs its phases
-// itself. Neither do counts-only events.
-type logProgress struct{ log zerolog.Logger }
+// pipeTick is how often, at most, the log on a pipe says where a long phase is.
+const pipeTick = 10 * time.Second
 
-func (l logProgress) Event(e executor.Event) {
-	if e.Step == nil {
+type stopTicker struct {
+	*logProgress
+	t *time.Ticker
+}
+
+func (s stopTicker) Close() {
+	s.t.Stop()
+	s.logProgress.Close()
+}
+
+// logProgress is the run's progress on a pipe or in a log file: an audit trail, not a feed of events. Each
+// phase gets the line the executor logs when it starts and one here when it ends, with its duration; a phase
+// that takes longer than a tick gets a line with its counts each tick; each step gets one line when it
+// finishes (what, outcome, attempts, seconds), at error level when it failed. A step's start, its waits, its
+// retries and each dry-run answer are at debug level (--log-level debug keeps the detail). A 4,003-step destroy
+// wrote 13,059 lines when every event had one.
+type logProgress struct {
+	log   zerolog.Logger
+	total int
+	now   func() time.Time
+	done  chan struct{}
+	wg    sync.WaitGroup
+
+	mu         sync.Mutex // the executor's events and the ticker
+	phase      string
+	phaseStart time.Time
+	counts     executor.Counts
+	dryRuns    int                  // dry-run answers in the dry-run phase
+	started    map[string]time.Time // a step's first start, for its line's seconds
+	retried    map[string]int       // a step's retried calls, for its line's attempts
+}
+
+// newLogProgress starts the ticker's goroutine: each value on tick logs the current phase's counts.
+func newLogProgress(log zerolog.Logger, total int, tick <-chan time.Time, now func() time.Time) *logProgress {
+	l := &logProgress{log: log, total: total, now: now, done: make(chan struct{}), started: map[string]time.Time{}, retried: map[string]int{}}
+	l.wg.Add(1)
+	go func() {
+		defer l.wg.Done()
+		for {
+			select {
+			case <-tick:
+				l.tick()
+			case <-l.done:
+				return
+			}
+		}
+	}()
+	return l
+}
+
+func (l *logProgress) Event(e executor.Event) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if e.Counts.Total > 0 {
+		l.counts = e.Counts
+	}
+	if e.Kind == executor.EventPhase {
+		l.endPhase()
+		l.phase, l.phaseStart, l.dryRuns = e.Phase, l.now(), 0
 		return
 	}
+	if e.Step == nil {
+		return // counts only
+	}
+	switch e.Kind {
+	case executor.EventDryRun:
+		l.dryRuns++
+		l.stepEvent(l.log.Debug(), e).Msg("step dry-run")
+		return
+	case executor.EventStart:
+		if _, ok := l.started[e.Step.ID]; !ok {
+			l.started[e.Step.ID] = l.now()
+		}
+	case executor.EventRetry:
+		l.retried[e.Step.ID]++
+	case executor.EventDone, executor.EventFailed, executor.EventSkipped:
+		l.finished(e)
+		return
+	}
+	l.stepEvent(l.log.Debug(), e).Msg("step " + string(e.Kind))
+}
+
+// finished is a step's one line at info level (error when it failed).
+func (l *logProgress) finished(e executor.Event) {
 	ev := l.log.Info()
 	if e.Kind == executor.EventFailed {
 		ev = l.log.Error()
 	}
-	ev = ev.Str("event", string(e.Kind)).Str("step", e.Step.ID).Str("action", e.Step.Action).
-		Int("done", e.Counts.Done).Int("total", e.Counts.Total)
+	outcome := e.Outcome
+	if outcome == "" {
+		outcome = executor.Outcome(e.Kind)
+	}
+	ev = ev.Str("step", e.Step.ID).Str("action", e.Step.Action).Str("outcome", string(outcome))
+	if t, ok := l.started[e.Step.ID]; ok { // a step skipped before it started has neither
+		ev = ev.Int("attempts", 1+l.retried[e.Step.ID]).Float64("took_s", math.Round(l.now().Sub(t).Seconds()*1000)/1000)
+	}
+	if e.Code != "" {
+		ev = ev.Str("code", e.Code)
+	}
+	if e.Err != nil {
+		ev = ev.Err(e.Err)
+	}
+	c := l.counts
+	ev.Int("finished", c.Done+c.Failed+c.Skipped).Int("total", c.Total).Msg("step " + string(outcome))
+}
+
+// stepEvent adds an event's fields to a debug record.
+func (l *logProgress) stepEvent(ev *zerolog.Event, e executor.Event) *zerolog.Event {
+	if e.Step != nil {
+		ev = ev.Str("step", e.Step.ID).Str("action", e.Step.Action)
+	}
 	if e.Attempt > 0 {
 		ev = ev.Int("attempt", e.Attempt)
 	}
@@ -68,15 +171,53 @@ func (l logProgress) Event(e executor.Event) {
 		ev = ev.Str("outcome", string(e.Outcome))
 	}
 	if e.Wait > 0 {
-		ev = ev.Dur("wait", e.Wait)
+		ev = ev.Dur("wait_ms", e.Wait)
 	}
 	if e.Err != nil {
 		ev = ev.Err(e.Err)
 	}
-	ev.Msg("step " + string(e.Kind))
+	return ev
 }
 
-func (logProgress) Close() {}
+// endPhase logs the end of the current phase, with its duration.
+func (l *logProgress) endPhase() {
+	if l.phase == "" {
+		return
+	}
+	l.log.Info().Str("phase", l.phase).Int64("took_ms", l.now().Sub(l.phaseStart).Milliseconds()).
+		Msgf("%s: ended after %s", l.phase, l.now().Sub(l.phaseStart).Round(time.Millisecond))
+	l.phase = ""
+}
+
+// tick logs where the current phase is: its counts in the dry run and the execute phase, its time elsewhere.
+func (l *logProgress) tick() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.phase == "" {
+		return
+	}
+	elapsed := l.now().Sub(l.phaseStart)
+	ev := l.log.Info().Str("phase", l.phase).Int64("elapsed_ms", elapsed.Milliseconds())
+	switch c := l.counts; l.phase {
+	case "dry-run":
+		ev.Int("answered", l.dryRuns).Int("total", l.total).Msgf("dry-run: %d of %d steps answered", l.dryRuns, l.total)
+	case "execute":
+		ev.Int("finished", c.Done+c.Failed+c.Skipped).Int("total", c.Total).Int("running", c.Running).Int("waiting", c.Waiting).
+			Int("failed", c.Failed).Int("retries", c.Retries).
+			Msgf("execute: %d of %d steps finished, %d running, %d waiting", c.Done+c.Failed+c.Skipped, c.Total, c.Running, c.Waiting)
+	default:
+		ev.Msgf("%s: still under way after %s", l.phase, elapsed.Round(time.Second))
+	}
+}
+
+// Close ends the last phase and stops the ticker's goroutine.
+func (l *logProgress) Close() {
+	close(l.done)
+	l.wg.Wait()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.endPhase()
+}
 
 // barProgress is the live display: one bar of finished steps, with the phase, what runs and waits, the
 // retries, the time spent and an estimate of the time left.

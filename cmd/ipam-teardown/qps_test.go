@@ -17,13 +17,13 @@ func TestQPSFlag(t *testing.T) {
 		want qpsFlag
 		str  string
 	}{
-		{"auto", qpsFlag{auto: true}, "auto"},
-		{" AUTO ", qpsFlag{auto: true}, "auto"},
-		{"0", qpsFlag{}, "0"},
+		{"auto", qpsFlag{}, "auto"},
+		{" AUTO ", qpsFlag{}, "auto"},
+		{"0", qpsFlag{}, "auto"}, // 0 was "the default"; the default is auto now
 		{"12.5", qpsFlag{qps: 12.5}, "12.5"},
 		{"-1", qpsFlag{qps: -1}, "-1"}, // a number: checkQPS refuses it, naming it
 	} {
-		q := qpsFlag{qps: 99, auto: true}
+		q := qpsFlag{qps: 99}
 		if err := q.Set(tt.in); err != nil {
 			t.Errorf("Set(%q): %v", tt.in, err)
 			continue
@@ -41,15 +41,15 @@ func TestQPSFlag(t *testing.T) {
 	for _, tt := range []struct {
 		q  qpsFlag
 		ok bool
-	}{{qpsFlag{auto: true}, true}, {qpsFlag{}, true}, {qpsFlag{qps: 0.1}, true}, {qpsFlag{qps: 0.05}, false}, {qpsFlag{qps: -1}, false}} {
+	}{{qpsFlag{}, true}, {qpsFlag{qps: 0.1}, true}, {qpsFlag{qps: 0.05}, false}, {qpsFlag{qps: -1}, false}} {
 		if err := checkQPS(tt.q); (err == nil) != tt.ok {
 			t.Errorf("checkQPS(%+v) = %v, want ok %v", tt.q, err, tt.ok)
 		}
 	}
 }
 
-// TestQPSAuto: every command that takes --qps takes auto, runs with the adaptive rate, and says at info level
-// the rate it settled at.
+// TestQPSAuto: every command that takes --qps runs with the adaptive rate by default or when asked, and says
+// at info level the rate it reached.
 func TestQPSAuto(t *testing.T) {
 	s := simtest.Start(t, "../../testdata/topologies/sandbox.yaml")
 	s.SetCredentialsEnv(t, ipamsim.DefaultAccount)
@@ -59,8 +59,9 @@ func TestQPSAuto(t *testing.T) {
 	live := []string{"--region", "cn-hangzhou", "--endpoint", s.URL, "--log-format", "json"}
 	for _, args := range [][]string{
 		{"inventory", "--qps", "auto", "--ipam", ipamID, "-o", filepath.Join(dir, "snap.json")},
-		{"plan", "--qps", "auto", "--ipam", ipamID, "-o", plan},
-		{"apply", plan, "--yes", "--qps", "auto", "--report", filepath.Join(dir, "report.json")},
+		{"inventory", "--ipam", ipamID, "-o", filepath.Join(dir, "snap2.json")}, // the default is auto
+		{"plan", "--ipam", ipamID, "-o", plan},
+		{"apply", plan, "--yes", "--report", filepath.Join(dir, "report.json")},
 	} {
 		_, stderr, err := run(t, append(live, args...)...)
 		if err != nil {

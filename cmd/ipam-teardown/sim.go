@@ -213,7 +213,7 @@ func runSimServe(ctx context.Context, g *globalOptions, o simServeOptions, keyID
 	if srv.tlsURL != "" {
 		log.Info().Str("url", srv.tlsURL).Str("certificate", o.tlsCert).Msg("sim serve: also over HTTPS; trust it with SSL_CERT_FILE, give the host to cleanup --sts-endpoint")
 	}
-	log.Info().Int("faults", srv.faults).Int64("seed", o.seed).Dur("delete_delay", o.deleteDelay).Msg("sim serve: ready; interrupt to stop")
+	log.Info().Int("faults", srv.faults).Int64("seed", o.seed).Dur("delete_delay_ms", o.deleteDelay).Msg("sim serve: ready; interrupt to stop")
 
 	select {
 	case err := <-srv.done:

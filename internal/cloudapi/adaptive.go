@@ -50,6 +50,7 @@ type adaptiveRate struct {
 	lastThrottle time.Time     // of the last cut
 	k            float64       // seconds from the last cut until the cubic is back at lastMax
 	measured     float64       // smoothed answers per second; 0 until the first bucket closed
+	peak         float64       // the highest measured rate: what the run really reached
 	bucket       time.Time     // start of the current measuring bucket
 	count        int           // answers in the current bucket
 	logged       float64       // the rate last logged
@@ -101,6 +102,20 @@ func (a *adaptiveRate) wait(ctx context.Context) (time.Time, error) {
 			return queued, ctx.Err()
 		}
 	}
+}
+
+// reached is the highest rate the run's calls were answered at (smoothed over the measuring buckets), and
+// the number of throttling answers. It is what a run learnt about the account: the fill rate at the end is not,
+// since it falls back towards the start whenever the calls thin out (twice the measured rate at most), so a
+// run whose last phase waits on windows ends near AutoQPSStart whatever it reached before. Before the first
+// bucket closed, reached is the fill rate.
+func (a *adaptiveRate) reached() (qps float64, throttles int) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.peak == 0 {
+		return a.rate, a.throttles
+	}
+	return a.peak, a.throttles
 }
 
 // current is the rate the bucket fills at now.
@@ -156,6 +171,7 @@ func (a *adaptiveRate) measure(now time.Time) {
 	if b.After(a.bucket) {
 		r := float64(a.count) / b.Sub(a.bucket).Seconds()
 		a.measured = autoSmooth*r + (1-autoSmooth)*a.measured
+		a.peak = max(a.peak, a.measured)
 		a.bucket, a.count = b, 0
 	}
 }

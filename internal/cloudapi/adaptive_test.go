@@ -169,3 +169,29 @@ func TestAdaptiveCutWakesTheWaiting(t *testing.T) {
 		t.Errorf("the waiter reports asking at %v, before the cut at %v", r.queued, before)
 	}
 }
+
+// TestAdaptiveReachedIsThePeakNotTheEnd: a run that went at 200 calls a second and then only waited on windows
+// (a call every 2 s) ends with a fill rate near the start; what it reached, the figure the summary reports, is
+// the rate its calls were answered at, not that end. Before reached, the summary printed the end (10 after
+// about 11,000 calls in 38 s).
+func TestAdaptiveReachedIsThePeakNotTheEnd(t *testing.T) {
+	a := newAdaptiveRate(t0, zerolog.Nop())
+	if got, n := a.reached(); got != AutoQPSStart || n != 0 {
+		t.Errorf("before any answer: reached %v (%d throttles), want the start %v", got, n, AutoQPSStart)
+	}
+	succeed(a, 0, 10, 200)
+	for s := 10.0; s < 40; s += 2 {
+		a.observe(at(s), at(s), false)
+	}
+	if end := a.current(); end > 2*AutoQPSStart {
+		t.Fatalf("the fill rate at the end is %.1f: the test wants a run whose rate fell back", end)
+	}
+	got, n := a.reached()
+	if got < 150 || got > 210 || n != 0 {
+		t.Errorf("reached %.1f (%d throttles), want about 200 and none: the rate the calls went at", got, n)
+	}
+	a.observe(at(41), at(41), true)
+	if _, n := a.reached(); n != 1 {
+		t.Errorf("after a throttle: %d throttles, want 1", n)
+	}
+}

@@ -124,6 +124,7 @@ type Client struct {
 	log      zerolog.Logger
 	http     sdkHTTP
 	role     *renewingProvider // nil without Config.Role
+	secrets  *secrets          // the values cred has handed out: seal cuts them out of every error
 
 	mu      sync.Mutex
 	clients map[clientKey][]any // idle *vpcipam.Client, *openapi.Client or *vpc.Client, built lazily
@@ -181,11 +182,12 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		err      error
 	)
 	var role *renewingProvider
+	sec := newSecrets()
 	switch {
 	case cfg.Role != nil:
 		var base providers.CredentialsProvider
-		if base, err = baseProvider(cfg); err == nil {
-			cred, role, err = roleCredentials(base, *cfg.Role, cfg.Endpoint)
+		if base, err = baseProvider(cfg, sec); err == nil {
+			cred, role, err = roleCredentials(base, *cfg.Role, cfg.Endpoint, sec)
 		}
 		if err == nil {
 			// Assume the role now, so that a role the caller may not assume fails at start-up.
@@ -193,12 +195,12 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		}
 		provider = "ram_role_arn"
 	case cfg.AccessKey.ID != "":
-		cred, provider, err = staticCredentials(cfg.AccessKey)
+		cred, provider, err = staticCredentials(cfg.AccessKey, sec)
 	default:
-		cred, provider, err = resolveCredentials(cfg.Profile)
+		cred, provider, err = resolveCredentials(cfg.Profile, sec)
 	}
 	if err != nil {
-		return nil, err
+		return nil, sec.seal(err)
 	}
 	cfg.Logger.Info().Str("credentials", provider).Str("region", cfg.Region).Msg("credentials resolved")
 	c := &Client{
@@ -210,6 +212,7 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		http:     newHTTP(cfg.ConnectTimeout, cfg.ReadTimeout),
 		clients:  map[clientKey][]any{},
 		role:     role,
+		secrets:  sec,
 	}
 	if cfg.QPSAuto {
 		c.adaptive = newAdaptiveRate(time.Now(), cfg.Logger)
@@ -224,6 +227,17 @@ func (c *Client) wait(ctx context.Context) (time.Time, error) {
 		return c.adaptive.wait(ctx)
 	}
 	return time.Now(), c.limiter.Wait(ctx)
+}
+
+// RateReached is, for an adaptive rate (Config.QPSAuto), the highest rate the run's calls were answered at
+// and the throttling answers seen: the figure to pass as a fixed --qps against the same account; ok is false
+// for a fixed rate.
+func (c *Client) RateReached() (qps float64, throttles int, ok bool) {
+	if c.adaptive == nil {
+		return 0, 0, false
+	}
+	qps, throttles = c.adaptive.reached()
+	return qps, throttles, true
 }
 
 // Rate is the rate, in calls per second, at which the shared token bucket lets calls through now: with
@@ -518,7 +532,7 @@ func (c *Client) Do(ctx context.Context, call Call) (map[string]any, error) {
 			// The caller gave up (or the retry budget ran out): say so, not what the interrupted transport said.
 			err = &APIError{Product: call.Product, Action: call.Action, Region: call.Region, Resource: call.Resource, Endpoint: endpoint, Err: cerr}
 		}
-		err = wrapErr(call, endpoint, ex, err)
+		err = c.secrets.seal(wrapErr(call, endpoint, ex, err))
 		ev = ev.Str("code", Code(err))
 	}
 	if c.adaptive != nil && (err == nil || ex.status != 0) && context.Cause(ctx) == nil {
@@ -526,7 +540,7 @@ func (c *Client) Do(ctx context.Context, call Call) (map[string]any, error) {
 		c.adaptive.observe(queued, time.Now(), Classify(err) == ClassThrottled)
 	}
 	ev.Str("product", call.Product).Str("action", call.Action).Str("region", call.Region).
-		Str("resource", call.Resource).Bool("dry_run", call.DryRun).Dur("took", time.Since(start)).Msg("call")
+		Str("resource", call.Resource).Bool("dry_run", call.DryRun).Dur("took_ms", time.Since(start)).Msg("call")
 	return out, err
 }
 
@@ -638,7 +652,7 @@ func (c *Client) retry(ctx context.Context, call Call) (map[string]any, error) {
 		} else {
 			ev = ev.AnErr("cause", errors.Unwrap(err))
 		}
-		ev.Int("attempt", attempt).Dur("wait", wait).Msg("retrying")
+		ev.Int("attempt", attempt).Dur("wait_ms", wait).Msg("retrying")
 		t := time.NewTimer(wait)
 		select {
 		case <-t.C:

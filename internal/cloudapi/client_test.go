@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -365,17 +366,98 @@ func TestCredentialsFromEnvAndNoSecretInLogs(t *testing.T) {
 	}
 }
 
-func TestCredentialChainFailure(t *testing.T) {
-	isolateCredentials(t, "", "")
-	_, err := New(context.Background(), Config{Region: "cn-hangzhou", Endpoint: "http://127.0.0.1:1"})
-	if err == nil {
-		t.Fatal("New succeeded without credentials")
+// TestCredentialErrors: a credential that cannot be had fails New with a *CredentialError in the tool's words:
+// every source of the chain and why it gave nothing, how to give credentials, a file's path and line; never
+// credentials-go's text, which quotes a malformed config.json whole (secrets and tokens in it).
+func TestCredentialErrors(t *testing.T) {
+	const (
+		fileKeyID  = "LTAIfileKEYID7d2e91"
+		fileSecret = "fileSECRET3b8c0a4f"
+		fileToken  = "fileTOKEN5e1d9c77b2"
+	)
+	malformed := `{"current": "default", "profiles": [{"name": "default", "mode": "StsToken",
+  "access_key_id": "` + fileKeyID + `", "access_key_secret": "` + fileSecret + `",
+  "sts_token": "` + fileToken + `",}]}`
+	tests := []struct {
+		name       string
+		keyID      string // ALIBABA_CLOUD_ACCESS_KEY_ID
+		configJSON string // ~/.aliyun/config.json; "" = none
+		cfg        Config
+		want       []string
+		sources    []string // the chain's sources tried, in order
+	}{
+		{
+			name: "no credentials",
+			want: []string{"credentials: no credentials found: tried the environment: ALIBABA_CLOUD_ACCESS_KEY_ID is not set",
+				"the aliyun CLI profile: no file ", ".aliyun/config.json", "the shared credentials file: no file ", ".alibabacloud/credentials",
+				"not tried: the ECS instance's RAM role (ALIBABA_CLOUD_ECS_METADATA_DISABLED)", credentialsHint},
+			sources: []string{"env", "cli_profile", "profile"},
+		},
+		{
+			name: "key id without secret", keyID: "LTAIhalfKEY",
+			want:    []string{"the environment: ALIBABA_CLOUD_ACCESS_KEY_SECRET is not set"},
+			sources: []string{"env", "cli_profile", "profile"},
+		},
+		{
+			name: "malformed config.json", configJSON: malformed,
+			want:    []string{"the aliyun CLI profile: ", ".aliyun/config.json is not valid JSON (line 3)"},
+			sources: []string{"env", "cli_profile", "profile"},
+		},
+		{
+			name: "malformed config.json, its profile", configJSON: malformed, cfg: Config{Profile: "default"},
+			want:    []string{`credentials: no credentials for profile "default": tried the aliyun CLI profile: `, "config.json is not valid JSON (line 3)"},
+			sources: []string{"cli_profile", "profile"},
+		},
+		{
+			name: "no such profile", configJSON: `{"current": "a", "profiles": [{"name": "a", "mode": "AK", "access_key_id": "` + fileKeyID + `", "access_key_secret": "` + fileSecret + `"}]}`,
+			cfg:     Config{Profile: "nosuch"},
+			want:    []string{`no credentials for profile "nosuch": tried the aliyun CLI profile: no profile named nosuch`},
+			sources: []string{"cli_profile", "profile"},
+		},
+		{
+			name: "static key without a secret", cfg: Config{AccessKey: AccessKey{ID: fileKeyID}},
+			want: []string{"credentials: the access key given: the access key has no secret"},
+		},
 	}
-	// The whole chain's message: every provider says why it failed.
-	for _, s := range []string{"unable to get credentials from any of the providers in the chain", "ALIBABA_CLOUD_ACCESS_KEY_ID", ".aliyun/config.json", ".alibabacloud/credentials"} {
-		if !strings.Contains(err.Error(), s) {
-			t.Errorf("error %q lacks %q", err, s)
-		}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			home := isolateCredentials(t, tt.keyID, "")
+			if tt.configJSON != "" {
+				if err := os.MkdirAll(filepath.Join(home, ".aliyun"), 0o700); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(filepath.Join(home, ".aliyun", "config.json"), []byte(tt.configJSON), 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			cfg := tt.cfg
+			cfg.Region, cfg.Endpoint = "cn-hangzhou", "http://127.0.0.1:1"
+			_, err := New(context.Background(), cfg)
+			if err == nil {
+				t.Fatal("New succeeded")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q lacks %q", err, w)
+				}
+			}
+			for _, bad := range []string{fileKeyID, fileSecret, fileToken, "enviroment", "Can not open file", "unmarshal aliyun cli config", "unable to get credentials"} {
+				if strings.Contains(err.Error(), bad) {
+					t.Errorf("error %q holds %q", err, bad)
+				}
+			}
+			var ce *CredentialError
+			if !errors.As(err, &ce) {
+				t.Fatalf("error %T is not a *CredentialError", err)
+			}
+			var got []string
+			for _, s := range ce.Tried {
+				got = append(got, s.Provider)
+			}
+			if !slices.Equal(got, tt.sources) {
+				t.Errorf("sources tried = %v, want %v", got, tt.sources)
+			}
+		})
 	}
 }
 

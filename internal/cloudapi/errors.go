@@ -281,6 +281,11 @@ func codeStatus(err error) (string, int, bool) {
 	if errors.As(err, &sdkErr) {
 		return tea.StringValue(sdkErr.Code), tea.IntValue(sdkErr.StatusCode), true
 	}
+	// Sts refusing a role: credentials-go keeps no status, the code is the service's.
+	var credErr *CredentialError
+	if errors.As(err, &credErr) && credErr.Code != "" {
+		return credErr.Code, 0, true
+	}
 	return "", 0, false
 }
 

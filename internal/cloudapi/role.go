@@ -2,7 +2,6 @@ package cloudapi
 
 import (
 	"errors"
-	"fmt"
 	"net/url"
 	"strings"
 	"sync"
@@ -34,10 +33,10 @@ const codeTokenExpired = "InvalidSecurityToken.Expired"
 
 // roleCredentials assumes role with the base provider's key. The credential renews itself before its
 // expiration (credentials-go does), and renew replaces the session at once, for a token the service
-// already refuses.
-func roleCredentials(base providers.CredentialsProvider, role Role, endpoint string) (credentials.Credential, *renewingProvider, error) {
+// already refuses. The sessions' values are recorded in sec; its failures are *CredentialError.
+func roleCredentials(base providers.CredentialsProvider, role Role, endpoint string, sec *secrets) (credentials.Credential, *renewingProvider, error) {
 	if role.ARN == "" {
-		return nil, nil, errors.New("credentials: role: no ARN")
+		return nil, nil, &CredentialError{Provider: "ram_role_arn", Cause: "no role ARN"}
 	}
 	sts := role.StsEndpoint
 	if sts == "" {
@@ -62,7 +61,7 @@ func roleCredentials(base providers.CredentialsProvider, role Role, endpoint str
 		}
 		return b.Build()
 	}
-	p := &renewingProvider{build: build, role: role.ARN}
+	p := &renewingProvider{build: build, role: role.ARN, sts: sts, secrets: sec}
 	if err := p.Renew(); err != nil {
 		return nil, nil, err
 	}
@@ -72,8 +71,10 @@ func roleCredentials(base providers.CredentialsProvider, role Role, endpoint str
 // renewingProvider serialises the RAM role provider, which is not safe for concurrent use (it caches its
 // session without a lock), and can replace it: Renew assumes the role again.
 type renewingProvider struct {
-	build func() (providers.CredentialsProvider, error)
-	role  string
+	build   func() (providers.CredentialsProvider, error)
+	role    string
+	sts     string // host[:port]
+	secrets *secrets
 
 	mu  sync.Mutex
 	cur providers.CredentialsProvider
@@ -85,9 +86,25 @@ func (p *renewingProvider) GetCredentials() (*providers.Credentials, error) {
 	defer p.mu.Unlock()
 	cc, err := p.cur.GetCredentials()
 	if err != nil {
-		return nil, fmt.Errorf("assume role %s: %w", p.role, err)
+		return nil, p.fail(err)
 	}
+	p.secrets.add(cc.AccessKeyId, cc.AccessKeySecret, cc.SecurityToken)
 	return cc, nil
+}
+
+// fail is a failure of the role's provider as a *CredentialError: the base credential's own (already one),
+// Sts's refusal with its code, or Sts not reached, with the transport error but not the signed URL.
+func (p *renewingProvider) fail(err error) *CredentialError {
+	var base *CredentialError
+	if errors.As(err, &base) {
+		return &CredentialError{Provider: "ram_role_arn", Role: p.role, Sts: p.sts, Cause: "no credential to assume it with", Err: base}
+	}
+	e := credentialError("ram_role_arn", err)
+	e.Role, e.Sts = p.role, p.sts
+	if e.Cause == "not reached" {
+		e.Cause = "Sts not reached"
+	}
+	return e
 }
 
 func (p *renewingProvider) GetProviderName() string { return "ram_role_arn" }
@@ -111,7 +128,7 @@ func (p *renewingProvider) renewFrom(seen int) error {
 	}
 	np, err := p.build()
 	if err != nil {
-		return fmt.Errorf("credentials: role %s: %w", p.role, err)
+		return p.fail(err)
 	}
 	p.cur = np
 	p.gen++
@@ -119,18 +136,15 @@ func (p *renewingProvider) renewFrom(seen int) error {
 }
 
 // baseProvider is the credential a role is assumed with: the static key, the named profile, or the default
-// chain, as for a client without a role.
-func baseProvider(cfg Config) (providers.CredentialsProvider, error) {
+// chain, as for a client without a role. Its values are recorded in sec, its failures are *CredentialError.
+func baseProvider(cfg Config, sec *secrets) (providers.CredentialsProvider, error) {
 	switch {
 	case cfg.AccessKey.ID != "":
-		if cfg.AccessKey.Secret == "" {
-			return nil, errors.New("credentials: the access key " + cfg.AccessKey.ID + " has no secret")
-		}
-		return providers.NewStaticAKCredentialsProviderBuilder().WithAccessKeyId(cfg.AccessKey.ID).WithAccessKeySecret(cfg.AccessKey.Secret).Build()
+		return staticProvider(cfg.AccessKey, sec)
 	case cfg.Profile != "":
-		return newProfileChain(cfg.Profile)
+		return profileChain(cfg.Profile, sec)
 	}
-	return providers.NewDefaultCredentialsProvider(), nil
+	return defaultChain(sec), nil
 }
 
 // endpointHost is the host[:port] and protocol of an endpoint override, "" when there is none.

@@ -261,7 +261,7 @@ func TestRetryBudgetAndLogging(t *testing.T) {
 				t.Fatalf("info lines saying retrying = %d, want 1:\n%s", len(retrying), logs.String())
 			}
 			r := retrying[0]
-			if r["level"] != "info" || r["action"] != "ListIpams" || r["attempt"] != 1.0 || r["wait"] == nil || r["cause"] == nil {
+			if r["level"] != "info" || r["action"] != "ListIpams" || r["attempt"] != 1.0 || r["wait_ms"] == nil || r["cause"] == nil {
 				t.Errorf("retry line %v lacks action, cause, attempt or wait", r)
 			}
 		})
@@ -300,7 +300,7 @@ func TestRetryAfter(t *testing.T) {
 		t.Fatal(err)
 	}
 	var line struct {
-		Wait float64 `json:"wait"`
+		Wait float64 `json:"wait_ms"`
 	}
 	for _, l := range strings.Split(logs.String(), "\n") {
 		if strings.Contains(l, `"retrying"`) {

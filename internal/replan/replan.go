@@ -6,6 +6,7 @@ package replan
 import (
 	"context"
 	"fmt"
+	"io"
 	"slices"
 	"strconv"
 	"strings"
@@ -18,8 +19,9 @@ import (
 )
 
 // Func returns the executor's drift check: collect the IPAMs the plan names again and plan them with
-// opts. nil when the plan names no IPAM.
-func Func(api *cloudapi.Client, p *plans.Plan, opts planner.Options, parallelism int) func(context.Context) (*plans.Plan, error) {
+// opts. nil when the plan names no IPAM. progress gets the listing's lines, as the inventory's (nil: none): on
+// a large tree the check lists for as long as the inventory did, and a silent minute looks like a hang.
+func Func(api *cloudapi.Client, p *plans.Plan, opts planner.Options, parallelism int, progress io.Writer) func(context.Context) (*plans.Plan, error) {
 	// The blockers' IPAMs too: an IPAM a blocker holds whole has no step, and without it the fresh plan would
 	// lack that blocker and look like drift.
 	opts.PlanID = p.PlanID
@@ -30,7 +32,7 @@ func Func(api *cloudapi.Client, p *plans.Plan, opts planner.Options, parallelism
 		}
 		// A plan of orphaned discoveries only: find the orphans again.
 		return func(ctx context.Context) (*plans.Plan, error) {
-			snap, err := collect.Orphans(ctx, api, collect.Options{Parallelism: parallelism})
+			snap, err := collect.Orphans(ctx, api, collect.Options{Parallelism: parallelism, Progress: progress})
 			if err != nil {
 				return nil, err
 			}
@@ -48,7 +50,7 @@ func Func(api *cloudapi.Client, p *plans.Plan, opts planner.Options, parallelism
 		if len(present) == 0 {
 			return &plans.Plan{PlanID: p.PlanID, Region: p.Region, Steps: []plans.Step{}, Blockers: []plans.Blocker{}}, nil
 		}
-		snap, err := collect.Collect(ctx, api, inventory.Selector{IPAMIDs: present}, collect.Options{Parallelism: parallelism})
+		snap, err := collect.Collect(ctx, api, inventory.Selector{IPAMIDs: present}, collect.Options{Parallelism: parallelism, Progress: progress})
 		if err != nil {
 			return nil, err
 		}

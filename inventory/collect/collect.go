@@ -30,9 +30,13 @@ type API interface {
 // Options tune Collect.
 type Options struct {
 	Parallelism int       // concurrent calls; 0: DefaultParallelism
-	Progress    io.Writer // one line per finished listing phase; nil: none
+	Progress    io.Writer // one line per finished listing phase, and counts at most every ProgressEvery; nil: none
 	Now         func() time.Time
 }
+
+// ProgressEvery is how often, at most, the listing of pools' CIDRs and allocations (the long phase: two
+// listings a pool) says how far it got.
+const ProgressEvery = 10 * time.Second
 
 // DefaultParallelism bounds concurrent listing calls; the client's token bucket bounds their rate.
 const DefaultParallelism = 8
@@ -53,7 +57,8 @@ func Collect(ctx context.Context, api API, sel inventory.Selector, opts Options)
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	c := &collector{api: api, region: api.Region(), opts: opts}
+	c := &collector{api: api, region: api.Region(), opts: opts, start: opts.Now()}
+	c.last = c.start
 	account, err := api.CallerAccount(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("inventory: caller account: %w", err)
@@ -168,8 +173,8 @@ func Collect(ctx context.Context, api API, sel inventory.Selector, opts Options)
 		g.Go(func() error {
 			allocs, err := c.allocations(g.ctx, p)
 			p.Allocations = allocs
-			if n := done.Add(1); n%500 == 0 {
-				c.progress("allocations listed for %d/%d pool(s)", n, len(all))
+			if n := done.Add(1); c.due() {
+				c.progress("CIDRs and allocations listed for %d/%d pool(s), %d call(s) so far", n, len(all), c.calls.Load())
 			}
 			return err
 		})
@@ -182,7 +187,7 @@ func Collect(ctx context.Context, api API, sel inventory.Selector, opts Options)
 	snap.SharedPools = sharedPools
 	snap.Shares = ownedShares(rawShares, snap)
 	snap.Canonicalize()
-	c.progress("done: %d IPAM(s), %d pool(s), %d call(s)", len(ipams), nPools, c.calls.Load())
+	c.progress("done in %s: %d IPAM(s), %d pool(s), %d call(s)", c.opts.Now().Sub(c.start).Round(time.Millisecond), len(ipams), nPools, c.calls.Load())
 	return snap, nil
 }
 
@@ -199,7 +204,21 @@ type collector struct {
 	region string
 	opts   Options
 	calls  atomic.Int64
-	mu     sync.Mutex // serialises progress lines
+	start  time.Time
+	mu     sync.Mutex // serialises progress lines; guards last
+	last   time.Time  // of the last line
+}
+
+// due reports whether ProgressEvery has passed since the last line (and, if so, counts this one as said).
+func (c *collector) due() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := c.opts.Now()
+	if now.Sub(c.last) < ProgressEvery {
+		return false
+	}
+	c.last = now
+	return true
 }
 
 func (c *collector) progress(format string, args ...any) {
@@ -208,6 +227,7 @@ func (c *collector) progress(format string, args ...any) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.last = c.opts.Now()
 	fmt.Fprintf(c.opts.Progress, "inventory: "+format+"\n", args...)
 }
 

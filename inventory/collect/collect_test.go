@@ -3,6 +3,7 @@ package collect_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -365,9 +366,40 @@ func TestCollectGenerated10k(t *testing.T) {
 	if pools != 2000 || total < 10000 {
 		t.Errorf("collected %d pools, %d resources; want 2000 pools and at least 10,000 resources", pools, total)
 	}
-	if !strings.Contains(progress.String(), "done:") {
+	if !strings.Contains(progress.String(), "done in ") {
 		t.Errorf("progress lacks the final line:\n%s", progress.String())
 	}
 }
 
 var _ collect.API = (*cloudapi.Client)(nil)
+
+// TestCollectProgressAtMostEveryTick: the long phase (two listings a pool) says how far it got, with counts,
+// at most every ProgressEvery; the last line says how long the listing took. The clock is the call count: each
+// call takes a second.
+func TestCollectProgressAtMostEveryTick(t *testing.T) {
+	topo, err := topology.Generate(topology.GenerateOptions{Pools: 60, Depth: 2, FanOut: 8, AllocationsPerPool: 1, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim, _ := newSim(t, topo)
+	api := &simAPI{Sim: sim, AccountID: owner, RegionID: hangzhou}
+	t0 := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
+	now := func() time.Time { return t0.Add(time.Duration(len(api.Recorded())) * time.Second) }
+	var progress bytes.Buffer
+	if _, err := collect.Collect(t.Context(), api, inventory.Selector{All: true}, collect.Options{Parallelism: 1, Progress: &progress, Now: now}); err != nil {
+		t.Fatal(err)
+	}
+	var counts []string
+	for _, line := range strings.Split(progress.String(), "\n") {
+		if strings.Contains(line, "CIDRs and allocations listed for") {
+			counts = append(counts, line)
+		}
+	}
+	calls := len(api.Recorded())
+	if len(counts) == 0 || len(counts) > calls/int(collect.ProgressEvery/time.Second)+1 {
+		t.Errorf("%d count lines for %d calls of a second each; want at least one and at most one every %v:\n%s", len(counts), calls, collect.ProgressEvery, progress.String())
+	}
+	if want := fmt.Sprintf("done in %s:", time.Duration(calls)*time.Second); !strings.Contains(progress.String(), want) {
+		t.Errorf("the last line does not say %q:\n%s", want, progress.String())
+	}
+}
