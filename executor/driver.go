@@ -25,7 +25,7 @@ const (
 type result struct {
 	task
 	err            error
-	Presence       Presence
+	presence       Presence
 	found          []Presence // what the read found of the task's riders, in order (none if it failed)
 	sent, answered time.Time  // the call's round trip
 }
@@ -138,13 +138,13 @@ func (d *driver) read(ctx context.Context, t task, res *result) {
 		ps, err := ConfirmMany(ctx, poll, batch)
 		if !errors.Is(err, ErrBatchGoneCode) {
 			if res.err = err; err == nil {
-				res.Presence, res.found = ps[0], ps[1:]
+				res.presence, res.found = ps[0], ps[1:]
 			}
 			return
 		}
 		res.sent = r.now() // the read says nothing of whose resource is gone: the step's own read
 	}
-	res.Presence, res.err = Confirm(ctx, poll, s)
+	res.presence, res.err = Confirm(ctx, poll, s)
 }
 
 // answered moves a step on after a worker's answer (stepDriver): what its read found of its riders first,
@@ -175,7 +175,7 @@ func (d *driver) answered(res result) {
 	if res.err == nil {
 		d.st[i].failingSince = time.Time{}
 	}
-	v := decide(&d.r.plan.Steps[i], answer{kind: res.kind, err: res.err, presence: res.Presence, stopping: d.w.stopping})
+	v := decide(&d.r.plan.Steps[i], answer{kind: res.kind, err: res.err, presence: res.presence, stopping: d.w.stopping})
 	d.apply(i, res, v)
 }
 
@@ -209,7 +209,7 @@ func (d *driver) apply(i int, res result, v verdict) {
 		}
 		d.called(i)
 	case vLookAgain:
-		d.lookAgain(i, res.Presence, d.nextLook(i, res, false))
+		d.lookAgain(i, res.presence, d.nextLook(i, res, false))
 	}
 }
 
