@@ -52,8 +52,7 @@ type run struct {
 	problems   []DryRunProblem
 	driftFound *Drift
 
-	locked []lockedIPAM
-	lost   []string // IPAMs whose lock another run took at the same moment
+	lock lockState // the IPAMs this run locked (lock.go)
 }
 
 // Apply runs p: refuse early (blockers unless Partial), lock, verify what the journal says is done, drift
@@ -89,6 +88,9 @@ func Apply(ctx context.Context, api API, p *plans.Plan, opts Options) (rep *Repo
 			return nil, fmt.Errorf("step %s: action %s of %s is not one this build runs", p.Steps[i].ID, p.Steps[i].Action, p.Steps[i].Product)
 		}
 	}
+	if err := checkIPAMIDs(p); err != nil {
+		return nil, err
+	}
 	if opts.Preview {
 		return nil, r.preview(ctx)
 	}
@@ -107,6 +109,7 @@ func Apply(ctx context.Context, api API, p *plans.Plan, opts Options) (rep *Repo
 	if err := r.lockIPAMs(ctx, r.ipams(), r.prior.locks); err != nil {
 		return nil, r.interrupted(ctx, err)
 	}
+	defer r.heartbeat(ctx)() // stops before the unlock
 
 	// 3. Resume: what the journal says is done is confirmed by a read, not sent again.
 	if err := r.verifyJournal(ctx); err != nil {
@@ -167,6 +170,9 @@ func withDefaults(o Options) Options {
 	orDefault(&o.LockTTL, DefaultLockTTL)
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.After == nil {
+		o.After = time.After
 	}
 	return o
 }

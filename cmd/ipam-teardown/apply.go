@@ -69,6 +69,9 @@ confirmation, lock held, drift, dry run).`,
 			if err != nil {
 				return err
 			}
+			if err := executor.CheckPlan(p); err != nil {
+				return fmt.Errorf("%s: %w", path, err) // before the prompt and any call; exit 2
+			}
 			// The plan names its region; a different --region is a mistake, not an override.
 			if cmd.Flags().Changed("region") && g.region != p.Region {
 				return usagef("--region %s: the plan %s is for region %s", g.region, path, p.Region)
