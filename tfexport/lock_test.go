@@ -1,0 +1,48 @@
+package tfexport_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/ipam-teardown/ipam-teardown/executor"
+	"github.com/ipam-teardown/ipam-teardown/inventory/collect/collecttest"
+	"github.com/ipam-teardown/ipam-teardown/tfexport"
+)
+
+// TestLockTagNotExported: an IPAM collected while a run holds its apply lock carries the lock's tag; the lock
+// is no part of what was there, so neither mode writes it (and recreating it would lock the new IPAM).
+func TestLockTagNotExported(t *testing.T) {
+	t.Parallel()
+	snap := snapshotOf(t, collecttest.Topology(t, "sandbox.yaml"))
+	snap.IPAMs[0].Tags[executor.LockTagKey] = "plan-x/2026-01-02T05:00:00Z"
+	for _, mode := range []tfexport.Mode{tfexport.Recreate, tfexport.Adopt} {
+		e, err := tfexport.Build(snap, mode)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := string(e.File()); strings.Contains(got, executor.LockTagKey) {
+			t.Errorf("%s mode writes the lock tag %s", mode, executor.LockTagKey)
+		}
+		if !strings.Contains(string(e.File()), `owner = "network-team"`) {
+			t.Errorf("%s mode lost the IPAM's other tags", mode)
+		}
+	}
+}
+
+// TestParseMode: the two modes, and an error naming the value otherwise.
+func TestParseMode(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		in   string
+		want tfexport.Mode
+		err  bool
+	}{{"recreate", tfexport.Recreate, false}, {"adopt", tfexport.Adopt, false}, {"import", "", true}, {"", "", true}} {
+		got, err := tfexport.ParseMode(c.in)
+		if got != c.want || (err != nil) != c.err {
+			t.Errorf("ParseMode(%q) = %q, %v", c.in, got, err)
+		}
+		if err != nil && !strings.Contains(err.Error(), `"`+c.in+`"`) {
+			t.Errorf("ParseMode(%q): error %q does not name the value", c.in, err)
+		}
+	}
+}
