@@ -192,6 +192,8 @@ type applyRun struct {
 	// bound are the latency and delete delay of the service when they are known (the demo's emulator); nil
 	// measures them in the run (executor.MeasureBound). The report's L is computed with them.
 	bound *executor.BoundSettings
+	// recreate is the recreate configuration destroy wrote before the run ("" for none); the report names it.
+	recreate string
 }
 
 func (r *applyRun) run(ctx context.Context) error {
@@ -362,7 +364,10 @@ func (r *applyRun) writeReport(rep *executor.Report) error {
 	if r.report == "" {
 		return nil
 	}
-	data, err := json.MarshalIndent(rep, "", "  ")
+	data, err := json.MarshalIndent(struct {
+		*executor.Report
+		RecreateConfig string `json:"recreate_config,omitempty"`
+	}{rep, r.recreate}, "", "  ")
 	if err != nil {
 		return fmt.Errorf("--report: %w", err)
 	}
