@@ -173,6 +173,9 @@ func (b *builder) ipamUnit(ip *inventory.IPAM, exported map[string]string) (*uni
 	}
 	name := b.names.get(typeIPAM, ip.ID)
 	u := &unit{file: name, ipamID: ip.ID, title: fmt.Sprintf("IPAM %s", b.label(ip.Name, ip.ID))}
+	if name == "providers" || name == "discoveries" {
+		u.file = name + "_ipam" // the other files of a split export have these names
+	}
 	omit := func(what, reason string) {
 		u.omitted = append(u.omitted, Omission{IPAMID: ip.ID, What: what, Reason: reason})
 	}

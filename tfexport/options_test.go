@@ -46,3 +46,21 @@ func TestParseMode(t *testing.T) {
 		}
 	}
 }
+
+// TestSplitFileNames: an IPAM named like one of the other files of -o DIR/ gets a file of its own.
+func TestSplitFileNames(t *testing.T) {
+	t.Parallel()
+	snap := snapshotIn(t, collecttest.Topology(t, "sandbox.yaml"), "cn-hangzhou")
+	snap.IPAMs[0].Name = "providers"
+	e, err := tfexport.Build(snap, tfexport.Recreate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]int{}
+	for _, f := range e.Files() {
+		names[f.Name]++
+	}
+	if names["providers.tf"] != 1 || names["providers_ipam.tf"] != 1 {
+		t.Errorf("files %v; want providers.tf and providers_ipam.tf once each", names)
+	}
+}
