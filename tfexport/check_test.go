@@ -360,3 +360,22 @@ func mapValues(m map[string][]byte) []string {
 	slices.Sort(out)
 	return out
 }
+
+// resourcesOfExport is the resource addresses of one configuration, every reference in it resolved.
+func resourcesOfExport(t *testing.T, data []byte) (map[string]bool, map[string]string) {
+	t.Helper()
+	cfg := parseConfig(t, map[string][]byte{"main.tf": data})
+	res := map[string]bool{}
+	for addr, body := range cfg.resources {
+		res[addr] = true
+		for _, a := range body.Attributes {
+			for _, tr := range a.Expr.Variables() {
+				ref := strings.SplitN(traversalString(tr), ".", 3)
+				if a.Name != "provider" && cfg.resources[ref[0]+"."+ref[1]] == nil {
+					t.Errorf("%s: %s refers to %s, which is not written", addr, a.Name, traversalString(tr))
+				}
+			}
+		}
+	}
+	return res, cfg.imports
+}

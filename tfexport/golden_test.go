@@ -155,8 +155,8 @@ func snakeForTest(s string) string {
 	}, strings.ToLower(s)), "_")
 }
 
-// TestExportTerraformFmt runs terraform fmt -check on the golden files, when the Terraform CLI is on PATH (fmt
-// needs no provider); it is skipped where it is not.
+// TestExportTerraformFmt runs terraform fmt -check on the golden files and on the files of split exports, when
+// the Terraform CLI is on PATH (fmt needs no provider); it is skipped where it is not.
 func TestExportTerraformFmt(t *testing.T) {
 	tf, err := exec.LookPath("terraform")
 	if err != nil {
@@ -176,7 +176,23 @@ func TestExportTerraformFmt(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	cmd := exec.Command(tf, "fmt", "-check", "-diff", dir)
+	// And the files of -o DIR/, written by the same code in other pieces.
+	for _, c := range exportCases(t) {
+		e, err := tfexport.Build(c.snap, tfexport.Adopt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sub := filepath.Join(dir, c.name)
+		if err := os.MkdirAll(sub, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range e.Files() {
+			if err := os.WriteFile(filepath.Join(sub, f.Name), f.Data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	cmd := exec.Command(tf, "fmt", "-check", "-diff", "-recursive", dir)
 	cmd.Env = append(os.Environ(), "TF_CLI_CONFIG_FILE="+os.DevNull, "CHECKPOINT_DISABLE=1")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Errorf("terraform fmt -check: %v\n%s", err, out)

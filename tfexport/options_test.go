@@ -64,3 +64,42 @@ func TestSplitFileNames(t *testing.T) {
 		t.Errorf("files %v; want providers.tf and providers_ipam.tf once each", names)
 	}
 }
+
+// TestDeletingNotRecreated: what is on its way out (a pool Deleting, with its subtree; a CIDR Deleting) is no
+// part of the tree to build: it is left out and listed, and nothing left refers to it.
+func TestDeletingNotRecreated(t *testing.T) {
+	t.Parallel()
+	snap := snapshotOf(t, collecttest.Topology(t, "sandbox.yaml"))
+	for i, p := range snap.IPAMs[0].Pools {
+		switch p.Name {
+		case "prod-sh":
+			snap.IPAMs[0].Pools[i].Status = "Deleting"
+		case "prod-hz-db":
+			snap.IPAMs[0].Pools[i].CIDRs[0].Status = "Deleting"
+		}
+	}
+	e, err := tfexport.Build(snap, tfexport.Recreate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, _ := resourcesOfExport(t, e.File())
+	for _, gone := range []string{"alicloud_vpc_ipam_ipam_pool.prod_sh", "alicloud_vpc_ipam_ipam_pool.prod_sh_app",
+		"alicloud_vpc_ipam_ipam_pool_cidr.prod_hz_db_10_1_0_0_16"} {
+		if res[gone] {
+			t.Errorf("%s is written", gone)
+		}
+	}
+	if !res["alicloud_vpc_ipam_ipam_pool.prod_hz_db"] {
+		t.Error("prod-hz-db, whose CIDR only is Deleting, is not written")
+	}
+	var omitted []string
+	for _, o := range e.Omitted {
+		omitted = append(omitted, o.String())
+	}
+	all := strings.Join(omitted, "\n")
+	for _, want := range []string{`pool "prod-sh" and everything under it: it is being deleted (Deleting)`, `CIDR 10.1.0.0/16 of pool "prod-hz-db"`} {
+		if !strings.Contains(all, want) {
+			t.Errorf("omissions lack %q:\n%s", want, all)
+		}
+	}
+}
