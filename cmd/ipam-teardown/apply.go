@@ -198,6 +198,8 @@ type applyRun struct {
 	bound *executor.BoundSettings
 	// planned is when this process made the plan from a fresh inventory (destroy, demo); zero for a plan file.
 	planned time.Time
+	// recreate is the recreate configuration destroy wrote before the run ("" for none); the report names it.
+	recreate string
 }
 
 // freshPlanAge is how old a plan this process made may be for its apply to skip the drift check.
@@ -387,7 +389,10 @@ func (r *applyRun) writeReport(rep *executor.Report) error {
 	if r.report == "" {
 		return nil
 	}
-	data, err := json.MarshalIndent(rep, "", "  ")
+	data, err := json.MarshalIndent(struct {
+		*executor.Report
+		RecreateConfig string `json:"recreate_config,omitempty"`
+	}{rep, r.recreate}, "", "  ")
 	if err != nil {
 		return fmt.Errorf("--report: %w", err)
 	}
