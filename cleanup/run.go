@@ -20,6 +20,7 @@ import (
 	"github.com/ipam-teardown/ipam-teardown/inventory/collect"
 	"github.com/ipam-teardown/ipam-teardown/planner"
 	"github.com/ipam-teardown/ipam-teardown/plans"
+	"github.com/ipam-teardown/ipam-teardown/tfexport"
 )
 
 // Options tune Run.
@@ -38,6 +39,8 @@ type Options struct {
 	Logger      zerolog.Logger
 	Now         func() time.Time
 	ToolVersion string
+	// NoExport skips the recreate configuration an applied plan gets beside it (--no-export).
+	NoExport bool
 }
 
 // Outcomes of an IPAM (or of an account's orphan discoveries) in the report, beside the executor's
@@ -100,7 +103,9 @@ type IPAMReport struct {
 	// Failed are the steps that failed, each with the service's (or the client's) answer: why the IPAM was
 	// not emptied, without opening the apply's own report.
 	Failed     []StepFailure `json:"failed,omitempty"`
-	DurationMS int64         `json:"duration_ms"` // the unit is in the key, as in every report and log`
+	DurationMS int64         `json:"duration_ms"` // the unit is in the key, as in every report and log
+	// RecreateConfig is the Terraform configuration written before the plan ran, which builds it again.
+	RecreateConfig string `json:"recreate_config,omitempty"`
 }
 
 // StepFailure is a step that failed, as the executor's report has it.
@@ -364,6 +369,14 @@ func (r *runner) plan(ctx context.Context, api *cloudapi.Client, acct *account, 
 		ir.Outcome = OutcomeNothing
 		return
 	}
+	if r.opts.Apply && !r.opts.NoExport {
+		path, err := recreateConfig(snap, filepath.Join(dir, name+".recreate", "main.tf"), log)
+		if err != nil {
+			ir.Outcome, ir.Message = OutcomeErrored, err.Error()
+			return
+		}
+		ir.RecreateConfig = path
+	}
 	opts := r.opts.Executor
 	opts.Preview = !r.opts.Apply
 	opts.Parallelism = par
@@ -466,4 +479,16 @@ func overall(rep *Report, err error, ctx context.Context) string {
 		return outcomePreview
 	}
 	return outcomeDone
+}
+
+// recreateConfig writes, before the plan's first mutating call, the Terraform configuration that builds what
+// it deletes again (tfexport), in a directory of its own so that terraform apply reads it alone; a failure
+// stops this IPAM's run before anything is deleted.
+func recreateConfig(snap *inventory.Snapshot, path string, log zerolog.Logger) (string, error) {
+	omitted, err := tfexport.WriteRecreate(snap, path)
+	if err != nil {
+		return "", fmt.Errorf("recreate configuration, nothing deleted (--no-export skips it): %w", err)
+	}
+	log.Info().Str("recreate_config", path).Int("omitted", len(omitted)).Msg("recreate configuration written")
+	return path, nil
 }

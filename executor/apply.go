@@ -49,8 +49,7 @@ type run struct {
 	problems   []DryRunProblem
 	driftFound *Drift
 
-	locked []lockedIPAM
-	lost   []string // IPAMs whose lock another run took at the same moment
+	lock lockState // the IPAMs this run locked (lock.go)
 }
 
 // Apply runs p: refuse early (blockers unless Partial), lock, verify what the journal says is done, drift
@@ -91,6 +90,7 @@ func Apply(ctx context.Context, api API, p *plans.Plan, opts Options) (rep *Repo
 	if err := r.lockIPAMs(ctx, r.ipams(), r.prior.locks); err != nil {
 		return nil, r.interrupted(ctx, err)
 	}
+	defer r.heartbeat(ctx)() // stops before the unlock
 
 	// 3. Resume: what the journal says is done is confirmed by a read, not sent again.
 	done, err := r.verifyJournal(ctx)
@@ -121,8 +121,8 @@ func Apply(ctx context.Context, api API, p *plans.Plan, opts Options) (rep *Repo
 	return nil, r.failure()
 }
 
-// refuseEarly refuses a plan with blockers (unless Partial), a step this build does not run, and a broken
-// graph, and builds the graph; a plan without steps is done.
+// refuseEarly refuses a plan with blockers (unless Partial), a step this build does not run or that names no
+// IPAM, and a broken graph, and builds the graph; a plan without steps is done.
 func (r *run) refuseEarly() (err error) {
 	p := r.plan
 	if len(p.Blockers) > 0 && !r.opts.Partial {
@@ -136,6 +136,9 @@ func (r *run) refuseEarly() (err error) {
 		if _, ok := catalog.Lookup(p.Steps[i].Product, p.Steps[i].Action); !ok {
 			return fmt.Errorf("step %s: action %s of %s is not one this build runs", p.Steps[i].ID, p.Steps[i].Action, p.Steps[i].Product)
 		}
+	}
+	if err := checkIPAMIDs(p); err != nil {
+		return err
 	}
 	if r.graph, err = stepGraph(p.Steps, r.index); err != nil {
 		return fmt.Errorf("plan %s: %w", p.PlanID, err)
@@ -211,6 +214,9 @@ func withDefaults(o Options) Options {
 	orDefault(&o.LockTTL, DefaultLockTTL)
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.After == nil {
+		o.After = time.After
 	}
 	return o
 }

@@ -246,8 +246,7 @@ func TestLockOfAKilledRunExpires(t *testing.T) {
 	}
 
 	// After the expiry: the lock is taken over and the teardown finishes.
-	_, expiry, _ := strings.Cut(held, "/")
-	exp, err := time.Parse(time.RFC3339Nano, expiry)
+	exp, err := time.Parse(time.RFC3339Nano, held[strings.LastIndexByte(held, '/')+1:])
 	if err != nil {
 		t.Fatalf("lock value %q: %v", held, err)
 	}

@@ -110,6 +110,11 @@ func (d *driver) perform(ctx context.Context, t task) result {
 	case taskRecheck:
 		_, res.err = r.do(ctx, kindDryRun, stepCall(r.plan.PlanID, s, true))
 	case taskCall:
+		// The lock's hook (lock.go): a step of an IPAM another run now holds is not sent.
+		if err := r.beforeCall(ctx, s); err != nil {
+			res.err = err
+			return res
+		}
 		if t.first {
 			if err := r.journal.append(journalRecord{Event: recordStart, Step: s.ID}); err != nil {
 				res.err = err

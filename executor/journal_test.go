@@ -96,17 +96,31 @@ func TestJournalResumeAndRefusals(t *testing.T) {
 }
 
 func TestLockValue(t *testing.T) {
-	exp := time.Date(2026, 12, 2, 19, 0, 0, 123, time.UTC)
-	v := lockValue("plan-abc", exp)
-	plan, got, ok := parseLock(v)
-	if !ok || plan != "plan-abc" || !got.Equal(exp) {
-		t.Errorf("parseLock(%q) = %q %v %v", v, plan, got, ok)
+	exp := time.Date(2026, 12, 2, 19, 0, 0, 0, time.UTC)
+	nonce := newNonce()
+	if !isNonce(nonce) || nonce == newNonce() {
+		t.Fatalf("nonce %q: want 16 hex digits, new for every run", nonce)
 	}
-	if len(v) > 128 {
-		t.Errorf("lock value %q is longer than a tag value may be", v)
+	cases := []struct {
+		value       string
+		plan, nonce string
+	}{
+		{lockValue("plan-abc", nonce, exp), "plan-abc", nonce},
+		{lockValue("plan/with/slashes", nonce, exp), "plan/with/slashes", nonce},
+		// An earlier version's value: no nonce.
+		{"plan-abc/2026-12-02T19:00:00.000000123Z", "plan-abc", ""},
+	}
+	for _, tc := range cases {
+		l, ok := parseLock(tc.value)
+		if !ok || l.plan != tc.plan || l.nonce != tc.nonce || !l.expiry.Truncate(time.Second).Equal(exp) {
+			t.Errorf("parseLock(%q) = %+v %v, want plan %q nonce %q", tc.value, l, ok, tc.plan, tc.nonce)
+		}
+		if len(tc.value) > 128 {
+			t.Errorf("lock value %q is longer than a tag value may be", tc.value)
+		}
 	}
 	for _, v := range []string{"", "plan", "plan/notatime", "/2026-12-02T19:00:00Z"} {
-		if _, _, ok := parseLock(v); ok {
+		if _, ok := parseLock(v); ok {
 			t.Errorf("parseLock(%q) accepted", v)
 		}
 	}

@@ -199,20 +199,29 @@ func firstStep(t *testing.T, p *plans.Plan, action string) *plans.Step {
 	return nil
 }
 
+// lockOf reads the IPAM's lock tag: every page of its tags (an IPAM may carry 20), as the executor must.
 func lockOf(t *testing.T, b *bed, ipam string) string {
 	t.Helper()
-	out, err := b.srv.Sim.Invoke(t.Context(), ipamsim.DefaultAccount, wire.ProductVpcIpam, "ListTagResources",
-		wire.Params{"RegionId": b.region, "ResourceType": "IPAM", "ResourceId.1": ipam})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rows, _ := out["TagResources"].([]map[string]any)
-	for _, r := range rows {
-		if r["TagKey"] == executor.LockTagKey {
-			return r["TagValue"].(string)
+	token := ""
+	for {
+		params := wire.Params{"RegionId": b.region, "ResourceType": "IPAM", "ResourceId.1": ipam}
+		if token != "" {
+			params["NextToken"] = token
+		}
+		out, err := b.srv.Sim.Invoke(t.Context(), ipamsim.DefaultAccount, wire.ProductVpcIpam, "ListTagResources", params)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, _ := out["TagResources"].([]map[string]any)
+		for _, r := range rows {
+			if r["TagKey"] == executor.LockTagKey {
+				return r["TagValue"].(string)
+			}
+		}
+		if token, _ = out["NextToken"].(string); token == "" {
+			return ""
 		}
 	}
-	return ""
 }
 
 // assertUnlocked: every planned IPAM that still exists carries no lock.

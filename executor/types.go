@@ -49,7 +49,8 @@ const (
 	DefaultRetryBudget  = time.Minute
 )
 
-// LockTagKey is the tag that marks an IPAM as being torn down by a plan: value "<plan id>/<expiry RFC 3339>".
+// LockTagKey is the tag that marks an IPAM as being torn down by a plan: value "<plan id>/<run nonce>/<expiry
+// RFC 3339>".
 const LockTagKey = "ipam-teardown-lock"
 
 // Options tune Apply. The zero value is usable: readiness scheduling, the defaults above, no journal, no drift
@@ -88,6 +89,9 @@ type Options struct {
 	OnEvent func(Event)
 	Logger  zerolog.Logger
 	Now     func() time.Time
+	// After is the lock heartbeat's timer (nil: time.After): the lock is renewed when its channel delivers,
+	// every third of LockTTL. With Now, a seam for tests, which renew without waiting.
+	After func(d time.Duration) <-chan time.Time
 }
 
 // EventKind names what happened.
@@ -252,6 +256,16 @@ type RefusedError struct {
 }
 
 func (e *RefusedError) Error() string { return e.Msg }
+
+// PlanError is returned for a plan Apply cannot run as it is (bad input, exit 2): the field at fault and the
+// steps that have it. Nothing was called.
+type PlanError struct {
+	Field string   // the plan's field, as the plan file names it
+	Steps []string // the ids of the steps at fault
+	Msg   string
+}
+
+func (e *PlanError) Error() string { return e.Msg }
 
 // FailedError is returned when steps failed: the named ones, and the ones skipped because of them.
 type FailedError struct {

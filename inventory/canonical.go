@@ -167,6 +167,34 @@ func (s *Snapshot) clone() *Snapshot {
 	return &c
 }
 
+// dropExportOnly clears the settings a snapshot keeps only for export (descriptions below the IPAM, pool masks,
+// auto-import, ISP): no plan reads them, so an edit of one is not a change the fingerprint should show, and
+// the fingerprints of plans made before they were collected stay what they were.
+func (s *Snapshot) dropExportOnly() {
+	for i := range s.IPAMs {
+		ip := &s.IPAMs[i]
+		for j := range ip.Scopes {
+			ip.Scopes[j].Description = ""
+		}
+		dropPoolExportOnly(ip.Pools)
+	}
+	dropPoolExportOnly(s.SharedPools)
+	for i := range s.Discoveries {
+		s.Discoveries[i].Description = ""
+	}
+}
+
+func dropPoolExportOnly(pools []Pool) {
+	for i := range pools {
+		p := &pools[i]
+		p.Description, p.Ipv6Isp, p.AutoImport = "", "", false
+		p.AllocationMinMask, p.AllocationMaxMask, p.AllocationDefaultMask = 0, 0, 0
+		for k := range p.Allocations {
+			p.Allocations[k].Description = ""
+		}
+	}
+}
+
 func clonePools(pools []Pool) []Pool {
 	out := slices.Clone(pools)
 	for i := range out {
@@ -196,6 +224,7 @@ func (s *Snapshot) Fingerprint() string {
 	c := s.clone()
 	c.CollectedAt = time.Time{}
 	c.Selector = Selector{}
+	c.dropExportOnly()
 	h := sha256.New()
 	if err := c.encodeCanonical(h); err != nil {
 		panic(err) // a Snapshot holds only strings, numbers, booleans, times and maps of strings

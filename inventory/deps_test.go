@@ -25,7 +25,7 @@ func TestModelLinksNoSDK(t *testing.T) {
 		"github.com/ipam-teardown/ipam-teardown/internal/cloudapi",
 	}
 	const module = "github.com/ipam-teardown/ipam-teardown"
-	for _, pkg := range []string{"./plans", "./planner", "./inventory", "./timeline"} {
+	for _, pkg := range []string{"./plans", "./planner", "./inventory", "./timeline", "./tfexport"} {
 		cmd := exec.Command(goTool, "list", "-deps", "-f", `{{.ImportPath}}{{"\t"}}{{.Dir}}{{"\t"}}{{join .GoFiles " "}}`, pkg)
 		cmd.Dir = ".." // the module root
 		out, err := cmd.Output()

@@ -85,6 +85,9 @@ type Scope struct {
 	Status    string `json:"status"`
 	OwnerID   string `json:"owner_id"`
 	Tags      Tags   `json:"tags,omitempty"`
+
+	// Description is kept for export (the scope recreated as it was); teardown never reads it.
+	Description string `json:"description,omitempty"`
 }
 
 // Pool is an IPAM pool. ParentID links a sub-pool to the pool its CIDRs come from.
@@ -104,6 +107,15 @@ type Pool struct {
 	Tags         Tags         `json:"tags,omitempty"`
 	CIDRs        []PoolCIDR   `json:"cidrs"`
 	Allocations  []Allocation `json:"allocations"`
+
+	// The settings below are kept for export (the pool recreated or adopted as it was); teardown never reads
+	// them. A zero mask is one not set.
+	Description           string `json:"description,omitempty"`
+	Ipv6Isp               string `json:"ipv6_isp,omitempty"`
+	AllocationMinMask     int    `json:"allocation_min_mask,omitempty"`
+	AllocationMaxMask     int    `json:"allocation_max_mask,omitempty"`
+	AllocationDefaultMask int    `json:"allocation_default_mask,omitempty"`
+	AutoImport            bool   `json:"auto_import,omitempty"`
 }
 
 // PoolCIDR is a CIDR provisioned to a pool.
@@ -132,6 +144,8 @@ type Allocation struct {
 	RegionID         string `json:"region_id"` // the region allocation calls for this pool go to
 	Name             string `json:"name,omitempty"`
 	Status           string `json:"status"`
+
+	Description string `json:"description,omitempty"` // kept for export; teardown never reads it
 }
 
 // ResourceDiscovery is an IPAM resource discovery.
@@ -145,6 +159,8 @@ type ResourceDiscovery struct {
 	OwnerID          string   `json:"owner_id"`
 	ShareType        string   `json:"share_type,omitempty"` // "", Shared (shared with the caller), Sharing (the caller shares it)
 	Tags             Tags     `json:"tags,omitempty"`
+
+	Description string `json:"description,omitempty"` // kept for export; teardown never reads it
 }
 
 // DiscoveryAssociation links a resource discovery to an IPAM; the pair identifies it.

@@ -69,6 +69,9 @@ confirmation, lock held, drift, dry run).`,
 			if err != nil {
 				return err
 			}
+			if err := executor.CheckPlan(p); err != nil {
+				return fmt.Errorf("%s: %w", path, err) // before the prompt and any call; exit 2
+			}
 			// The plan names its region; a different --region is a mistake, not an override.
 			if cmd.Flags().Changed("region") && g.region != p.Region {
 				return usagef("--region %s: the plan %s is for region %s", g.region, path, p.Region)
@@ -195,6 +198,8 @@ type applyRun struct {
 	bound *executor.BoundSettings
 	// planned is when this process made the plan from a fresh inventory (destroy, demo); zero for a plan file.
 	planned time.Time
+	// recreate is the recreate configuration destroy wrote before the run ("" for none); the report names it.
+	recreate string
 }
 
 // freshPlanAge is how old a plan this process made may be for its apply to skip the drift check.
@@ -372,7 +377,10 @@ func (r *applyRun) writeReport(rep *executor.Report) error {
 	if r.report == "" {
 		return nil
 	}
-	data, err := json.MarshalIndent(rep, "", "  ")
+	data, err := json.MarshalIndent(struct {
+		*executor.Report
+		RecreateConfig string `json:"recreate_config,omitempty"`
+	}{rep, r.recreate}, "", "  ")
 	if err != nil {
 		return fmt.Errorf("--report: %w", err)
 	}

@@ -188,6 +188,23 @@ func TestApplyBadInput(t *testing.T) {
 		t.Fatal(err)
 	}
 	missing := filepath.Join(dir, "missing.json")
+	// A plan whose steps name no IPAM: neither the lock nor the drift check would cover them.
+	noIPAM := filepath.Join(dir, "no-ipam-id.json")
+	p, err := plans.ReadFile(plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stripped []string
+	for i := range p.Steps {
+		if p.Steps[i].Action == "DeleteIpamPool" && len(stripped) < 2 {
+			p.Steps[i].IPAMID = ""
+			stripped = append(stripped, p.Steps[i].ID)
+		}
+	}
+	slices.Sort(stripped)
+	if err := plans.WriteFile(noIPAM, p); err != nil {
+		t.Fatal(err)
+	}
 	before := len(srv.Calls())
 	tests := []struct {
 		args []string
@@ -208,6 +225,8 @@ func TestApplyBadInput(t *testing.T) {
 		{[]string{"apply", "-", "--yes"}, "stdin"},
 		{[]string{"apply", "--yes"}, "plan file"},
 		{[]string{"--region", "cn-shanghai", "apply", plan, "--yes"}, "--region"},
+		{[]string{"apply", noIPAM, "--yes"}, noIPAM + ": plan " + p.PlanID + ": 2 step(s) name no IPAM (ipam_id is empty)"},
+		{[]string{"apply", noIPAM, "--yes"}, strings.Join(stripped, ", ")},
 	}
 	for _, tt := range tests {
 		args := append([]string{"--endpoint", url, "--log-format", "json"}, tt.args...)

@@ -21,7 +21,7 @@ import (
 // cleanupFlags are cleanup's flags; each one given overrides the file.
 type cleanupFlags struct {
 	config, report, outDir, stsEndpoint string
-	apply, orphans                      bool
+	apply, orphans, noExport            bool
 	regions                             []string
 	parallelism                         int
 	qps                                 string
@@ -106,6 +106,7 @@ by another run, drift, a dry run, blockers) and nothing failed.`,
 				},
 				Logger:      out.Logger,
 				ToolVersion: toolVersion(),
+				NoExport:    f.noExport,
 			})
 			werr := writeCleanupReport(report, rep)
 			logCleanupSummary(g, rep, outDir)
@@ -118,6 +119,7 @@ by another run, drift, a dry run, blockers) and nothing failed.`,
 	fs := cmd.Flags()
 	fs.StringVar(&f.config, "config", "", "the cleanup config `FILE` (YAML); required")
 	fs.BoolVar(&f.apply, "apply", false, "run the plans (default: a preview that makes no mutating call)")
+	fs.BoolVar(&f.noExport, "no-export", false, "with --apply, write no recreate configuration (DIR/.../<ipam>.recreate/main.tf) before each plan runs")
 	fs.StringVar(&f.report, "report", "", "write the run's report as JSON to `FILE` (default: DIR/report.json in --out-dir)")
 	fs.StringVar(&f.outDir, "out-dir", "", "directory for the plans, journals and report (default ./ipam-teardown-cleanup-<UTC time>/)")
 	fs.StringSliceVar(&f.regions, "regions", nil, "region ids (comma-separated), instead of the config's regions (and every account's)")

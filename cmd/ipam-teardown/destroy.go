@@ -27,6 +27,7 @@ func newDestroyCommand(g *globalOptions) *cobra.Command {
 		po     planOptionFlags
 		outDir string
 	)
+	var noExport bool
 	f := defaultApplyFlags()
 	cmd := &cobra.Command{
 		Use:   "destroy --region R (--ipam ID ... | --tag k=v ... | --all) [plan options] [apply options] [--out-dir DIR]",
@@ -60,7 +61,7 @@ and every flag of apply. Exit codes as apply.`,
 			}
 			return runDestroy(cmd.Context(), g, destroyRun{
 				sel: s, po: po, flags: f, outDir: outDir, stdin: cmd.InOrStdin(), globals: setGlobals(cmd),
-				client: g.client,
+				client: g.client, noExport: noExport,
 			})
 		},
 	}
@@ -68,6 +69,7 @@ and every flag of apply. Exit codes as apply.`,
 	po.register(cmd.Flags())
 	f.register(cmd.Flags())
 	cmd.Flags().StringVar(&outDir, "out-dir", "", "directory for the plan, journal and report (default ./ipam-teardown-<plan id>/)")
+	cmd.Flags().BoolVar(&noExport, "no-export", false, "do not write recreate.tf, the Terraform configuration that builds the IPAMs again, beside the plan")
 	return cmd
 }
 
@@ -82,6 +84,8 @@ type destroyRun struct {
 	resume  string   // the resume hint; "" builds the apply command from globals
 	client  func(ctx context.Context, qps qpsFlag) (*cloudapi.Client, error)
 	bound   *executor.BoundSettings // the service's latency and delete delay when known (applyRun.bound)
+	// noExport skips recreate.tf, the configuration that builds what the run deletes again (--no-export).
+	noExport bool
 }
 
 func runDestroy(ctx context.Context, g *globalOptions, d destroyRun) error {
@@ -123,6 +127,10 @@ func runDestroy(ctx context.Context, g *globalOptions, d destroyRun) error {
 		return err
 	}
 	out.Text(zerolog.InfoLevel, fmt.Sprintf("plan %s saved to %s", p.PlanID, planPath), map[string]any{"plan_id": p.PlanID, "output": planPath})
+	recreate, err := recreateBeforeTeardown(out, snap, filepath.Join(dir, "recreate.tf"), d.noExport)
+	if err != nil {
+		return err
+	}
 
 	journal, report := d.flags.journal, d.flags.report
 	if journal == "" {
@@ -138,7 +146,7 @@ func runDestroy(ctx context.Context, g *globalOptions, d destroyRun) error {
 	r := &applyRun{
 		g: g, flags: d.flags, plan: p, journal: journal, report: report, stdin: d.stdin, resume: resume,
 		connect:     func(context.Context) (*cloudapi.Client, error) { return api, nil },
-		planOptions: planner.OptionsFor(p), bound: d.bound, planned: planned,
+		planOptions: planner.OptionsFor(p), bound: d.bound, planned: planned, recreate: recreate,
 	}
 	return r.run(ctx)
 }

@@ -87,6 +87,9 @@ func exitCode(err error) int {
 	if _, ok := errors.AsType[*executor.RefusedError](err); ok {
 		return exitRefused
 	}
+	if _, ok := errors.AsType[*executor.PlanError](err); ok {
+		return exitUsage // a plan the executor cannot run as it is (steps without ipam_id): bad input
+	}
 	return exitFailed
 }
 

@@ -151,6 +151,7 @@ selection, --ipam id, --exclude id or region that matches nothing), 3 refused (n
 		newTimelineCommand(g),
 		newInventoryCommand(g),
 		newPlanCommand(g),
+		newExportCommand(g),
 		newApplyCommand(g),
 		newDestroyCommand(g),
 		newCleanupCommand(g),

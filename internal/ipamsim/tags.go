@@ -263,7 +263,11 @@ type taggable struct {
 }
 
 // ListTagResources lists tags of the caller's resources of one type, filtered by ResourceId.N and/or Tag.N
-// (intersection; tags ANDed), paged 1-50.
+// (intersection; tags ANDed; a Tag.N.Key without a value matches every value of its key), paged 1-50 (default
+// 10) with NextToken. UNKNOWN: whether a Tag.N filter narrows the rows to the filter's tags or only the
+// resources. The stricter reading is taken: a resource that matches is listed with every tag it carries, so a
+// caller that reads one key (the apply lock) must pick its row out and follow NextToken (an IPAM with more
+// than ten tags spans pages).
 func (s *Sim) listTagResources(c *call) (map[string]any, error) {
 	typ := c.params.Get("ResourceType")
 	if typ == "" {

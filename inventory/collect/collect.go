@@ -434,6 +434,8 @@ func (c *collector) scopes(ctx context.Context, ipamID string) ([]inventory.Scop
 			Status:    str(r["Status"]),
 			OwnerID:   str(r["OwnerId"]),
 			Tags:      tags(r["Tags"]),
+
+			Description: str(r["IpamScopeDescription"]),
 		})
 	}
 	return out, nil
@@ -474,6 +476,8 @@ func (c *collector) discoveries(ctx context.Context) ([]inventory.ResourceDiscov
 			OwnerID:          str(r["OwnerId"]),
 			ShareType:        str(r["ShareType"]),
 			Tags:             tags(r["Tags"]),
+
+			Description: str(r["IpamResourceDiscoveryDescription"]),
 		})
 	}
 	return out, nil
@@ -516,6 +520,7 @@ func (c *collector) pools(ctx context.Context, call cloudapi.Call, account strin
 		if d, err := strconv.Atoi(str(r["PoolDepth"])); err == nil {
 			p.Depth = d
 		}
+		poolSettings(&p, r)
 		if p.OwnerID != "" && p.OwnerID != account {
 			p.IsShared = true
 		}
@@ -592,6 +597,8 @@ func (c *collector) allocations(ctx context.Context, p *inventory.Pool) ([]inven
 			RegionID:         region,
 			Name:             str(r["IpamPoolAllocationName"]),
 			Status:           str(r["Status"]),
+
+			Description: str(r["IpamPoolAllocationDescription"]),
 		}
 		if a.PoolID == "" {
 			a.PoolID = p.ID
@@ -655,6 +662,23 @@ func ownedShares(all []inventory.ShareAssociation, s *inventory.Snapshot) []inve
 		}
 	}
 	return out
+}
+
+// poolSettings reads the settings a pool keeps only for export (its description, ISP, allocation masks and
+// auto-import); a mask the answer leaves out or cannot be read stays zero, "not set".
+func poolSettings(p *inventory.Pool, r map[string]any) {
+	p.Description = str(r["IpamPoolDescription"])
+	p.Ipv6Isp = str(r["Ipv6Isp"])
+	p.AutoImport = boolean(r["AutoImport"])
+	for key, dst := range map[string]*int{
+		"AllocationMinCidrMask":     &p.AllocationMinMask,
+		"AllocationMaxCidrMask":     &p.AllocationMaxMask,
+		"AllocationDefaultCidrMask": &p.AllocationDefaultMask,
+	} {
+		if v, err := strconv.Atoi(str(r[key])); err == nil {
+			*dst = v
+		}
+	}
 }
 
 // Helpers reading the answer maps (numbers are json.Number; ids stay exact).

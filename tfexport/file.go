@@ -1,0 +1,44 @@
+package tfexport
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/ipam-teardown/ipam-teardown/inventory"
+)
+
+// WriteRecreate writes the recreate configuration of snap to path, whole or not at all (a temporary file in
+// the same directory, then a rename), creating the directory. destroy and cleanup --apply call it before the
+// first mutating call of a teardown, so that the way back exists before anything is gone. It returns what the
+// configuration leaves out.
+func WriteRecreate(snap *inventory.Snapshot, path string) ([]Omission, error) {
+	e, err := Build(snap, Recreate)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, fmt.Errorf("recreate configuration %s: %w", path, err)
+	}
+	return e.Omitted, WriteFileAtomic(path, e.File())
+}
+
+// WriteFileAtomic writes data to path through a temporary file in the same directory and a rename.
+func WriteFileAtomic(path string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+"-*")
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return nil
+}
