@@ -180,6 +180,13 @@ func (r *runner) run(ctx context.Context, rep *Report) error {
 			return fmt.Errorf("%w: accounts[%d]: %s; nothing was done in any account", ErrRefused, ar.Entry, ar.Message)
 		}
 	}
+	// An account that could not be named (its role not assumed, its keys refused) cannot be checked against
+	// the allow-list, and the run promises every check before any other call: stop before any listing.
+	for _, ar := range rep.Accounts {
+		if ar.Outcome == "failed" {
+			return fmt.Errorf("%w: accounts[%d]: %s; nothing was listed or done in any account", ErrFailed, ar.Entry, ar.Message)
+		}
+	}
 
 	// 2. Accounts side by side, each with its own clients and token bucket; regions one after the other
 	// within an account (one bucket busy at a time: the account's limit holds).

@@ -506,3 +506,35 @@ func equalMaps(a, b map[string][]string) bool {
 	}
 	return true
 }
+
+// TestUnreachableAccountStopsTheRunBeforeAnyListing: the role of the second account cannot be assumed.
+// Every account's identity is checked before any other call, so the run fails (ErrFailed) having sent only
+// identity calls: account 1, reached fine, is not listed either.
+func TestUnreachableAccountStopsTheRunBeforeAnyListing(t *testing.T) {
+	b := newBed(t)
+	cfg, err := cleanup.ParseConfig([]byte(`regions: [cn-hangzhou, cn-shanghai]
+allowed_accounts: ["1000000000000001", "1000000000000002"]
+accounts:
+  - id: "1000000000000001"
+  - role_arn: acs:ram::1000000000000002:role/nosuch
+select: {tags: {env: sandbox}}
+sts_endpoint: `+b.sts+"\n"), "cleanup.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := cleanup.Run(t.Context(), cfg, b.options(true))
+	if !errors.Is(err, cleanup.ErrFailed) || !strings.Contains(err.Error(), "accounts[1]") {
+		t.Fatalf("run: %v; want a failure naming accounts[1]", err)
+	}
+	if rep.Outcome != "failed" || rep.Accounts[1].Outcome != "failed" {
+		t.Errorf("report: %s, account 1 %s; want failed", rep.Outcome, rep.Accounts[1].Outcome)
+	}
+	if n := len(rep.Accounts[0].Regions); n != 0 {
+		t.Errorf("account 0 reports %d region(s); want none listed", n)
+	}
+	for _, c := range b.srv.Wire.Calls() {
+		if c.Action != "GetCallerIdentity" && c.Action != "AssumeRole" {
+			t.Errorf("call %s although an account's identity could not be checked", c.Action)
+		}
+	}
+}
