@@ -65,10 +65,8 @@ by another run, drift, a dry run, blockers) and nothing failed.`,
 			if err != nil {
 				return err
 			}
-			for _, c := range []struct{ flag, path string }{{"--report", f.report}} {
-				if err := checkFilePath(c.flag, c.path); err != nil {
-					return err
-				}
+			if err := checkFiles(fileUse{"--config", f.config, fileInput}, fileUse{"--report", f.report, fileOutput}); err != nil {
+				return err
 			}
 			if f.stepTimeout <= 0 {
 				return usagef("--step-timeout %v: want a positive duration", f.stepTimeout)
