@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -311,7 +312,7 @@ func (r *runner) ipam(ctx context.Context, api *cloudapi.Client, acct *account, 
 
 // orphans plans and runs (or previews) the orphaned custom discoveries of one account and region.
 func (r *runner) orphans(ctx context.Context, api *cloudapi.Client, acct *account, region string, par int, log zerolog.Logger) *IPAMReport {
-	ir := &IPAMReport{Selected: true, Why: "orphan_discoveries: custom discoveries no IPAM is associated with and no share holds", Outcome: OutcomeNotRun}
+	ir := &IPAMReport{Selected: true, Why: "orphan_discoveries: custom discoveries no IPAM is associated with and no share holds, that select matches", Outcome: OutcomeNotRun}
 	start := r.opts.Now()
 	defer func() { ir.Duration = r.opts.Now().Sub(start).Round(time.Millisecond).String() }()
 	snap, err := collect.Orphans(ctx, api, collect.Options{Parallelism: par})
@@ -319,8 +320,20 @@ func (r *runner) orphans(ctx context.Context, api *cloudapi.Client, acct *accoun
 		ir.Outcome, ir.Message = OutcomeErrored, fmt.Sprintf("inventory: %v", err)
 		return ir
 	}
+	// The same select as the IPAMs': an untagged discovery made a minute ago is not a sandbox's leftover.
+	// exclude and protect_tag are the planner's, as for the resources inside an IPAM.
+	kept, left := r.cfg.selectOrphans(snap, r.opts.Now())
+	for _, d := range left {
+		log.Info().Str("discovery", d).Bool("selected", false).Msg("orphaned discovery considered")
+	}
+	if len(kept) > 0 {
+		ir.Why += ": " + strings.Join(kept, ", ")
+	}
+	if len(left) > 0 {
+		ir.Why += "; not selected: " + strings.Join(left, ", ")
+	}
 	if len(snap.Discoveries) == 0 {
-		ir.Outcome, ir.Message = OutcomeNothing, "no orphaned custom discovery"
+		ir.Outcome, ir.Message = OutcomeNothing, "no orphaned custom discovery that select matches"
 		return ir
 	}
 	r.plan(ctx, api, acct, region, par, snap, "orphan-discoveries", ir, log.With().Str("plan", "orphan-discoveries").Logger())

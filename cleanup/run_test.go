@@ -355,7 +355,7 @@ func (b *bed) checkOnePlanPerIPAM(reps ...*cleanup.Report) {
 func TestCleanupBesideAManualDestroy(t *testing.T) {
 	b := newBed(t, simtest.WithDeleteDelay(100*time.Millisecond))
 	b.srv.Wire.SetFaults([]wire.FaultRule{{Latency: 10 * time.Millisecond}})
-	api, err := cloudapi.New(t.Context(), cloudapi.Config{Region: "cn-hangzhou", Endpoint: b.srv.URL, Logger: zerolog.Nop()})
+	api, err := cloudapi.New(t.Context(), cloudapi.Config{Region: "cn-beijing", Endpoint: b.srv.URL, Logger: zerolog.Nop()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -535,6 +535,66 @@ sts_endpoint: `+b.sts+"\n"), "cleanup.yaml")
 	for _, c := range b.srv.Wire.Calls() {
 		if c.Action != "GetCallerIdentity" && c.Action != "AssumeRole" {
 			t.Errorf("call %s although an account's identity could not be checked", c.Action)
+		}
+	}
+}
+
+// TestOrphanDiscoveriesFollowSelect: orphan_discoveries deletes only the orphaned discoveries that select
+// matches, as an IPAM is matched: the old orphan tagged env=sandbox (account 3) goes; an untagged one
+// (account 3) and one tagged env=sandbox but made a minute ago (account 2, older_than 72h) stay. The drift
+// checks of the orphans' plans agree (the run is done, not refused).
+func TestOrphanDiscoveriesFollowSelect(t *testing.T) {
+	b := newBed(t)
+	b.clk.advance(100 * time.Hour) // the topology is 100 hours old
+	cred := b.srv.Credential(t, acctB)
+	api, err := cloudapi.New(t.Context(), cloudapi.Config{Region: "cn-beijing", Endpoint: b.srv.URL,
+		AccessKey: cloudapi.AccessKey{ID: cred.AccessKeyID, Secret: cred.AccessKeySecret}, QPS: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := api.Mutate(t.Context(), cloudapi.Call{Product: cloudapi.ProductVpcIpam, Action: "CreateIpamResourceDiscovery",
+		Params: map[string]string{"RegionId": "cn-beijing", "OperatingRegionList.1": "cn-beijing", "IpamResourceDiscoveryName": "b-young",
+			"Tag.1.Key": "env", "Tag.1.Value": "sandbox"}})
+	if err != nil {
+		t.Fatalf("creating the young discovery: %v", err)
+	}
+	young, _ := out["IpamResourceDiscoveryId"].(string)
+	cfg, err := cleanup.ParseConfig([]byte(`regions: [cn-shanghai, cn-beijing]
+allowed_accounts: ["1000000000000002", "1000000000000003"]
+accounts:
+  - role_arn: acs:ram::1000000000000002:role/ipam-cleanup
+  - role_arn: acs:ram::1000000000000003:role/ipam-cleanup
+select: {tags: {env: sandbox}, older_than: 72h}
+orphan_discoveries: true
+sts_endpoint: `+b.sts+"\n"), "cleanup.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := b.options(true)
+	opts.Now = b.clk.now
+	rep, err := cleanup.Run(t.Context(), cfg, opts)
+	if err != nil {
+		t.Fatalf("apply: %v", err)
+	}
+	after := b.ipamsOf()
+	for _, d := range []struct {
+		acct, id string
+		gone     bool
+	}{{acctC, b.srv.Refs["discovery/c-orphan"], true}, {acctC, b.srv.Refs["discovery/c-stray"], false}, {acctB, young, false}} {
+		if gone := !slices.Contains(after[d.acct], d.id); gone != d.gone {
+			t.Errorf("discovery %s gone=%v; want %v", d.id, gone, d.gone)
+		}
+	}
+	reps := ipamReports(rep)
+	if ir := reps[acctC+"/cn-shanghai/orphans"]; ir.Outcome != "done" || ir.Steps == 0 {
+		t.Errorf("account 3 orphans: %s (%s) with %d steps; want done", ir.Outcome, ir.Message, ir.Steps)
+	}
+	for k, want := range map[string]string{
+		acctC + "/cn-beijing/orphans": b.srv.Refs["discovery/c-stray"] + " (the tag env is not sandbox)",
+		acctB + "/cn-beijing/orphans": young + " (created ",
+	} {
+		if ir := reps[k]; ir.Outcome != "nothing" || !strings.Contains(ir.Why, want) {
+			t.Errorf("%s: %s, why %q; want nothing, saying %q", k, ir.Outcome, ir.Why, want)
 		}
 	}
 }

@@ -454,6 +454,7 @@ func (c *collector) discoveries(ctx context.Context) ([]inventory.ResourceDiscov
 			OwnerID:          str(r["OwnerId"]),
 			ShareType:        str(r["ShareType"]),
 			Tags:             tags(r["Tags"]),
+			CreateTime:       parseTime(r["CreateTime"]),
 		})
 	}
 	return out, nil
