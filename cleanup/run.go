@@ -3,6 +3,7 @@ package cleanup
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -102,6 +103,8 @@ type IPAMReport struct {
 	// not emptied, without opening the apply's own report.
 	Failed   []StepFailure `json:"failed,omitempty"`
 	Duration string        `json:"duration,omitempty"`
+	// Resumed: the plan is an interrupted run's, found with its journal in the out-dir and run again from it.
+	Resumed bool `json:"resumed,omitempty"`
 }
 
 // StepFailure is a step that failed, as the executor's report has it.
@@ -363,17 +366,21 @@ func (r *runner) plan(ctx context.Context, api *cloudapi.Client, acct *account, 
 		}
 		break
 	}
-	ir.PlanID, ir.Steps, ir.Blockers = p.PlanID, len(p.Steps), p.Blockers
 	dir := filepath.Join(r.opts.OutDir, acct.id, region)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		ir.Outcome, ir.Message = OutcomeErrored, err.Error()
 		return
 	}
-	ir.Plan = filepath.Join(dir, name+".plan.json")
-	if err := plans.WriteFile(ir.Plan, p); err != nil {
+	var resumed bool
+	ir.Plan, p, resumed = r.planFile(dir, name, p, log)
+	if resumed {
+		ir.Resumed = true
+		ir.Why += "; resumes the interrupted run of " + ir.Plan
+	} else if err := plans.WriteFile(ir.Plan, p); err != nil {
 		ir.Outcome, ir.Message = OutcomeErrored, err.Error()
 		return
 	}
+	ir.PlanID, ir.Steps, ir.Blockers = p.PlanID, len(p.Steps), p.Blockers
 	switch {
 	case len(p.Blockers) > 0:
 		ir.Outcome = OutcomeBlocked
@@ -420,6 +427,52 @@ func (r *runner) plan(ctx context.Context, api *cloudapi.Client, acct *account, 
 		}
 	}
 	log.Info().Str("outcome", ir.Outcome).Int("done", ir.Done).Int("steps", ir.Steps).Msg("plan finished")
+}
+
+// planFile says where the plan p of name goes in dir, and whether an earlier run's plan there is resumed
+// instead. An out-dir is reused (a cron line with $(date +%F) runs twice a day after a failure), and a plan
+// that has a journal is an interrupted run's resume state: it is never written over. With Apply and the same
+// IPAM, account, region and planning options, that plan is run again from its journal, as apply would run
+// it; otherwise the new plan goes beside it, name-2.plan.json, name-3.plan.json, ...
+func (r *runner) planFile(dir, name string, p *plans.Plan, log zerolog.Logger) (string, *plans.Plan, bool) {
+	path := filepath.Join(dir, name+".plan.json")
+	if !fileExists(path + ".journal") {
+		return path, p, false
+	}
+	if r.opts.Apply {
+		prior, err := plans.ReadFile(path)
+		if err == nil && samePlanning(prior, p) {
+			log.Info().Str("plan", path).Str("plan_id", prior.PlanID).Msg("resuming the interrupted run of this plan from its journal")
+			return path, prior, true
+		}
+		if err != nil {
+			log.Warn().Err(err).Str("plan", path).Msg("the plan beside a journal cannot be read: the new plan goes beside it")
+		}
+	}
+	for n := 2; ; n++ {
+		next := filepath.Join(dir, fmt.Sprintf("%s-%d.plan.json", name, n))
+		if !fileExists(next) && !fileExists(next+".journal") {
+			log.Info().Str("kept", path).Str("plan", next).Msg("an earlier run's plan and journal are kept: the new plan goes beside them")
+			return next, p, false
+		}
+	}
+}
+
+// samePlanning reports whether an earlier plan is of the same selection as p: the same account, region,
+// selector (the IPAM, or the orphans) and planning options, compared as the plan file spells them (no
+// exclusion is [] there, nil or empty in memory).
+func samePlanning(prior, p *plans.Plan) bool {
+	spell := func(v any) string {
+		b, _ := json.Marshal(v)
+		return string(b)
+	}
+	return prior.AccountID == p.AccountID && prior.Region == p.Region &&
+		spell(prior.Selector) == spell(p.Selector) && spell(prior.Options) == spell(p.Options)
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 // aggregate turns the report into Run's error: any failure first, then any refusal.

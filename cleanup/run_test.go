@@ -1,6 +1,7 @@
 package cleanup_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -597,4 +598,76 @@ sts_endpoint: `+b.sts+"\n"), "cleanup.yaml")
 			t.Errorf("%s: %s, why %q; want nothing, saying %q", k, ir.Outcome, ir.Why, want)
 		}
 	}
+}
+
+// TestReusedOutDirKeepsAndResumesAnInterruptedRun: an apply interrupted after its first step leaves the plan
+// and its journal in the out-dir, the IPAM half emptied. A preview into the same out-dir writes its plan
+// beside them and changes neither; the next apply into it runs that plan again from its journal (the resume
+// line the report printed still names it) and ends done, the IPAM gone.
+func TestReusedOutDirKeepsAndResumesAnInterruptedRun(t *testing.T) {
+	b := newBed(t)
+	cfg, err := cleanup.ParseConfig([]byte(`regions: [cn-hangzhou]
+allowed_accounts: ["1000000000000001"]
+accounts: [{}]
+select: {tags: {env: sandbox}}
+`), "cleanup.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := b.srv.Refs["ipam/sandbox-a"]
+	opts := b.options(true)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	interrupt := opts
+	interrupt.Executor.OnEvent = func(ev executor.Event) {
+		if ev.Kind == executor.EventDone {
+			cancel() // Ctrl-C once a step is done
+		}
+	}
+	rep, err := cleanup.Run(ctx, cfg, interrupt)
+	first := ipamReports(rep)[acctA+"/cn-hangzhou/"+id]
+	if !errors.Is(err, context.Canceled) || first.Outcome != "interrupted" || first.Done == 0 || first.Done == first.Steps {
+		t.Fatalf("first run: %v, %s with %d of %d steps done; want it interrupted half way", err, first.Outcome, first.Done, first.Steps)
+	}
+	if !strings.Contains(first.Message, "resume with: ipam-teardown apply "+first.Plan) {
+		t.Errorf("first run: message %q lacks the resume line", first.Message)
+	}
+	plan, journal := first.Plan, first.Plan+".journal"
+	planBytes, journalBytes := readBytes(t, plan), readBytes(t, journal)
+
+	preview := b.options(false)
+	preview.OutDir = opts.OutDir
+	rep, err = cleanup.Run(t.Context(), cfg, preview)
+	if err != nil {
+		t.Fatalf("preview: %v", err)
+	}
+	beside := ipamReports(rep)[acctA+"/cn-hangzhou/"+id]
+	if want := filepath.Join(filepath.Dir(plan), id+"-2.plan.json"); beside.Plan != want || beside.Resumed {
+		t.Errorf("preview plan %s (resumed %v); want %s beside the kept one", beside.Plan, beside.Resumed, want)
+	}
+	if !bytes.Equal(readBytes(t, plan), planBytes) || !bytes.Equal(readBytes(t, journal), journalBytes) {
+		t.Fatal("the preview changed the interrupted run's plan or journal")
+	}
+
+	rep, err = cleanup.Run(t.Context(), cfg, opts)
+	if err != nil {
+		t.Fatalf("second apply: %v", err)
+	}
+	again := ipamReports(rep)[acctA+"/cn-hangzhou/"+id]
+	if again.Plan != plan || !again.Resumed || again.PlanID != first.PlanID || again.Outcome != "done" {
+		t.Errorf("second apply: plan %s (id %s, resumed %v), %s; want %s (id %s) resumed and done",
+			again.Plan, again.PlanID, again.Resumed, again.Outcome, plan, first.PlanID)
+	}
+	if slices.Contains(b.ipamsOf()[acctA], id) {
+		t.Errorf("%s is still there", id)
+	}
+}
+
+func readBytes(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
