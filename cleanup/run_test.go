@@ -356,7 +356,7 @@ func (b *bed) checkOnePlanPerIPAM(reps ...*cleanup.Report) {
 func TestCleanupBesideAManualDestroy(t *testing.T) {
 	b := newBed(t, simtest.WithDeleteDelay(100*time.Millisecond))
 	b.srv.Wire.SetFaults([]wire.FaultRule{{Latency: 10 * time.Millisecond}})
-	api, err := cloudapi.New(t.Context(), cloudapi.Config{Region: "cn-beijing", Endpoint: b.srv.URL, Logger: zerolog.Nop()})
+	api, err := cloudapi.New(t.Context(), cloudapi.Config{Region: "cn-hangzhou", Endpoint: b.srv.URL, Logger: zerolog.Nop()})
 	if err != nil {
 		t.Fatal(err)
 	}
