@@ -83,7 +83,8 @@ by another run, drift, a dry run, blockers) and nothing failed.`,
 			}
 			report := f.report
 			if report == "" {
-				report = filepath.Join(outDir, "report.json")
+				// An out-dir used again the same day keeps the earlier run's report, as it keeps its plans.
+				report = unusedName(filepath.Join(outDir, "report.json"))
 			}
 			if g.endpoint != "" {
 				if err := g.validateEndpoint(); err != nil {
@@ -106,7 +107,7 @@ by another run, drift, a dry run, blockers) and nothing failed.`,
 				ToolVersion: toolVersion(),
 			})
 			werr := writeCleanupReport(report, rep)
-			logCleanupSummary(g, rep, outDir)
+			logCleanupSummary(g, rep, outDir, report)
 			if errors.Is(err, cleanup.ErrRefused) {
 				err = refusedError{err}
 			}
@@ -204,7 +205,7 @@ func writeCleanupReport(path string, rep *cleanup.Report) error {
 }
 
 // logCleanupSummary logs one line per IPAM that was selected, and the totals.
-func logCleanupSummary(g *globalOptions, rep *cleanup.Report, outDir string) {
+func logCleanupSummary(g *globalOptions, rep *cleanup.Report, outDir, report string) {
 	log, err := g.logger()
 	if err != nil || rep == nil {
 		return
@@ -217,7 +218,7 @@ func logCleanupSummary(g *globalOptions, rep *cleanup.Report, outDir string) {
 			}
 		}
 	}
-	ev := log.Info().Str("outcome", rep.Outcome).Bool("apply", rep.Apply).Str("out_dir", outDir).Dur("took", rep.End.Sub(rep.Start))
+	ev := log.Info().Str("outcome", rep.Outcome).Bool("apply", rep.Apply).Str("out_dir", outDir).Str("report", report).Dur("took", rep.End.Sub(rep.Start))
 	for k, n := range counts {
 		ev = ev.Int("ipams_"+strings.ReplaceAll(k, "-", "_"), n)
 	}

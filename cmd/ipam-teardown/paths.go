@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -113,4 +114,14 @@ func sameFile(a, b string) bool {
 	da, errA := os.Stat(filepath.Dir(a))
 	db, errB := os.Stat(filepath.Dir(b))
 	return errA == nil && errB == nil && os.SameFile(da, db)
+}
+
+// unusedName is path when no file is there, else the first of name-2.ext, name-3.ext, ... that is free.
+func unusedName(path string) string {
+	ext := filepath.Ext(path)
+	base := strings.TrimSuffix(path, ext)
+	for n := 2; exists(path); n++ {
+		path = fmt.Sprintf("%s-%d%s", base, n, ext)
+	}
+	return path
 }

@@ -108,3 +108,34 @@ func writeTestFile(t *testing.T, path, text string) {
 		t.Fatal(err)
 	}
 }
+
+// TestCleanupOutDirUsedTwice: a second cleanup into the same --out-dir (the cron line's $(date +%F), run
+// again after a failure) keeps the first run's report and writes its own beside it, naming it in the
+// summary line.
+func TestCleanupOutDirUsedTwice(t *testing.T) {
+	s := simtest.Start(t, "../../testdata/topologies/sandbox.yaml")
+	s.SetCredentialsEnv(t, ipamsim.DefaultAccount)
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "cleanup.yaml")
+	writeTestFile(t, cfg, cleanupSandbox)
+	out := filepath.Join(dir, "2026-12-07")
+	args := []string{"--endpoint", s.URL, "--log-format", "json", "cleanup", "--config", cfg, "--out-dir", out}
+	if _, stderr, err := run(t, args...); err != nil {
+		t.Fatalf("first run: %v\n%s", err, stderr)
+	}
+	first := readFile(t, filepath.Join(out, "report.json"))
+	_, stderr, err := run(t, args...)
+	if err != nil {
+		t.Fatalf("second run: %v\n%s", err, stderr)
+	}
+	if !bytes.Equal(readFile(t, filepath.Join(out, "report.json")), first) {
+		t.Error("the second run wrote over the first run's report")
+	}
+	second := filepath.Join(out, "report-2.json")
+	if rep := readCleanupReport(t, second); rep.Outcome != "previewed" {
+		t.Errorf("second report: %s; want previewed", rep.Outcome)
+	}
+	if !strings.Contains(stderr, `"report":"`+second+`"`) {
+		t.Errorf("the summary does not name %s:\n%s", second, stderr)
+	}
+}
