@@ -39,7 +39,8 @@ caller itself or a RAM role to assume), an allow-list of account ids, selectors 
 older_than, an expiry tag) and exclusions (ids, a protect tag).
 
 It first asks Sts GetCallerIdentity which account each entry's credentials lead to; an account that is
-not on allowed_accounts refuses the whole run before any other call. Then, accounts side by side (each
+not on allowed_accounts refuses the whole run before any other call, and one that cannot be named (a role
+that cannot be assumed) fails it before any listing. Then, accounts side by side (each
 with its own rate limit), regions one after the other: list the IPAMs, select, and for each selected IPAM
 collect, plan, write the plan to --out-dir and dry-run every step. Without --apply that is all: no
 mutating call is made, not even the lock tag. With --apply each plan is run as apply runs it (lock,
