@@ -71,11 +71,17 @@ func TestOwnFilesAndExactSelectionBeforeAnyCall(t *testing.T) {
 		{"destroy --report an interrupted plan", []string{"destroy", "--ipam", ipamID, "--yes", "--report", interrupted}, "is a plan with a journal"},
 		{"cleanup --report its config", []string{"cleanup", "--config", cfg, "--report", cfg}, "--report " + cfg + ": is the input " + cfg},
 		{"cleanup --report an interrupted plan", []string{"cleanup", "--config", cfg, "--report", interrupted}, "is a plan with a journal"},
+		{"sim generate -o an interrupted plan", []string{"sim", "generate", "-o", interrupted}, "-o " + interrupted + ": is a plan with a journal"},
+		{"sim serve --tls-cert its topology", []string{"sim", "serve", "--topology", cfg, "--tls-cert", cfg}, "--tls-cert " + cfg + ": is the input"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			calls := len(s.Wire.Calls())
-			_, _, err := runIn(t, t.Context(), strings.NewReader(""), append(live, tt.args...)...)
+			args := tt.args
+			if args[0] != "sim" { // sim makes no call to a service
+				args = append(live, args...)
+			}
+			_, _, err := runIn(t, t.Context(), strings.NewReader(""), args...)
 			if got := exitCode(err); got != exitUsage {
 				t.Fatalf("exit %d (%v), want %d", got, err, exitUsage)
 			}
