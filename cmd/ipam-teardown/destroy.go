@@ -171,5 +171,5 @@ func (d destroyRun) checkFiles(dir string) error {
 	if d.flags.report == "" {
 		reportRole = fileLater
 	}
-	return checkFiles(fileUse{"--out-dir plan", plan, fileLater}, fileUse{"--journal", journal, journalRole}, fileUse{"--report", report, reportRole})
+	return checkFiles(fileUse{"the plan", plan, fileLater}, fileUse{"--journal", journal, journalRole}, fileUse{"--report", report, reportRole})
 }

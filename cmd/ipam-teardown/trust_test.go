@@ -66,7 +66,7 @@ func TestOwnFilesAndExactSelectionBeforeAnyCall(t *testing.T) {
 		{"apply --report another run's journal", []string{"apply", plan, "--yes", "--report", interrupted + ".journal"}, "is the journal of the plan"},
 		{"plan -o an interrupted plan", []string{"plan", "--ipam", ipamID, "-o", interrupted}, "-o " + interrupted + ": is a plan with a journal"},
 		{"inventory -o an interrupted plan", []string{"inventory", "--ipam", ipamID, "-o", interrupted}, "-o " + interrupted + ": is a plan with a journal"},
-		{"destroy --report the plan of its out-dir", []string{"destroy", "--ipam", ipamID, "--yes", "--out-dir", outDir, "--report", filepath.Join(outDir, "plan.json")}, "--report " + filepath.Join(outDir, "plan.json") + ": is the same file as --out-dir plan"},
+		{"destroy --report the plan of its out-dir", []string{"destroy", "--ipam", ipamID, "--yes", "--out-dir", outDir, "--report", filepath.Join(outDir, "plan.json")}, "--report " + filepath.Join(outDir, "plan.json") + ": is the same file as the plan"},
 		{"destroy --report its journal", []string{"destroy", "--ipam", ipamID, "--yes", "--journal", report, "--report", report}, "is the same file as --journal"},
 		{"destroy --report an interrupted plan", []string{"destroy", "--ipam", ipamID, "--yes", "--report", interrupted}, "is a plan with a journal"},
 		{"cleanup --report its config", []string{"cleanup", "--config", cfg, "--report", cfg}, "--report " + cfg + ": is the input " + cfg},
