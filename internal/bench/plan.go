@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/ipam-teardown/ipam-teardown/inventory"
@@ -23,4 +24,55 @@ func Plan(tb testing.TB, api collect.API, sel inventory.Selector) *plans.Plan {
 		tb.Fatal(err)
 	}
 	return p
+}
+
+// QuotaSnapshot is the largest IPAM the quotas allow (reference §1.13), as a snapshot: the private default
+// scope and four custom ones, each with 500 pools (5 top-level pools, 9 sub-pools each, 10 below each of
+// those), every pool with one CIDR (a sub-pool's is an IpamPool allocation in its parent) and 8 custom
+// allocations. Planned with no options it is 25,005 steps: per pool its deletion, its CIDR's and 8
+// allocations' releases, then the four custom scopes and the IPAM. The plan benchmarks measure this size
+// (BENCHMARKS.md, "Plan build, write and read"); built in code, since the emulator takes most of a minute
+// to hold it.
+func QuotaSnapshot() *inventory.Snapshot {
+	const owner = "1000000000000001"
+	ip := inventory.IPAM{ID: "ipam-quota", Status: "Created", RegionID: "cn-hangzhou", OwnerID: owner,
+		PrivateDefaultScopeID: "scope-priv", PublicDefaultScopeID: "scope-pub", DefaultResourceDiscoveryID: "rd-default"}
+	scopes := []string{"scope-priv", "scope-c1", "scope-c2", "scope-c3", "scope-c4"}
+	for _, s := range scopes {
+		ip.Scopes = append(ip.Scopes, inventory.Scope{ID: s, IPAMID: ip.ID, Type: "private", IsDefault: s == "scope-priv",
+			Status: "Created", OwnerID: owner})
+	}
+	ip.Scopes = append(ip.Scopes, inventory.Scope{ID: "scope-pub", IPAMID: ip.ID, Type: "public", IsDefault: true, Status: "Created", OwnerID: owner})
+	n := 0
+	var add func(scope string, parent *inventory.Pool, depth, count int)
+	add = func(scope string, parent *inventory.Pool, depth, count int) {
+		for range count {
+			id := fmt.Sprintf("ipam-pool-%06d", n)
+			cidr := fmt.Sprintf("10.%d.%d.0/24", n/256, n%256)
+			n++
+			p := inventory.Pool{ID: id, IPAMID: ip.ID, ScopeID: scope, Depth: depth, IPVersion: "IPv4", Status: "Created",
+				OwnerID: owner, CIDRs: []inventory.PoolCIDR{{CIDR: cidr, Status: "Created"}}}
+			if parent != nil {
+				p.ParentID = parent.ID
+				parent.Allocations = append(parent.Allocations, inventory.Allocation{ID: "alloc-" + id, PoolID: parent.ID, CIDR: cidr,
+					SourceCIDR: parent.CIDRs[0].CIDR, ResourceType: inventory.AllocationIpamPool, ResourceID: id, Status: "Created"})
+			}
+			for k := range 8 {
+				p.Allocations = append(p.Allocations, inventory.Allocation{ID: fmt.Sprintf("alloc-%s-%d", id, k), PoolID: id,
+					CIDR: cidr, SourceCIDR: cidr, ResourceType: inventory.AllocationCustom, Status: "Created"})
+			}
+			switch depth {
+			case 1:
+				add(scope, &p, 2, 9)
+			case 2:
+				add(scope, &p, 3, 10)
+			}
+			ip.Pools = append(ip.Pools, p)
+		}
+	}
+	for _, s := range scopes {
+		add(s, nil, 1, 5)
+	}
+	return &inventory.Snapshot{Region: "cn-hangzhou", AccountID: owner, Selector: inventory.Selector{All: true},
+		IPAMs: []inventory.IPAM{ip}}
 }

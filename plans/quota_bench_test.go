@@ -1,0 +1,61 @@
+package plans_test
+
+import (
+	"bytes"
+	"io"
+	"testing"
+	"time"
+
+	"github.com/ipam-teardown/ipam-teardown/internal/bench"
+	"github.com/ipam-teardown/ipam-teardown/planner"
+	"github.com/ipam-teardown/ipam-teardown/plans"
+)
+
+// quotaPlan is the plan of the largest IPAM the quotas allow (bench.QuotaSnapshot: 2,500 pools with their
+// allocations, 25,005 steps), the size the plan file's goals are stated for (BENCHMARKS.md, "Plan build,
+// write and read").
+func quotaPlan(b *testing.B) *plans.Plan {
+	b.Helper()
+	p, err := planner.Build(bench.QuotaSnapshot(), planner.Options{PlanID: "plan-bench",
+		Now: func() time.Time { return time.Date(2026, 11, 23, 7, 0, 0, 0, time.UTC) }})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return p
+}
+
+// BenchmarkWriteQuota writes the quota-sized plan: canonical form, Validate, the checksum and the JSON.
+//
+//	go test ./plans -run XXX -bench Quota -benchmem -benchtime 3x -count 3
+func BenchmarkWriteQuota(b *testing.B) {
+	p := quotaPlan(b)
+	var buf bytes.Buffer
+	if err := plans.Write(&buf, p); err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(buf.Len()))
+	b.ReportMetric(float64(len(p.Steps)), "steps")
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := plans.Write(io.Discard, p); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkReadQuota reads the quota-sized plan's file: the strict key check, the decoding, the checksum
+// over the file's bytes and Validate (steps against the catalogue, the dependency graph).
+func BenchmarkReadQuota(b *testing.B) {
+	var buf bytes.Buffer
+	if err := plans.Write(&buf, quotaPlan(b)); err != nil {
+		b.Fatal(err)
+	}
+	data := buf.Bytes()
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := plans.Read(bytes.NewReader(data), "quota.json"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
