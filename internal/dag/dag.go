@@ -66,7 +66,7 @@ func New(n int, deps func(i int) []int) (*Graph, error) {
 	}
 	// All dependency lists share one backing array, and so do all dependent lists: two allocations for
 	// the adjacency however many nodes there are.
-	var flat []int
+	flat := make([]int, 0, 2*n) // most plans' steps wait for one or two others; more costs a copy
 	starts := make([]int, n+1)
 	indeg := make([]int, n) // dependents per node, to size dents
 	var self []int
