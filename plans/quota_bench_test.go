@@ -59,3 +59,25 @@ func BenchmarkReadQuota(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkRenderTextQuota renders the quota-sized plan for a terminal.
+func BenchmarkRenderTextQuota(b *testing.B) {
+	p := quotaPlan(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := plans.Render(io.Discard, p, "text"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkRenderMermaidQuota renders the quota-sized plan as a Mermaid flowchart.
+func BenchmarkRenderMermaidQuota(b *testing.B) {
+	p := quotaPlan(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := plans.Render(io.Discard, p, "mermaid"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
