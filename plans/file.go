@@ -19,8 +19,8 @@ import (
 	"unicode/utf8"
 )
 
-// maxFileSize bounds what Read accepts. The largest plan the quotas allow is under 20 MB (BENCHMARKS.md, "Plan
-// build, write and read"); anything far larger is not a plan.
+// maxFileSize bounds what Read accepts. A plan of all the pools the quotas allow, 8 allocations each, is
+// under 20 MB (BENCHMARKS.md, "Plan build, write and read"); anything far larger is not a plan.
 const maxFileSize = 512 << 20
 
 // checksumPrefix names the hash of Plan.Checksum; it is part of the value so a later format can change it.

@@ -26,23 +26,26 @@ func Plan(tb testing.TB, api collect.API, sel inventory.Selector) *plans.Plan {
 	return p
 }
 
-// QuotaSnapshot is the largest IPAM the quotas allow (reference §1.13), as a snapshot: the private default
-// scope and four custom ones, each with 500 pools (5 top-level pools, 9 sub-pools each, 10 below each of
-// those), every pool with one CIDR (a sub-pool's is an IpamPool allocation in its parent) and 8 custom
-// allocations. Planned with no options it is 25,005 steps: per pool its deletion, its CIDR's and 8
-// allocations' releases, then the four custom scopes and the IPAM. The plan benchmarks measure this size
-// (BENCHMARKS.md, "Plan build, write and read"); built in code, since the emulator takes most of a minute
-// to hold it.
-func QuotaSnapshot() *inventory.Snapshot {
+// QuotaSnapshot is an IPAM with all the pools the quotas allow (reference §1.13: 5 scopes, the two
+// defaults included, of at most 500 pools each): its 5 scopes with 500 pools each (5 top-level pools, 9
+// sub-pools each, 10 below each of those), every pool with one CIDR (a sub-pool's is an IpamPool allocation
+// in its parent) and 8 allocations of type allocType (inventory.AllocationCustom or AllocationVPC). Planned
+// with no options it is 25,004 steps: per pool its deletion, its CIDR's and 8 allocations' releases, then
+// the three custom scopes and the IPAM. The plan benchmarks measure this size (BENCHMARKS.md, "Plan build,
+// write and read"); it is built in code, since the emulator takes most of a minute to hold it.
+func QuotaSnapshot(allocType string) *inventory.Snapshot {
 	const owner = "1000000000000001"
 	ip := inventory.IPAM{ID: "ipam-quota", Status: "Created", RegionID: "cn-hangzhou", OwnerID: owner,
 		PrivateDefaultScopeID: "scope-priv", PublicDefaultScopeID: "scope-pub", DefaultResourceDiscoveryID: "rd-default"}
-	scopes := []string{"scope-priv", "scope-c1", "scope-c2", "scope-c3", "scope-c4"}
+	scopes := []string{"scope-priv", "scope-pub", "scope-c1", "scope-c2", "scope-c3"}
 	for _, s := range scopes {
-		ip.Scopes = append(ip.Scopes, inventory.Scope{ID: s, IPAMID: ip.ID, Type: "private", IsDefault: s == "scope-priv",
+		typ := "private"
+		if s == "scope-pub" {
+			typ = "public"
+		}
+		ip.Scopes = append(ip.Scopes, inventory.Scope{ID: s, IPAMID: ip.ID, Type: typ, IsDefault: s == "scope-priv" || s == "scope-pub",
 			Status: "Created", OwnerID: owner})
 	}
-	ip.Scopes = append(ip.Scopes, inventory.Scope{ID: "scope-pub", IPAMID: ip.ID, Type: "public", IsDefault: true, Status: "Created", OwnerID: owner})
 	n := 0
 	var add func(scope string, parent *inventory.Pool, depth, count int)
 	add = func(scope string, parent *inventory.Pool, depth, count int) {
@@ -58,8 +61,12 @@ func QuotaSnapshot() *inventory.Snapshot {
 					SourceCIDR: parent.CIDRs[0].CIDR, ResourceType: inventory.AllocationIpamPool, ResourceID: id, Status: "Created"})
 			}
 			for k := range 8 {
-				p.Allocations = append(p.Allocations, inventory.Allocation{ID: fmt.Sprintf("alloc-%s-%d", id, k), PoolID: id,
-					CIDR: cidr, SourceCIDR: cidr, ResourceType: inventory.AllocationCustom, Status: "Created"})
+				a := inventory.Allocation{ID: fmt.Sprintf("alloc-%s-%d", id, k), PoolID: id,
+					CIDR: cidr, SourceCIDR: cidr, ResourceType: allocType, Status: "Created"}
+				if allocType == inventory.AllocationVPC {
+					a.ResourceID = fmt.Sprintf("vpc-%s-%d", id, k)
+				}
+				p.Allocations = append(p.Allocations, a)
 			}
 			switch depth {
 			case 1:
