@@ -216,23 +216,11 @@ func readAll(r io.Reader, limit int64) ([]byte, error) {
 	}
 }
 
-// decode parses a plan file strictly, keys included, without semantic validation. It returns the byte range
-// of the top-level checksum value, quotes included (start < 0 when there is none).
-//
-// A file that is byte for byte what encode writes for the plan it holds spells every key as the format does,
-// once each, so it needs no key check; that is every file Write wrote, and encoding the plan again costs a
-// fraction of checkKeys' walk over the decoder's tokens (BENCHMARKS.md, "Plan build, write and read"). Any
-// other file is walked, which finds a misspelt or repeated key, or accepts the file for the checksum and
-// Validate to judge.
+// decode parses a plan file strictly, keys included (checkKeys), without semantic validation. It returns the
+// byte range of the top-level checksum value, quotes included (start < 0 when there is none).
 func decode(data []byte) (p *Plan, start, end int, err error) {
 	if p, err = decodeStrict(data); err != nil {
 		return nil, -1, -1, err
-	}
-	const tail = "\n}\n"
-	if b, err := encode(p); err == nil && bytes.Equal(b, data) {
-		// The checksum is the last key: its value ends the line before the closing brace.
-		start = bytes.LastIndex(data, []byte(`  "checksum": `)) + len(`  "checksum": `)
-		return p, start, len(data) - len(tail), nil
 	}
 	if start, end, err = checkKeys(data); err != nil {
 		return nil, -1, -1, err

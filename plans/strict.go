@@ -76,125 +76,147 @@ func addFields(s *shape, t reflect.Type) {
 // planShape is the shape of a plan file, derived once; nothing changes it after.
 var planShape = sync.OnceValue(func() *shape { return shapeOf(reflect.TypeFor[Plan]()) })
 
-// keyChecker walks the tokens of a plan file that encoding/json has already decoded strictly (so the JSON is
-// well formed and every key names a field, if perhaps in another case).
+// keyChecker walks the bytes of a plan file that encoding/json has already decoded strictly, so the JSON is
+// well formed (and UTF-8) and the walk need only tell values apart, never check them. json.Decoder's tokens
+// would do the same at ten times the cost: encoding/json makes an error value for the end of every scalar it
+// reads alone (BENCHMARKS.md, "Plan build, write and read").
 type keyChecker struct {
 	data []byte
-	dec  *json.Decoder
-	path []pathSegment // where the walk is, for messages
+	pos  int
+	path []keySegment // where the walk is, for messages
 	// checksumStart and checksumEnd delimit the top-level "checksum" value, quotes included; -1 when absent.
 	checksumStart, checksumEnd int
 }
 
-// keyAt is a key of an object and the offset it starts at.
-type keyAt struct {
-	key string
-	at  int
+type keySegment struct {
+	key   []byte // a field's or map key's, unescaped; nil in an array
+	index int
+	isKey bool // a map key rather than a struct field
 }
 
 // checkKeys refuses a key of data that is not spelt exactly as the format spells it, or that appears twice in
 // one object. It returns the byte range of the top-level checksum value (start < 0 when there is none).
 func checkKeys(data []byte) (checksumStart, checksumEnd int, err error) {
-	k := &keyChecker{data: data, dec: json.NewDecoder(bytes.NewReader(data)), checksumStart: -1, checksumEnd: -1}
+	k := &keyChecker{data: data, checksumStart: -1, checksumEnd: -1}
 	if err := k.value(planShape(), 0); err != nil {
 		return -1, -1, err
 	}
 	return k.checksumStart, k.checksumEnd, nil
 }
 
-// skip returns the offset of the first byte at or after off that is not white space, a comma or a colon:
-// where the next token starts (the decoder's offset stops before the separators it has yet to read).
-func (k *keyChecker) skip(off int64) int {
-	i := int(off)
-	for i < len(k.data) && strings.IndexByte(" \t\r\n,:", k.data[i]) >= 0 {
-		i++
+// skip moves past white space and the separators (commas, colons) to where the next value, key or closing
+// bracket starts, and returns that byte (0 at the end).
+func (k *keyChecker) skip() byte {
+	for ; k.pos < len(k.data); k.pos++ {
+		if c := k.data[k.pos]; strings.IndexByte(" \t\r\n,:", c) < 0 {
+			return c
+		}
 	}
-	return i
+	return 0
 }
 
-// value walks the next value, which has shape s (nil: any).
+// value walks the value at k.pos, which has shape s (nil: any), and leaves k.pos after it.
 func (k *keyChecker) value(s *shape, depth int) error {
-	t, err := k.dec.Token()
-	if err != nil {
-		return k.tokenError(err)
-	}
-	switch t {
-	case json.Delim('['):
+	switch k.skip() {
+	case '{':
+		return k.object(s, depth)
+	case '[':
 		var elem *shape
 		if s != nil {
 			elem = s.elem
 		}
-		for i := 0; k.dec.More(); i++ {
-			k.path = append(k.path, pathSegment{index: i})
+		k.pos++
+		for i := 0; k.skip() != ']' && k.pos < len(k.data); i++ {
+			k.path = append(k.path, keySegment{index: i})
 			if err := k.value(elem, depth+1); err != nil {
 				return err
 			}
 			k.path = k.path[:len(k.path)-1]
 		}
-	case json.Delim('{'):
-		if err := k.object(s, depth); err != nil {
-			return err
+		k.pos++
+	case '"':
+		k.str()
+	default: // a number, true, false or null
+		for k.pos < len(k.data) && strings.IndexByte(",}] \t\r\n", k.data[k.pos]) < 0 {
+			k.pos++
 		}
-	default:
-		return nil // a scalar
-	}
-	if _, err := k.dec.Token(); err != nil { // the closing bracket
-		return k.tokenError(err)
 	}
 	return nil
+}
+
+// str moves past the string at k.pos and returns its value (the bytes between the quotes, unescaped when
+// they hold an escape).
+func (k *keyChecker) str() []byte {
+	start := k.pos
+	escaped := false
+	for k.pos++; k.pos < len(k.data) && k.data[k.pos] != '"'; k.pos++ {
+		if k.data[k.pos] == '\\' {
+			escaped = true
+			k.pos++ // the escaped byte (a \u's hex digits are plain bytes)
+		}
+	}
+	k.pos++
+	raw := k.data[start:min(k.pos, len(k.data))]
+	if !escaped {
+		return raw[1 : len(raw)-1]
+	}
+	var v string
+	_ = json.Unmarshal(raw, &v) // cannot fail: encoding/json read the same string
+	return []byte(v)
+}
+
+// keyAt is a key of an object and the offset it starts at.
+type keyAt struct {
+	key []byte
+	at  int
 }
 
 // object walks the keys and values of an object: a struct's, whose keys must be its fields spelt exactly,
 // once each; or a map's (or any other object), whose keys must each appear once.
 func (k *keyChecker) object(s *shape, depth int) error {
 	isStruct := s != nil && s.fields != nil
-	var seen []keyAt // the keys read so far: objects are small, a linear search is the cheapest
-	for k.dec.More() {
-		keyStart := k.skip(k.dec.InputOffset())
-		t, err := k.dec.Token()
-		if err != nil {
-			return k.tokenError(err)
-		}
-		key, _ := t.(string)
+	var small [16]keyAt
+	seen := small[:0] // the keys read so far: objects are small, a linear search is the cheapest
+	for k.pos++; k.skip() != '}' && k.pos < len(k.data); {
+		keyStart := k.pos
+		key := k.str()
 		for _, prev := range seen {
-			if prev.key == key {
-				return k.duplicateError(keyStart, key, prev.at)
+			if bytes.Equal(prev.key, key) {
+				return k.duplicateError(keyStart, string(key), prev.at)
 			}
 		}
 		seen = append(seen, keyAt{key, keyStart})
 		var next *shape
 		if isStruct {
-			f, ok := s.fields[key]
+			f, ok := s.fields[string(key)]
 			if !ok {
-				return k.keyError(keyStart, key, s)
+				return k.keyError(keyStart, string(key), s)
 			}
 			next = f
 		} else if s != nil && s.isMap {
 			next = s.elem
 		}
-		k.path = append(k.path, pathSegment{name: key, isKey: !isStruct})
-		valueStart := k.skip(k.dec.InputOffset())
+		k.path = append(k.path, keySegment{key: key, isKey: !isStruct})
+		k.skip()
+		valueStart := k.pos
 		if err := k.value(next, depth+1); err != nil {
 			return err
 		}
-		if depth == 0 && isStruct && key == "checksum" {
-			k.checksumStart, k.checksumEnd = valueStart, int(k.dec.InputOffset())
+		if depth == 0 && isStruct && string(key) == "checksum" {
+			k.checksumStart, k.checksumEnd = valueStart, k.pos
 		}
 		k.path = k.path[:len(k.path)-1]
 	}
+	k.pos++
 	return nil
-}
-
-// tokenError reports a token the strict decode would have refused first: it cannot happen, and says where.
-func (k *keyChecker) tokenError(err error) error {
-	off := k.dec.InputOffset()
-	line, col := position(k.data, off)
-	return fmt.Errorf("line %d, column %d (byte offset %d): %w", line, col, off, err)
 }
 
 // where names the object being walked, for a message.
 func (k *keyChecker) where() string {
-	w := credentialWalker{path: k.path}
+	w := credentialWalker{}
+	for _, s := range k.path {
+		w.path = append(w.path, pathSegment{name: string(s.key), index: s.index, isKey: s.isKey})
+	}
 	if f := w.field(); f != "" {
 		return f
 	}

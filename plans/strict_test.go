@@ -2,15 +2,17 @@ package plans
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
-// TestDecodeSkipsTheWalkOnlyForCanonicalFiles: decode accepts a file Write wrote without checkKeys' walk, and
-// finds its checksum where the walk finds it; a file in any other layout (the same plan re-indented) is
-// walked, and still refused for a repeated key that encoding/json would have taken.
-func TestDecodeSkipsTheWalkOnlyForCanonicalFiles(t *testing.T) {
+// TestCheckKeysLayouts: checkKeys finds the top-level checksum's value (the range the file's hash leaves out)
+// in every file Write wrote, and refuses a repeated key whatever the layout around it: the file as written,
+// with a space more before a key, with CRLF line ends, compact.
+func TestCheckKeysLayouts(t *testing.T) {
 	files := map[string][]byte{}
 	for name, p := range fixtures(t) {
 		files[name] = mustMarshal(t, p)
@@ -25,23 +27,34 @@ func TestDecodeSkipsTheWalkOnlyForCanonicalFiles(t *testing.T) {
 	}
 	for name, data := range files {
 		t.Run(name, func(t *testing.T) {
-			_, start, end, err := decode(data)
+			start, end, err := checkKeys(data)
 			if err != nil {
 				t.Fatal(err)
 			}
-			wantStart, wantEnd, err := checkKeys(data)
-			if err != nil {
-				t.Fatal(err)
+			want := bytes.LastIndex(data, []byte(`"sha256:`))
+			if start != want || end != len(data)-len("\n}\n") {
+				t.Errorf("checkKeys finds the checksum at [%d:%d], want [%d:%d]", start, end, want, len(data)-3)
 			}
-			if start != wantStart || end != wantEnd {
-				t.Errorf("decode finds the checksum at [%d:%d], checkKeys at [%d:%d]", start, end, wantStart, wantEnd)
+			layouts := map[string][]byte{
+				"written":  data,
+				"indented": bytes.Replace(data, []byte("\n  \"format_version\""), []byte("\n   \"format_version\""), 1),
+				"crlf":     bytes.ReplaceAll(data, []byte("\n"), []byte("\r\n")),
+				"compact":  compact(t, data),
 			}
-			// One space more before the first key: no longer what encode writes, so the key check runs.
-			loose := bytes.Replace(data, []byte(`{`+"\n"+`  "format_version"`), []byte(`{`+"\n"+`   "format_version"`), 1)
-			dup := bytes.Replace(loose, []byte(`"region": `), []byte(`"region": "x", "region": `), 1)
-			if _, _, _, err := decode(dup); err == nil || !bytes.Contains([]byte(err.Error()), []byte(`key "region" appears a second time`)) {
-				t.Errorf("decode of a re-indented file with a repeated key = %v, want the repeated key refused", err)
+			for layout, b := range layouts {
+				dup := bytes.Replace(b, []byte(`"region":`), []byte(`"region": "x", "region":`), 1)
+				if _, _, err := checkKeys(dup); err == nil || !strings.Contains(err.Error(), `the plan: key "region" appears a second time`) {
+					t.Errorf("%s: checkKeys of a repeated key = %v, want it refused", layout, err)
+				}
 			}
 		})
 	}
+}
+
+func compact(t *testing.T, data []byte) []byte {
+	var b bytes.Buffer
+	if err := json.Compact(&b, data); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
 }
