@@ -15,9 +15,9 @@ import (
 // and maps alike. A plan file holding `"action": "DeleteIpamScope", "ACTION": "DeleteIpam"` would therefore
 // read as DeleteIpam while a reviewer reads DeleteIpamScope. checkKeys walks the file's bytes once, after the
 // strict decode accepted them, and refuses every key that is not spelt exactly as the format spells it and
-// every key that appears twice in one object, at every depth (maps such as params included). The walk, over
-// json.Decoder's tokens (which unescape keys as the decoder reads them), also finds the top-level checksum's
-// value, which the file's hash leaves out.
+// every key that appears twice in one object, at every depth (maps such as params included), comparing keys
+// unescaped as encoding/json reads them. The walk also finds the top-level checksum's value, which the
+// file's hash leaves out.
 
 // shape is what a JSON value of the plan file may be, derived from the Go types by reflection so that it
 // cannot drift from them: a struct's object (fields), a map's object or a slice's array (elem); nil for a
