@@ -207,6 +207,10 @@ func (c *Config) checkSelect(p yamlfile.Path) error {
 		if k == "" {
 			return c.Errorf(p.Add("tags"), "a tag has an empty key")
 		}
+		// ListIpams reads an empty value as "any value": env: ${ENV} with ENV unset would select production.
+		if strings.TrimSpace(s.Tags[k]) == "" {
+			return c.Errorf(p.Add("tags", k), "the value is empty; name the value (there is no key-only selection)")
+		}
 	}
 	if s.Name != "" {
 		if _, err := path.Match(s.Name, ""); err != nil {

@@ -40,6 +40,8 @@ func TestConfigErrorsNameFileLineAndField(t *testing.T) {
 		{"bad role arn", strings.Replace(validConfig, "acs:ram::1000000000000002:role/ipam-cleanup", "arn:aws:iam::1:role/x", 1), `c.yaml:5: accounts[1].role_arn: "arn:aws:iam::1:role/x" is not a RAM role ARN`},
 		{"unquoted id", strings.Replace(validConfig, `id: "1000000000000001"`, `id: 1.0e+15`, 1), `accounts[0].id: "1.0e+15" is not an account id`},
 		{"no selector", strings.Replace(validConfig, "select:\n  tags: {env: sandbox}\n", "", 1), "select: no selector"},
+		{"empty tag value", strings.Replace(validConfig, "{env: sandbox}", "{env: }", 1), "select.tags.env: the value is empty"},
+		{"blank tag value", strings.Replace(validConfig, "{env: sandbox}", `{env: " "}`, 1), "select.tags.env: the value is empty"},
 		{"bad age", validConfig + "  older_than: 3 days\n", `c.yaml:8: select.older_than: "3 days": want a positive Go duration`},
 		{"bad pattern", validConfig + "  name: \"sandbox-[\"\n", `select.name: "sandbox-[": not a pattern`},
 		{"bad qps", validConfig + "qps: fast\n", `c.yaml:8: qps: "fast": want auto or a number`},

@@ -3,11 +3,13 @@ package cleanup
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -106,6 +108,8 @@ type IPAMReport struct {
 	DurationMS int64         `json:"duration_ms"` // the unit is in the key, as in every report and log
 	// RecreateConfig is the Terraform configuration written before the plan ran, which builds it again.
 	RecreateConfig string `json:"recreate_config,omitempty"`
+	// Resumed: the plan is an interrupted run's, found with its journal in the out-dir and run again from it.
+	Resumed bool `json:"resumed,omitempty"`
 }
 
 // StepFailure is a step that failed, as the executor's report has it.
@@ -183,6 +187,13 @@ func (r *runner) run(ctx context.Context, rep *Report) error {
 	for _, ar := range rep.Accounts {
 		if ar.Outcome == "refused" {
 			return fmt.Errorf("%w: accounts[%d]: %s; nothing was done in any account", ErrRefused, ar.Entry, ar.Message)
+		}
+	}
+	// An account that could not be named (its role not assumed, its keys refused) cannot be checked against
+	// the allow-list, and the run promises every check before any other call: stop before any listing.
+	for _, ar := range rep.Accounts {
+		if ar.Outcome == "failed" {
+			return fmt.Errorf("%w: accounts[%d]: %s; nothing was listed or done in any account", ErrFailed, ar.Entry, ar.Message)
 		}
 	}
 
@@ -309,7 +320,7 @@ func (r *runner) ipam(ctx context.Context, api *cloudapi.Client, acct *account, 
 
 // orphans plans and runs (or previews) the orphaned custom discoveries of one account and region.
 func (r *runner) orphans(ctx context.Context, api *cloudapi.Client, acct *account, region string, par int, log zerolog.Logger) *IPAMReport {
-	ir := &IPAMReport{Selected: true, Why: "orphan_discoveries: custom discoveries no IPAM is associated with and no share holds", Outcome: OutcomeNotRun}
+	ir := &IPAMReport{Selected: true, Why: "orphan_discoveries: custom discoveries no IPAM is associated with and no share holds, that select matches", Outcome: OutcomeNotRun}
 	start := r.opts.Now()
 	defer func() { ir.DurationMS = r.opts.Now().Sub(start).Milliseconds() }()
 	snap, err := collect.Orphans(ctx, api, collect.Options{Parallelism: par})
@@ -317,8 +328,20 @@ func (r *runner) orphans(ctx context.Context, api *cloudapi.Client, acct *accoun
 		ir.Outcome, ir.Message = OutcomeErrored, fmt.Sprintf("inventory: %v", err)
 		return ir
 	}
+	// The same select as the IPAMs': an untagged discovery made a minute ago is not a sandbox's leftover.
+	// exclude and protect_tag are the planner's, as for the resources inside an IPAM.
+	kept, left := r.cfg.selectOrphans(snap, r.opts.Now())
+	for _, d := range left {
+		log.Info().Str("discovery", d).Bool("selected", false).Msg("orphaned discovery considered")
+	}
+	if len(kept) > 0 {
+		ir.Why += ": " + strings.Join(kept, ", ")
+	}
+	if len(left) > 0 {
+		ir.Why += "; not selected: " + strings.Join(left, ", ")
+	}
 	if len(snap.Discoveries) == 0 {
-		ir.Outcome, ir.Message = OutcomeNothing, "no orphaned custom discovery"
+		ir.Outcome, ir.Message = OutcomeNothing, "no orphaned custom discovery that select matches"
 		return ir
 	}
 	r.plan(ctx, api, acct, region, par, snap, "orphan-discoveries", ir, log.With().Str("plan", "orphan-discoveries").Logger())
@@ -348,17 +371,21 @@ func (r *runner) plan(ctx context.Context, api *cloudapi.Client, acct *account, 
 		}
 		break
 	}
-	ir.PlanID, ir.Steps, ir.Blockers = p.PlanID, len(p.Steps), p.Blockers
 	dir := filepath.Join(r.opts.OutDir, acct.id, region)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		ir.Outcome, ir.Message = OutcomeErrored, err.Error()
 		return
 	}
-	ir.Plan = filepath.Join(dir, name+".plan.json")
-	if err := plans.WriteFile(ir.Plan, p); err != nil {
+	var resumed bool
+	ir.Plan, p, resumed = r.planFile(dir, name, p, log)
+	if resumed {
+		ir.Resumed = true
+		ir.Why += "; resumes the interrupted run of " + ir.Plan
+	} else if err := plans.WriteFile(ir.Plan, p); err != nil {
 		ir.Outcome, ir.Message = OutcomeErrored, err.Error()
 		return
 	}
+	ir.PlanID, ir.Steps, ir.Blockers = p.PlanID, len(p.Steps), p.Blockers
 	switch {
 	case len(p.Blockers) > 0:
 		ir.Outcome = OutcomeBlocked
@@ -413,6 +440,52 @@ func (r *runner) plan(ctx context.Context, api *cloudapi.Client, acct *account, 
 		}
 	}
 	log.Info().Str("outcome", ir.Outcome).Int("done", ir.Done).Int("steps", ir.Steps).Msg("plan finished")
+}
+
+// planFile says where the plan p of name goes in dir, and whether an earlier run's plan there is resumed
+// instead. An out-dir is reused (a cron line with $(date +%F) runs twice a day after a failure), and a plan
+// that has a journal is an interrupted run's resume state: it is never written over. With Apply and the same
+// IPAM, account, region and planning options, that plan is run again from its journal, as apply would run
+// it; otherwise the new plan goes beside it, name-2.plan.json, name-3.plan.json, ...
+func (r *runner) planFile(dir, name string, p *plans.Plan, log zerolog.Logger) (string, *plans.Plan, bool) {
+	path := filepath.Join(dir, name+".plan.json")
+	if !fileExists(path + ".journal") {
+		return path, p, false
+	}
+	if r.opts.Apply {
+		prior, err := plans.ReadFile(path)
+		if err == nil && samePlanning(prior, p) {
+			log.Info().Str("plan", path).Str("plan_id", prior.PlanID).Msg("resuming the interrupted run of this plan from its journal")
+			return path, prior, true
+		}
+		if err != nil {
+			log.Warn().Err(err).Str("plan", path).Msg("the plan beside a journal cannot be read: the new plan goes beside it")
+		}
+	}
+	for n := 2; ; n++ {
+		next := filepath.Join(dir, fmt.Sprintf("%s-%d.plan.json", name, n))
+		if !fileExists(next) && !fileExists(next+".journal") {
+			log.Info().Str("kept", path).Str("plan", next).Msg("an earlier run's plan and journal are kept: the new plan goes beside them")
+			return next, p, false
+		}
+	}
+}
+
+// samePlanning reports whether an earlier plan is of the same selection as p: the same account, region,
+// selector (the IPAM, or the orphans) and planning options, compared as the plan file spells them (no
+// exclusion is [] there, nil or empty in memory).
+func samePlanning(prior, p *plans.Plan) bool {
+	spell := func(v any) string {
+		b, _ := json.Marshal(v)
+		return string(b)
+	}
+	return prior.AccountID == p.AccountID && prior.Region == p.Region &&
+		spell(prior.Selector) == spell(p.Selector) && spell(prior.Options) == spell(p.Options)
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 // aggregate turns the report into Run's error: any failure first, then any refusal.

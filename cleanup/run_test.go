@@ -1,6 +1,7 @@
 package cleanup_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -505,4 +506,168 @@ func equalMaps(a, b map[string][]string) bool {
 		}
 	}
 	return true
+}
+
+// TestUnreachableAccountStopsTheRunBeforeAnyListing: the role of the second account cannot be assumed.
+// Every account's identity is checked before any other call, so the run fails (ErrFailed) having sent only
+// identity calls: account 1, reached fine, is not listed either.
+func TestUnreachableAccountStopsTheRunBeforeAnyListing(t *testing.T) {
+	b := newBed(t)
+	cfg, err := cleanup.ParseConfig([]byte(`regions: [cn-hangzhou, cn-shanghai]
+allowed_accounts: ["1000000000000001", "1000000000000002"]
+accounts:
+  - id: "1000000000000001"
+  - role_arn: acs:ram::1000000000000002:role/nosuch
+select: {tags: {env: sandbox}}
+sts_endpoint: `+b.sts+"\n"), "cleanup.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := cleanup.Run(t.Context(), cfg, b.options(true))
+	if !errors.Is(err, cleanup.ErrFailed) || !strings.Contains(err.Error(), "accounts[1]") {
+		t.Fatalf("run: %v; want a failure naming accounts[1]", err)
+	}
+	if rep.Outcome != "failed" || rep.Accounts[1].Outcome != "failed" {
+		t.Errorf("report: %s, account 1 %s; want failed", rep.Outcome, rep.Accounts[1].Outcome)
+	}
+	if n := len(rep.Accounts[0].Regions); n != 0 {
+		t.Errorf("account 0 reports %d region(s); want none listed", n)
+	}
+	for _, c := range b.srv.Wire.Calls() {
+		if c.Action != "GetCallerIdentity" && c.Action != "AssumeRole" {
+			t.Errorf("call %s although an account's identity could not be checked", c.Action)
+		}
+	}
+}
+
+// TestOrphanDiscoveriesFollowSelect: orphan_discoveries deletes only the orphaned discoveries that select
+// matches, as an IPAM is matched: the old orphan tagged env=sandbox (account 3) goes; an untagged one
+// (account 3) and one tagged env=sandbox but made a minute ago (account 2, older_than 72h) stay. The drift
+// checks of the orphans' plans agree (the run is done, not refused).
+func TestOrphanDiscoveriesFollowSelect(t *testing.T) {
+	b := newBed(t)
+	b.clk.advance(100 * time.Hour) // the topology is 100 hours old
+	cred := b.srv.Credential(t, acctB)
+	api, err := cloudapi.New(t.Context(), cloudapi.Config{Region: "cn-beijing", Endpoint: b.srv.URL,
+		AccessKey: cloudapi.AccessKey{ID: cred.AccessKeyID, Secret: cred.AccessKeySecret}, QPS: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := api.Mutate(t.Context(), cloudapi.Call{Product: cloudapi.ProductVpcIpam, Action: "CreateIpamResourceDiscovery",
+		Params: map[string]string{"RegionId": "cn-beijing", "OperatingRegionList.1": "cn-beijing", "IpamResourceDiscoveryName": "b-young",
+			"Tag.1.Key": "env", "Tag.1.Value": "sandbox"}})
+	if err != nil {
+		t.Fatalf("creating the young discovery: %v", err)
+	}
+	young, _ := out["IpamResourceDiscoveryId"].(string)
+	cfg, err := cleanup.ParseConfig([]byte(`regions: [cn-shanghai, cn-beijing]
+allowed_accounts: ["1000000000000002", "1000000000000003"]
+accounts:
+  - role_arn: acs:ram::1000000000000002:role/ipam-cleanup
+  - role_arn: acs:ram::1000000000000003:role/ipam-cleanup
+select: {tags: {env: sandbox}, older_than: 72h}
+orphan_discoveries: true
+sts_endpoint: `+b.sts+"\n"), "cleanup.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := b.options(true)
+	opts.Now = b.clk.now
+	rep, err := cleanup.Run(t.Context(), cfg, opts)
+	if err != nil {
+		t.Fatalf("apply: %v", err)
+	}
+	after := b.ipamsOf()
+	for _, d := range []struct {
+		acct, id string
+		gone     bool
+	}{{acctC, b.srv.Refs["discovery/c-orphan"], true}, {acctC, b.srv.Refs["discovery/c-stray"], false}, {acctB, young, false}} {
+		if gone := !slices.Contains(after[d.acct], d.id); gone != d.gone {
+			t.Errorf("discovery %s gone=%v; want %v", d.id, gone, d.gone)
+		}
+	}
+	reps := ipamReports(rep)
+	if ir := reps[acctC+"/cn-shanghai/orphans"]; ir.Outcome != "done" || ir.Steps == 0 {
+		t.Errorf("account 3 orphans: %s (%s) with %d steps; want done", ir.Outcome, ir.Message, ir.Steps)
+	}
+	for k, want := range map[string]string{
+		acctC + "/cn-beijing/orphans": b.srv.Refs["discovery/c-stray"] + " (the tag env is not sandbox)",
+		acctB + "/cn-beijing/orphans": young + " (created ",
+	} {
+		if ir := reps[k]; ir.Outcome != "nothing" || !strings.Contains(ir.Why, want) {
+			t.Errorf("%s: %s, why %q; want nothing, saying %q", k, ir.Outcome, ir.Why, want)
+		}
+	}
+}
+
+// TestReusedOutDirKeepsAndResumesAnInterruptedRun: an apply interrupted after its first step leaves the plan
+// and its journal in the out-dir, the IPAM half emptied. A preview into the same out-dir writes its plan
+// beside them and changes neither; the next apply into it runs that plan again from its journal (the resume
+// line the report printed still names it) and ends done, the IPAM gone.
+func TestReusedOutDirKeepsAndResumesAnInterruptedRun(t *testing.T) {
+	b := newBed(t)
+	cfg, err := cleanup.ParseConfig([]byte(`regions: [cn-hangzhou]
+allowed_accounts: ["1000000000000001"]
+accounts: [{}]
+select: {tags: {env: sandbox}}
+`), "cleanup.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := b.srv.Refs["ipam/sandbox-a"]
+	opts := b.options(true)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	interrupt := opts
+	interrupt.Executor.OnEvent = func(ev executor.Event) {
+		if ev.Kind == executor.EventDone {
+			cancel() // Ctrl-C once a step is done
+		}
+	}
+	rep, err := cleanup.Run(ctx, cfg, interrupt)
+	first := ipamReports(rep)[acctA+"/cn-hangzhou/"+id]
+	if !errors.Is(err, context.Canceled) || first.Outcome != "interrupted" || first.Done == 0 || first.Done == first.Steps {
+		t.Fatalf("first run: %v, %s with %d of %d steps done; want it interrupted half way", err, first.Outcome, first.Done, first.Steps)
+	}
+	if !strings.Contains(first.Message, "resume with: ipam-teardown apply "+first.Plan) {
+		t.Errorf("first run: message %q lacks the resume line", first.Message)
+	}
+	plan, journal := first.Plan, first.Plan+".journal"
+	planBytes, journalBytes := readBytes(t, plan), readBytes(t, journal)
+
+	preview := b.options(false)
+	preview.OutDir = opts.OutDir
+	rep, err = cleanup.Run(t.Context(), cfg, preview)
+	if err != nil {
+		t.Fatalf("preview: %v", err)
+	}
+	beside := ipamReports(rep)[acctA+"/cn-hangzhou/"+id]
+	if want := filepath.Join(filepath.Dir(plan), id+"-2.plan.json"); beside.Plan != want || beside.Resumed {
+		t.Errorf("preview plan %s (resumed %v); want %s beside the kept one", beside.Plan, beside.Resumed, want)
+	}
+	if !bytes.Equal(readBytes(t, plan), planBytes) || !bytes.Equal(readBytes(t, journal), journalBytes) {
+		t.Fatal("the preview changed the interrupted run's plan or journal")
+	}
+
+	rep, err = cleanup.Run(t.Context(), cfg, opts)
+	if err != nil {
+		t.Fatalf("second apply: %v", err)
+	}
+	again := ipamReports(rep)[acctA+"/cn-hangzhou/"+id]
+	if again.Plan != plan || !again.Resumed || again.PlanID != first.PlanID || again.Outcome != "done" {
+		t.Errorf("second apply: plan %s (id %s, resumed %v), %s; want %s (id %s) resumed and done",
+			again.Plan, again.PlanID, again.Resumed, again.Outcome, plan, first.PlanID)
+	}
+	if slices.Contains(b.ipamsOf()[acctA], id) {
+		t.Errorf("%s is still there", id)
+	}
+}
+
+func readBytes(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

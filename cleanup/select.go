@@ -21,23 +21,36 @@ func (c *Config) decide(ip inventory.IPAM, now time.Time) (bool, string) {
 			return false, "protected by the tag " + pt
 		}
 	}
+	return c.matches(candidate{name: ip.Name, status: ip.Status, tags: ip.Tags, created: ip.CreateTime}, now)
+}
+
+// candidate is what select judges of an IPAM or of an orphaned discovery.
+type candidate struct {
+	name, status string
+	tags         map[string]string
+	created      time.Time
+}
+
+// matches applies select (tags, name, age, expiry) to one IPAM or orphaned discovery; exclude and
+// protect_tag are applied before it (decide) or by the planner (orphaned discoveries).
+func (c *Config) matches(x candidate, now time.Time) (bool, string) {
 	var why []string
 	for _, k := range sortedKeys(c.Select.Tags) {
-		if ip.Tags[k] != c.Select.Tags[k] {
+		if x.tags[k] != c.Select.Tags[k] {
 			return false, fmt.Sprintf("the tag %s is not %s", k, c.Select.Tags[k])
 		}
 		why = append(why, "tag "+k+"="+c.Select.Tags[k])
 	}
 	if c.Select.Name != "" {
-		if ok, _ := path.Match(c.Select.Name, ip.Name); !ok {
-			return false, fmt.Sprintf("name %q does not match %q", ip.Name, c.Select.Name)
+		if ok, _ := path.Match(c.Select.Name, x.name); !ok {
+			return false, fmt.Sprintf("name %q does not match %q", x.name, c.Select.Name)
 		}
-		why = append(why, fmt.Sprintf("name %q matches %q", ip.Name, c.Select.Name))
+		why = append(why, fmt.Sprintf("name %q matches %q", x.name, c.Select.Name))
 	}
-	if ip.Status == "Deleting" || ip.Status == "Deleted" {
-		return false, "already " + ip.Status
+	if x.status == "Deleting" || x.status == "Deleted" {
+		return false, "already " + x.status
 	}
-	ok, age := c.ageSelects(ip, now)
+	ok, age := c.ageSelects(x, now)
 	if !ok {
 		return false, age
 	}
@@ -49,10 +62,10 @@ func (c *Config) decide(ip inventory.IPAM, now time.Time) (bool, string) {
 
 // ageSelects applies older_than and expires_tag. An expiry date is inclusive: "2026-12-01" expires when that
 // day (UTC) is over, the later of the two readings, so a sandbox is never removed before its owner's date.
-func (c *Config) ageSelects(ip inventory.IPAM, now time.Time) (bool, string) {
+func (c *Config) ageSelects(ip candidate, now time.Time) (bool, string) {
 	s := c.Select
 	if s.ExpiresTag != "" {
-		if v, tagged := ip.Tags[s.ExpiresTag]; tagged {
+		if v, tagged := ip.tags[s.ExpiresTag]; tagged {
 			at, err := parseExpiry(v)
 			if err != nil {
 				return false, fmt.Sprintf("the tag %s=%q is not a date (2006-01-02 or RFC 3339): never selected by age", s.ExpiresTag, v)
@@ -70,11 +83,11 @@ func (c *Config) ageSelects(ip inventory.IPAM, now time.Time) (bool, string) {
 		return true, ""
 	}
 	d, _ := time.ParseDuration(s.OlderThan) // validated
-	if ip.CreateTime.IsZero() {
+	if ip.created.IsZero() {
 		return false, "no creation time: never old enough"
 	}
-	created := ip.CreateTime.UTC().Format(time.RFC3339)
-	if now.Sub(ip.CreateTime) < d {
+	created := ip.created.UTC().Format(time.RFC3339)
+	if now.Sub(ip.created) < d {
 		return false, fmt.Sprintf("created %s, not older than %s", created, s.OlderThan)
 	}
 	return true, fmt.Sprintf("created %s, older than %s", created, s.OlderThan)
@@ -97,4 +110,19 @@ func sortedKeys(m map[string]string) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// selectOrphans keeps the orphaned discoveries of snap that select matches, as it would match an IPAM, and
+// says in words which it kept and which it left, and why.
+func (c *Config) selectOrphans(snap *inventory.Snapshot, now time.Time) (kept, left []string) {
+	snap.Discoveries = slices.DeleteFunc(snap.Discoveries, func(d inventory.ResourceDiscovery) bool {
+		ok, why := c.matches(candidate{name: d.Name, status: d.Status, tags: d.Tags, created: d.CreateTime}, now)
+		if ok {
+			kept = append(kept, d.ID+" ("+why+")")
+		} else {
+			left = append(left, d.ID+" ("+why+")")
+		}
+		return !ok
+	})
+	return kept, left
 }

@@ -159,8 +159,9 @@ type ResourceDiscovery struct {
 	OwnerID          string   `json:"owner_id"`
 	ShareType        string   `json:"share_type,omitempty"` // "", Shared (shared with the caller), Sharing (the caller shares it)
 	Tags             Tags     `json:"tags,omitempty"`
-
-	Description string `json:"description,omitempty"` // kept for export; teardown never reads it
+	// CreateTime lets cleanup's older_than judge an orphaned discovery as it judges an IPAM.
+	CreateTime  time.Time `json:"create_time,omitzero"`
+	Description string    `json:"description,omitempty"` // kept for export; teardown never reads it
 }
 
 // DiscoveryAssociation links a resource discovery to an IPAM; the pair identifies it.

@@ -11,9 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"gonum.org/v1/gonum/graph/simple"
-	"gonum.org/v1/gonum/graph/topo"
-
+	"github.com/ipam-teardown/ipam-teardown/internal/dag"
 	"github.com/ipam-teardown/ipam-teardown/inventory"
 	"github.com/ipam-teardown/ipam-teardown/plans"
 )
@@ -101,7 +99,7 @@ func Build(snap *inventory.Snapshot, opts Options) (*plans.Plan, error) {
 			n += 1 + len(p.CIDRs) + len(p.Allocations)
 		}
 	}
-	// n bounds the units; sizing up front keeps a 100,000-step plan from copying its units while it grows.
+	// n bounds the units; sizing up front keeps a large plan from copying its units while it grows.
 	b := &builder{
 		snap:    snap,
 		opts:    opts,
@@ -201,7 +199,7 @@ func dissociateStepID(ipam, d string) string { return "dissociate-discovery/" + 
 func discoveryStepID(id string) string       { return "delete-discovery/" + id }
 
 // plan removes what the blockers hold back and what only served it (holdBack, prune), merges the grouped
-// units into batched steps, sorts the steps with gonum and assigns levels.
+// units into batched steps, and orders and levels the steps with internal/dag.
 func (b *builder) plan() (*plans.Plan, error) {
 	blockers, removed := b.holdBack()
 
@@ -325,28 +323,33 @@ func (b *builder) plan() (*plans.Plan, error) {
 // with no dependency, and fills the dry-run codes from the rule table. A cycle is an error naming its steps.
 // It sorts indexes rather than the (large) steps themselves, and moves each step once at the end.
 func order(steps []plans.Step) error {
-	byID := make([]int, len(steps)) // rank by id -> index in steps
+	byID := make([]int, len(steps)) // rank by id -> index in steps; the graph's nodes are the ranks
 	for i := range byID {
 		byID[i] = i
 	}
 	slices.SortFunc(byID, func(x, y int) int { return strings.Compare(steps[x].ID, steps[y].ID) })
-	rank := make(map[string]int64, len(steps))
+	rank := make(map[string]int, len(steps))
 	for r, i := range byID {
-		rank[steps[i].ID] = int64(r)
+		rank[steps[i].ID] = r
 	}
-	sorted, ok := topoOrder(steps, byID, rank)
-	if !ok {
-		// A cycle: gonum names its strongly connected components, for the message.
-		return cycleError(steps, byID, rank)
+	var deps []int // reused: dag.New copies each node's dependencies
+	g, err := dag.New(len(steps), func(r int) []int {
+		deps = deps[:0]
+		for _, d := range steps[byID[r]].DependsOn {
+			deps = append(deps, rank[d.ID]) // plan() draws edges between steps only: every id is a step's
+		}
+		return deps
+	})
+	if err != nil {
+		return cycleError(steps, byID, err)
 	}
 	rules := ruleIndex()
-	level := make([]int, len(steps)) // by rank
-	for _, r := range sorted {
-		s := &steps[byID[r]]
+	level := g.Levels()
+	for r, i := range byID {
+		s := &steps[i]
 		info, _ := plans.LookupAction(s.Action)
 		var codes []string
 		for _, d := range s.DependsOn {
-			level[r] = max(level[r], level[rank[d.ID]]+1)
 			if c := rules[d.Rule].DryRunCode; c != "" && info.HasDryRun {
 				codes = append(codes, c)
 			}
@@ -359,51 +362,6 @@ func order(steps []plans.Step) error {
 	slices.SortStableFunc(byID, func(x, y int) int { return cmp.Compare(steps[x].Level, steps[y].Level) })
 	permute(steps, byID)
 	return nil
-}
-
-// topoOrder returns the ranks (indexes into byID) in an order where every step comes after the steps it
-// depends on; ok is false when there is none (a cycle). Levels are longest paths, the same whichever such
-// order computes them, so this is Kahn's algorithm over flat arrays: gonum's graph and its stabilised sort
-// allocated a third of a 100,000-step Build. A dependency on an id that is no step counts as one on rank 0,
-// as it did in the gonum graph.
-func topoOrder(steps []plans.Step, byID []int, rank map[string]int64) (sorted []int32, ok bool) {
-	n := len(byID)
-	// Successors in compressed rows: succ[start[r]:start[r+1]] are the ranks that depend on rank r.
-	start := make([]int32, n+1)
-	indeg := make([]int32, n)
-	for r, i := range byID {
-		for _, d := range steps[i].DependsOn {
-			start[rank[d.ID]+1]++
-			indeg[r]++
-		}
-	}
-	for r := range n {
-		start[r+1] += start[r]
-	}
-	succ := make([]int32, start[n])
-	fill := slices.Clone(start[:n])
-	for r, i := range byID {
-		for _, d := range steps[i].DependsOn {
-			from := rank[d.ID]
-			succ[fill[from]] = int32(r)
-			fill[from]++
-		}
-	}
-	sorted = make([]int32, 0, n)
-	for r := range n {
-		if indeg[r] == 0 {
-			sorted = append(sorted, int32(r))
-		}
-	}
-	for k := 0; k < len(sorted); k++ {
-		r := sorted[k]
-		for _, t := range succ[start[r]:start[r+1]] {
-			if indeg[t]--; indeg[t] == 0 {
-				sorted = append(sorted, t)
-			}
-		}
-	}
-	return sorted, len(sorted) == n
 }
 
 // permute puts steps in the order of idx (position k receives the step at idx[k]), moving each step once;
@@ -428,34 +386,21 @@ func permute(steps []plans.Step, idx []int) {
 	}
 }
 
-// cycleError builds the dependency graph with gonum and reports its cycles (or a graph it cannot order).
-func cycleError(steps []plans.Step, byID []int, rank map[string]int64) error {
-	g := simple.NewDirectedGraph()
-	for r := range byID {
-		g.AddNode(simple.Node(r))
+// cycleError names the steps of each cycle dag.New found: the steps of each strongly connected component,
+// by id.
+func cycleError(steps []plans.Step, byID []int, err error) error {
+	var ce *dag.CycleError
+	if !errors.As(err, &ce) {
+		return fmt.Errorf("planner: ordering the steps: %w", err)
 	}
-	for r, i := range byID {
-		for _, d := range steps[i].DependsOn {
-			g.SetEdge(g.NewEdge(simple.Node(rank[d.ID]), simple.Node(r)))
+	var cycles []string
+	for _, comp := range ce.Components {
+		ids := make([]string, len(comp))
+		for k, r := range comp {
+			ids[k] = steps[byID[r]].ID
 		}
+		slices.Sort(ids)
+		cycles = append(cycles, strings.Join(ids, ", "))
 	}
-	// Node ids are ranks in id order, so SortStabilized's lexical tie-break is the step id's.
-	_, err := topo.SortStabilized(g, nil)
-	if err != nil {
-		var u topo.Unorderable
-		if !errors.As(err, &u) {
-			return fmt.Errorf("planner: ordering the steps: %w", err)
-		}
-		var cycles []string
-		for _, comp := range u {
-			ids := make([]string, len(comp))
-			for k, n := range comp {
-				ids[k] = steps[byID[n.ID()]].ID
-			}
-			slices.Sort(ids)
-			cycles = append(cycles, strings.Join(ids, ", "))
-		}
-		return fmt.Errorf("planner: the dependencies form a cycle, so no order can satisfy them (is the snapshot consistent?): %s", strings.Join(cycles, "; "))
-	}
-	return errors.New("planner: internal error: the steps have no order, yet gonum finds no cycle")
+	return fmt.Errorf("planner: the dependencies form a cycle, so no order can satisfy them (is the snapshot consistent?): %s", strings.Join(cycles, "; "))
 }

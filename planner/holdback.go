@@ -15,8 +15,8 @@ import (
 // that needs one of them gone, transitively along the edges, and the units it holds directly (those a
 // missing edge would have ordered after it). Blockers are applied in their file order, and a unit an
 // earlier blocker has reached is not walked again, so each held-back unit is listed under one blocker only
-// and the whole pass is linear in units and edges, however many blockers share a chain (77,770 kept VPC
-// allocations under one IPAM used to list the IPAM 77,770 times).
+// and the whole pass is linear in units and edges, however many blockers share a chain (when every blocker
+// listed all it reached, kept VPC allocations listed their IPAM once each: BENCHMARKS.md, "Planner").
 //
 // Then prune removes what only served the removed units.
 func (b *builder) holdBack() ([]plans.Blocker, []bool) {
@@ -134,8 +134,9 @@ func compareBlockers(x, y plans.Blocker) int {
 	return cmp.Or(strings.Compare(x.ResourceID, y.ResourceID), strings.Compare(x.Reason, y.Reason), strings.Compare(x.ResourceType, y.ResourceType))
 }
 
-// adjacency lists the neighbours of every unit in one array (compressed rows): two allocations for a
-// 100,000-unit graph instead of one slice a unit.
+// adjacency lists the neighbours of every unit in one array (compressed rows): two allocations however
+// many units, instead of one slice a unit. It is the units' graph, before blockers and batching make the
+// steps, and may hold a cycle (order reports it), which is why it is not a dag.Graph.
 type adjacency struct {
 	start []int32 // unit u's neighbours are next[start[u]:start[u+1]]
 	next  []int32

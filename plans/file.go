@@ -19,7 +19,8 @@ import (
 	"unicode/utf8"
 )
 
-// maxFileSize bounds what Read accepts. A 100,000-step plan is about 60 MB; anything far larger is not a plan.
+// maxFileSize bounds what Read accepts. A plan of all the pools the quotas allow, 8 allocations each, is
+// under 20 MB (BENCHMARKS.md, "Plan build, write and read"); anything far larger is not a plan.
 const maxFileSize = 512 << 20
 
 // checksumPrefix names the hash of Plan.Checksum; it is part of the value so a later format can change it.
@@ -77,19 +78,15 @@ func Marshal(p *Plan) ([]byte, error) {
 	}
 	canonicalize(p)
 	p.Summarize()
-	// Validate and encode both only read the plan, so they run side by side (on a 100,000-step plan each
-	// takes a good part of the time); the encoding is thrown away when the plan is invalid. Encode once with
-	// an empty checksum, hash that, and put the sum in place of the empty value: the checksum is the last
-	// key, so the file ends with `  "checksum": ""` + "\n}\n" (this halves the cost of writing a
-	// 100,000-step plan). The copy keeps p's checksum as the caller set it while Validate reads it.
-	valid := make(chan error, 1)
-	go func() { valid <- Validate(p) }()
+	if err := Validate(p); err != nil {
+		return nil, fmt.Errorf("plans: refusing to write an invalid plan: %w", err)
+	}
+	// Encode once with an empty checksum, hash that, and put the sum in place of the empty value: the
+	// checksum is the last key, so the file ends with `  "checksum": ""` + "\n}\n" and need not be encoded
+	// twice. The copy keeps p's checksum as the caller set it.
 	c := *p
 	c.Checksum = ""
 	b, err := encode(&c)
-	if verr := <-valid; verr != nil {
-		return nil, fmt.Errorf("plans: refusing to write an invalid plan: %w", verr)
-	}
 	if err != nil {
 		return nil, err
 	}
@@ -185,8 +182,8 @@ func Read(r io.Reader, name string) (*Plan, error) {
 }
 
 // readAll reads r to its end, or to limit bytes. When r knows its size (a file, a bytes.Reader) the buffer
-// is allocated once at that size: io.ReadAll grows its buffer as it reads and allocates about three times
-// a 56 MB plan file to read it.
+// is allocated once at that size: io.ReadAll grows its buffer as it reads, allocating about three times the
+// file.
 func readAll(r io.Reader, limit int64) ([]byte, error) {
 	var size int64
 	switch r := r.(type) {
@@ -222,31 +219,18 @@ func readAll(r io.Reader, limit int64) ([]byte, error) {
 // decode parses a plan file strictly, keys included (checkKeys), without semantic validation. It returns the
 // byte range of the top-level checksum value, quotes included (start < 0 when there is none).
 func decode(data []byte) (p *Plan, start, end int, err error) {
-	d, err := decodeValue(data)
-	if err != nil {
+	if p, err = decodeStrict(data); err != nil {
 		return nil, -1, -1, err
 	}
-	if d.keysChecked {
-		return d.plan, d.checksumStart, d.checksumEnd, nil
-	}
-	start, end, err = checkKeys(data)
-	if err != nil {
+	if start, end, err = checkKeys(data); err != nil {
 		return nil, -1, -1, err
 	}
-	return d.plan, start, end, nil
+	return p, start, end, nil
 }
 
-// decoded is a plan as decodeValue read it.
-type decoded struct {
-	plan *Plan
-	// keysChecked says that the decoder checked the keys as checkKeys does and found the checksum's value,
-	// at data[checksumStart:checksumEnd] (start < 0 when there is none).
-	keysChecked                bool
-	checksumStart, checksumEnd int
-}
-
-// decodeValue parses a plan file strictly, without checking the spelling of keys unless decodeFast did.
-func decodeValue(data []byte) (*decoded, error) {
+// decodeStrict parses a plan file with encoding/json, refusing unknown fields and anything after the plan,
+// without checking the spelling of keys (checkKeys does).
+func decodeStrict(data []byte) (*Plan, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, errors.New("empty file; not a plan")
 	}
@@ -255,6 +239,7 @@ func decodeValue(data []byte) (*decoded, error) {
 			"a plan file is plain UTF-8 JSON as written by `ipam-teardown plan` (an editor added it?)")
 	}
 	if !utf8.Valid(data) {
+		// encoding/json would read U+FFFD instead, and the plan would not be what the file holds.
 		off := invalidUTF8Offset(data)
 		line, col := position(data, off)
 		return nil, fmt.Errorf("line %d, column %d (byte offset %d): not valid UTF-8; a plan file is UTF-8 JSON", line, col, off)
@@ -274,20 +259,7 @@ func decodeValue(data []byte) (*decoded, error) {
 			return nil, versionError(v)
 		}
 	}
-	// Otherwise the strict decode below reports the syntax error with its position.
-	if p, ok := decodeFast(data); ok {
-		return p, nil
-	}
-	p, err := decodeStrict(data)
-	if err != nil {
-		return nil, err
-	}
-	return &decoded{plan: p}, nil
-}
-
-// decodeStrict decodes data with encoding/json, refusing unknown fields and anything after the plan. It is
-// the reference decodeFast must agree with, and the decoder of every file decodeFast gives up on.
-func decodeStrict(data []byte) (*Plan, error) {
+	// Otherwise the decode below reports the syntax error with its position.
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	var p Plan
@@ -411,6 +383,19 @@ func verifyChecksum(p *Plan, data []byte, start, end int) error {
 	return nil
 }
 
+// encode writes p as it is (no sorting): keys in the order of the Go structs, a two-space indent, no HTML
+// escaping (a reason like "<none>" stays readable in a diff), a trailing newline.
+func encode(p *Plan) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(p); err != nil {
+		return nil, fmt.Errorf("plans: encode: %w", err)
+	}
+	return b.Bytes(), nil
+}
+
 // checksumOf returns the checksum of the file encode writes for p (the file Marshal writes when p is
 // canonical), without changing p.
 func checksumOf(p *Plan) (string, error) {
@@ -456,40 +441,10 @@ func canonicalize(p *Plan) {
 	slices.SortStableFunc(p.Blockers, compareBlocker)
 }
 
-// sortSteps sorts steps stably by (level, id). It sorts indexes and then moves each step once: a stable
-// sort of the 232-byte structs themselves moves each many times (a 100,000-step plan spent a quarter of
-// Marshal there). A plan the planner wrote is sorted already and costs one pass.
+// sortSteps sorts steps stably by (level, id). A plan the planner wrote is sorted already and costs one pass.
 func sortSteps(steps []Step) {
-	sorted := true
-	for i := 1; i < len(steps) && sorted; i++ {
-		sorted = compareStepPtr(&steps[i-1], &steps[i]) <= 0
-	}
-	if sorted {
-		return
-	}
-	idx := make([]int32, len(steps))
-	for i := range idx {
-		idx[i] = int32(i)
-	}
-	slices.SortStableFunc(idx, func(a, b int32) int { return compareStepPtr(&steps[a], &steps[b]) })
-	// Position i receives the step at idx[i]: follow each cycle of the permutation once, marking done
-	// positions with -1.
-	for i := range idx {
-		if idx[i] < 0 {
-			continue
-		}
-		tmp := steps[i]
-		j := int32(i)
-		for {
-			k := idx[j]
-			idx[j] = -1
-			if k == int32(i) {
-				steps[j] = tmp
-				break
-			}
-			steps[j] = steps[k]
-			j = k
-		}
+	if !slices.IsSortedFunc(steps, compareStep) {
+		slices.SortStableFunc(steps, compareStep)
 	}
 }
 

@@ -153,8 +153,8 @@ type ActionInfo struct {
 }
 
 // teardownInfo is the catalogue's teardown actions, in teardown order, reduced to ActionInfo. It is built
-// once because LookupAction runs for every step of a 100,000-step plan while reading the catalogue builds its
-// whole table (tens of microseconds). It holds plain values and is never handed out, so nothing can change
+// once because LookupAction runs for every step of a plan while reading the catalogue builds its
+// whole table each time. It holds plain values and is never handed out, so nothing can change
 // it after it is built.
 var teardownInfo = sync.OnceValue(func() []ActionInfo {
 	as := catalog.Teardown()

@@ -13,9 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/ipam-teardown/ipam-teardown/internal/catalog"
-	"gonum.org/v1/gonum/graph"
-	"gonum.org/v1/gonum/graph/simple"
-	"gonum.org/v1/gonum/graph/topo"
+	"github.com/ipam-teardown/ipam-teardown/internal/dag"
 )
 
 // maxProblems bounds how many problems one error lists; past it, the count is given.
@@ -143,7 +141,7 @@ func (v *validator) steps(steps []Step) map[string]int {
 	index := make(map[string]int, len(steps))
 	for i := range steps {
 		s := &steps[i]
-		// The field name is made only for a message: a large plan has 100,000 steps and no problem.
+		// The field name is made only for a message: a large plan has many steps and no problem.
 		f := func() string { return "steps[" + strconv.Itoa(i) + "]" }
 		switch j, dup := index[s.ID]; {
 		case s.ID == "":
@@ -311,51 +309,32 @@ func paramList(a catalog.Action) string {
 	return strings.Join(names, ", ")
 }
 
-// graph checks that the dependencies form a DAG and that levels rise along every edge.
-//
-// Levels that rise strictly along every edge already prove there is no cycle, so the common case (a plan
-// the planner wrote) costs one pass over the edges. Only when some level does not rise does it build the
-// gonum graph: a cycle, if there is one, is the better report (its levels can never be right), and
-// otherwise the level problems are.
+// graph checks that the dependencies form a DAG (internal/dag, which names a cycle) and that levels rise
+// along every edge. A cycle is reported instead of the levels: they can never be right around one.
 func (v *validator) graph(steps []Step, index map[string]int) {
-	levelsRise := true
-	for _, s := range steps {
-		for _, d := range s.DependsOn {
-			if s.Level <= steps[index[d.ID]].Level {
-				levelsRise = false
-			}
+	var deps []int // reused: dag.New copies each node's dependencies
+	_, err := dag.New(len(steps), func(i int) []int {
+		deps = deps[:0]
+		for _, d := range steps[i].DependsOn {
+			deps = append(deps, index[d.ID]) // steps checked that every id is a step's
 		}
-	}
-	if levelsRise {
-		return
-	}
-	g := simple.NewDirectedGraph()
-	for i := range steps {
-		g.AddNode(simple.Node(i))
-	}
-	for i, s := range steps {
-		for _, d := range s.DependsOn {
-			// An edge from the dependency to the dependent: "must finish before".
-			g.SetEdge(g.NewEdge(simple.Node(index[d.ID]), simple.Node(i)))
-		}
-	}
-	if _, err := topo.Sort(g); err != nil {
-		var u topo.Unorderable
-		if !errors.As(err, &u) {
-			v.errorf("steps", "cannot order the steps: %v", err)
-			return
-		}
-		for _, comp := range u {
-			cycle := findCycle(g, comp)
+		return deps
+	})
+	var ce *dag.CycleError
+	switch {
+	case errors.As(err, &ce):
+		for _, cycle := range ce.Cycles {
 			ids := make([]string, len(cycle))
-			first := cycle[0]
 			for k, n := range cycle {
 				ids[k] = strconv.Quote(steps[n].ID)
-				first = min(first, n)
 			}
-			v.errorf(fmt.Sprintf("steps[%d].depends_on", first), "dependency cycle: %s (each must finish before the next; a cycle can never run)",
+			// A cycle starts at its smallest index: the field is the first step of the file in it.
+			v.errorf(fmt.Sprintf("steps[%d].depends_on", cycle[0]), "dependency cycle: %s (each must finish before the next; a cycle can never run)",
 				strings.Join(ids, " -> "))
 		}
+		return
+	case err != nil:
+		v.errorf("steps", "cannot order the steps: %v", err)
 		return
 	}
 	for i, s := range steps {
@@ -366,45 +345,6 @@ func (v *validator) graph(steps []Step, index map[string]int) {
 					s.Level, dl, d.ID, j)
 			}
 		}
-	}
-}
-
-// findCycle returns one cycle, as step indexes with the first repeated at the end, inside a strongly
-// connected component of more than one node (gonum's simple graphs have no self edges). It starts from the
-// lowest index and always follows the lowest successor, so the report is stable.
-func findCycle(g *simple.DirectedGraph, comp []graph.Node) []int {
-	in := make(map[int64]bool, len(comp))
-	start := comp[0].ID()
-	for _, n := range comp {
-		in[n.ID()] = true
-		start = min(start, n.ID())
-	}
-	pos := map[int64]int{}
-	var path []int64
-	for n := start; ; {
-		if k, seen := pos[n]; seen {
-			out := make([]int, 0, len(path)-k+1)
-			for _, id := range path[k:] {
-				out = append(out, int(id))
-			}
-			return append(out, int(n))
-		}
-		pos[n] = len(path)
-		path = append(path, n)
-		next := int64(-1)
-		for _, s := range graph.NodesOf(g.From(n)) {
-			if in[s.ID()] && (next < 0 || s.ID() < next) {
-				next = s.ID()
-			}
-		}
-		if next < 0 { // cannot happen in a strongly connected component; be safe rather than loop
-			out := make([]int, len(path))
-			for k, id := range path {
-				out[k] = int(id)
-			}
-			return out
-		}
-		n = next
 	}
 }
 

@@ -32,6 +32,7 @@ func TestValidateRefuses(t *testing.T) {
 		cidr       = "delete-cidr/ipam-pool-prod/10.0.0.0/16"
 		dissociate = "dissociate-discovery/ipam-res-disco-assoc-f00d"
 		share      = "disassociate-share/rs-8d1f2e3a/ipam-pool-prod"
+		devCIDR    = "delete-cidr/ipam-pool-dev/192.168.0.0/20"
 	)
 	tests := []struct {
 		name   string
@@ -66,6 +67,14 @@ func TestValidateRefuses(t *testing.T) {
 			s := &p.Steps[idx[pool]]
 			s.DependsOn = append(s.DependsOn, Dependency{ID: scope, Rule: "9.9"})
 		}, []string{"dependency cycle", `"` + pool + `" -> "` + scope + `" -> "` + pool + `"`}, nil, false, false},
+		{"two cycles", func(p *Plan, idx map[string]int) {
+			// Each cycle is named once, at its first step in the file, from that step on.
+			s := &p.Steps[idx[pool]]
+			s.DependsOn = append(s.DependsOn, Dependency{ID: scope, Rule: "9.9"})
+			a := &p.Steps[idx[alloc]]
+			a.DependsOn = append(a.DependsOn, Dependency{ID: devCIDR, Rule: "9.9"})
+		}, []string{"#" + alloc + ".depends_on: dependency cycle: \"" + alloc + `" -> "` + devCIDR + `" -> "` + alloc + `"`,
+			"#" + pool + ".depends_on: dependency cycle: \"" + pool + `" -> "` + scope + `" -> "` + pool + `"`}, nil, false, false},
 		{"level not above dependency", func(p *Plan, idx map[string]int) { p.Steps[idx[scope]].Level = 3 },
 			[]string{"#" + scope + ".level", "3 is not above 3", `"` + pool + `" (depends_on[0])`}, nil, false, false},
 		{"negative level", func(p *Plan, idx map[string]int) {

@@ -65,6 +65,14 @@ confirmation, lock held, drift, dry run).`,
 			if path == "-" {
 				return usagef("apply: want a plan file, not stdin (the journal goes beside the file, and stdin is for the confirmation)")
 			}
+			journal := f.journal
+			if journal == "" {
+				journal = path + ".journal"
+			}
+			// A report over the plan or the journal would lose the plan or the resume state, even on a refusal.
+			if err := checkFiles(fileUse{"PLAN_FILE", path, fileInput}, fileUse{"--journal", journal, fileJournal}, fileUse{"--report", f.report, fileOutput}); err != nil {
+				return err
+			}
 			p, err := readPlanArg(path, nil)
 			if err != nil {
 				return err
@@ -77,10 +85,6 @@ confirmation, lock held, drift, dry run).`,
 				return usagef("--region %s: the plan %s is for region %s", g.region, path, p.Region)
 			}
 			g.region = p.Region
-			journal := f.journal
-			if journal == "" {
-				journal = path + ".journal"
-			}
 			r := &applyRun{
 				g: g, flags: f, plan: p, journal: journal, report: f.report, stdin: cmd.InOrStdin(),
 				resume: resumeCommand(setGlobals(cmd), path, journal, f.report, f),

@@ -39,7 +39,8 @@ caller itself or a RAM role to assume), an allow-list of account ids, selectors 
 older_than, an expiry tag) and exclusions (ids, a protect tag).
 
 It first asks Sts GetCallerIdentity which account each entry's credentials lead to; an account that is
-not on allowed_accounts refuses the whole run before any other call. Then, accounts side by side (each
+not on allowed_accounts refuses the whole run before any other call, and one that cannot be named (a role
+that cannot be assumed) fails it before any listing. Then, accounts side by side (each
 with its own rate limit), regions one after the other: list the IPAMs, select, and for each selected IPAM
 collect, plan, write the plan to --out-dir and dry-run every step. Without --apply that is all: no
 mutating call is made, not even the lock tag. With --apply each plan is run as apply runs it (lock,
@@ -65,10 +66,8 @@ by another run, drift, a dry run, blockers) and nothing failed.`,
 			if err != nil {
 				return err
 			}
-			for _, c := range []struct{ flag, path string }{{"--report", f.report}} {
-				if err := checkFilePath(c.flag, c.path); err != nil {
-					return err
-				}
+			if err := checkFiles(fileUse{"--config", f.config, fileInput}, fileUse{"--report", f.report, fileOutput}); err != nil {
+				return err
 			}
 			if f.stepTimeout <= 0 {
 				return usagef("--step-timeout %v: want a positive duration", f.stepTimeout)
@@ -85,7 +84,8 @@ by another run, drift, a dry run, blockers) and nothing failed.`,
 			}
 			report := f.report
 			if report == "" {
-				report = filepath.Join(outDir, "report.json")
+				// An out-dir used again the same day keeps the earlier run's report, as it keeps its plans.
+				report = unusedName(filepath.Join(outDir, "report.json"))
 			}
 			if g.endpoint != "" {
 				if err := g.validateEndpoint(); err != nil {
@@ -109,7 +109,7 @@ by another run, drift, a dry run, blockers) and nothing failed.`,
 				NoExport:    f.noExport,
 			})
 			werr := writeCleanupReport(report, rep)
-			logCleanupSummary(g, rep, outDir)
+			logCleanupSummary(g, rep, outDir, report)
 			if errors.Is(err, cleanup.ErrRefused) {
 				err = refusedError{err}
 			}
@@ -208,7 +208,7 @@ func writeCleanupReport(path string, rep *cleanup.Report) error {
 }
 
 // logCleanupSummary logs one line per IPAM that was selected, and the totals.
-func logCleanupSummary(g *globalOptions, rep *cleanup.Report, outDir string) {
+func logCleanupSummary(g *globalOptions, rep *cleanup.Report, outDir, report string) {
 	log, err := g.logger()
 	if err != nil || rep == nil {
 		return
@@ -221,7 +221,7 @@ func logCleanupSummary(g *globalOptions, rep *cleanup.Report, outDir string) {
 			}
 		}
 	}
-	ev := log.Info().Str("outcome", rep.Outcome).Bool("apply", rep.Apply).Str("out_dir", outDir).Dur("took_ms", rep.End.Sub(rep.Start))
+	ev := log.Info().Str("outcome", rep.Outcome).Bool("apply", rep.Apply).Str("out_dir", outDir).Str("report", report).Dur("took_ms", rep.End.Sub(rep.Start))
 	for k, n := range counts {
 		ev = ev.Int("ipams_"+strings.ReplaceAll(k, "-", "_"), n)
 	}

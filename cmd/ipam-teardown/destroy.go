@@ -95,6 +95,11 @@ func runDestroy(ctx context.Context, g *globalOptions, d destroyRun) error {
 				d.outDir, filepath.Join(d.outDir, "plan.json"))
 		}
 	}
+	// The default out-dir is named after the plan id, known only after the reads: its files are checked
+	// again then, before anything is written.
+	if err := d.checkFiles(d.outDir); err != nil {
+		return err
+	}
 	out, err := g.stderrLog()
 	if err != nil {
 		return err
@@ -115,6 +120,9 @@ func runDestroy(ctx context.Context, g *globalOptions, d destroyRun) error {
 	dir := d.outDir
 	if dir == "" {
 		dir = "ipam-teardown-" + p.PlanID
+		if err := d.checkFiles(dir); err != nil {
+			return err
+		}
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return usagef("--out-dir: %v", err)
@@ -132,13 +140,7 @@ func runDestroy(ctx context.Context, g *globalOptions, d destroyRun) error {
 		return err
 	}
 
-	journal, report := d.flags.journal, d.flags.report
-	if journal == "" {
-		journal = planPath + ".journal"
-	}
-	if report == "" {
-		report = filepath.Join(dir, "report.json")
-	}
+	_, journal, report := d.files(dir)
 	resume := d.resume
 	if resume == "" {
 		resume = resumeCommand(d.globals, planPath, journal, report, d.flags)
@@ -149,4 +151,35 @@ func runDestroy(ctx context.Context, g *globalOptions, d destroyRun) error {
 		planOptions: planner.OptionsFor(p), bound: d.bound, planned: planned, recreate: recreate,
 	}
 	return r.run(ctx)
+}
+
+// files are the plan, journal and report of a destroy into dir ("": not known yet), as runDestroy names them.
+func (d destroyRun) files(dir string) (plan, journal, report string) {
+	journal, report = d.flags.journal, d.flags.report
+	if dir == "" {
+		return "", journal, report
+	}
+	plan = filepath.Join(dir, "plan.json")
+	if journal == "" {
+		journal = plan + ".journal"
+	}
+	if report == "" {
+		report = filepath.Join(dir, "report.json")
+	}
+	return plan, journal, report
+}
+
+// checkFiles checks the files of a destroy into dir before anything is written: the report is not the plan
+// or the journal, and no output replaces an interrupted run's plan and journal.
+func (d destroyRun) checkFiles(dir string) error {
+	plan, journal, report := d.files(dir)
+	// The defaults are in the out-dir, made after the reads.
+	journalRole, reportRole := fileJournal, fileOutput
+	if d.flags.journal == "" {
+		journalRole = fileLater
+	}
+	if d.flags.report == "" {
+		reportRole = fileLater
+	}
+	return checkFiles(fileUse{"the plan", plan, fileLater}, fileUse{"--journal", journal, journalRole}, fileUse{"--report", report, reportRole})
 }

@@ -70,7 +70,7 @@ stdout. It makes no mutating call.`,
 				if err := checkExportDir(output); err != nil {
 					return err
 				}
-			} else if err := checkOutput("-o", output, fromInventory); err != nil {
+			} else if err := checkFiles(fileUse{"--from-inventory", fromInventory, fileInput}, fileUse{"-o", output, fileOutput}); err != nil {
 				return err
 			}
 			out, err := g.stderrLog()

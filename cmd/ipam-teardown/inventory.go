@@ -51,7 +51,7 @@ mutating call. Progress goes to stderr, the snapshot to stdout or -o FILE.`,
 			if err := checkQPS(qps); err != nil {
 				return err
 			}
-			if err := checkOutput("-o", output); err != nil {
+			if err := checkFiles(fileUse{"-o", output, fileOutput}); err != nil {
 				return err
 			}
 			s, err := sel.selector()
@@ -102,9 +102,9 @@ mutating call. Progress goes to stderr, the snapshot to stdout or -o FILE.`,
 func isStdout(path string) bool { return path == "" || path == "-" }
 
 // checkOutput checks, before any call, that the output flag's path can be written: its directory exists and
-// takes a new file, and the path is not a directory nor any of the inputs. A run of minutes must not end in
-// an error about a missing directory, and the message names the path given, not a temporary file.
-func checkOutput(flag, path string, inputs ...string) error {
+// takes a new file, and the path is not a directory. A run of minutes must not end in an error about a
+// missing directory, and the message names the path given, not a temporary file. checkFiles calls it.
+func checkOutput(flag, path string) error {
 	if isStdout(path) {
 		return nil
 	}
@@ -128,14 +128,6 @@ func checkOutput(flag, path string, inputs ...string) error {
 	}
 	probe.Close()
 	os.Remove(probe.Name())
-	for _, in := range inputs {
-		if in == "" || isStdout(in) {
-			continue
-		}
-		if sameFile(path, in) {
-			return usagef("%s %s: is the input %s; write the output to another file", flag, path, in)
-		}
-	}
 	return nil
 }
 
@@ -145,19 +137,6 @@ func cause(err error) error {
 		return pe.Err
 	}
 	return err
-}
-
-// sameFile reports whether a and b name the same file: the same cleaned absolute path, or (both existing)
-// the same inode, which catches links and different spellings.
-func sameFile(a, b string) bool {
-	if aa, err := filepath.Abs(a); err == nil {
-		if bb, err := filepath.Abs(b); err == nil && aa == bb {
-			return true
-		}
-	}
-	fa, errA := os.Stat(a)
-	fb, errB := os.Stat(b)
-	return errA == nil && errB == nil && os.SameFile(fa, fb)
 }
 
 // writeOutput writes data to path, or to stdout when path is "" or "-". A file is written whole or not at

@@ -58,7 +58,7 @@ It makes no mutating call. A summary goes to stderr.`,
 			if err := po.validate(cmd.Flags()); err != nil {
 				return err
 			}
-			if err := checkOutput("-o", output, fromInventory); err != nil {
+			if err := checkFiles(fileUse{"--from-inventory", fromInventory, fileInput}, fileUse{"-o", output, fileOutput}); err != nil {
 				return err
 			}
 			var snap *inventory.Snapshot

@@ -20,7 +20,7 @@ type selectorFlags struct {
 
 func (f *selectorFlags) register(fs *pflag.FlagSet) {
 	fs.StringSliceVar(&f.ipams, "ipam", nil, "IPAM id (repeatable or comma-separated)")
-	fs.StringArrayVar(&f.tags, "tag", nil, "select IPAMs with this tag, key=value (repeatable; all must match)")
+	fs.StringArrayVar(&f.tags, "tag", nil, "select IPAMs with this tag, key=value, the value not empty (repeatable; all must match)")
 	fs.StringVar(&f.name, "name", "", "select the IPAM with this name")
 	fs.StringVar(&f.olderThan, "older-than", "", "select IPAMs created longer ago than this Go duration (e.g. 72h)")
 	fs.BoolVar(&f.all, "all", false, "select every IPAM of the region")
@@ -43,6 +43,11 @@ func (f *selectorFlags) selector() (inventory.Selector, error) {
 		k, v, ok := strings.Cut(kv, "=")
 		if !ok || k == "" {
 			return sel, usagef("--tag %q: want key=value", kv)
+		}
+		// The service reads an empty value as "any value": --tag env=$ENV with ENV unset would select
+		// every IPAM that has the key, production too. There is no key-only selection.
+		if strings.TrimSpace(v) == "" {
+			return sel, usagef("--tag %q: the value of %q is empty (an unset shell variable?); name the value, key=value", kv, k)
 		}
 		if sel.Tags == nil {
 			sel.Tags = map[string]string{}

@@ -41,6 +41,9 @@ their parents. The same flags always give the same bytes.`,
 		Example: `  ipam-teardown sim generate --pools 2000 --depth 3 --fan-out 10 --allocations-per-pool 3 -o big.yaml`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkFiles(fileUse{"-o", out, fileOutput}); err != nil {
+				return err
+			}
 			topo, err := topology.Generate(o)
 			if err != nil {
 				return usageError{err}
@@ -186,6 +189,9 @@ func parseDelayTail(s string) (ipamsim.DeleteDelayTail, error) {
 func runSimServe(ctx context.Context, g *globalOptions, o simServeOptions, keyIDSet, secretSet bool) error {
 	log, err := g.logger()
 	if err != nil {
+		return err
+	}
+	if err := checkFiles(fileUse{"--topology", o.topology, fileInput}, fileUse{"--tls-cert", o.tlsCert, fileOutput}); err != nil {
 		return err
 	}
 	var topo *topology.Topology

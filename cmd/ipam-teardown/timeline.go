@@ -51,7 +51,7 @@ REPORT_FILE to read standard input.`,
 			if !slices.Contains(timeline.Formats(), format) {
 				return usagef("--format %q: want one of %s", format, strings.Join(timeline.Formats(), ", "))
 			}
-			if err := checkOutput("-o", output, args[0]); err != nil {
+			if err := checkFiles(fileUse{"REPORT", args[0], fileInput}, fileUse{"-o", output, fileOutput}); err != nil {
 				return err
 			}
 			r, err := readReportArg(args[0], cmd)

@@ -57,7 +57,8 @@ func (e *CycleError) Error() string {
 }
 
 // New builds the graph of n nodes; deps(i) returns the nodes i depends on, in any order and possibly
-// repeated (the graph keeps each edge once). A dependency out of range is the caller's bug, and New panics on
+// repeated (the graph keeps each edge once). New calls deps once per node, in index order, and copies what
+// it returns before the next call, so deps may return the same slice each time. A dependency out of range is the caller's bug, and New panics on
 // it. The error is a *CycleError when the dependencies form a cycle (a node depending on itself included).
 func New(n int, deps func(i int) []int) (*Graph, error) {
 	g := &Graph{

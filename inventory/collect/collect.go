@@ -476,8 +476,8 @@ func (c *collector) discoveries(ctx context.Context) ([]inventory.ResourceDiscov
 			OwnerID:          str(r["OwnerId"]),
 			ShareType:        str(r["ShareType"]),
 			Tags:             tags(r["Tags"]),
-
-			Description: str(r["IpamResourceDiscoveryDescription"]),
+			CreateTime:       parseTime(r["CreateTime"]),
+			Description:      str(r["IpamResourceDiscoveryDescription"]),
 		})
 	}
 	return out, nil

@@ -1,5 +1,5 @@
 # Written by ipam-teardown export --mode recreate from the inventory of account 1000000000000001 in cn-hangzhou,
-# collected 2026-01-02T04:04:05Z (inventory sha256:c5ae8946b480d30dc829be9c0ba822c706eebd7a3224665ea2ac5c5c3436b672).
+# collected 2026-01-02T04:04:05Z (inventory sha256:2f2dc1ea389c068c25ea6df0589d9057de048ec039164798367262383c2c8db0).
 # terraform apply builds the tree again in an account without it.
 #
 # Not in this configuration (the provider cannot express it, or it is no part of the tree to build):

@@ -1,5 +1,5 @@
 # Written by ipam-teardown export --mode recreate from the inventory of account 1000000000000001 in cn-hangzhou,
-# collected 2026-01-02T04:04:05Z (inventory sha256:9a97ce19fc0078cf9c99f2df24eb36c995cfd9c19c5ece53c95c7b66f953cbe5).
+# collected 2026-01-02T04:04:05Z (inventory sha256:e5fb84a00d945c04a3173512043febec4180fab2e499766efd938373679ee6c3).
 # terraform apply builds the tree again in an account without it.
 #
 # Not in this configuration (the provider cannot express it, or it is no part of the tree to build):

@@ -1,5 +1,5 @@
 # Written by ipam-teardown export --mode adopt from the inventory of account 1000000000000001 in cn-beijing,
-# collected 2026-01-02T04:04:05Z (inventory sha256:e02eb66a7d93d2add6ed8008dbcd13974025625761846d8f0fa583dbefe83e5a).
+# collected 2026-01-02T04:04:05Z (inventory sha256:fefbd45acf38f1e63cf60751777db0ba02cbc3ccfe81ab3a5d8f75f467062e37).
 # terraform plan shows only imports: the live resources come under Terraform unchanged.
 
 terraform {

@@ -1,5 +1,5 @@
 # Written by ipam-teardown export --mode adopt from the inventory of account 1000000000000001 in cn-hangzhou,
-# collected 2026-01-02T04:04:05Z (inventory sha256:e7af2b2781453f45cf6310208d3b6793d8eb03412c95f217f9fffcbd36ee31b2).
+# collected 2026-01-02T04:04:05Z (inventory sha256:65459a8feb80f7432fe4e9cde0af64e63e3f70527251bd21eef0bb6b37f7b99a).
 # terraform plan shows only imports: the live resources come under Terraform unchanged.
 #
 # Not in this configuration (the provider cannot express it, or it is no part of the tree to build):
