@@ -212,6 +212,7 @@ func withDefaults(o Options) Options {
 	orDefault(&o.RetryBudget, DefaultRetryBudget)
 	orDefault(&o.DrainTimeout, DefaultDrainTimeout)
 	orDefault(&o.LockTTL, DefaultLockTTL)
+	orDefault(&o.LockSettle, DefaultLockSettle)
 	if o.Now == nil {
 		o.Now = time.Now
 	}

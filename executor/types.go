@@ -43,6 +43,7 @@ const (
 	DefaultPollInterval = 500 * time.Millisecond
 	DefaultPollMax      = 5 * time.Second
 	DefaultLockTTL      = 2 * time.Hour
+	DefaultLockSettle   = 300 * time.Millisecond
 	DefaultDrainTimeout = 30 * time.Second
 	DefaultRetryInitial = 300 * time.Millisecond
 	DefaultRetryMax     = 20 * time.Second
@@ -76,6 +77,10 @@ type Options struct {
 	// outcome is "previewed" when every dry run passed.
 	Preview bool
 	LockTTL time.Duration // how long a lock is valid; 0: DefaultLockTTL
+	// LockSettle is how long a run waits between writing its lock and reading it back, so that a competitor's
+	// write made at the same moment is seen; 0: DefaultLockSettle. Tests against the emulator, whose writes
+	// are seen at once, shorten it.
+	LockSettle time.Duration
 	// JournalPath is the journal file (JSON lines, synced). "" runs without one (no resume).
 	JournalPath string
 	// Replan re-collects the planned IPAMs and plans them again with the plan's recorded options. Apply
