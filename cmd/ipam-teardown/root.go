@@ -190,7 +190,7 @@ selection, --ipam id, --exclude id or region that matches nothing), 3 refused (n
 	// log. An explicitly empty endpoint (an unset shell variable) is an error rather than the regional
 	// endpoints: the user meant somewhere else.
 	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
-		if cmd.Flags().Changed("endpoint") || g.endpoint != "" {
+		if !shadowed(cmd, "endpoint") && (cmd.Flags().Changed("endpoint") || g.endpoint != "") {
 			if err := g.validateEndpoint(); err != nil {
 				return err
 			}
@@ -213,6 +213,16 @@ selection, --ipam id, --exclude id or region that matches nothing), 3 refused (n
 		newSimCommand(g),
 	)
 	rejectUnknownCommands(root)
+	// The commands that call no service (or only their own emulator) do not offer --endpoint, --region,
+	// --profile and --insecure-endpoint.
+	for _, path := range []string{"version", "show", "timeline", "demo", "sim serve", "sim generate"} {
+		c, _, err := root.Find(strings.Fields(path))
+		if err != nil {
+			panic(err) // a command renamed: the tests catch it
+		}
+		quietCloudFlags(c)
+	}
+	registerCompletions(root)
 	return root, g
 }
 
