@@ -168,8 +168,9 @@ with one rate limit, retries, waits for asynchronous deletions and a journal it 
 is inventory, plan, show and apply in one command. demo destroys a sample IPAM in an in-process
 emulator; sim serves that emulator for your own runs. timeline draws a run from its report.
 
-Exit codes: 0 done, 1 failed or interrupted (or credentials rejected), 2 bad command, flag or file (or a
-selection, --ipam id, --exclude id or region that matches nothing), 3 refused (nothing was deleted).`,
+` + exitCodesHelp(exitCodes()) + `
+
+cleanup has codes of its own (cleanup --help).`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Version:       versionLine(),
