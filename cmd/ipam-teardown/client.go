@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/spf13/cobra"
+
 	"github.com/ipam-teardown/ipam-teardown/internal/cloudapi"
 )
 
@@ -46,8 +48,20 @@ type qpsFlag struct {
 	auto bool
 }
 
-const qpsUsage = "API calls per second for the whole run, one bucket shared by every call (0: the default, 10; " +
-	"auto: start at 10, rise while calls succeed, halve on throttling)"
+const qpsUsage = "API calls per second for the whole run, one bucket shared by every call (at least 0.1), or auto: " +
+	"start at 10, rise while calls succeed, halve on throttling"
+
+// showQPSDefaults makes --help print the rate a --qps left at 0 runs at, "(default 10)", on every command
+// below c: pflag prints no default for 0, and demo's own default (50) would otherwise follow a usage that
+// named 10.
+func showQPSDefaults(c *cobra.Command) {
+	if f := c.Flags().Lookup("qps"); f != nil && f.Value.Type() == (&qpsFlag{}).Type() && f.DefValue == "0" {
+		f.DefValue = strconv.Itoa(cloudapi.DefaultQPS)
+	}
+	for _, sub := range c.Commands() {
+		showQPSDefaults(sub)
+	}
+}
 
 func (q *qpsFlag) String() string {
 	if q.auto {

@@ -143,3 +143,18 @@ func TestCloudFlagsOnlyWhereTheyWork(t *testing.T) {
 		t.Errorf("--endpoint ftp://nowhere inventory: exit %d, want 2 naming --endpoint\n%s", code, stderr)
 	}
 }
+
+// TestQPSHelpNamesOneDefault: --help names the rate each command's --qps runs at once, the one it uses
+// (demo: 50, the others: cloudapi.DefaultQPS).
+func TestQPSHelpNamesOneDefault(t *testing.T) {
+	for _, tt := range []struct {
+		cmd  string
+		want string
+	}{{"apply", "10"}, {"destroy", "10"}, {"plan", "10"}, {"inventory", "10"}, {"demo", "50"}} {
+		help, _, _ := runMainIn(t, tt.cmd, "--help")
+		line := regexp.MustCompile(`(?m)^\s+--qps .*$`).FindString(help)
+		if strings.Count(line, "default") != 1 || !strings.HasSuffix(line, "(default "+tt.want+")") {
+			t.Errorf("%s --help: %q, want one default, %s", tt.cmd, line, tt.want)
+		}
+	}
+}

@@ -224,6 +224,7 @@ cleanup has codes of its own (cleanup --help).`,
 		quietCloudFlags(c)
 	}
 	registerCompletions(root)
+	showQPSDefaults(root)
 	return root, g
 }
 
