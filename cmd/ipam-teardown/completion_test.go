@@ -109,6 +109,7 @@ func TestCloudFlagsOnlyWhereTheyWork(t *testing.T) {
 		{[]string{"demo"}, false},
 		{[]string{"sim", "serve"}, false},
 		{[]string{"sim", "generate"}, false},
+		{[]string{"completion", "bash"}, false},
 		{[]string{"inventory"}, true},
 		{[]string{"plan"}, true},
 		{[]string{"apply"}, true},

@@ -213,10 +213,15 @@ cleanup has codes of its own (cleanup --help).`,
 		newDemoCommand(g),
 		newSimCommand(g),
 	)
+	// cobra adds these when the command runs; added here, they are in the tree the completion, the rules
+	// below and docs/cli see.
+	root.InitDefaultHelpCmd()
+	root.InitDefaultCompletionCmd()
 	rejectUnknownCommands(root)
 	// The commands that call no service (or only their own emulator) do not offer --endpoint, --region,
 	// --profile and --insecure-endpoint.
-	for _, path := range []string{"version", "show", "timeline", "demo", "sim serve", "sim generate"} {
+	for _, path := range []string{"version", "show", "timeline", "demo", "sim serve", "sim generate", "help",
+		"completion bash", "completion zsh", "completion fish", "completion powershell"} {
 		c, _, err := root.Find(strings.Fields(path))
 		if err != nil {
 			panic(err) // a command renamed: the tests catch it
