@@ -136,12 +136,14 @@ func TestCloudFlagsOnlyWhereTheyWork(t *testing.T) {
 			}
 		})
 	}
-	// Accepted and ignored where not offered, even with a value the service commands would refuse.
-	if out, stderr, code := runMainIn(t, "--endpoint", "ftp://nowhere", "--region", "x", "version"); code != exitOK || !strings.HasPrefix(out, "ipam-teardown ") {
+	// Accepted where not offered, and checked as everywhere: a wrong value is wrong wherever it is.
+	if out, stderr, code := runMainIn(t, "--endpoint", "http://127.0.0.1:1", "--region", "x", "version"); code != exitOK || !strings.HasPrefix(out, "ipam-teardown ") {
 		t.Errorf("--endpoint ... version: exit %d, %q\n%s", code, out, stderr)
 	}
-	if _, stderr, code := runMainIn(t, "--endpoint", "ftp://nowhere", "inventory", "--all"); code != exitUsage || !strings.Contains(stderr, "--endpoint") {
-		t.Errorf("--endpoint ftp://nowhere inventory: exit %d, want 2 naming --endpoint\n%s", code, stderr)
+	for _, cmd := range [][]string{{"version"}, {"show", "-"}, {"inventory", "--all"}} {
+		if _, stderr, code := runMainIn(t, append([]string{"--endpoint", "ftp://nowhere"}, cmd...)...); code != exitUsage || !strings.Contains(stderr, "--endpoint") {
+			t.Errorf("--endpoint ftp://nowhere %s: exit %d, want 2 naming --endpoint\n%s", cmd[0], code, stderr)
+		}
 	}
 }
 

@@ -191,7 +191,7 @@ cleanup has codes of its own (cleanup --help).`,
 	// log. An explicitly empty endpoint (an unset shell variable) is an error rather than the regional
 	// endpoints: the user meant somewhere else.
 	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
-		if !shadowed(cmd, "endpoint") && (cmd.Flags().Changed("endpoint") || g.endpoint != "") {
+		if cmd.Flags().Changed("endpoint") || g.endpoint != "" {
 			if err := g.validateEndpoint(); err != nil {
 				return err
 			}
