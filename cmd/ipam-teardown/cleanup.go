@@ -144,8 +144,8 @@ func (f *cleanupFlags) load(cmd *cobra.Command) (*cleanup.Config, error) {
 	fl := cmd.Flags()
 	if fl.Changed("regions") {
 		for _, r := range f.regions {
-			if !catalog.IsPublicRegion(r) {
-				return nil, usagef("--regions: %q is not a region id of Alibaba Cloud's public region list", r)
+			if !catalog.HasRegion(catalog.ProductVpcIpam, r) {
+				return nil, usagef("--regions: %q is not a region id where VpcIpam is served (%s)", r, strings.Join(catalog.Regions(catalog.ProductVpcIpam), ", "))
 			}
 		}
 		cfg.Regions = f.regions

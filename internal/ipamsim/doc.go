@@ -20,8 +20,10 @@
 //     NoPermissionType, AuthAction "vpc:<Action>", EncodedDiagnosticMessage}. Checked before anything else
 //     but the action's existence, so a dry run of a denied action is denied too.
 //  2. RegionId: required on VpcIpam and Vpc calls (400 MissingParameter.RegionId); a region the emulator
-//     does not serve answers 404 InvalidRegionId.NotFound. By default every region of Alibaba Cloud's public
-//     region list is served (PublicRegions); Options.Regions (a topology's regions) restricts them. Resources live in their region: an IPAM, scope
+//     does not serve answers 404 InvalidRegionId.NotFound. Each product is served in the regions of its own
+//     endpoint map (catalog.Regions): VpcIpam in its 33, finance regions, ap-southeast-2 and cn-wuhan-lr
+//     among them but not na-south-1; Vpc and ResourceSharing in Alibaba Cloud's public region list (28).
+//     Options.Regions (a topology's regions) restricts them. Resources live in their region: an IPAM, scope
 //     or pool looked up from another region is not found there.
 //  3. ClientToken: only successful, non-dry-run answers are remembered, per (account, product, action,
 //     token). The same token with different parameters answers 400 IdempotentParameterMismatch (the VPC
