@@ -73,7 +73,7 @@ func TestReadmeCommands(t *testing.T) {
 	readmeSkips := map[string]string{
 		"go test -race ./...":                           "the test suite itself",
 		"go build -o ipam-teardown ./cmd/ipam-teardown": "the test runs the command's entry point (runMain) in process",
-		"go run ./cmd/ipam-teardown sim serve --topology testdata/topologies/sandbox.yaml": "serves until interrupted; the test starts the same emulator and topology with simtest",
+		"go run ./cmd/ipam-teardown sim serve --topology testdata/topologies/sandbox.yaml --addr 127.0.0.1:8080": "serves until interrupted; the test starts the same emulator and topology with simtest (on a free port, which stands for 8080)",
 	}
 	// The shell lines the test interprets itself rather than runs.
 	const exportLine = "export ALIBABA_CLOUD_ACCESS_KEY_ID=sim-access-key ALIBABA_CLOUD_ACCESS_KEY_SECRET=sim-secret"
@@ -128,7 +128,7 @@ func TestReadmeCommands(t *testing.T) {
 			continue
 		}
 		repl := strings.NewReplacer(
-			"127.0.0.1:PORT", strings.TrimPrefix(srv.URL, "http://"),
+			"127.0.0.1:8080", strings.TrimPrefix(srv.URL, "http://"),
 			"POOL_ID", s.Refs["pool/corp"],
 			"ipam-abc", srv.Refs["ipam/sandbox"],
 		)
@@ -284,6 +284,7 @@ func TestReadmeCleanupWalkthrough(t *testing.T) {
 	}
 	var serve *exec.Cmd
 	addrs := map[string]string{} // README address -> the one in use
+	simURL := ""                 // the README's address of the emulator
 	runs := 0
 	for _, l := range lines {
 		switch {
@@ -298,7 +299,7 @@ func TestReadmeCleanupWalkthrough(t *testing.T) {
 			t.Fatalf("README line %q (%s): no ipam-teardown command", l.text, l.section)
 		}
 		if len(args) >= 2 && args[0] == "sim" && args[1] == "serve" {
-			serve = startServeProcess(t, command, args, addrs)
+			serve, simURL = startServeProcess(t, command, args, addrs)
 			continue
 		}
 		if serve == nil {
@@ -348,7 +349,7 @@ func TestReadmeCleanupWalkthrough(t *testing.T) {
 			t.Errorf("%s: outcome %s, selected %v, skipped %v; README says %s, %v, %v", run.report, outcome, got.selected, got.skipped, run.outcome, want.selected, want.skipped)
 		}
 	}
-	resp, err := http.Get(addrs["http://127.0.0.1:8080"] + "/_sim/state")
+	resp, err := http.Get(addrs[simURL] + "/_sim/state")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -366,7 +367,7 @@ func TestReadmeCleanupWalkthrough(t *testing.T) {
 
 // startServeProcess starts the README's sim serve line as a process, on free ports instead of the README's
 // --addr and --tls-addr, and records in addrs which address stands for which; it stops at the test's end.
-func startServeProcess(t *testing.T, command func([]string) *exec.Cmd, args []string, addrs map[string]string) *exec.Cmd {
+func startServeProcess(t *testing.T, command func([]string) *exec.Cmd, args []string, addrs map[string]string) (*exec.Cmd, string) {
 	t.Helper()
 	var readmeHTTP, readmeTLS string
 	for i := 0; i+1 < len(args); i++ {
@@ -418,5 +419,5 @@ func startServeProcess(t *testing.T, command func([]string) *exec.Cmd, args []st
 		t.Fatalf("sim serve logged no HTTPS address:\n%s", stderr.String())
 	}
 	addrs[readmeTLS] = strings.TrimPrefix(tlsURL, "https://")
-	return cmd
+	return cmd, "http://" + readmeHTTP
 }
