@@ -89,7 +89,7 @@ func TestVersionOfABuild(t *testing.T) {
 	build := exec.Command("go", "build", "-o", bin, "./cmd/ipam-teardown")
 	build.Dir = src
 	// A user's go build stamps the VCS; a GOFLAGS of this machine may say otherwise.
-	build.Env = append(os.Environ(), "GOFLAGS=-buildvcs=true")
+	build.Env = append(os.Environ(), "GOFLAGS="+os.Getenv("GOFLAGS")+" -buildvcs=true")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
