@@ -46,8 +46,7 @@ Interrupted (Ctrl-C), it lets calls in flight finish, writes the journal, releas
 command that resumes; apply on the same plan resumes from the journal. Progress goes to stderr: a live
 display on a terminal, one log line per step event otherwise; then a summary by action.
 
-Exit codes: 0 done, 1 failed or interrupted, 2 bad flag or plan file, 3 refused (blockers, no
-confirmation, lock held, drift, dry run).`,
+` + exitCodesHelp(exitCodes()),
 		Example: "  ipam-teardown apply plan.json\n" +
 			"  ipam-teardown apply plan.json --yes --parallelism 16 --qps 20 --report report.json\n" +
 			"  ipam-teardown apply plan.json --partial --schedule levels",
