@@ -274,12 +274,17 @@ func (r *run) dryRunByRead(ctx context.Context, i int, started bool, report func
 	return nil
 }
 
-// stepCall is the API call of a step. A dry run carries no ClientToken: a token that a dry run used must not
-// be remembered in place of the real call's.
+// stepCall is the API call of a step, the first real one of this run. A dry run carries no ClientToken: a
+// token that a dry run used must not be remembered in place of the real call's.
 func stepCall(planID string, s *plans.Step, dryRun bool) cloudapi.Call {
+	return stepCallAfter(planID, s, dryRun, 0)
+}
+
+// stepCallAfter is the API call of a step that the service refused refused times (StepToken).
+func stepCallAfter(planID string, s *plans.Step, dryRun bool, refused int) cloudapi.Call {
 	c := cloudapi.Call{Product: s.Product, Action: s.Action, Region: s.Region, Params: s.Params, Resource: s.ResourceID, DryRun: dryRun}
 	if a, _ := catalog.Lookup(s.Product, s.Action); a.ClientToken && !dryRun {
-		c.ClientToken = ClientToken(planID, s.ID)
+		c.ClientToken = StepToken(planID, s.ID, refused)
 	}
 	return c
 }

@@ -55,6 +55,7 @@ type stepRun struct {
 	// read of its own behind them (under a rate limit, the reads wait their turn for a while).
 	riding  int
 	lookDue bool
+	refused int // how many times the service refused the step's real call (StepToken)
 	timer   *time.Timer
 	lastErr error
 	// failingSince is when the step's run of throttled or transient answers began (zero: the last answer
@@ -68,6 +69,7 @@ type result struct {
 	err            error
 	Presence       Presence
 	found          []Presence // what the read found of the task's riders, in order (none if it failed)
+	refused        int        // refusals the worker met and settled itself (settleMembers)
 	sent, answered time.Time  // the call's round trip
 }
 
@@ -293,7 +295,10 @@ func (e *engine) perform(ctx context.Context, t task) result {
 			}
 			res.sent = r.now()
 		}
-		_, res.err = r.do(ctx, kindCall, stepCall(r.plan.PlanID, s, false))
+		_, res.err = r.do(ctx, kindCall, stepCallAfter(r.plan.PlanID, s, false, t.refused))
+		if isNotFound(res.err, s.Product, s.Action) {
+			res.refused, res.err = r.settleMembers(ctx, s, t.refused, res.err)
+		}
 	case taskPoll, taskProbe:
 		poll := func(ctx context.Context, c cloudapi.Call) (map[string]any, error) { return r.do(ctx, kindPoll, c) }
 		if len(t.riders) > 0 {
@@ -352,8 +357,9 @@ func (e *engine) maybeStart(i int) {
 	case r.recheck != nil && r.recheck[i]:
 		// The up-front dry run answered a code a dependency clears. Where that dependency has a hidden window
 		// (a released allocation holds its CIDR for a while, and no read shows when that ends), a dry run
-		// finds the end rather than the real call, whose ClientToken a refusal might spend (what the service
-		// does with the token of a refused call is UNKNOWN: the stricter reading). Every other dependency
+		// finds the end rather than the real call: inside the window the real call would only be refused, a
+		// failed mutating call in the account's audit trail each time (the token a refused call sends is
+		// StepToken's rule, the same here as anywhere). Every other dependency
 		// was confirmed by a read, so the call goes at once; a service that has not caught up still answers
 		// the code, and the call is sent again (dependencyRetry). Sending the dry run again before every such
 		// call cost a round trip on the critical path of most steps, and 401 of the 3,009 calls of the
@@ -491,7 +497,7 @@ func (e *engine) push(t task) {
 		e.interrupt(t.step)
 		return
 	}
-	t.prio, t.through, t.group = e.st[t.step].prio, e.st[t.step].through, e.st[t.step].group
+	t.prio, t.through, t.group, t.refused = e.st[t.step].prio, e.st[t.step].through, e.st[t.step].group, e.st[t.step].refused
 	e.outstanding++
 	e.q.push(t)
 }
@@ -502,7 +508,7 @@ func (e *engine) later(t task, d time.Duration) {
 		e.interrupt(t.step)
 		return
 	}
-	t.prio, t.through, t.group = e.st[t.step].prio, e.st[t.step].through, e.st[t.step].group
+	t.prio, t.through, t.group, t.refused = e.st[t.step].prio, e.st[t.step].through, e.st[t.step].group, e.st[t.step].refused
 	e.outstanding++
 	fired, quit := e.fired, e.quit
 	e.st[t.step].timer = time.AfterFunc(d, func() {
@@ -536,6 +542,7 @@ func (e *engine) handle(res result) {
 	if res.kind == taskCall || res.kind == taskRecheck {
 		r.steps[i].Attempts++
 	}
+	st.refused += res.refused
 	if res.kind == taskPoll || res.kind == taskProbe {
 		r.steps[i].Polls++
 	}
@@ -587,6 +594,7 @@ func (e *engine) handle(res result) {
 		case class == cloudapi.ClassTransient:
 			e.retry(i, taskCall, err, false) // the same ClientToken: applied at most once
 		case class == cloudapi.ClassDependency || slices.Contains(s.DryRunCodes, cloudapi.Code(err)):
+			st.refused++ // the next call gets a new token (StepToken)
 			e.dependencyRetry(i, taskCall, res)
 		case class == cloudapi.ClassConflict:
 			e.retry(i, taskCall, err, false)

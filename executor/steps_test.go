@@ -1,0 +1,150 @@
+package executor_test
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ipam-teardown/ipam-teardown/executor"
+	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim"
+	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/wire"
+	"github.com/ipam-teardown/ipam-teardown/planner"
+)
+
+// memberCall changes the sandbox IPAM's members in the emulator, as another administrator would.
+func memberCall(t *testing.T, b *bed, action, id, typ string) {
+	t.Helper()
+	_, err := b.srv.Sim.Invoke(context.WithoutCancel(t.Context()), ipamsim.DefaultAccount, wire.ProductVpcIpam, action,
+		wire.Params{"RegionId": b.region, "Members.1.MemberId": id, "Members.1.MemberType": typ})
+	if err != nil {
+		t.Fatalf("%s %s: %v", action, id, err)
+	}
+}
+
+// callsOf returns the logged real (not dry-run) calls of action.
+func callsOf(b *bed, action string) []wire.Call {
+	var out []wire.Call
+	for _, c := range b.calls() {
+		if c.Action == action && !c.DryRun {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// RemoveIpamMembers takes the sandbox's two members in one call. One of them removed by someone else after
+// the dry run makes the call answer OperationDenied.MemberNotExistInIpamRDService for the whole batch; the
+// step reads the members and removes the one left, and the IPAM goes. The engine used to count the step as
+// already gone, leave the other member, and fail DeleteIpam on DependencyViolation.IpamMembers.
+func TestMemberBatchNotFoundSettledPerMember(t *testing.T) {
+	b := newBed(t, loadTopology(t, "sandbox.yaml"), "cn-hangzhou", planner.Options{})
+	step := firstStep(t, b.plan, "RemoveIpamMembers")
+	if step.Params["Members.2.MemberId"] == "" {
+		t.Fatalf("the sandbox's member step names one member (%v): this test proves nothing", step.Params)
+	}
+	opts := b.options()
+	opts.StepTimeout = 3 * time.Second
+	opts.OnEvent = func(e executor.Event) {
+		if e.Kind == executor.EventPhase && e.Phase == "execute" {
+			memberCall(t, b, "RemoveIpamMembers", step.Params["Members.1.MemberId"], step.Params["Members.1.MemberType"])
+		}
+	}
+	rep, err := executor.Apply(t.Context(), b.api, b.plan, opts)
+	if err != nil {
+		t.Fatalf("apply: %v", err)
+	}
+	if !b.ipamGone(firstStep(t, b.plan, "DeleteIpam").ResourceID) {
+		t.Error("the IPAM still exists")
+	}
+	calls := callsOf(b, "RemoveIpamMembers")
+	if len(calls) != 2 {
+		t.Fatalf("%d real RemoveIpamMembers calls, want 2 (the batch, then the member left): %v", len(calls), calls)
+	}
+	second := calls[1].Params
+	if second["Members.1.MemberId"] != step.Params["Members.2.MemberId"] || second["Members.2.MemberId"] != "" || calls[1].Code != "" {
+		t.Errorf("second call: %v answered %q; want only member %s, accepted", second, calls[1].Code, step.Params["Members.2.MemberId"])
+	}
+	if second["ClientToken"] == calls[0].Params["ClientToken"] {
+		t.Error("the call after the batch's refusal sent the refused call's ClientToken")
+	}
+	for _, s := range rep.Steps {
+		if s.ID == step.ID && s.Outcome != executor.OutcomeDone {
+			t.Errorf("%s: outcome %s, want done (a member was removed by this run)", s.ID, s.Outcome)
+		}
+	}
+}
+
+// A step the journal says is done that a fresh plan still needs is drift: a member added back after an
+// interrupted run removed them. The resume used to skip the step (its id is done), pass the drift check,
+// and have DeleteIpam refused until the step timeout, on every resume.
+func TestDriftSeesDoneStepStillNeeded(t *testing.T) {
+	b := newBed(t, loadTopology(t, "sandbox.yaml"), "cn-hangzhou", planner.Options{})
+	step := firstStep(t, b.plan, "RemoveIpamMembers")
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	opts := b.options()
+	opts.StepTimeout = 2 * time.Second
+	opts.OnEvent = func(e executor.Event) {
+		if e.Kind == executor.EventDone && e.Step.ID == step.ID {
+			cancel()
+			memberCall(t, b, "AddIpamMembers", step.Params["Members.1.MemberId"], step.Params["Members.1.MemberType"])
+		}
+	}
+	if _, err := executor.Apply(ctx, b.api, b.plan, opts); !errors.Is(err, executor.ErrInterrupted) {
+		t.Fatalf("first run: %v, want ErrInterrupted", err)
+	}
+	opts.OnEvent = nil
+	rep, err := executor.Apply(t.Context(), b.api, b.plan, opts)
+	var refused *executor.RefusedError
+	if !errors.As(err, &refused) || refused.Kind != executor.RefusedDrift {
+		t.Fatalf("resume: %v, want a drift refusal", err)
+	}
+	if rep.Drift == nil || !slices.ContainsFunc(rep.Drift.Changed, func(c string) bool { return strings.HasPrefix(c, step.ID+":") }) {
+		t.Errorf("drift %+v does not name %s", rep.Drift, step.ID)
+	}
+	if n := len(callsOf(b, "DeleteIpam")); n != 0 {
+		t.Errorf("%d DeleteIpam calls sent", n)
+	}
+}
+
+// The ClientToken rule (executor.StepToken): a real call refused with a dependency code took no effect, and
+// the step's next call sends a new token; the first call sends ClientToken. A member added back after the
+// member step makes DeleteIpam answer DependencyViolation.IpamMembers; removed again, the retry goes through.
+// The engine used to send the refused call's token again.
+func TestDependencyRefusalNewToken(t *testing.T) {
+	b := newBed(t, loadTopology(t, "sandbox.yaml"), "cn-hangzhou", planner.Options{})
+	step := firstStep(t, b.plan, "RemoveIpamMembers")
+	del := firstStep(t, b.plan, "DeleteIpam")
+	id, typ := step.Params["Members.1.MemberId"], step.Params["Members.1.MemberType"]
+	opts := b.options()
+	removed := false
+	opts.OnEvent = func(e executor.Event) {
+		switch {
+		case e.Kind == executor.EventDone && e.Step.ID == step.ID:
+			memberCall(t, b, "AddIpamMembers", id, typ)
+		case e.Kind == executor.EventRetry && e.Step.ID == del.ID && !removed:
+			removed = true
+			memberCall(t, b, "RemoveIpamMembers", id, typ)
+		}
+	}
+	if _, err := executor.Apply(t.Context(), b.api, b.plan, opts); err != nil {
+		t.Fatalf("apply: %v", err)
+	}
+	calls := callsOf(b, "DeleteIpam")
+	var tokens []string
+	for _, c := range calls {
+		if c.Params["IpamId"] == del.ResourceID {
+			tokens = append(tokens, c.Params["ClientToken"])
+		}
+	}
+	want := []string{executor.ClientToken(b.plan.PlanID, del.ID), executor.StepToken(b.plan.PlanID, del.ID, 1)}
+	if !slices.Equal(tokens, want) {
+		t.Errorf("DeleteIpam tokens %q, want %q (a new one after the refusal)", tokens, want)
+	}
+	if want[0] == want[1] {
+		t.Error("StepToken after a refusal is the first token")
+	}
+}
