@@ -3,6 +3,7 @@ package executor_test
 import (
 	"context"
 	"errors"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -10,6 +11,8 @@ import (
 
 	"github.com/ipam-teardown/ipam-teardown/executor"
 	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim"
+	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/simtest"
+	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/topology"
 	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/wire"
 	"github.com/ipam-teardown/ipam-teardown/planner"
 )
@@ -146,5 +149,61 @@ func TestDependencyRefusalNewToken(t *testing.T) {
 	}
 	if want[0] == want[1] {
 		t.Error("StepToken after a refusal is the first token")
+	}
+}
+
+// A run killed after DeleteIpamPool was accepted but before its answer reached the journal leaves the pool
+// Deleting and the journal saying only that the step started. The resume waits the window out, as it does for a
+// step the journal says was called, and converges. It used to refuse the plan (the dry run answers
+// OperationConflict while the pool is Deleting) until the window ended.
+func TestResumeWhilePoolDeleting(t *testing.T) {
+	topo, err := topology.Generate(topology.GenerateOptions{Pools: 2, Depth: 2, FanOut: 1, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := newBed(t, topo, topo.Accounts[0].IPAMs[0].Region, planner.Options{}, simtest.WithDeleteDelay(time.Second))
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	opts := b.options()
+	var deleting string
+	opts.OnEvent = func(e executor.Event) {
+		if e.Kind == executor.EventWaiting && e.Step.Action == "DeleteIpamPool" && deleting == "" {
+			deleting = e.Step.ID
+			cancel()
+		}
+	}
+	if _, err := executor.Apply(ctx, b.api, b.plan, opts); !errors.Is(err, executor.ErrInterrupted) {
+		t.Fatalf("first run: %v, want ErrInterrupted", err)
+	}
+	if deleting == "" {
+		t.Fatal("no pool was Deleting when the run stopped")
+	}
+	// What a SIGKILL between the call's answer and its journal record leaves: the step's start, nothing after.
+	data, err := os.ReadFile(opts.JournalPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kept []string
+	for _, line := range strings.SplitAfter(string(data), "\n") {
+		if strings.Contains(line, `"step":"`+deleting+`"`) && !strings.Contains(line, `"event":"start"`) {
+			continue
+		}
+		kept = append(kept, line)
+	}
+	if err := os.WriteFile(opts.JournalPath, []byte(strings.Join(kept, "")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	opts.OnEvent = nil
+	rep, err := executor.Apply(t.Context(), b.api, b.plan, opts)
+	if err != nil {
+		t.Fatalf("resume while %s is Deleting: %v", deleting, err)
+	}
+	if !b.ipamGone(firstStep(t, b.plan, "DeleteIpam").ResourceID) {
+		t.Error("the IPAM still exists after the resume")
+	}
+	for _, s := range rep.Steps {
+		if s.ID == deleting && s.Attempts != 0 {
+			t.Errorf("%s was sent again (%d attempts): the resume should only wait for it", s.ID, s.Attempts)
+		}
 	}
 }
