@@ -73,11 +73,15 @@ type result struct {
 	sent, answered time.Time  // the call's round trip
 }
 
+// errNotSent is a worker's answer to a task it took after the run was interrupted: it sent nothing.
+var errNotSent = errors.New("not sent: the run was interrupted")
+
 // engine runs the execute phase: a coordinator goroutine (this one) owns every step's state; a pool of
 // Parallelism workers sends the calls. A step whose call succeeded and that waits for an asynchronous state
 // holds no worker: its polls are tasks like any other, scheduled by timers.
 type engine struct {
 	r       *run
+	ctx     context.Context // the run's: once it ends, workers send nothing new (perform)
 	q       *queue
 	st      []stepRun
 	windows windows
@@ -169,7 +173,7 @@ func (r *run) execute(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("%w before any step ran: %w", ErrInterrupted, context.Cause(ctx))
 	}
-	e := &engine{r: r, q: newQueue(), st: make([]stepRun, len(r.plan.Steps)),
+	e := &engine{r: r, ctx: ctx, q: newQueue(), st: make([]stepRun, len(r.plan.Steps)),
 		results: make(chan result, r.opts.Parallelism), fired: make(chan task), quit: make(chan struct{})}
 	steps := r.plan.Steps
 	for i := range steps {
@@ -241,7 +245,14 @@ func (r *run) execute(ctx context.Context) error {
 			e.handle(res)
 		case t := <-e.fired:
 			e.st[t.step].timer = nil
-			if e.stopping || e.st[t.step].state == stateFinished {
+			if e.stopping {
+				// The timer fired as the run stopped (stopQueued could not stop it): its step is interrupted,
+				// not left as if it never started.
+				e.outstanding--
+				e.interrupt(t.step)
+				continue
+			}
+			if e.st[t.step].state == stateFinished {
 				// Finished: a look that rode on another step's read found its window over while this
 				// timer was firing.
 				e.outstanding--
@@ -283,6 +294,11 @@ func (e *engine) perform(ctx context.Context, t task) result {
 	r := e.r
 	s := &r.plan.Steps[t.step]
 	res := result{task: t}
+	if e.ctx.Err() != nil {
+		// Interrupted after the task was queued: nothing new is sent (calls already in flight finish).
+		res.err = errNotSent
+		return res
+	}
 	res.sent = r.now()
 	switch t.kind {
 	case taskRecheck:
@@ -534,6 +550,15 @@ func (e *engine) handle(res result) {
 	s := &r.plan.Steps[i]
 	st := &e.st[i]
 	if st.state == stateFinished {
+		return
+	}
+	if errors.Is(res.err, errNotSent) {
+		e.interrupt(i)
+		if !e.stopping {
+			// The worker saw the interrupt before the coordinator did.
+			e.interrupted = true
+			e.stop()
+		}
 		return
 	}
 	if r.steps[i].Sent.IsZero() {

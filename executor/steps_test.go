@@ -207,3 +207,43 @@ func TestResumeWhilePoolDeleting(t *testing.T) {
 		}
 	}
 }
+
+// Every step's outcome in an interrupted run's report is true: nothing is sent after the interrupt (a worker
+// took a queued first call after Ctrl-C and sent it), and a step whose call the emulator logged is never
+// reported not-started. Interrupted as the first step starts, the run sends no call at all.
+func TestInterruptOutcomesTrue(t *testing.T) {
+	topo, err := topology.Generate(topology.GenerateOptions{Pools: 4, Depth: 2, FanOut: 2, AllocationsPerPool: 4, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := newBed(t, topo, topo.Accounts[0].IPAMs[0].Region, planner.Options{})
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	opts := b.options()
+	opts.OnEvent = func(e executor.Event) {
+		if e.Kind == executor.EventStart {
+			cancel()
+		}
+	}
+	rep, err := executor.Apply(ctx, b.api, b.plan, opts)
+	if !errors.Is(err, executor.ErrInterrupted) {
+		t.Fatalf("apply: %v, want ErrInterrupted", err)
+	}
+	sent := map[string]bool{}
+	for _, c := range b.calls() {
+		if s := stepOf(b.plan, c); s != nil && !c.DryRun {
+			sent[s.ID] = true
+		}
+	}
+	if len(sent) != 0 {
+		t.Errorf("%d step(s) sent after the interrupt: %v", len(sent), sent)
+	}
+	for _, s := range rep.Steps {
+		if sent[s.ID] && s.Outcome == executor.OutcomeNotStarted {
+			t.Errorf("%s was sent but is reported %s", s.ID, s.Outcome)
+		}
+		if !sent[s.ID] && s.Outcome != executor.OutcomeNotStarted && s.Outcome != executor.OutcomeInterrupted {
+			t.Errorf("%s was never sent but is reported %s", s.ID, s.Outcome)
+		}
+	}
+}
