@@ -210,40 +210,66 @@ func TestResumeWhilePoolDeleting(t *testing.T) {
 
 // Every step's outcome in an interrupted run's report is true: nothing is sent after the interrupt (a worker
 // took a queued first call after Ctrl-C and sent it), and a step whose call the emulator logged is never
-// reported not-started. Interrupted as the first step starts, the run sends no call at all.
+// reported not-started (a poll timer that fired as the run stopped dropped its step). Interrupted as the
+// first step starts, the run sends no call at all; interrupted with pools Deleting while the coordinator is
+// held up (their poll timers fire meanwhile), each sent step is reported as what it is.
 func TestInterruptOutcomesTrue(t *testing.T) {
-	topo, err := topology.Generate(topology.GenerateOptions{Pools: 4, Depth: 2, FanOut: 2, AllocationsPerPool: 4, Seed: 1})
-	if err != nil {
-		t.Fatal(err)
+	tests := []struct {
+		name   string
+		delay  time.Duration // the emulator's delete window
+		stopAt func(e executor.Event, waiting int) bool
+		hold   bool // hold the coordinator in the event, so that the timers of waiting steps fire meanwhile
+		none   bool // no step may be sent
+	}{
+		{name: "at the first start", stopAt: func(e executor.Event, _ int) bool { return e.Kind == executor.EventStart }, none: true},
+		{name: "while pools are Deleting", delay: time.Second, hold: true,
+			stopAt: func(e executor.Event, waiting int) bool { return e.Kind == executor.EventWaiting && waiting == 6 }},
 	}
-	b := newBed(t, topo, topo.Accounts[0].IPAMs[0].Region, planner.Options{})
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-	opts := b.options()
-	opts.OnEvent = func(e executor.Event) {
-		if e.Kind == executor.EventStart {
-			cancel()
-		}
-	}
-	rep, err := executor.Apply(ctx, b.api, b.plan, opts)
-	if !errors.Is(err, executor.ErrInterrupted) {
-		t.Fatalf("apply: %v, want ErrInterrupted", err)
-	}
-	sent := map[string]bool{}
-	for _, c := range b.calls() {
-		if s := stepOf(b.plan, c); s != nil && !c.DryRun {
-			sent[s.ID] = true
-		}
-	}
-	if len(sent) != 0 {
-		t.Errorf("%d step(s) sent after the interrupt: %v", len(sent), sent)
-	}
-	for _, s := range rep.Steps {
-		if sent[s.ID] && s.Outcome == executor.OutcomeNotStarted {
-			t.Errorf("%s was sent but is reported %s", s.ID, s.Outcome)
-		}
-		if !sent[s.ID] && s.Outcome != executor.OutcomeNotStarted && s.Outcome != executor.OutcomeInterrupted {
-			t.Errorf("%s was never sent but is reported %s", s.ID, s.Outcome)
-		}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			topo, err := topology.Generate(topology.GenerateOptions{Pools: 8, Depth: 1, FanOut: 1, AllocationsPerPool: 2, Seed: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			b := newBed(t, topo, topo.Accounts[0].IPAMs[0].Region, planner.Options{}, simtest.WithDeleteDelay(tt.delay))
+			ctx, cancel := context.WithCancel(t.Context())
+			defer cancel()
+			opts := b.options()
+			opts.PollInterval, opts.PollMax = time.Millisecond, time.Millisecond
+			waiting, stopped := 0, false
+			opts.OnEvent = func(e executor.Event) {
+				if e.Kind == executor.EventWaiting {
+					waiting++
+				}
+				if !stopped && tt.stopAt(e, waiting) {
+					stopped = true
+					cancel()
+					if tt.hold {
+						time.Sleep(100 * time.Millisecond) // not a measure: the waiting steps' poll timers fire meanwhile
+					}
+				}
+			}
+			rep, err := executor.Apply(ctx, b.api, b.plan, opts)
+			if !errors.Is(err, executor.ErrInterrupted) {
+				t.Fatalf("apply: %v, want ErrInterrupted", err)
+			}
+			sent := map[string]bool{}
+			for _, c := range b.calls() {
+				if s := stepOf(b.plan, c); s != nil && !c.DryRun {
+					sent[s.ID] = true
+				}
+			}
+			if tt.none && len(sent) != 0 {
+				t.Errorf("%d step(s) sent after the interrupt: %v", len(sent), sent)
+			}
+			for _, s := range rep.Steps {
+				if sent[s.ID] && s.Outcome == executor.OutcomeNotStarted {
+					t.Errorf("%s was sent but is reported %s", s.ID, s.Outcome)
+				}
+				if !sent[s.ID] && s.Outcome != executor.OutcomeNotStarted && s.Outcome != executor.OutcomeInterrupted {
+					t.Errorf("%s was never sent but is reported %s", s.ID, s.Outcome)
+				}
+			}
+		})
 	}
 }
