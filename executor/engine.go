@@ -622,6 +622,7 @@ func (e *engine) handle(res result) {
 			st.refused++ // the next call gets a new token (StepToken)
 			e.dependencyRetry(i, taskCall, res)
 		case class == cloudapi.ClassConflict:
+			st.refused++ // refused: the next call gets a new token (StepToken)
 			e.retry(i, taskCall, err, false)
 		default:
 			e.fail(i, err)
