@@ -567,7 +567,9 @@ func (e *engine) handle(res result) {
 	if res.kind == taskCall || res.kind == taskRecheck {
 		r.steps[i].Attempts++
 	}
+	// settleMembers sent a call of its own after each refusal it met
 	st.refused += res.refused
+	r.steps[i].Attempts += res.refused
 	if res.kind == taskPoll || res.kind == taskProbe {
 		r.steps[i].Polls++
 	}
