@@ -39,6 +39,9 @@ type verdict struct {
 	verb    verb
 	outcome Outcome // vFinish
 	err     error   // vFail, vProblem (nil for a problem that is not an error answer), and the answer's error of a retry
+	// refused: the service refused the step's call (a dependency code, a transitional state), so it took no
+	// effect, and the next call goes with a new ClientToken (StepToken)
+	refused bool
 }
 
 // answer is what came back for a step: which task was sent, the error it answered (nil: success), and what a
@@ -112,9 +115,9 @@ func decideCall(s *plans.Step, err error) verdict {
 	case class == cloudapi.ClassTransient:
 		return verdict{verb: vRetry, err: err} // the same ClientToken: applied at most once
 	case class == cloudapi.ClassDependency || slices.Contains(s.DryRunCodes, cloudapi.Code(err)):
-		return verdict{verb: vDependencyRetry, err: err}
+		return verdict{verb: vDependencyRetry, err: err, refused: true}
 	case class == cloudapi.ClassConflict:
-		return verdict{verb: vRetry, err: err}
+		return verdict{verb: vRetry, err: err, refused: true}
 	}
 	return verdict{verb: vFail, err: err}
 }

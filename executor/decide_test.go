@@ -35,6 +35,7 @@ func TestDecide(t *testing.T) {
 	denied := code(ipam, "DeleteIpamPool", "Forbidden.RAM", 403)
 	poolHeld := code(ipam, "DeleteIpamPool", "OperationFailed.IpamPoolExist", 400)
 	shareBusy := code(rs, "DisassociateResourceShare", "ServiceUnavailable", 503)
+	refused := map[string]bool{"call: a dependency code": true, "call: its dry-run code": true, "call: a transitional state": true}
 	for _, tc := range []struct {
 		name string
 		step *plans.Step
@@ -100,6 +101,10 @@ func TestDecide(t *testing.T) {
 			}
 			if tc.msg != "" && (v.err == nil || !strings.Contains(v.err.Error(), tc.msg)) {
 				t.Errorf("verdict's error %v, want one that says %q", v.err, tc.msg)
+			}
+			// A refused call took no effect: the next one goes with a new ClientToken (StepToken).
+			if want := refused[tc.name]; v.refused != want {
+				t.Errorf("refused = %v, want %v", v.refused, want)
 			}
 			// A retry keeps the answer's error: the report and the give-up message quote it.
 			if (v.verb == vRetry || v.verb == vDependencyRetry || v.verb == vProbe) && !errors.Is(v.err, tc.ans.err) {

@@ -27,8 +27,12 @@ type result struct {
 	err            error
 	presence       Presence
 	found          []Presence // what the read found of the task's riders, in order (none if it failed)
+	refused        int        // refusals the worker met and settled itself (settleMembers)
 	sent, answered time.Time  // the call's round trip
 }
+
+// errNotSent is a worker's answer to a task it took after the run was interrupted: it sent nothing.
+var errNotSent = errors.New("not sent: the run was interrupted")
 
 // drive is the driver's view of one step: how it starts, its retries, and its looks at its window.
 type drive struct {
@@ -38,6 +42,7 @@ type drive struct {
 	// failingSince is when the step's run of throttled or transient answers began (zero: the last answer
 	// was neither); such a run may last RetryBudget, dependency retries StepTimeout.
 	failingSince time.Time
+	refused      int // how many times the service refused the step's real call (StepToken)
 	look
 }
 
@@ -46,6 +51,7 @@ type drive struct {
 type driver struct {
 	r       *run
 	w       *walker
+	runCtx  context.Context // the run's: once it ends, workers send nothing new (perform)
 	st      []drive
 	windows windows
 	// reads groups the steps whose windows one read can look at together (catalog.Confirm.Batch): the
@@ -54,8 +60,8 @@ type driver struct {
 	readOf []int
 }
 
-func newDriver(r *run, w *walker, start []startKind) *driver {
-	d := &driver{r: r, w: w, st: make([]drive, len(r.plan.Steps))}
+func newDriver(ctx context.Context, r *run, w *walker, start []startKind) *driver {
+	d := &driver{r: r, w: w, runCtx: ctx, st: make([]drive, len(r.plan.Steps))}
 	for i := range start {
 		d.st[i].start = start[i]
 	}
@@ -93,11 +99,11 @@ func (d *driver) begin(i int) {
 		d.schedule(i)
 		if wait := st.due.Sub(now); wait > 0 {
 			st.timed = true
-			d.w.later(t, wait)
+			d.later(t, wait)
 			return
 		}
 	}
-	d.w.push(t)
+	d.push(t)
 }
 
 // perform runs one task in a worker (stepDriver).
@@ -105,6 +111,11 @@ func (d *driver) perform(ctx context.Context, t task) result {
 	r := d.r
 	s := &r.plan.Steps[t.step]
 	res := result{task: t}
+	if d.runCtx.Err() != nil {
+		// Interrupted after the task was queued: nothing new is sent (calls already in flight finish).
+		res.err = errNotSent
+		return res
+	}
 	res.sent = r.now()
 	switch t.kind {
 	case taskRecheck:
@@ -122,7 +133,10 @@ func (d *driver) perform(ctx context.Context, t task) result {
 			}
 			res.sent = r.now()
 		}
-		_, res.err = r.do(ctx, kindCall, stepCall(r.plan.PlanID, s, false))
+		_, res.err = r.do(ctx, kindCall, stepCallAfter(r.plan.PlanID, s, false, t.refused))
+		if isNotFound(res.err, s.Product, s.Action) {
+			res.refused, res.err = r.settleMembers(ctx, s, t.refused, res.err)
+		}
 	case taskPoll, taskProbe:
 		d.read(ctx, t, &res)
 	}
@@ -167,6 +181,12 @@ func (d *driver) answered(res result) {
 	if d.w.nodes[i].state == stateFinished {
 		return
 	}
+	if errors.Is(res.err, errNotSent) {
+		// The worker saw the interrupt before the walker did: the step is cut off, and nothing was sent.
+		d.w.transition(i, stateFinished, OutcomeInterrupted, nil)
+		d.w.halt()
+		return
+	}
 	sr := &d.r.steps[i]
 	if sr.Sent.IsZero() {
 		sr.Sent = res.sent
@@ -177,10 +197,16 @@ func (d *driver) answered(res result) {
 	case taskPoll, taskProbe:
 		sr.Polls++
 	}
+	// settleMembers sent a call of its own after each refusal it met
+	d.st[i].refused += res.refused
+	sr.Attempts += res.refused
 	if res.err == nil {
 		d.st[i].failingSince = time.Time{}
 	}
 	v := decide(&d.r.plan.Steps[i], answer{kind: res.kind, err: res.err, presence: res.presence, stopping: d.w.stopping})
+	if v.refused {
+		d.st[i].refused++ // the next call gets a new token (StepToken)
+	}
 	d.apply(i, res, v)
 }
 
@@ -190,6 +216,7 @@ func (d *driver) apply(i int, res result, v verdict) {
 	switch v.verb {
 	case vInterrupt:
 		w.transition(i, stateFinished, OutcomeInterrupted, nil)
+		w.halt()
 	case vFinish:
 		if res.kind == taskPoll {
 			d.closed(i, res)
@@ -207,7 +234,7 @@ func (d *driver) apply(i int, res result, v verdict) {
 		if res.kind == taskRecheck && d.st[i].hidden {
 			d.closed(i, res)
 		}
-		w.push(task{step: i, kind: taskCall, first: res.kind == taskRecheck})
+		d.push(task{step: i, kind: taskCall, first: res.kind == taskRecheck})
 	case vCalled:
 		if res.kind == taskCall && d.st[i].hidden {
 			d.closed(i, res)
@@ -240,7 +267,7 @@ func (d *driver) wait(i int) {
 		st.opened, st.kind = d.r.now(), ""
 	}
 	d.schedule(i)
-	d.w.later(task{step: i, kind: taskPoll}, max(st.due.Sub(d.r.now()), 0))
+	d.later(task{step: i, kind: taskPoll}, max(st.due.Sub(d.r.now()), 0))
 }
 
 // dependencyRetry sends the task again after a dependency code answered when every step this one depends on
@@ -289,5 +316,17 @@ func (d *driver) retryAfter(i int, kind taskKind, err error, dependency bool, wa
 	r.log.Info().Str("step", sr.ID).Str("code", codeOrCause(err)).Int("attempt", sr.Attempts).
 		Str("next_wait", wait.Round(time.Millisecond).String()).Msg("retrying")
 	d.w.retried(Event{Kind: EventRetry, Step: &r.plan.Steps[i], Attempt: sr.Attempts, Code: cloudapi.Code(err), Wait: wait, Err: err})
-	d.w.later(task{step: i, kind: kind}, wait)
+	d.later(task{step: i, kind: kind}, wait)
+}
+
+// push queues t with the step's count of refusals (StepToken), which the worker reads.
+func (d *driver) push(t task) {
+	t.refused = d.st[t.step].refused
+	d.w.push(t)
+}
+
+// later queues t after wait, with the step's count of refusals.
+func (d *driver) later(t task, wait time.Duration) {
+	t.refused = d.st[t.step].refused
+	d.w.later(t, wait)
 }

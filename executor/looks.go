@@ -136,7 +136,7 @@ func (d *driver) lookAgain(i int, p Presence, wait time.Duration) {
 			fmt.Errorf("%s %s is still %s after %s (--step-timeout)", s.ResourceType, s.ResourceID, p, d.r.opts.StepTimeout))
 		return
 	}
-	d.w.later(task{step: i, kind: taskPoll}, wait)
+	d.later(task{step: i, kind: taskPoll}, wait)
 }
 
 // due is a task whose timer fired (stepDriver). A look at a window takes as riders the waiting steps its read
@@ -232,5 +232,5 @@ func (d *driver) unride(j int) {
 	if d.w.nodes[j].state != stateWaiting {
 		return
 	}
-	d.w.push(task{step: j, kind: taskPoll}) // when the run stops, push marks the step interrupted
+	d.push(task{step: j, kind: taskPoll}) // when the run stops, push marks the step interrupted
 }

@@ -120,7 +120,15 @@ func (w *walker) walk(ctx context.Context) error {
 			w.d.answered(res)
 		case t := <-w.fired:
 			w.nodes[t.step].timer = nil
-			if w.stopping || w.nodes[t.step].state == stateFinished {
+			if w.stopping {
+				// The timer fired as the run stopped (stop could not stop it): its step is cut off, as if
+				// its task had been dropped from the queue.
+				w.outstanding--
+				w.transition(t.step, stateFinished, OutcomeInterrupted, nil)
+				w.d.dropped(t)
+				continue
+			}
+			if w.nodes[t.step].state == stateFinished {
 				// Finished: a look that rode on another step's read found its window over while this
 				// timer was firing.
 				w.outstanding--
@@ -132,11 +140,7 @@ func (w *walker) walk(ctx context.Context) error {
 				w.outstanding--
 			}
 		case <-done:
-			w.interrupted = true
-			if !w.stopping {
-				w.r.log.Warn().Msg("interrupted: starting nothing new, letting calls in flight finish")
-				w.stop()
-			}
+			w.halt()
 			done = nil // seen once; keep draining
 		}
 	}
@@ -349,6 +353,15 @@ func (w *walker) stop() {
 	}
 }
 
+// halt: the run was interrupted (its context ended; a worker or a call may see it first).
+func (w *walker) halt() {
+	w.interrupted = true
+	if !w.stopping {
+		w.r.log.Warn().Msg("interrupted: starting nothing new, letting calls in flight finish")
+		w.stop()
+	}
+}
+
 // finishStopped marks the steps --fail-fast kept from starting as skipped.
 func (w *walker) finishStopped() {
 	if !w.stopping || w.interrupted {
@@ -386,6 +399,6 @@ func (r *run) execute(ctx context.Context, start []startKind) error {
 		return fmt.Errorf("%w before any step ran: %w", ErrInterrupted, context.Cause(ctx))
 	}
 	w := newWalker(r)
-	w.d = newDriver(r, w, start)
+	w.d = newDriver(ctx, r, w, start)
 	return w.walk(ctx)
 }

@@ -395,7 +395,7 @@ func TestConfirmTyped(t *testing.T) {
 	}
 	for _, tt := range tests {
 		var out bytes.Buffer
-		err := confirmTyped(strings.NewReader(tt.input), &out, tt.ipams)
+		err := confirmTyped(t.Context(), strings.NewReader(tt.input), &out, tt.ipams)
 		if (err == nil) != tt.ok {
 			t.Errorf("%v, input %q: %v; want ok=%v", tt.ipams, tt.input, err, tt.ok)
 		}
