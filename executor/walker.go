@@ -362,13 +362,18 @@ func (w *walker) halt() {
 	}
 }
 
-// finishStopped marks the steps --fail-fast kept from starting as skipped.
+// finishStopped marks the steps --fail-fast kept from starting as skipped, and makes sure that every step that
+// started ends with an outcome: with nothing outstanding, one still active or waiting had its task dropped as
+// the run stopped, and is cut off.
 func (w *walker) finishStopped() {
-	if !w.stopping || w.interrupted {
+	if !w.stopping {
 		return
 	}
 	for i := range w.nodes {
-		if w.nodes[i].state == stateIdle {
+		switch st := w.nodes[i].state; {
+		case st == stateActive || st == stateWaiting:
+			w.transition(i, stateFinished, OutcomeInterrupted, nil)
+		case st == stateIdle && !w.interrupted:
 			w.transition(i, stateFinished, OutcomeSkipped, errNotStartedFailFast)
 		}
 	}
