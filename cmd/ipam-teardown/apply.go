@@ -397,7 +397,9 @@ func (r *applyRun) unstarted(start time.Time, outcome executor.RunOutcome, msg s
 }
 
 // boundReport is L of the run, with the settings it assumed: the known ones (the demo's), or those measured
-// in the run's steps; the parallelism and rate limit are the run's flags. nil when nothing can be measured.
+// in the run's steps; the parallelism and rate limit are the run's flags. L covers the steps this run
+// executed, each no longer than its record (executor.RunBound), so that the run cannot beat it. nil when
+// nothing can be measured or no step ran.
 func (r *applyRun) boundReport(rep *executor.Report) *executor.BoundReport {
 	var s executor.BoundSettings
 	source, note := executor.BoundConfigured, "the emulator's latency and delete delay"
@@ -415,8 +417,9 @@ func (r *applyRun) boundReport(rep *executor.Report) *executor.BoundReport {
 		note += "; --qps auto: no rate limit assumed"
 	} else {
 		s.QPS = q.qps
+		s.Burst = max(1, int(q.qps)) // the bucket's, as cloudapi.Config's default: a second of calls at once
 	}
-	return executor.NewBoundReport(r.plan, s, source, note)
+	return executor.NewRunBoundReport(r.plan, rep.Steps, s, source, note)
 }
 
 // writeReport writes the report as indented JSON, whole or not at all.

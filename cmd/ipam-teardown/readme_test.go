@@ -358,7 +358,7 @@ func TestReadmeCleanupWalkthrough(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, stays := range map[string]bool{"sandbox-a": false, "sandbox-b": false, "b-orphan": false, "sandbox-kept": true, "sandbox-new": true, "prod-b": true} {
+	for name, stays := range map[string]bool{"sandbox-a": false, "sandbox-b": false, "sandbox-orphan": false, "sandbox-kept": true, "sandbox-new": true, "prod-b": true} {
 		if got := strings.Contains(string(state), `"`+name+`"`); got != stays {
 			t.Errorf("after the --apply run, %s in the emulator's state: %v, want %v", name, got, stays)
 		}
