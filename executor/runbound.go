@@ -22,9 +22,9 @@ import (
 // retry: Sent..Called), or s.Latency when shorter. That last term assumes that no call was quicker than the
 // quickest one the records show (a read's time is not recorded); it binds only where the parallelism does.
 //
-// L of the whole plan with the medians on every step was not a floor: against an emulator without latency
-// X/L was 0.87 (half the calls are quicker than the median, and the critical path may be made of them), 0.33
-// after an interrupt (the steps not run counted) and 0.69 on a resume (the steps done earlier counted).
+// L of the whole plan with the medians on every step was not a floor: half the calls are quicker than the
+// median, and the critical path may be made of them; an interrupted run counted the steps not run, a resume
+// the steps done earlier (BENCHMARKS.md, "Default flags", the last paragraph).
 func RunBound(p *plans.Plan, steps []StepReport, s BoundSettings) (l time.Duration, executed int) {
 	m := measure(p, s)
 	rec := make([]*StepReport, len(p.Steps))
