@@ -191,11 +191,11 @@ func (r *run) checkSteps(ctx context.Context) (dryRunResult, error) {
 	if err != nil {
 		return res, r.interrupted(ctx, err)
 	}
+	r.doneEarlier(res.doneEarlier)
 	if len(res.problems) > 0 {
 		r.problems = res.problems
 		return res, &RefusedError{Kind: RefusedDryRun, Msg: dryRunMessage(res.problems)}
 	}
-	r.doneEarlier(res.doneEarlier)
 	return res, nil
 }
 
