@@ -381,7 +381,7 @@ func (w *walker) finishStopped() {
 
 var errNotStartedFailFast = errors.New("not started: --fail-fast stopped the run")
 
-// retried counts a retry of step i and tells the caller.
+// retried counts a retry of the event's step and tells the caller.
 func (w *walker) retried(ev Event) {
 	w.counts.Retries++
 	w.event(ev)
