@@ -417,13 +417,13 @@ func (r *runner) plan(ctx context.Context, api *cloudapi.Client, acct *account, 
 	log.Info().Str("plan", ir.Plan).Int("steps", len(p.Steps)).Bool("apply", r.opts.Apply).Msg("running the plan")
 	xr, err := executor.Apply(ctx, api, p, opts)
 	if xr != nil {
-		ir.Outcome = xr.Outcome
+		ir.Outcome = string(xr.Outcome)
 		ir.DryRunProblems = xr.DryRunProblems
 		for _, s := range xr.Steps {
-			switch s.Outcome {
-			case executor.OutcomeDone, executor.OutcomeAlreadyGone, executor.OutcomeDoneEarlier:
+			switch {
+			case s.Outcome.Succeeded():
 				ir.Done++
-			case executor.OutcomeFailed:
+			case s.Outcome == executor.OutcomeFailed:
 				ir.Failed = append(ir.Failed, StepFailure{Step: s.ID, Action: s.Action, ResourceID: s.ResourceID,
 					Code: s.Code, Message: s.Message, RequestID: s.RequestID})
 			}

@@ -386,7 +386,7 @@ func TestCleanupBesideAManualDestroy(t *testing.T) {
 	}
 	// The manual run as a one-IPAM report, so that the same check covers both.
 	manualRep := &cleanup.Report{Accounts: []cleanup.AccountReport{{ID: acctA, Regions: []cleanup.RegionReport{{Region: "cn-hangzhou",
-		IPAMs: []cleanup.IPAMReport{{IPAMID: id, PlanID: p.PlanID, Outcome: manual.Outcome}}}}}}}
+		IPAMs: []cleanup.IPAMReport{{IPAMID: id, PlanID: p.PlanID, Outcome: string(manual.Outcome)}}}}}}}
 	t.Logf("cleanup: %s; manual: %s", ipamReports(rep)[acctA+"/cn-hangzhou/"+id].Outcome, manual.Outcome)
 	b.checkOnePlanPerIPAM(rep, manualRep)
 }

@@ -59,7 +59,7 @@ func planSandbox(t *testing.T, url, ipamID string, extra ...string) string {
 }
 
 // wantOutcome fails the test unless the report at path says outcome.
-func wantOutcome(t *testing.T, path, outcome string) {
+func wantOutcome(t *testing.T, path string, outcome executor.RunOutcome) {
 	t.Helper()
 	if rep := readReport(t, path); rep.Outcome != outcome {
 		t.Errorf("report outcome %q, want %s", rep.Outcome, outcome)
@@ -452,7 +452,7 @@ func TestPlanIPAMsAndRemaining(t *testing.T) {
 	if got := planIPAMs(p, true); strings.Join(got, ",") != "ipam-a,ipam-b,ipam-c" {
 		t.Errorf("planIPAMs(steps and blockers) = %v", got)
 	}
-	if got := remaining(p); got != "the IPAMs ipam-a, ipam-c will remain" {
+	if got := executor.Remaining(p); got != "the IPAMs ipam-a, ipam-c will remain" {
 		t.Errorf("remaining = %q", got)
 	}
 }
