@@ -92,6 +92,9 @@ type destroyRun struct {
 
 func runDestroy(ctx context.Context, g *globalOptions, d destroyRun) error {
 	if d.outDir != "" {
+		if err := checkOutDir("--out-dir", d.outDir); err != nil {
+			return err
+		}
 		if _, err := os.Stat(filepath.Join(d.outDir, "plan.json")); err == nil {
 			return usagef("--out-dir %s already holds a plan.json: choose another directory (to resume that run: ipam-teardown apply %s)",
 				d.outDir, filepath.Join(d.outDir, "plan.json"))

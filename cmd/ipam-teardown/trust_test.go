@@ -69,6 +69,11 @@ func TestOwnFilesAndExactSelectionBeforeAnyCall(t *testing.T) {
 		{"destroy --report the plan of its out-dir", []string{"destroy", "--ipam", ipamID, "--yes", "--out-dir", outDir, "--report", filepath.Join(outDir, "plan.json")}, "--report " + filepath.Join(outDir, "plan.json") + ": is the same file as the plan"},
 		{"destroy --report its journal", []string{"destroy", "--ipam", ipamID, "--yes", "--journal", report, "--report", report}, "is the same file as --journal"},
 		{"destroy --report an interrupted plan", []string{"destroy", "--ipam", ipamID, "--yes", "--report", interrupted}, "is a plan with a journal"},
+		// A file where a directory is expected is that, not an interrupted run: README.md/plan.json.journal
+		// does not exist (ENOTDIR), and the run must not list the service before it finds out.
+		{"destroy --out-dir a file", []string{"destroy", "--ipam", ipamID, "--yes", "--out-dir", cfg}, "--out-dir " + cfg + ": is a file, not a directory"},
+		{"destroy --out-dir under a file", []string{"destroy", "--ipam", ipamID, "--yes", "--out-dir", filepath.Join(cfg, "audit")}, "--out-dir " + filepath.Join(cfg, "audit") + ": " + cfg + " is a file, not a directory"},
+		{"demo --out-dir a file", []string{"demo", "--out-dir", cfg}, "--out-dir " + cfg + ": is a file, not a directory"},
 		{"cleanup --report its config", []string{"cleanup", "--config", cfg, "--report", cfg}, "--report " + cfg + ": is the input " + cfg},
 		{"cleanup --report an interrupted plan", []string{"cleanup", "--config", cfg, "--report", interrupted}, "is a plan with a journal"},
 		{"sim generate -o an interrupted plan", []string{"sim", "generate", "-o", interrupted}, "-o " + interrupted + ": is a plan with a journal"},
