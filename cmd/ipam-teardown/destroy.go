@@ -148,7 +148,7 @@ func runDestroy(ctx context.Context, g *globalOptions, d destroyRun) error {
 	_, journal, report := d.files(dir)
 	resume := d.resume
 	if resume == "" {
-		resume = resumeCommand(d.globals, planPath, journal, report, d.flags)
+		resume = resumeCommand(programName(os.Args[0]), d.globals, planPath, journal, report, d.flags)
 	}
 	r := &applyRun{
 		g: g, flags: d.flags, plan: p, journal: journal, report: report, stdin: d.stdin, resume: resume,
