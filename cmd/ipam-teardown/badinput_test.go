@@ -64,6 +64,9 @@ func TestBadInputBeforeAnyCall(t *testing.T) {
 		{"inventory --qps neither a number nor auto", append(live, "inventory", "--all", "--qps", "fast"), `invalid argument "fast" for "--qps" flag: want a number of calls per second or auto`},
 		{"plan --qps auto-ish", append(live, "plan", "--all", "-o", filepath.Join(dir, "p.json"), "--qps", "automatic"), `"--qps" flag`},
 		{"apply --qps empty", append(live, "apply", plan, "--yes", "--qps", ""), `"--qps" flag`},
+		// The password of a refused endpoint is not quoted: the message goes to logs and reports.
+		{"--endpoint with a password", []string{"--region", "cn-hangzhou", "--endpoint", strings.Replace(s.URL, "://", "://key:s3cretPW@", 1), "inventory", "--all"},
+			`--endpoint: invalid endpoint "` + strings.Replace(s.URL, "://", "://key:[redacted]@", 1) + `": no user information allowed`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
