@@ -445,8 +445,9 @@ func (r *runner) plan(ctx context.Context, api *cloudapi.Client, acct *account, 
 // planFile says where the plan p of name goes in dir, and whether an earlier run's plan there is resumed
 // instead. An out-dir is reused (a cron line with $(date +%F) runs twice a day after a failure), and a plan
 // that has a journal is an interrupted run's resume state: it is never written over. With Apply and the same
-// IPAM, account, region and planning options, that plan is run again from its journal, as apply would run
-// it; otherwise the new plan goes beside it, name-2.plan.json, name-3.plan.json, ...
+// IPAM, account, region and planning options, and no step the earlier plan lacks (samePlanning), that plan
+// is run again from its journal, as apply would run it; otherwise the new plan goes beside it,
+// name-2.plan.json, name-3.plan.json, ...
 func (r *runner) planFile(dir, name string, p *plans.Plan, log zerolog.Logger) (string, *plans.Plan, bool) {
 	path := filepath.Join(dir, name+".plan.json")
 	if !fileExists(path + ".journal") {
@@ -473,11 +474,22 @@ func (r *runner) planFile(dir, name string, p *plans.Plan, log zerolog.Logger) (
 
 // samePlanning reports whether an earlier plan is of the same selection as p: the same account, region,
 // selector (the IPAM, or the orphans) and planning options, compared as the plan file spells them (no
-// exclusion is [] there, nil or empty in memory).
+// exclusion is [] there, nil or empty in memory), and holds every step p needs. A step it lacks is a
+// resource that came since: the orphans' plan keeps its name and its finished run's journal, and run again
+// from that journal it was refused as drift, the new orphan never deleted on that out-dir.
 func samePlanning(prior, p *plans.Plan) bool {
 	spell := func(v any) string {
 		b, _ := json.Marshal(v)
 		return string(b)
+	}
+	steps := make(map[string]bool, len(prior.Steps))
+	for _, s := range prior.Steps {
+		steps[s.ID] = true
+	}
+	for _, s := range p.Steps {
+		if !steps[s.ID] {
+			return false
+		}
 	}
 	return prior.AccountID == p.AccountID && prior.Region == p.Region &&
 		spell(prior.Selector) == spell(p.Selector) && spell(prior.Options) == spell(p.Options)

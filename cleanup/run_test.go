@@ -702,3 +702,61 @@ func noDuplicateKeys(t *testing.T, logs string) {
 		}
 	}
 }
+
+// TestReusedOutDirPlansNewOrphans: an out-dir used again keeps the plan and journal of an orphan run that
+// finished, and a new orphaned discovery found by the next run there is planned and deleted. The orphans'
+// plan has one name per account and region whatever it holds, and its selector and options never change, so
+// the finished run's plan was taken for an interrupted one and run again from its journal: every step done
+// earlier, outcome done, and the new orphan left in place.
+func TestReusedOutDirPlansNewOrphans(t *testing.T) {
+	b := newBed(t)
+	b.clk.advance(100 * time.Hour)
+	cfg, err := cleanup.ParseConfig([]byte(`regions: [cn-shanghai]
+allowed_accounts: ["1000000000000003"]
+accounts:
+  - role_arn: acs:ram::1000000000000003:role/ipam-cleanup
+select: {tags: {env: sandbox}, older_than: 72h}
+orphan_discoveries: true
+sts_endpoint: `+b.sts+"\n"), "cleanup.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := b.options(true)
+	opts.Now = b.clk.now
+	rep, err := cleanup.Run(t.Context(), cfg, opts)
+	if err != nil {
+		t.Fatalf("first apply: %v", err)
+	}
+	first := ipamReports(rep)[acctC+"/cn-shanghai/orphans"]
+	if first.Outcome != "done" || slices.Contains(b.ipamsOf()[acctC], b.srv.Refs["discovery/c-orphan"]) {
+		t.Fatalf("first apply: orphans %s (%s); want done, c-orphan gone", first.Outcome, first.Message)
+	}
+
+	cred := b.srv.Credential(t, acctC)
+	api, err := cloudapi.New(t.Context(), cloudapi.Config{Region: "cn-shanghai", Endpoint: b.srv.URL,
+		AccessKey: cloudapi.AccessKey{ID: cred.AccessKeyID, Secret: cred.AccessKeySecret}, QPS: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := api.Mutate(t.Context(), cloudapi.Call{Product: cloudapi.ProductVpcIpam, Action: "CreateIpamResourceDiscovery",
+		Params: map[string]string{"RegionId": "cn-shanghai", "OperatingRegionList.1": "cn-shanghai", "IpamResourceDiscoveryName": "c-later",
+			"Tag.1.Key": "env", "Tag.1.Value": "sandbox"}})
+	if err != nil {
+		t.Fatalf("creating the later orphan: %v", err)
+	}
+	later, _ := out["IpamResourceDiscoveryId"].(string)
+	b.clk.advance(100 * time.Hour) // old enough for older_than
+
+	rep, err = cleanup.Run(t.Context(), cfg, opts)
+	if err != nil {
+		t.Fatalf("second apply: %v", err)
+	}
+	second := ipamReports(rep)[acctC+"/cn-shanghai/orphans"]
+	if slices.Contains(b.ipamsOf()[acctC], later) {
+		t.Errorf("the later orphan %s is still there: second run %s, plan %s, resumed %v, %d steps",
+			later, second.Outcome, second.Plan, second.Resumed, second.Steps)
+	}
+	if second.Resumed || second.Plan == first.Plan || second.Outcome != "done" {
+		t.Errorf("second run: plan %s (resumed %v), %s; want a new plan beside %s, done", second.Plan, second.Resumed, second.Outcome, first.Plan)
+	}
+}
