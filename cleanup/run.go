@@ -397,7 +397,13 @@ func (r *runner) plan(ctx context.Context, api *cloudapi.Client, acct *account, 
 		return
 	}
 	if r.opts.Apply && !r.opts.NoExport {
-		path, err := recreateConfig(snap, filepath.Join(dir, name+".recreate", "main.tf"), log)
+		// Beside its own plan (name-2.plan.json: name-2.recreate/), and a resumed run keeps the one written
+		// before the first run's first deletion: written again now, it would hold only what that run left.
+		path := filepath.Join(strings.TrimSuffix(ir.Plan, ".plan.json")+".recreate", "main.tf")
+		var err error
+		if !resumed || !fileExists(path) {
+			path, err = recreateConfig(snap, path, log)
+		}
 		if err != nil {
 			ir.Outcome, ir.Message = OutcomeErrored, err.Error()
 			return

@@ -760,3 +760,66 @@ sts_endpoint: `+b.sts+"\n"), "cleanup.yaml")
 		t.Errorf("second run: plan %s (resumed %v), %s; want a new plan beside %s, done", second.Plan, second.Resumed, second.Outcome, first.Plan)
 	}
 }
+
+// TestReusedOutDirKeepsTheRecreateConfig: the recreate configuration is the way back to what a plan deletes,
+// written before its first mutating call. An interrupted run's stays when the run is resumed (written again,
+// it would hold only what the first run left), and a plan written beside it gets one of its own beside it.
+// Both used to write <ipam>.recreate/main.tf again: the resumed run's lost the pools the first run deleted,
+// and the plan beside replaced the interrupted plan's.
+func TestReusedOutDirKeepsTheRecreateConfig(t *testing.T) {
+	config := func(protect string) *cleanup.Config {
+		cfg, err := cleanup.ParseConfig([]byte(`regions: [cn-hangzhou]
+allowed_accounts: ["1000000000000001"]
+accounts: [{}]
+select: {tags: {env: sandbox}}
+exclude: {protect_tag: `+protect+`}
+`), "cleanup.yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cfg
+	}
+	for _, tt := range []struct {
+		name    string
+		protect string // the second run's protect_tag: the first run's resumes it, another writes a plan beside
+		resumed bool
+	}{
+		{"resumed", "keep", true},
+		{"a plan beside", "keep-too", false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			b := newBed(t)
+			id := b.srv.Refs["ipam/sandbox-a"]
+			opts := b.options(true)
+			ctx, cancel := context.WithCancel(t.Context())
+			defer cancel()
+			o := opts
+			o.Executor.OnEvent = func(ev executor.Event) {
+				if ev.Kind == executor.EventDone {
+					cancel() // Ctrl-C once a step is done
+				}
+			}
+			rep, err := cleanup.Run(ctx, config("keep"), o)
+			first := ipamReports(rep)[acctA+"/cn-hangzhou/"+id]
+			if !errors.Is(err, context.Canceled) || first.Outcome != "interrupted" || first.RecreateConfig == "" {
+				t.Fatalf("first run: %v, %s, recreate %q; want it interrupted, its recreate config written", err, first.Outcome, first.RecreateConfig)
+			}
+			full := readBytes(t, first.RecreateConfig)
+
+			rep, err = cleanup.Run(t.Context(), config(tt.protect), opts)
+			if err != nil {
+				t.Fatalf("second run: %v", err)
+			}
+			again := ipamReports(rep)[acctA+"/cn-hangzhou/"+id]
+			if again.Resumed != tt.resumed || again.Outcome != "done" {
+				t.Fatalf("second run: plan %s (resumed %v), %s; want resumed %v, done", again.Plan, again.Resumed, again.Outcome, tt.resumed)
+			}
+			if same := again.RecreateConfig == first.RecreateConfig; same != tt.resumed || again.RecreateConfig == "" {
+				t.Errorf("second run (plan %s) names the recreate config %q; the first run's is %s", again.Plan, again.RecreateConfig, first.RecreateConfig)
+			}
+			if !bytes.Equal(readBytes(t, first.RecreateConfig), full) {
+				t.Errorf("the second run wrote over the first run's recreate config %s:\n%s", first.RecreateConfig, readBytes(t, first.RecreateConfig))
+			}
+		})
+	}
+}
