@@ -193,8 +193,12 @@ func (c *Config) Validate() error {
 			return c.Errorf(p.Add("exclude", "ids", i), "%q is not an IPAM resource id (ipam-..., ipam-pool-..., ipam-scope-..., ipam-res-disco-...)", id)
 		}
 	}
-	if k, _, _ := strings.Cut(c.Exclude.ProtectTag, "="); c.Exclude.ProtectTag != "" && k == "" {
+	if k, v, hasValue := strings.Cut(c.Exclude.ProtectTag, "="); c.Exclude.ProtectTag != "" && k == "" {
 		return c.Errorf(p.Add("exclude", "protect_tag"), "%q: the key is empty (want key or key=value)", c.Exclude.ProtectTag)
+	} else if hasValue && strings.TrimSpace(v) == "" {
+		// key= would protect only what carries the key with an empty value: keep=true would go.
+		return c.Errorf(p.Add("exclude", "protect_tag"), "%q: the value is empty: it would protect only resources whose %s is empty; name the value, or give %s alone for any value",
+			c.Exclude.ProtectTag, k, k)
 	}
 	if c.StsEndpoint != "" {
 		if err := CheckStsEndpoint(c.StsEndpoint); err != nil {

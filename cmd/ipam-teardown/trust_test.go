@@ -56,6 +56,10 @@ func TestOwnFilesAndExactSelectionBeforeAnyCall(t *testing.T) {
 		{"destroy --tag with an empty value", []string{"destroy", "--tag", "env=", "--yes"}, `--tag "env=": the value of "env" is empty`},
 		{"plan --tag with an empty value", []string{"plan", "--tag", "env=", "-o", filepath.Join(dir, "p.json")}, `--tag "env="`},
 		{"inventory --tag with an empty value", []string{"inventory", "--tag", "owner=", "--tag", "env=sandbox"}, `--tag "owner="`},
+		// --protect-tag owner=$OWNER with OWNER unset protected nothing tagged owner=network-team: the IPAM
+		// was deleted.
+		{"destroy --protect-tag with an empty value", []string{"destroy", "--all", "--protect-tag", "owner=", "--yes"}, `--protect-tag "owner=": the value of "owner" is empty`},
+		{"plan --protect-tag with a blank value", []string{"plan", "--all", "--protect-tag", "owner= ", "-o", filepath.Join(dir, "p.json")}, `--protect-tag "owner= "`},
 		{"apply --report the plan", []string{"apply", plan, "--yes", "--report", plan}, "--report " + plan + ": is the input " + plan},
 		{"apply --report the plan through a link", []string{"apply", plan, "--yes", "--report", linkToPlan}, "--report " + linkToPlan + ": is the input"},
 		{"apply --report the plan through a linked directory", []string{"apply", plan, "--yes", "--report", filepath.Join(linkToDir, "plan.json")}, "is the input"},
