@@ -329,7 +329,7 @@ func (r *runner) orphans(ctx context.Context, api *cloudapi.Client, acct *accoun
 		return ir
 	}
 	// The same select as the IPAMs': an untagged discovery made a minute ago is not a sandbox's leftover.
-	// exclude and protect_tag are the planner's, as for the resources inside an IPAM.
+	// exclude and protect_tag skip a discovery whole, as they skip an IPAM.
 	kept, left := r.cfg.selectOrphans(snap, r.opts.Now())
 	for _, d := range left {
 		log.Info().Str("discovery", d).Bool("selected", false).Msg("orphaned discovery considered")

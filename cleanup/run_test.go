@@ -823,3 +823,46 @@ exclude: {protect_tag: `+protect+`}
 		})
 	}
 }
+
+// TestExcludedOrphanIsSkipped: an orphaned discovery the config keeps (exclude.ids, protect_tag) stays and is
+// reported as not selected, as an excluded or protected IPAM is skipped; the run is done (preview: previewed),
+// exit 0. It was planned and kept by the planner as a blocker that holds back nothing, so the orphans' plan
+// was blocked and every run, a preview too, ended refused (exit 3) for as long as the kept discovery lived.
+func TestExcludedOrphanIsSkipped(t *testing.T) {
+	for _, tt := range []struct {
+		name, exclude, why string
+	}{
+		{"exclude.ids", "{ids: [ORPHAN]}", "excluded (exclude.ids)"},
+		{"protect_tag", "{protect_tag: env=sandbox}", "protected by the tag env=sandbox"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			b := newBed(t)
+			b.clk.advance(100 * time.Hour)
+			orphan := b.srv.Refs["discovery/c-orphan"]
+			cfg, err := cleanup.ParseConfig([]byte(`regions: [cn-shanghai]
+allowed_accounts: ["1000000000000003"]
+accounts:
+  - role_arn: acs:ram::1000000000000003:role/ipam-cleanup
+select: {tags: {env: sandbox}, older_than: 72h}
+exclude: `+strings.ReplaceAll(tt.exclude, "ORPHAN", orphan)+`
+orphan_discoveries: true
+sts_endpoint: `+b.sts+"\n"), "cleanup.yaml")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, apply := range []bool{false, true} {
+				opts := b.options(apply)
+				opts.Now = b.clk.now
+				rep, err := cleanup.Run(t.Context(), cfg, opts)
+				ir := ipamReports(rep)[acctC+"/cn-shanghai/orphans"]
+				if err != nil || ir.Outcome != "nothing" || len(ir.Blockers) != 0 || !strings.Contains(ir.Why, orphan+" ("+tt.why+")") {
+					t.Errorf("apply %v: %v; orphans %s (%s), %d blockers, why %q; want nothing, saying %s (%s)",
+						apply, err, ir.Outcome, ir.Message, len(ir.Blockers), ir.Why, orphan, tt.why)
+				}
+			}
+			if !slices.Contains(b.ipamsOf()[acctC], orphan) {
+				t.Errorf("the kept orphan %s is gone", orphan)
+			}
+		})
+	}
+}
