@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"path"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -88,7 +89,7 @@ display on a terminal, one log line per step event otherwise; then a summary by 
 			g.region = p.Region
 			r := &applyRun{
 				g: g, flags: f, plan: p, journal: journal, report: f.report, stdin: cmd.InOrStdin(),
-				resume: resumeCommand(setGlobals(cmd), path, journal, f.report, f),
+				resume: resumeCommand(programName(os.Args[0]), setGlobals(cmd), path, journal, f.report, f),
 				connect: func(ctx context.Context) (*cloudapi.Client, error) {
 					return g.client(ctx, f.qps)
 				},
@@ -552,6 +553,18 @@ func setGlobals(cmd *cobra.Command) []string {
 	return args
 }
 
+// programName is the program as the user ran it, for the command lines the tool prints: os.Args[0] is what
+// the shell was given, ./ipam-teardown after the README's go build, a path, or the bare name it found on
+// PATH; the bare name would not run from where ./ipam-teardown did. A go run build (GOTMPDIR's
+// go-build*/b001/exe/) is removed when the process exits: then the bare name, as after go install.
+func programName(arg0 string) string {
+	slash := filepath.ToSlash(arg0)
+	if arg0 == "" || strings.Contains(slash, "/go-build") && strings.HasSuffix(path.Dir(slash), "/exe") {
+		return "ipam-teardown"
+	}
+	return arg0
+}
+
 // resumeCommand is the command line that resumes a run of the plan at planPath from its journal, with the
 // apply flags the run was given (f), so that it runs as printed: without --yes a resume on a pipe or in cron
 // is refused, without --report the report is not written, and without --qps or --parallelism it goes at
@@ -559,8 +572,8 @@ func setGlobals(cmd *cobra.Command) []string {
 // resumed run recognises its own lock from the journal, and breaking a lock again, maybe one that another run
 // took since, is a decision to make again, not to replay. No flag holds a secret; an --endpoint with a user
 // and password in it (globals) is printed without them.
-func resumeCommand(globals []string, planPath, journal, report string, f applyFlags) string {
-	args := append([]string{"ipam-teardown"}, redactGlobals(globals)...)
+func resumeCommand(program string, globals []string, planPath, journal, report string, f applyFlags) string {
+	args := append([]string{program}, redactGlobals(globals)...)
 	args = append(args, "apply", planPath)
 	if journal != planPath+".journal" {
 		args = append(args, "--journal", journal)
