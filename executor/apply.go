@@ -50,6 +50,8 @@ type run struct {
 	driftFound *Drift
 
 	lock lockState // the IPAMs this run locked (lock.go)
+
+	executeEnd time.Time // when the walk returned (Report.ExecuteEnd)
 }
 
 // Apply runs p: refuse early (blockers unless Partial), lock, verify what the journal says is done, drift

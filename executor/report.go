@@ -133,7 +133,7 @@ func dryRunMessage(problems []DryRunProblem) string {
 // report builds the run's report.
 func (r *run) report(start time.Time, err error) *Report {
 	rep := &Report{PlanID: r.plan.PlanID, Start: start, End: r.now(), Schedule: r.opts.Schedule,
-		Steps: slices.Clone(r.steps), DryRunProblems: r.problems, Drift: r.driftFound}
+		Steps: slices.Clone(r.steps), DryRunProblems: r.problems, Drift: r.driftFound, ExecuteEnd: r.executeEnd}
 	r.mu.Lock()
 	rep.Calls = map[string]map[string]int{}
 	for a, m := range r.calls {

@@ -136,7 +136,8 @@ func latest(a, b time.Time) time.Time {
 }
 
 // ExecuteSpan is X, the time the execute phase took as the steps' records show it: from the first step's
-// start to the last call's answer or step's end. ok is false when no step started.
+// start to the last call's answer or step's end, or to ExecuteEnd when that is later (an interrupted run:
+// its cut-off steps have no end, and the drain waited on them). ok is false when no step started.
 func (r *Report) ExecuteSpan() (x time.Duration, ok bool) {
 	var first, last time.Time
 	for _, s := range r.Steps {
@@ -147,6 +148,9 @@ func (r *Report) ExecuteSpan() (x time.Duration, ok bool) {
 			first = s.Start
 		}
 		last = latest(last, latest(s.Called, s.End))
+	}
+	if !first.IsZero() {
+		last = latest(last, r.ExecuteEnd)
 	}
 	if first.IsZero() || !last.After(first) {
 		return 0, false

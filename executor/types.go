@@ -158,6 +158,10 @@ type Report struct {
 	Outcome  RunOutcome   `json:"outcome"`
 	Schedule Schedule     `json:"schedule"`
 	Steps    []StepReport `json:"steps"`
+	// ExecuteEnd is when the execute phase ended: its last step's end, or, after an interrupt, once the calls
+	// in flight were drained. An interrupted step has no End of its own, and X (ExecuteSpan) would stop
+	// short of the time the run spent waiting on it. Zero when the phase did not run.
+	ExecuteEnd time.Time `json:"execute_end,omitzero"`
 	// Calls counts API calls by action and kind (dry-run, call, poll, verify, lock).
 	Calls map[string]map[string]int `json:"calls"`
 	// Retries counts calls sent again (throttling, server errors, transitional states, and dependency codes

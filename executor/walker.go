@@ -405,5 +405,6 @@ func (r *run) execute(ctx context.Context, start []startKind) error {
 	}
 	w := newWalker(r)
 	w.d = newDriver(ctx, r, w, start)
+	defer func() { r.executeEnd = r.now() }()
 	return w.walk(ctx)
 }
