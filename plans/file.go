@@ -11,12 +11,13 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/ipam-teardown/ipam-teardown/internal/atomicfile"
 )
 
 // maxFileSize bounds what Read accepts. A plan of all the pools the quotas allow, 8 allocations each, is
@@ -117,28 +118,8 @@ func WriteFile(path string, p *Plan) error {
 	if err != nil {
 		return err
 	}
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("write plan %s: %w", path, err)
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp) // a no-op after the rename
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return fmt.Errorf("write plan %s: %w", path, err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("write plan %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("write plan %s: %w", path, err)
-	}
-	// CreateTemp makes the file 0600; a plan holds no secret and is meant to be reviewed and committed.
-	if err := os.Chmod(tmp, 0o644); err != nil {
-		return fmt.Errorf("write plan %s: %w", path, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
+	// 0644: a plan holds no secret and is meant to be reviewed and committed.
+	if err := atomicfile.Write(path, b, 0o644); err != nil {
 		return fmt.Errorf("write plan %s: %w", path, err)
 	}
 	return nil

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/ipam-teardown/ipam-teardown/internal/atomicfile"
 	"github.com/ipam-teardown/ipam-teardown/inventory"
 )
 
@@ -23,21 +24,9 @@ func WriteRecreate(snap *inventory.Snapshot, path string) ([]Omission, error) {
 	return e.Omitted, WriteFileAtomic(path, e.File())
 }
 
-// WriteFileAtomic writes data to path through a temporary file in the same directory and a rename.
+// WriteFileAtomic writes data to path whole or not at all (internal/atomicfile).
 func WriteFileAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+"-*")
-	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
+	if err := atomicfile.Write(path, data, 0o644); err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	return nil

@@ -23,6 +23,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/ipam-teardown/ipam-teardown/executor"
+	"github.com/ipam-teardown/ipam-teardown/internal/atomicfile"
 	"github.com/ipam-teardown/ipam-teardown/internal/cloudapi"
 	"github.com/ipam-teardown/ipam-teardown/internal/replan"
 	"github.com/ipam-teardown/ipam-teardown/planner"
@@ -435,27 +436,10 @@ func (r *applyRun) writeReport(rep *executor.Report) error {
 	if err != nil {
 		return fmt.Errorf("--report: %w", err)
 	}
-	if err := writeFileAtomic(r.report, append(data, '\n')); err != nil {
+	if err := atomicfile.Write(r.report, append(data, '\n'), 0o600); err != nil {
 		return fmt.Errorf("--report %s: %w", r.report, err)
 	}
 	return nil
-}
-
-// writeFileAtomic writes data to path through a temporary file in the same directory and a rename.
-func writeFileAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+"-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }
 
 // planIPAMs lists the IPAMs the plan's steps name, and with blockers those its blockers name too, sorted.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/ipam-teardown/ipam-teardown/cleanup"
 	"github.com/ipam-teardown/ipam-teardown/executor"
+	"github.com/ipam-teardown/ipam-teardown/internal/atomicfile"
 	"github.com/ipam-teardown/ipam-teardown/internal/catalog"
 	"github.com/ipam-teardown/ipam-teardown/internal/cloudapi"
 	"github.com/ipam-teardown/ipam-teardown/internal/yamlfile"
@@ -202,7 +203,7 @@ func writeCleanupReport(path string, rep *cleanup.Report) error {
 		_, err = os.Stdout.Write(append(data, '\n'))
 		return err
 	}
-	if err := writeFileAtomic(path, append(data, '\n')); err != nil {
+	if err := atomicfile.Write(path, append(data, '\n'), 0o600); err != nil {
 		return fmt.Errorf("--report %s: %w", path, err)
 	}
 	return nil

@@ -12,6 +12,7 @@ import (
 	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
 
+	"github.com/ipam-teardown/ipam-teardown/internal/atomicfile"
 	"github.com/ipam-teardown/ipam-teardown/inventory"
 	"github.com/ipam-teardown/ipam-teardown/inventory/collect"
 )
@@ -146,21 +147,9 @@ func writeOutput(path string, stdout io.Writer, data []byte) error {
 		_, err := stdout.Write(data)
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".inventory-*")
-	if err != nil {
+	if err := atomicfile.Write(path, data, 0o600); err != nil {
 		// checkOutput passed, so the directory changed under the run: a failure, named by the path given.
 		return fmt.Errorf("-o %s: %w", path, cause(err))
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("-o %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("-o %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("-o %s: %w", path, err)
 	}
 	return nil
 }
