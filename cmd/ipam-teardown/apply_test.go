@@ -30,7 +30,7 @@ import (
 func runIn(t *testing.T, ctx context.Context, stdin io.Reader, args ...string) (stdout, stderr string, err error) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	cmd := newRootCommand(&out, &errb)
+	cmd := newTestRoot(&out, &errb)
 	cmd.SetIn(stdin)
 	cmd.SetArgs(args)
 	err = cmd.ExecuteContext(ctx)

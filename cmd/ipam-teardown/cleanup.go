@@ -100,10 +100,10 @@ by another run, drift, a dry run, blockers) and nothing failed.`,
 				Apply:  f.apply,
 				OutDir: outDir,
 				Client: cloudapi.Config{Endpoint: g.endpoint, InsecureEndpoint: g.insecureEndpoint, Profile: g.profile},
-				Executor: executor.Options{
+				Executor: g.pace.on(executor.Options{
 					StepTimeout: f.stepTimeout,
 					LockTTL:     f.lockTTL,
-				},
+				}),
 				Logger:      out.Logger,
 				ToolVersion: toolVersion(),
 				NoExport:    f.noExport,

@@ -11,12 +11,12 @@ import (
 	"github.com/rs/zerolog"
 )
 
-// runMainIn runs a command line through the program's entry point (runMain), with stdout and stderr buffers
+// runMainIn runs a command line through the program's entry point (runMain, at the tests' pace), with stdout and stderr buffers
 // (a pipe, not a terminal), and returns them with the exit code.
 func runMainIn(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	code = runMain(t.Context(), args, strings.NewReader(""), &out, &errb)
+	code = runMainPaced(t.Context(), args, strings.NewReader(""), &out, &errb, testPace())
 	return out.String(), errb.String(), code
 }
 

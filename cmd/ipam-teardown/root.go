@@ -10,6 +10,8 @@ import (
 
 	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
+
+	"github.com/ipam-teardown/ipam-teardown/executor"
 )
 
 // version is set at build time with -ldflags "-X main.version=..."; otherwise the module version is used.
@@ -33,9 +35,22 @@ type globalOptions struct {
 	profile          string
 	logFormat        string
 	logLevel         string
+	pace             pace // no flag sets it: the zero value, the executor's own defaults
 
 	stdout io.Writer
 	stderr io.Writer
+}
+
+// pace is the executor's timing that no flag sets: how soon it first looks at an asynchronous deletion and
+// how soon it retries a step. Its zero value leaves the executor's defaults. The tests shorten both, as the
+// executor's own tests do: the emulator deletes at once unless a test opens a window, and the default first
+// look, half a second after each deletion, was most of the time of every test that applies a plan.
+type pace struct{ pollInterval, retryInitial time.Duration }
+
+// on returns o with the pace; zero fields stay zero, for the executor's defaults.
+func (p pace) on(o executor.Options) executor.Options {
+	o.PollInterval, o.RetryInitial = p.pollInterval, p.retryInitial
+	return o
 }
 
 // logger builds the run's logger: logs and progress go to stderr, data to stdout. Commands write to stderr

@@ -4,8 +4,12 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/spf13/cobra"
 
 	"github.com/ipam-teardown/ipam-teardown/executor"
 )
@@ -13,10 +17,24 @@ import (
 func run(t *testing.T, args ...string) (stdout, stderr string, err error) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	cmd := newRootCommand(&out, &errb)
+	cmd := newTestRoot(&out, &errb)
 	cmd.SetArgs(args)
 	err = cmd.ExecuteContext(t.Context())
 	return out.String(), errb.String(), err
+}
+
+// testPace is the executor's pace of the tests that run a command: the first look 10 ms after an
+// asynchronous deletion (the emulator deletes at once unless a test opens a window) and retries from 10 ms.
+// At the default pace every apply waited half a second after each deletion: a test's time, not its point.
+func testPace() pace {
+	return pace{pollInterval: 10 * time.Millisecond, retryInitial: 10 * time.Millisecond}
+}
+
+// newTestRoot is newRootCommand at the tests' pace.
+func newTestRoot(stdout, stderr io.Writer) *cobra.Command {
+	root, g := newRoot(stdout, stderr)
+	g.pace = testPace()
+	return root
 }
 
 func TestVersionCommand(t *testing.T) {

@@ -2,13 +2,16 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"io/fs"
 	"net"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/simtest"
@@ -24,7 +27,11 @@ const runMainEnv = "IPAM_TEARDOWN_TEST_RUN_MAIN"
 
 func TestMain(m *testing.M) {
 	if os.Getenv(runMainEnv) == "1" {
-		main() // exits
+		// main, at the tests' pace.
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		code := runMainPaced(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, testPace())
+		stop()
+		os.Exit(code)
 	}
 	os.Exit(m.Run())
 }
