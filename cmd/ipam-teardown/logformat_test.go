@@ -60,6 +60,7 @@ func hasMessage(recs []map[string]any, s string) bool {
 // summaries, the demo's lines, and the error a run ends with. With --log-level warn no info record is
 // written (per-step progress and a done run's summary are info), and a failure is still reported.
 func TestStderrIsJSON(t *testing.T) {
+	t.Parallel()
 	url, refs, _, _ := startSandbox(t)
 	ipamID := refs["ipam/sandbox"]
 	dir := t.TempDir()
@@ -153,6 +154,7 @@ func TestStderrIsJSON(t *testing.T) {
 
 // TestStderrConsoleKeepsHumanLines: with --log-format console the summaries are the human text, not records.
 func TestStderrConsoleKeepsHumanLines(t *testing.T) {
+	t.Parallel()
 	url, refs, _, _ := startSandbox(t)
 	plan := filepath.Join(t.TempDir(), "plan.json")
 	_, stderr, code := runMainIn(t, "--region", "cn-hangzhou", "--endpoint", url, "--log-format", "console",
@@ -174,6 +176,7 @@ func TestStderrConsoleKeepsHumanLines(t *testing.T) {
 
 // TestStderrLog covers the writer's API on its own: levels, lines, prompts and failures in both formats.
 func TestStderrLog(t *testing.T) {
+	t.Parallel()
 	for _, format := range []string{"json", "console"} {
 		var b bytes.Buffer
 		g := &globalOptions{logFormat: format, logLevel: "warn", stderr: &b}

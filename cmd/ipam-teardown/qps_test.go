@@ -7,11 +7,11 @@ import (
 	"testing"
 
 	"github.com/ipam-teardown/ipam-teardown/internal/cloudapi"
-	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim"
 	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/simtest"
 )
 
 func TestQPSFlag(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		in   string
 		want qpsFlag
@@ -51,8 +51,9 @@ func TestQPSFlag(t *testing.T) {
 // TestQPSAuto: every command that takes --qps runs with the adaptive rate by default or when asked, and says
 // at info level the rate it reached.
 func TestQPSAuto(t *testing.T) {
+	t.Parallel()
 	s := simtest.Start(t, "../../testdata/topologies/sandbox.yaml")
-	s.SetCredentialsEnv(t, ipamsim.DefaultAccount)
+	useDefaultKey(t, s)
 	ipamID := s.Refs["ipam/sandbox"]
 	dir := t.TempDir()
 	plan := filepath.Join(dir, "plan.json")

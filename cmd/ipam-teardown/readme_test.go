@@ -193,8 +193,9 @@ func readmeArgs(line string) ([]string, bool) {
 // TestReadmeMultiAccountPlan: the README's figures for the multi-account topology (14 steps in 4 levels,
 // two blockers: the IPv6 VPC allocation and the pool's IPv6 CIDR).
 func TestReadmeMultiAccountPlan(t *testing.T) {
+	t.Parallel()
 	s := simtest.Start(t, "../../testdata/topologies/multi-account.yaml")
-	s.SetCredentialsEnv(t, ipamsim.DefaultAccount)
+	useDefaultKey(t, s)
 	out := filepath.Join(t.TempDir(), "plan.json")
 	if _, stderr, code := runMainIn(t, "--endpoint", s.URL, "--region", "cn-hangzhou", "plan", "--all", "-o", out); code != exitOK {
 		t.Fatalf("plan: exit %d\n%s", code, stderr)

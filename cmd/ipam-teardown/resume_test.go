@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim"
 	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/simtest"
 )
 
@@ -21,11 +20,12 @@ import (
 // finishes the teardown (exit 0) and writes the report. Before the resume line carried the run's flags it
 // dropped --yes, --qps and --report, and without a terminal it was refused (exit 3).
 func TestResumeLineRunsAsPrinted(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("starts processes")
 	}
 	s := simtest.Start(t, "../../testdata/topologies/sandbox.yaml", simtest.WithDeleteDelay(400*time.Millisecond))
-	s.SetCredentialsEnv(t, ipamsim.DefaultAccount)
+	useDefaultKey(t, s)
 	plan := planSandbox(t, s.URL, s.Refs["ipam/sandbox"])
 	dir := filepath.Dir(plan)
 	report := filepath.Join(dir, "report.json")

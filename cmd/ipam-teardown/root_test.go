@@ -38,6 +38,7 @@ func newTestRoot(stdout, stderr io.Writer) *cobra.Command {
 }
 
 func TestVersionCommand(t *testing.T) {
+	t.Parallel()
 	out, _, err := run(t, "version")
 	if err != nil {
 		t.Fatal(err)
@@ -48,6 +49,7 @@ func TestVersionCommand(t *testing.T) {
 }
 
 func TestUnknownFlagIsUsageError(t *testing.T) {
+	t.Parallel()
 	_, _, err := run(t, "version", "--no-such-flag")
 	if got := exitCode(err); got != exitUsage {
 		t.Errorf("exit code = %d (err %v), want %d", got, err, exitUsage)
@@ -55,6 +57,7 @@ func TestUnknownFlagIsUsageError(t *testing.T) {
 }
 
 func TestExitCodes(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		err  error
 		want int
@@ -76,6 +79,7 @@ func TestExitCodes(t *testing.T) {
 }
 
 func TestBadLogFormatNamesFlag(t *testing.T) {
+	t.Parallel()
 	g := &globalOptions{logFormat: "xml", logLevel: "info", stderr: &bytes.Buffer{}}
 	_, err := g.logger()
 	if err == nil || !strings.Contains(err.Error(), "--log-format") {

@@ -33,7 +33,7 @@ func TestMain(m *testing.M) {
 		stop()
 		os.Exit(code)
 	}
-	os.Exit(m.Run())
+	os.Exit(runTests(m))
 }
 
 // The account's permanent key, set to markers: unique strings that cannot appear by accident in any output.
@@ -50,11 +50,13 @@ const (
 // token. The access key id may appear nowhere either: the README promises the log names the credential
 // provider, never a key.
 func TestNoSecretInAnyOutput(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("starts processes")
 	}
 	for _, format := range []string{"json", "console"} {
 		t.Run(format, func(t *testing.T) {
+			t.Parallel()
 			topo, err := topology.Load("../../testdata/topologies/sandbox.yaml")
 			if err != nil {
 				t.Fatal(err)
