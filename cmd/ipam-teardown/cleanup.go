@@ -99,7 +99,8 @@ by another run, drift, a dry run, blockers) and nothing failed.`,
 			rep, err := cleanup.Run(cmd.Context(), cfg, cleanup.Options{
 				Apply:  f.apply,
 				OutDir: outDir,
-				Client: cloudapi.Config{Endpoint: g.endpoint, InsecureEndpoint: g.insecureEndpoint, Profile: g.profile},
+				Client: cloudapi.Config{Endpoint: g.endpoint, InsecureEndpoint: g.insecureEndpoint, Profile: g.profile,
+					QPSAutoStart: g.pace.qpsAutoStart, RetryInitial: g.pace.retryInitial},
 				Executor: g.pace.on(executor.Options{
 					StepTimeout: f.stepTimeout,
 					LockTTL:     f.lockTTL,

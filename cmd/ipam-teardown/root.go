@@ -41,11 +41,15 @@ type globalOptions struct {
 	stderr io.Writer
 }
 
-// pace is the executor's timing that no flag sets: how soon it first looks at an asynchronous deletion and
-// how soon it retries a step. Its zero value leaves the executor's defaults. The tests shorten both, as the
-// executor's own tests do: the emulator deletes at once unless a test opens a window, and the default first
-// look, half a second after each deletion, was most of the time of every test that applies a plan.
-type pace struct{ pollInterval, retryInitial time.Duration }
+// pace is the timing that no flag sets: how soon the executor first looks at an asynchronous deletion, how
+// soon a call or a step is retried, and where --qps auto starts. Its zero value leaves the defaults of the
+// executor and cloudapi. The tests quicken it, as the executor's own tests do: their emulator deletes at once
+// unless a test opens a window and has no rate limit unless a test sets one, and the default first look (half
+// a second after each deletion) and slow start (from 10 calls a second) were most of their time.
+type pace struct {
+	pollInterval, retryInitial time.Duration
+	qpsAutoStart               float64
+}
 
 // on returns o with the pace; zero fields stay zero, for the executor's defaults.
 func (p pace) on(o executor.Options) executor.Options {

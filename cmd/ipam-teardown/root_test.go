@@ -23,11 +23,13 @@ func run(t *testing.T, args ...string) (stdout, stderr string, err error) {
 	return out.String(), errb.String(), err
 }
 
-// testPace is the executor's pace of the tests that run a command: the first look 10 ms after an
-// asynchronous deletion (the emulator deletes at once unless a test opens a window) and retries from 10 ms.
-// At the default pace every apply waited half a second after each deletion: a test's time, not its point.
+// testPace is the pace of the tests that run a command: the first look 10 ms after an asynchronous deletion
+// (the emulator deletes at once unless a test opens a window), retries from 10 ms, and --qps auto from 500
+// calls a second (the emulator has no limit unless a test sets one). At the default pace every apply waited
+// half a second after each deletion and every command started at 10 calls a second: a test's time, not its
+// point.
 func testPace() pace {
-	return pace{pollInterval: 10 * time.Millisecond, retryInitial: 10 * time.Millisecond}
+	return pace{pollInterval: 10 * time.Millisecond, retryInitial: 10 * time.Millisecond, qpsAutoStart: 500}
 }
 
 // newTestRoot is newRootCommand at the tests' pace.
