@@ -230,8 +230,8 @@ func (c *Config) checkSelect(p yamlfile.Path) error {
 
 func (c *Config) checkRegions(p yamlfile.Path, ids []string) error {
 	for i, r := range ids {
-		if !catalog.IsPublicRegion(r) {
-			return c.Errorf(p.Add(i), "%q is not a region id of Alibaba Cloud's public region list", r)
+		if !catalog.HasRegion(catalog.ProductVpcIpam, r) {
+			return c.Errorf(p.Add(i), "%q is not a region id where VpcIpam is served (%s)", r, strings.Join(catalog.Regions(catalog.ProductVpcIpam), ", "))
 		}
 		if slices.Index(ids, r) != i {
 			return c.Errorf(p.Add(i), "%q is listed twice", r)

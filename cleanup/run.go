@@ -344,7 +344,7 @@ func (r *runner) orphans(ctx context.Context, api *cloudapi.Client, acct *accoun
 		ir.Outcome, ir.Message = OutcomeNothing, "no orphaned custom discovery that select matches"
 		return ir
 	}
-	r.plan(ctx, api, acct, region, par, snap, "orphan-discoveries", ir, log.With().Str("plan", "orphan-discoveries").Logger())
+	r.plan(ctx, api, acct, region, par, snap, "orphan-discoveries", ir, log.With().Str("target", "orphan-discoveries").Logger())
 	return ir
 }
 

@@ -587,10 +587,13 @@ sts_endpoint: `+b.sts+"\n"), "cleanup.yaml")
 	}
 	opts := b.options(true)
 	opts.Now = b.clk.now
+	var logs bytes.Buffer
+	opts.Logger = zerolog.New(&logs).Level(zerolog.InfoLevel)
 	rep, err := cleanup.Run(t.Context(), cfg, opts)
 	if err != nil {
 		t.Fatalf("apply: %v", err)
 	}
+	noDuplicateKeys(t, logs.String())
 	after := b.ipamsOf()
 	for _, d := range []struct {
 		acct, id string
@@ -685,4 +688,32 @@ func readBytes(t *testing.T, path string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// noDuplicateKeys fails for a JSON log line that names a key twice (the orphan discoveries' plan logged
+// "plan" as its label and again as its file: a strict reader refuses the line, a lax one keeps either).
+func noDuplicateKeys(t *testing.T, logs string) {
+	t.Helper()
+	for _, line := range strings.Split(strings.TrimSpace(logs), "\n") {
+		dec := json.NewDecoder(strings.NewReader(line))
+		if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+			t.Fatalf("not a JSON object: %s", line)
+		}
+		seen := map[string]bool{}
+		for dec.More() {
+			tok, err := dec.Token()
+			if err != nil {
+				t.Fatalf("%v: %s", err, line)
+			}
+			key, _ := tok.(string)
+			if seen[key] {
+				t.Errorf("the key %q twice in: %s", key, line)
+			}
+			seen[key] = true
+			var v json.RawMessage
+			if err := dec.Decode(&v); err != nil {
+				t.Fatalf("%v: %s", err, line)
+			}
+		}
+	}
 }

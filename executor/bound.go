@@ -94,6 +94,131 @@ func BoundQueued(p *plans.Plan, s BoundSettings) time.Duration {
 	return bound
 }
 
+// RunBound is L of one run, from its steps' reports: Bound over the steps this run executed (those with a
+// Start; not the ones done earlier, not started or skipped), where each step costs what Bound says or what its
+// own record shows, whichever is less. executed is how many steps L covers; 0: none ran, no L.
+//
+// Why it is a floor of X (Report.ExecuteSpan) by construction, whatever the settings say: a step starts only
+// after every step it depends on has ended (Start >= their End), and it is given no more than its record's
+// span, from its first call (Sent; its Start when it waited out a hidden window first, or a resume found it in
+// its window) to its call's answer or its end; so along any chain of executed steps the spans follow one
+// another inside X. A hidden window (a released allocation still holding its CIDR) is held by the step that
+// waits it out, in whose span it falls, not by the allocation, whose record ends with its call. The calls
+// term counts the calls the finished steps' records show (Attempts and Polls; Bound's least count of them
+// when lower): they went through the rate limit inside X, less the Burst it lets through at once; through
+// the parallelism each takes the shortest time one call took alone in the run (a step sent once, without a
+// retry: Sent..Called), or s.Latency when shorter. That last term assumes that no call was quicker than the
+// quickest one the records show (a read's time is not recorded); it binds only where the parallelism does.
+//
+// L of the whole plan with the medians on every step was not a floor: against an emulator without latency
+// X/L was 0.87 (half the calls are quicker than the median, and the critical path may be made of them), 0.33
+// after an interrupt (the steps not run counted) and 0.69 on a resume (the steps done earlier counted).
+func RunBound(p *plans.Plan, steps []StepReport, s BoundSettings) (l time.Duration, executed int) {
+	m := measure(p, s)
+	rec := make([]*StepReport, len(p.Steps))
+	for k := range steps {
+		if i, ok := m.index[steps[k].ID]; ok {
+			rec[i] = &steps[k]
+		}
+	}
+	ran := func(i int) bool { return rec[i] != nil && !rec[i].Start.IsZero() }
+	var (
+		path            time.Duration
+		finish          = make([]time.Duration, len(p.Steps))
+		least, recorded int
+		grouped         = make([]int, len(m.groups)) // finished steps of each read group that waited
+		quickest        time.Duration                // the shortest single call recorded; 0: none
+		finished        bool
+	)
+	// Steps are sorted by level: every dependency comes before its dependent.
+	for i := range p.Steps {
+		if !ran(i) {
+			continue
+		}
+		executed++
+		r, st := rec[i], &p.Steps[i]
+		var after, held time.Duration // the latest end of a dependency; of a hidden window this step waits out
+		for _, d := range st.DependsOn {
+			j := m.index[d.ID]
+			after = max(after, finish[j])
+			if ran(j) && rec[j].Outcome == OutcomeDone && hiddenDependency(p, m.index, st, d.ID) {
+				held = max(held, finish[j]+m.hidden[j]) // as engine.openHidden: a window this run opened
+			}
+		}
+		cost := max(held-after, 0) + m.cost[i] - m.hidden[i]
+		// Its span runs from its first call, not from when it queued for a worker: the schedule's time, not
+		// the step's. From its start, though, for a step that waits out a hidden window before its first call
+		// (engine.openHidden), and one that a resume found in its window (no call, its first look is Sent).
+		from := r.Start
+		if !r.Sent.IsZero() && !r.Called.IsZero() && held == 0 {
+			from = r.Sent
+		}
+		span := time.Duration(0)
+		if end := latest(r.Called, r.End); end.After(from) {
+			span = end.Sub(from)
+		}
+		finish[i] = after + min(cost, span)
+		path = max(path, finish[i])
+
+		if r.Attempts == 1 && r.Retries == 0 && !r.Sent.IsZero() && r.Called.After(r.Sent) {
+			if d := r.Called.Sub(r.Sent); quickest == 0 || d < quickest {
+				quickest = d
+			}
+		}
+		if r.End.IsZero() {
+			continue // interrupted: what it sent after its call may have gone after X's end
+		}
+		finished = true
+		least += m.leastCalls[i]
+		recorded += r.Attempts + r.Polls
+		if g := m.readOf[i]; g > 0 && r.Outcome == OutcomeDone {
+			grouped[g-1]++
+		}
+	}
+	for g, n := range grouped {
+		least += (n + m.groups[g].batch - 1) / m.groups[g].batch
+	}
+	if !finished {
+		return path, executed
+	}
+	calls := min(least, recorded)
+	var through time.Duration
+	if s.Parallelism > 0 {
+		through = time.Duration(calls) * min(quickest, s.Latency) / time.Duration(s.Parallelism)
+	}
+	if s.QPS > 0 && calls > s.Burst {
+		through = max(through, time.Duration(float64(calls-s.Burst)/s.QPS*float64(time.Second)))
+	}
+	return max(path, through), executed
+}
+
+// latest is the later of a and b.
+func latest(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+// ExecuteSpan is X, the time the execute phase took as the steps' records show it: from the first step's
+// start to the last call's answer or step's end. ok is false when no step started.
+func (r *Report) ExecuteSpan() (x time.Duration, ok bool) {
+	var first, last time.Time
+	for _, s := range r.Steps {
+		if s.Start.IsZero() {
+			continue
+		}
+		if first.IsZero() || s.Start.Before(first) {
+			first = s.Start
+		}
+		last = latest(last, latest(s.Called, s.End))
+	}
+	if first.IsZero() || !last.After(first) {
+		return 0, false
+	}
+	return last.Sub(first), true
+}
+
 // through is the least time the rate limit and the parallelism take to let calls through.
 func (s BoundSettings) through(calls int) time.Duration {
 	if calls <= 0 {
@@ -120,11 +245,16 @@ type measured struct {
 	// can carry them all. A floor, not a count any schedule reaches: the windows do not end together.
 	least      int
 	leastCalls []int
+	// hidden is the part of cost that is a hidden window (catalog.Action.HiddenWindow): in a run, the step
+	// that waits it out holds it (RunBound).
+	hidden []time.Duration
+	groups []readGroup
+	readOf []int
 }
 
 func measure(p *plans.Plan, s BoundSettings) measured {
 	m := measured{index: make(map[string]int, len(p.Steps)), cost: make([]time.Duration, len(p.Steps)),
-		calls: make([]int, len(p.Steps)), leastCalls: make([]int, len(p.Steps))}
+		calls: make([]int, len(p.Steps)), leastCalls: make([]int, len(p.Steps)), hidden: make([]time.Duration, len(p.Steps))}
 	for i := range p.Steps {
 		m.index[p.Steps[i].ID] = i
 	}
@@ -145,11 +275,13 @@ func measure(p *plans.Plan, s BoundSettings) measured {
 			calls++
 		case a.HiddenWindow:
 			cost += window // its dependent's look sees the end
+			m.hidden[i] = window
 		}
 		m.cost[i], m.calls[i], m.leastCalls[i] = cost, calls, calls
 		m.total += calls
 	}
 	groups, readOf := readGroups(p.Steps)
+	m.groups, m.readOf = groups, readOf
 	for i := range p.Steps {
 		if readOf[i] > 0 {
 			m.leastCalls[i]-- // its read is one of its group's, counted below
@@ -226,12 +358,31 @@ type BoundReport struct {
 	QPS         float64 `json:"qps,omitempty"` // 0: no rate limit assumed
 	Source      string  `json:"source"`        // BoundConfigured or BoundMeasured
 	Note        string  `json:"note,omitempty"`
+	// Steps, when set, is how many of the plan's steps L covers: those this run executed, the others were
+	// done earlier or not run (RunBound). 0: every step.
+	Steps int `json:"steps,omitempty"`
 }
 
-// NewBoundReport computes Bound(p, s) and records it with s.
+// NewBoundReport computes Bound(p, s), L of the whole plan, and records it with s: for a comparison of
+// strategies on the same plan. A run's report has NewRunBoundReport.
 func NewBoundReport(p *plans.Plan, s BoundSettings, source, note string) *BoundReport {
 	return &BoundReport{L: ms(Bound(p, s)), Latency: ms(s.Latency), DeleteDelay: ms(s.DeleteDelay),
 		Parallelism: s.Parallelism, QPS: s.QPS, Source: source, Note: note}
+}
+
+// NewRunBoundReport computes RunBound of the run whose step reports are steps, and records it with s; nil
+// when no step ran in it (a resume that found everything done earlier, an interrupt before the first step).
+func NewRunBoundReport(p *plans.Plan, steps []StepReport, s BoundSettings, source, note string) *BoundReport {
+	l, executed := RunBound(p, steps, s)
+	if executed == 0 || l <= 0 {
+		return nil
+	}
+	b := &BoundReport{L: ms(l), Latency: ms(s.Latency), DeleteDelay: ms(s.DeleteDelay),
+		Parallelism: s.Parallelism, QPS: s.QPS, Source: source, Note: note}
+	if executed < len(p.Steps) {
+		b.Steps = executed
+	}
+	return b
 }
 
 // Duration is L.
@@ -244,7 +395,8 @@ func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond)
 // MeasuredNote explains a BoundMeasured report's settings.
 const MeasuredNote = "measured in this run: latency is the median Sent..Called per attempt of steps done without a retry; " +
 	"the delete delay is the median wait of the asynchronous steps, less that latency: Called..End when the first read found the step over " +
-	"(it includes the first read's overshoot), else Called to the middle of the last read that saw it under way and End"
+	"(it includes the first read's overshoot), else Called to the middle of the last read that saw it under way and End; " +
+	"L covers the steps this run executed, none for more than its own record shows"
 
 // MeasureBound estimates the latency and delete delay of the service a run went to from the run's steps (the
 // plan's steps, to know which are asynchronous): the median time from a step's first call being sent (its

@@ -176,3 +176,86 @@ func TestBoundQueued(t *testing.T) {
 		}
 	}
 }
+
+func TestRunBound(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	at := func(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
+	ms := time.Millisecond
+	// a -> c (async) and b -> c: Bound is a (30) + c (30 + 300 + 30) = 390 ms with the medians.
+	p := &plans.Plan{Steps: []plans.Step{
+		{ID: "a"}, {ID: "b"},
+		{ID: "c", WaitFor: "gone", DependsOn: []plans.Dependency{{ID: "a"}, {ID: "b"}}},
+	}}
+	medians := BoundSettings{Latency: 30 * ms, DeleteDelay: 300 * ms, Parallelism: 8}
+	released := &plans.Plan{Steps: []plans.Step{
+		{ID: "alloc", Product: "VpcIpam", Action: "DeleteIpamPoolAllocation"},
+		{ID: "cidr", Product: "VpcIpam", Action: "DeleteIpamPoolCidr", DependsOn: []plans.Dependency{{ID: "alloc"}}},
+		{ID: "pool", Product: "VpcIpam", Action: "DeleteIpamPool", WaitFor: "gone", DependsOn: []plans.Dependency{{ID: "alloc"}, {ID: "cidr"}}},
+	}}
+	ten := &plans.Plan{}
+	var paced []StepReport // one call every 500 ms, as a bucket of 2 refilled at 2/s lets them through
+	for k := range 10 {
+		id := fmt.Sprintf("a%d", k)
+		ten.Steps = append(ten.Steps, plans.Step{ID: id})
+		paced = append(paced, StepReport{ID: id, Outcome: OutcomeDone, Attempts: 1, Start: at(0), Sent: at(500 * k), Called: at(500*k + 10), End: at(500*k + 10)})
+	}
+	for _, tc := range []struct {
+		name     string
+		p        *plans.Plan
+		s        BoundSettings
+		steps    []StepReport
+		want     time.Duration
+		executed int
+	}{
+		// The steps on the critical path were quicker than the medians: each costs its own record, a 10,
+		// b 20, c 230 (its call and window): L = X = 250 ms, not 390.
+		{"quicker than the medians", p, medians, []StepReport{
+			{ID: "a", Outcome: OutcomeDone, Attempts: 1, Start: at(0), Sent: at(0), Called: at(10), End: at(10)},
+			{ID: "b", Outcome: OutcomeDone, Attempts: 1, Start: at(0), Sent: at(0), Called: at(20), End: at(20)},
+			{ID: "c", Outcome: OutcomeDone, Attempts: 1, Polls: 1, Start: at(20), Sent: at(20), Called: at(30), End: at(250)},
+		}, 250 * ms, 3},
+		// A step's queueing for a worker is the schedule's, not the step's: c queued 100 ms.
+		{"queued", p, medians, []StepReport{
+			{ID: "a", Outcome: OutcomeDone, Attempts: 1, Start: at(0), Sent: at(0), Called: at(30), End: at(30)},
+			{ID: "b", Outcome: OutcomeDone, Attempts: 1, Start: at(0), Sent: at(0), Called: at(30), End: at(30)},
+			{ID: "c", Outcome: OutcomeDone, Attempts: 1, Polls: 1, Start: at(30), Sent: at(130), Called: at(160), End: at(500)},
+		}, 390 * ms, 3},
+		// Resumed: a and b were done earlier; c, left in its window, is waited for from the run's start.
+		{"resumed", p, medians, []StepReport{
+			{ID: "a", Outcome: OutcomeDoneEarlier}, {ID: "b", Outcome: OutcomeDoneEarlier},
+			{ID: "c", Outcome: OutcomeDone, Polls: 1, Start: at(0), Sent: at(100), End: at(150)},
+		}, 150 * ms, 1},
+		// Interrupted: b's call was in flight and never answered, c never started.
+		{"interrupted", p, medians, []StepReport{
+			{ID: "a", Outcome: OutcomeDone, Attempts: 1, Start: at(0), Sent: at(0), Called: at(10), End: at(10)},
+			{ID: "b", Outcome: OutcomeInterrupted, Start: at(0), Sent: at(0)},
+			{ID: "c", Outcome: OutcomeNotStarted},
+		}, 10 * ms, 2},
+		{"nothing ran", p, medians, []StepReport{{ID: "a", Outcome: OutcomeDoneEarlier}, {ID: "b", Outcome: OutcomeNotStarted}}, 0, 0},
+		// The CIDR holds the release window (its start waits for it): alloc 10, CIDR 100 + 20, pool 120.
+		{"hidden window", released, BoundSettings{Latency: 10 * ms, DeleteDelay: 100 * ms, Parallelism: 8}, []StepReport{
+			{ID: "alloc", Outcome: OutcomeDone, Attempts: 1, Start: at(0), Sent: at(0), Called: at(10), End: at(10)},
+			{ID: "cidr", Outcome: OutcomeDone, Attempts: 2, Start: at(10), Sent: at(110), Called: at(130), End: at(130)},
+			{ID: "pool", Outcome: OutcomeDone, Attempts: 1, Polls: 1, Start: at(130), Sent: at(130), Called: at(140), End: at(250)},
+		}, 250 * ms, 3},
+		// Ten calls, one every 500 ms (X = 4.51 s): a bucket of 2 refilled at 2/s lets them through in no less
+		// than 4 s; Bound, which ignores the burst, says 5 s.
+		{"rate limit and burst", ten, BoundSettings{Latency: 10 * ms, Parallelism: 8, QPS: 2, Burst: 2}, paced, 4 * time.Second, 10},
+	} {
+		rep := &Report{Steps: tc.steps}
+		l, executed := RunBound(tc.p, tc.steps, tc.s)
+		if l != tc.want || executed != tc.executed {
+			t.Errorf("%s: RunBound = %v over %d steps, want %v over %d", tc.name, l, executed, tc.want, tc.executed)
+		}
+		if x, ok := rep.ExecuteSpan(); ok && l > x {
+			t.Errorf("%s: L = %v above X = %v", tc.name, l, x)
+		}
+		b := NewRunBoundReport(tc.p, tc.steps, tc.s, BoundMeasured, "")
+		switch {
+		case tc.executed == 0 && b != nil:
+			t.Errorf("%s: a report's bound %+v; want none", tc.name, b)
+		case tc.executed > 0 && (b == nil || b.Duration() != tc.want || b.Steps != map[bool]int{true: 0, false: tc.executed}[tc.executed == len(tc.p.Steps)]):
+			t.Errorf("%s: a report's bound %+v; want L %v over %d steps (0: all)", tc.name, b, tc.want, tc.executed)
+		}
+	}
+}

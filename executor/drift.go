@@ -9,7 +9,8 @@ import (
 	"github.com/ipam-teardown/ipam-teardown/plans"
 )
 
-// drift compares a fresh plan of the same IPAMs and options with the file's, less the steps that are done.
+// drift compares a fresh plan of the same IPAMs and options with the file's, less the steps that are done
+// (a done step the fresh plan still has is drift).
 // Steps are compared by id: a step only the fresh plan has was added, one only the file has was removed (unless
 // an earlier run started it: its effect may have happened), and a step in both changed when its action,
 // resource, region, parameters, wait or dependencies (other than done ones) differ. Blockers are compared by
@@ -33,6 +34,11 @@ func (r *run) drift(fresh *plans.Plan) *Drift {
 	for i := range r.plan.Steps {
 		s := &r.plan.Steps[i]
 		if done(s.ID) {
+			// The journal's word for a step no read confirms (RemoveIpamMembers) can be wrong: an earlier run
+			// took a not-found for done, or the resource came back. A fresh plan that still needs the step says so.
+			if _, again := freshSteps[s.ID]; again {
+				d.Changed = append(d.Changed, s.ID+": done by an earlier run, yet the IPAMs still need it")
+			}
 			continue
 		}
 		f, ok := freshSteps[s.ID]

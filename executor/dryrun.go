@@ -23,6 +23,14 @@ func (r *run) verifyJournal(ctx context.Context) error {
 		switch r.prior.steps[r.plan.Steps[i].ID] {
 		case recordDone, recordCalled:
 			todo = append(todo, i)
+		case recordStart:
+			called, err := r.calledUnjournaled(ctx, i)
+			if err != nil {
+				return err
+			}
+			if called {
+				todo = append(todo, i)
+			}
 		}
 	}
 	if len(todo) == 0 {
@@ -52,6 +60,23 @@ func (r *run) verifyJournal(ctx context.Context) error {
 		})
 	}
 	return g.Wait()
+}
+
+// calledUnjournaled reports whether step i, which the journal says started, was accepted by the service
+// though no answer reached the journal (the process was killed in between) and its resource is in its
+// asynchronous window: a dry run answers a conflict (a pool Deleting). Such a step is confirmed as a called
+// one is, waiting its window out; the drift check would otherwise see a blocker (the Deleting pool) and
+// refuse the plan until the window ended.
+func (r *run) calledUnjournaled(ctx context.Context, i int) (bool, error) {
+	s := &r.plan.Steps[i]
+	if a, _ := catalog.Lookup(s.Product, s.Action); s.WaitFor == "" || !a.DryRun {
+		return false, nil
+	}
+	_, err := r.retrying(ctx, kindVerify, stepCall(r.plan.PlanID, s, true))
+	if ctx.Err() != nil {
+		return false, context.Cause(ctx)
+	}
+	return cloudapi.Classify(err) == cloudapi.ClassConflict, nil
 }
 
 // verifyShared confirms, a read for up to a read's Batch of them (ConfirmMany), the steps of todo whose reads
@@ -211,6 +236,7 @@ func (r *run) dryRun(ctx context.Context) ([]DryRunProblem, error) {
 			case started && isNotFound(err, s.Product, s.Action):
 				// An earlier run sent this step and was killed before it wrote the outcome.
 				r.resumeDone[i] = true
+
 			default:
 				problem.Message, problem.RequestID = apiMessage(err)
 				report(problem)
@@ -274,12 +300,17 @@ func (r *run) dryRunByRead(ctx context.Context, i int, started bool, report func
 	return nil
 }
 
-// stepCall is the API call of a step. A dry run carries no ClientToken: a token that a dry run used must not
-// be remembered in place of the real call's.
+// stepCall is the API call of a step, the first real one of this run. A dry run carries no ClientToken: a
+// token that a dry run used must not be remembered in place of the real call's.
 func stepCall(planID string, s *plans.Step, dryRun bool) cloudapi.Call {
+	return stepCallAfter(planID, s, dryRun, 0)
+}
+
+// stepCallAfter is the API call of a step that the service refused refused times (StepToken).
+func stepCallAfter(planID string, s *plans.Step, dryRun bool, refused int) cloudapi.Call {
 	c := cloudapi.Call{Product: s.Product, Action: s.Action, Region: s.Region, Params: s.Params, Resource: s.ResourceID, DryRun: dryRun}
 	if a, _ := catalog.Lookup(s.Product, s.Action); a.ClientToken && !dryRun {
-		c.ClientToken = ClientToken(planID, s.ID)
+		c.ClientToken = StepToken(planID, s.ID, refused)
 	}
 	return c
 }

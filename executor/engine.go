@@ -55,6 +55,7 @@ type stepRun struct {
 	// read of its own behind them (under a rate limit, the reads wait their turn for a while).
 	riding  int
 	lookDue bool
+	refused int // how many times the service refused the step's real call (StepToken)
 	timer   *time.Timer
 	lastErr error
 	// failingSince is when the step's run of throttled or transient answers began (zero: the last answer
@@ -68,14 +69,19 @@ type result struct {
 	err            error
 	Presence       Presence
 	found          []Presence // what the read found of the task's riders, in order (none if it failed)
+	refused        int        // refusals the worker met and settled itself (settleMembers)
 	sent, answered time.Time  // the call's round trip
 }
+
+// errNotSent is a worker's answer to a task it took after the run was interrupted: it sent nothing.
+var errNotSent = errors.New("not sent: the run was interrupted")
 
 // engine runs the execute phase: a coordinator goroutine (this one) owns every step's state; a pool of
 // Parallelism workers sends the calls. A step whose call succeeded and that waits for an asynchronous state
 // holds no worker: its polls are tasks like any other, scheduled by timers.
 type engine struct {
 	r       *run
+	ctx     context.Context // the run's: once it ends, workers send nothing new (perform)
 	q       *queue
 	st      []stepRun
 	windows windows
@@ -167,7 +173,7 @@ func (r *run) execute(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("%w before any step ran: %w", ErrInterrupted, context.Cause(ctx))
 	}
-	e := &engine{r: r, q: newQueue(), st: make([]stepRun, len(r.plan.Steps)),
+	e := &engine{r: r, ctx: ctx, q: newQueue(), st: make([]stepRun, len(r.plan.Steps)),
 		results: make(chan result, r.opts.Parallelism), fired: make(chan task), quit: make(chan struct{})}
 	steps := r.plan.Steps
 	for i := range steps {
@@ -239,7 +245,14 @@ func (r *run) execute(ctx context.Context) error {
 			e.handle(res)
 		case t := <-e.fired:
 			e.st[t.step].timer = nil
-			if e.stopping || e.st[t.step].state == stateFinished {
+			if e.stopping {
+				// The timer fired as the run stopped (stopQueued could not stop it): its step is interrupted,
+				// not left as if it never started.
+				e.outstanding--
+				e.interrupt(t.step)
+				continue
+			}
+			if e.st[t.step].state == stateFinished {
 				// Finished: a look that rode on another step's read found its window over while this
 				// timer was firing.
 				e.outstanding--
@@ -281,6 +294,11 @@ func (e *engine) perform(ctx context.Context, t task) result {
 	r := e.r
 	s := &r.plan.Steps[t.step]
 	res := result{task: t}
+	if e.ctx.Err() != nil {
+		// Interrupted after the task was queued: nothing new is sent (calls already in flight finish).
+		res.err = errNotSent
+		return res
+	}
 	res.sent = r.now()
 	switch t.kind {
 	case taskRecheck:
@@ -298,7 +316,10 @@ func (e *engine) perform(ctx context.Context, t task) result {
 			}
 			res.sent = r.now()
 		}
-		_, res.err = r.do(ctx, kindCall, stepCall(r.plan.PlanID, s, false))
+		_, res.err = r.do(ctx, kindCall, stepCallAfter(r.plan.PlanID, s, false, t.refused))
+		if isNotFound(res.err, s.Product, s.Action) {
+			res.refused, res.err = r.settleMembers(ctx, s, t.refused, res.err)
+		}
 	case taskPoll, taskProbe:
 		poll := func(ctx context.Context, c cloudapi.Call) (map[string]any, error) { return r.do(ctx, kindPoll, c) }
 		if len(t.riders) > 0 {
@@ -357,8 +378,9 @@ func (e *engine) maybeStart(i int) {
 	case r.recheck != nil && r.recheck[i]:
 		// The up-front dry run answered a code a dependency clears. Where that dependency has a hidden window
 		// (a released allocation holds its CIDR for a while, and no read shows when that ends), a dry run
-		// finds the end rather than the real call, whose ClientToken a refusal might spend (what the service
-		// does with the token of a refused call is UNKNOWN: the stricter reading). Every other dependency
+		// finds the end rather than the real call: inside the window the real call would only be refused, a
+		// failed mutating call in the account's audit trail each time (the token a refused call sends is
+		// StepToken's rule, the same here as anywhere). Every other dependency
 		// was confirmed by a read, so the call goes at once; a service that has not caught up still answers
 		// the code, and the call is sent again (dependencyRetry). Sending the dry run again before every such
 		// call cost a round trip on the critical path of most steps, and 401 of the 3,009 calls of the
@@ -496,7 +518,7 @@ func (e *engine) push(t task) {
 		e.interrupt(t.step)
 		return
 	}
-	t.prio, t.through, t.group = e.st[t.step].prio, e.st[t.step].through, e.st[t.step].group
+	t.prio, t.through, t.group, t.refused = e.st[t.step].prio, e.st[t.step].through, e.st[t.step].group, e.st[t.step].refused
 	e.outstanding++
 	e.q.push(t)
 }
@@ -507,7 +529,7 @@ func (e *engine) later(t task, d time.Duration) {
 		e.interrupt(t.step)
 		return
 	}
-	t.prio, t.through, t.group = e.st[t.step].prio, e.st[t.step].through, e.st[t.step].group
+	t.prio, t.through, t.group, t.refused = e.st[t.step].prio, e.st[t.step].through, e.st[t.step].group, e.st[t.step].refused
 	e.outstanding++
 	fired, quit := e.fired, e.quit
 	e.st[t.step].timer = time.AfterFunc(d, func() {
@@ -535,12 +557,24 @@ func (e *engine) handle(res result) {
 	if st.state == stateFinished {
 		return
 	}
+	if errors.Is(res.err, errNotSent) {
+		e.interrupt(i)
+		if !e.stopping {
+			// The worker saw the interrupt before the coordinator did.
+			e.interrupted = true
+			e.stop()
+		}
+		return
+	}
 	if r.steps[i].Sent.IsZero() {
 		r.steps[i].Sent = res.sent
 	}
 	if res.kind == taskCall || res.kind == taskRecheck {
 		r.steps[i].Attempts++
 	}
+	// settleMembers sent a call of its own after each refusal it met
+	st.refused += res.refused
+	r.steps[i].Attempts += res.refused
 	if res.kind == taskPoll || res.kind == taskProbe {
 		r.steps[i].Polls++
 	}
@@ -592,8 +626,10 @@ func (e *engine) handle(res result) {
 		case class == cloudapi.ClassTransient:
 			e.retry(i, taskCall, err, false) // the same ClientToken: applied at most once
 		case class == cloudapi.ClassDependency || slices.Contains(s.DryRunCodes, cloudapi.Code(err)):
+			st.refused++ // the next call gets a new token (StepToken)
 			e.dependencyRetry(i, taskCall, res)
 		case class == cloudapi.ClassConflict:
+			st.refused++ // refused: the next call gets a new token (StepToken)
 			e.retry(i, taskCall, err, false)
 		default:
 			e.fail(i, err)

@@ -20,6 +20,8 @@ type task struct {
 	step  int
 	kind  taskKind
 	first bool // the step's first call: the journal's start record is written before it is sent
+	// refused is how many times the service refused the step's real call so far (StepToken)
+	refused int
 	// riders are waiting steps whose windows a poll looks at in the same read (engine.riders)
 	riders  []int
 	prio    int // the longest remaining path of the plan's DAG from the step

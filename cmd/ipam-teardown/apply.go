@@ -9,10 +9,12 @@ import (
 	"io"
 	"net/url"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -46,8 +48,7 @@ Interrupted (Ctrl-C), it lets calls in flight finish, writes the journal, releas
 command that resumes; apply on the same plan resumes from the journal. Progress goes to stderr: a live
 display on a terminal, one log line per step event otherwise; then a summary by action.
 
-Exit codes: 0 done, 1 failed or interrupted, 2 bad flag or plan file, 3 refused (blockers, no
-confirmation, lock held, drift, dry run).`,
+` + exitCodesHelp(exitCodes()),
 		Example: "  ipam-teardown apply plan.json\n" +
 			"  ipam-teardown apply plan.json --yes --parallelism 16 --qps 20 --report report.json\n" +
 			"  ipam-teardown apply plan.json --partial --schedule levels",
@@ -262,8 +263,8 @@ func (r *applyRun) run(ctx context.Context) error {
 	if !r.flags.yes {
 		// What the operator confirms is shown whatever --log-level says.
 		out.Prompt(confirmSummary(p))
-		if err := confirmTyped(r.stdin, out.PromptWriter(), planIPAMs(p, false)); err != nil {
-			return r.refuse(start, err)
+		if err := confirmTyped(ctx, r.stdin, out.PromptWriter(), planIPAMs(p, false)); err != nil {
+			return errors.Join(err, r.writeReport(r.unstarted(start, outcomeOf(err), err.Error())))
 		}
 	}
 
@@ -288,7 +289,15 @@ func (r *applyRun) run(ctx context.Context) error {
 	} else if opts.Replan == nil {
 		log.Warn().Msg("apply: the plan names no IPAM to collect again: no drift check")
 	}
+	stopForce := forceOnSecondInterrupt(ctx, func() {
+		prog.Close()
+		out.Text(zerolog.WarnLevel, fmt.Sprintf("second interrupt: exiting now, without waiting for the calls in flight or writing the report; "+
+			"the journal %s holds every step started (each start is on disk before its call is sent; a call in flight may have run, and the resume confirms it by a read)\nresume with:\n  %s", r.journal, r.resume),
+			map[string]any{"journal": r.journal, "resume": r.resume})
+		os.Exit(exitFailed)
+	})
 	rep, err := executor.Apply(ctx, api, p, opts)
+	stopForce()
 	prog.Close()
 	if rep == nil { // the contract says Apply always reports; a missing report must not lose the outcome
 		rep = r.unstarted(start, outcomeOf(err), fmt.Sprint(err))
@@ -303,6 +312,40 @@ func (r *applyRun) run(ctx context.Context) error {
 		return errors.Join(fmt.Errorf("apply %s: %w", p.PlanID, err), werr)
 	}
 	return werr
+}
+
+// forceOnSecondInterrupt calls force on the second interrupt (SIGINT or SIGTERM) of the run: the first
+// cancels ctx, and the executor lets the calls in flight finish (up to its drain timeout); the second must
+// not wait for them. The signals main's context catches reach this channel too; an interrupt before it was
+// set up (ctx already done) counts as the first. The function it returns stops the watch.
+func forceOnSecondInterrupt(ctx context.Context, force func()) (stop func()) {
+	sig := make(chan os.Signal, 2)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	exited := make(chan struct{})
+	go func() {
+		defer close(exited)
+		seen := 0
+		if ctx.Err() != nil {
+			seen = 1
+		}
+		for {
+			select {
+			case <-done:
+				return
+			case <-sig:
+				if seen++; seen >= 2 {
+					force()
+					return
+				}
+			}
+		}
+	}()
+	return func() {
+		signal.Stop(sig)
+		close(done)
+		<-exited
+	}
 }
 
 // sayResume tells an interrupted run's user how to go on.
@@ -366,7 +409,9 @@ func (r *applyRun) unstarted(start time.Time, outcome, msg string) *executor.Rep
 }
 
 // boundReport is L of the run, with the settings it assumed: the known ones (the demo's), or those measured
-// in the run's steps; the parallelism and rate limit are the run's flags. nil when nothing can be measured.
+// in the run's steps; the parallelism and rate limit are the run's flags. L covers the steps this run
+// executed, each no longer than its record (executor.RunBound), so that the run cannot beat it. nil when
+// nothing can be measured or no step ran.
 func (r *applyRun) boundReport(rep *executor.Report) *executor.BoundReport {
 	var s executor.BoundSettings
 	source, note := executor.BoundConfigured, "the emulator's latency and delete delay"
@@ -384,8 +429,9 @@ func (r *applyRun) boundReport(rep *executor.Report) *executor.BoundReport {
 		note += "; --qps auto: no rate limit assumed"
 	} else {
 		s.QPS = q.qps
+		s.Burst = max(1, int(q.qps)) // the bucket's, as cloudapi.Config's default: a second of calls at once
 	}
-	return executor.NewBoundReport(r.plan, s, source, note)
+	return executor.NewRunBoundReport(r.plan, rep.Steps, s, source, note)
 }
 
 // writeReport writes the report as indented JSON, whole or not at all.
@@ -493,14 +539,33 @@ func writeByAction(b *strings.Builder, s plans.Summary) {
 }
 
 // confirmTyped asks the operator to type the IPAM's id, or yes when the plan tears down several; anything
-// else is a refusal.
-func confirmTyped(in io.Reader, out io.Writer, ipams []string) error {
+// else is a refusal. An interrupt (Ctrl-C) cancels the prompt at once (ErrInterrupted, exit 1, nothing done):
+// the line is read in a goroutine, since a read of a terminal does not end before Enter; that goroutine is
+// left blocked on the read, and the process exits.
+func confirmTyped(ctx context.Context, in io.Reader, out io.Writer, ipams []string) error {
 	want, prompt := "yes", fmt.Sprintf("Type yes to tear down these %d IPAMs: ", len(ipams))
 	if len(ipams) == 1 {
 		want, prompt = ipams[0], fmt.Sprintf("Type the IPAM id %s to tear it down: ", ipams[0])
 	}
 	fmt.Fprint(out, prompt)
-	line, err := bufio.NewReader(in).ReadString('\n')
+	type answer struct {
+		line string
+		err  error
+	}
+	read := make(chan answer, 1)
+	go func() {
+		line, err := bufio.NewReader(in).ReadString('\n')
+		read <- answer{line, err}
+	}()
+	var line string
+	var err error
+	select {
+	case <-ctx.Done():
+		fmt.Fprintln(out)
+		return fmt.Errorf("%w at the confirmation: nothing was done", executor.ErrInterrupted)
+	case a := <-read:
+		line, err = a.line, a.err
+	}
 	if err != nil && (!errors.Is(err, io.EOF) || line == "") {
 		return refusedError{fmt.Errorf("no confirmation (%v): nothing was done", err)}
 	}

@@ -269,8 +269,10 @@ func TestApplyRunsAndResumes(t *testing.T) {
 		t.Errorf("report: outcome %q with %d steps; want done", rep.Outcome, len(rep.Steps))
 	}
 	// Against a service of unknown settings, L is computed from what the run measured, and says so.
-	if b := rep.Bound; b == nil || b.Source != executor.BoundMeasured || b.Latency <= 0 || b.L <= 0 || b.QPS != 1000 || b.Note == "" {
-		t.Errorf("report bound %+v: want one measured in the run, at --qps 1000", b)
+	if b := rep.Bound; b == nil || b.Source != executor.BoundMeasured || b.Latency <= 0 || b.L <= 0 || b.QPS != 1000 || b.Note == "" || b.Steps != 0 {
+		t.Errorf("report bound %+v: want one measured in the run, at --qps 1000, over every step", b)
+	} else if x, ok := rep.ExecuteSpan(); !ok || b.Duration() > x {
+		t.Errorf("L = %v, X = %v: L is not a floor of the run", b.Duration(), x)
 	}
 	// On a pipe: one JSON line per finished step, each step once, with its outcome, attempts and seconds;
 	// a line per phase's end with its duration; and the summary.
@@ -303,10 +305,14 @@ func TestApplyRunsAndResumes(t *testing.T) {
 	if _, stderr, err = runIn(t, t.Context(), strings.NewReader(""), args...); err != nil {
 		t.Fatalf("apply again (resume): %v\n%s", err, stderr)
 	}
-	for _, s := range readReport(t, report).Steps {
+	rep = readReport(t, report)
+	for _, s := range rep.Steps {
 		if s.Outcome != executor.OutcomeDoneEarlier {
 			t.Errorf("resumed step %s: %s, want %s", s.ID, s.Outcome, executor.OutcomeDoneEarlier)
 		}
+	}
+	if rep.Bound != nil {
+		t.Errorf("a resume that ran no step has L %+v; want none", rep.Bound)
 	}
 }
 
@@ -404,7 +410,7 @@ func TestConfirmTyped(t *testing.T) {
 	}
 	for _, tt := range tests {
 		var out bytes.Buffer
-		err := confirmTyped(strings.NewReader(tt.input), &out, tt.ipams)
+		err := confirmTyped(t.Context(), strings.NewReader(tt.input), &out, tt.ipams)
 		if (err == nil) != tt.ok {
 			t.Errorf("%v, input %q: %v; want ok=%v", tt.ipams, tt.input, err, tt.ok)
 		}

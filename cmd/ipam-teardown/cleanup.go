@@ -50,9 +50,7 @@ The report (--report, JSON) says per account, region and IPAM why it was selecte
 its steps, the outcome, blockers and the time taken. Every stderr line is JSON unless stderr is a terminal
 (--log-format).
 
-Exit codes: 0 every selected IPAM done (or previewed, or nothing selected), 1 something failed or the run
-was interrupted, 2 bad flag or config, 3 refused or blocked (an account off the allow-list, a lock held
-by another run, drift, a dry run, blockers) and nothing failed.`,
+` + exitCodesHelp(cleanupExitCodes()),
 		Example: "  ipam-teardown cleanup --config cleanup.yaml --report preview.json\n" +
 			"  ipam-teardown cleanup --config cleanup.yaml --apply --report report.json --out-dir /var/lib/ipam-cleanup/$(date +%F)",
 		Args: func(_ *cobra.Command, args []string) error {
@@ -149,8 +147,8 @@ func (f *cleanupFlags) load(cmd *cobra.Command) (*cleanup.Config, error) {
 	fl := cmd.Flags()
 	if fl.Changed("regions") {
 		for _, r := range f.regions {
-			if !catalog.IsPublicRegion(r) {
-				return nil, usagef("--regions: %q is not a region id of Alibaba Cloud's public region list", r)
+			if !catalog.HasRegion(catalog.ProductVpcIpam, r) {
+				return nil, usagef("--regions: %q is not a region id where VpcIpam is served (%s)", r, strings.Join(catalog.Regions(catalog.ProductVpcIpam), ", "))
 			}
 		}
 		cfg.Regions = f.regions

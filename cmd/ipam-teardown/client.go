@@ -50,8 +50,8 @@ type qpsFlag struct {
 	qps float64 // > 0: a fixed rate; 0: auto
 }
 
-const qpsUsage = "API calls per second for the whole run, one bucket shared by every call: auto (the default: " +
-	"start at 10, rise while calls succeed, halve on throttling) or a fixed rate such as 20 (0 is auto)"
+const qpsUsage = "API calls per second for the whole run, one bucket shared by every call: auto (start at 10, " +
+	"rise while calls succeed, halve on throttling) or a fixed rate such as 20 (0 is auto)"
 
 // auto reports whether the rate adapts (the default).
 func (q qpsFlag) auto() bool { return q.qps == 0 }

@@ -39,7 +39,9 @@ The plan (plan.json), its journal (plan.json.journal) and the run's report (repo
 with: ipam-teardown apply DIR/plan.json.
 
 It takes the plan options of plan (--exclude, --protect-tag, --keep-vpc-allocations, --keep-discoveries)
-and every flag of apply. Exit codes as apply.`,
+and every flag of apply.
+
+` + exitCodesHelp(exitCodes()),
 		Example: "  ipam-teardown destroy --region cn-hangzhou --ipam ipam-abc\n" +
 			"  ipam-teardown destroy --region cn-hangzhou --tag env=sandbox --protect-tag keep --partial --yes --out-dir audit/",
 		Args: func(_ *cobra.Command, args []string) error {

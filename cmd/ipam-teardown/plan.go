@@ -278,11 +278,11 @@ func writePlanSummary(g *globalOptions, p *plans.Plan, path string) error {
 	fmt.Fprintf(&b, "plan %s written to %s: %s in %s", p.PlanID, dest, count(s.Steps, "step"), count(s.Levels, "level"))
 	writeByAction(&b, s)
 	if s.Blockers > 0 {
-		verb := "hold"
+		hold, leave := "hold", "leave"
 		if s.Blockers == 1 {
-			verb = "holds"
+			hold, leave = "holds", "leaves"
 		}
-		fmt.Fprintf(&b, "\n%s %s back %s", count(s.Blockers, "blocker"), verb, count(s.HeldBack, "step"))
+		fmt.Fprintf(&b, "\n%s %s back %s", count(s.Blockers, "blocker"), hold, count(s.HeldBack, "step"))
 		pruned := 0
 		for _, bl := range p.Blockers {
 			pruned += len(bl.Pruned)
@@ -290,7 +290,7 @@ func writePlanSummary(g *globalOptions, p *plans.Plan, path string) error {
 		if pruned > 0 {
 			// Releases, unshares and the like that served only held-back steps: the resources they would
 			// change stay, so the plan leaves them alone.
-			fmt.Fprintf(&b, " and leave %s out that only cleared the way for them", count(pruned, "step"))
+			fmt.Fprintf(&b, " and %s %s out that only cleared the way for them", leave, count(pruned, "step"))
 		}
 		b.WriteString(":")
 		for _, bl := range p.Blockers {

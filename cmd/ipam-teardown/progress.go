@@ -382,26 +382,13 @@ func writeSummary(w io.Writer, rep *executor.Report) error {
 }
 
 // boundLine compares the execute phase with L: "execute took X, L = Y (X/L = Z)", where X runs from the first
-// step's start to the last step's end. "" when no step ran.
+// step's start to the last step's end (executor.Report.ExecuteSpan). L is of the steps this run executed,
+// which it says when some were done earlier or not run. "" when no step ran.
 func boundLine(rep *executor.Report) string {
-	var first, last time.Time
-	for _, s := range rep.Steps {
-		if s.Start.IsZero() {
-			continue
-		}
-		if first.IsZero() || s.Start.Before(first) {
-			first = s.Start
-		}
-		for _, t := range []time.Time{s.Called, s.End} {
-			if t.After(last) {
-				last = t
-			}
-		}
-	}
-	if first.IsZero() || !last.After(first) {
+	x, ok := rep.ExecuteSpan()
+	if !ok {
 		return ""
 	}
-	x := last.Sub(first)
 	line := "execute took " + x.Round(time.Millisecond).String()
 	if rep.Bound == nil || rep.Bound.L <= 0 {
 		return line + ", L unknown"
@@ -410,6 +397,9 @@ func boundLine(rep *executor.Report) string {
 	line += fmt.Sprintf(", L = %s (X/L = %.2f", l.Round(time.Millisecond), float64(x)/float64(l))
 	if rep.Bound.Source == executor.BoundMeasured {
 		line += "; L from the latency and windows measured in this run"
+	}
+	if n := rep.Bound.Steps; n > 0 {
+		line += fmt.Sprintf("; L of the %s this run executed", count(n, "step"))
 	}
 	return line + ")"
 }

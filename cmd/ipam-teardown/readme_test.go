@@ -2,9 +2,14 @@ package main
 
 import (
 	"bufio"
+	"encoding/json"
+	"io"
+	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -68,7 +73,7 @@ func TestReadmeCommands(t *testing.T) {
 	readmeSkips := map[string]string{
 		"go test -race ./...":                           "the test suite itself",
 		"go build -o ipam-teardown ./cmd/ipam-teardown": "the test runs the command's entry point (runMain) in process",
-		"go run ./cmd/ipam-teardown sim serve --topology testdata/topologies/sandbox.yaml": "serves until interrupted; the test starts the same emulator and topology with simtest",
+		"go run ./cmd/ipam-teardown sim serve --topology testdata/topologies/sandbox.yaml --addr 127.0.0.1:8080": "serves until interrupted; the test starts the same emulator and topology with simtest (on a free port, which stands for 8080)",
 	}
 	// The shell lines the test interprets itself rather than runs.
 	const exportLine = "export ALIBABA_CLOUD_ACCESS_KEY_ID=sim-access-key ALIBABA_CLOUD_ACCESS_KEY_SECRET=sim-secret"
@@ -85,6 +90,9 @@ func TestReadmeCommands(t *testing.T) {
 	seen := map[string]bool{}
 	ran := 0
 	for _, l := range lines {
+		if l.section == cleanupWalkthrough {
+			continue // TestReadmeCleanupWalkthrough runs it, as processes
+		}
 		seen[l.command] = true
 		if why, ok := readmeSkips[l.command]; ok {
 			t.Logf("skip %q: %s", l.command, why)
@@ -105,6 +113,7 @@ func TestReadmeCommands(t *testing.T) {
 			continue
 		}
 		cmdline, pipe, piped := strings.Cut(l.command, " | ")
+		cmdline, redirect, redirected := strings.Cut(cmdline, " > ")
 		args, ok := readmeArgs(cmdline)
 		if !ok {
 			t.Errorf("README line %q (%s) is no ipam-teardown command and not in readmeSkips", l.text, l.section)
@@ -119,7 +128,7 @@ func TestReadmeCommands(t *testing.T) {
 			continue
 		}
 		repl := strings.NewReplacer(
-			"127.0.0.1:PORT", strings.TrimPrefix(srv.URL, "http://"),
+			"127.0.0.1:8080", strings.TrimPrefix(srv.URL, "http://"),
 			"POOL_ID", s.Refs["pool/corp"],
 			"ipam-abc", srv.Refs["ipam/sandbox"],
 		)
@@ -143,6 +152,11 @@ func TestReadmeCommands(t *testing.T) {
 			t.Errorf("README line %q (%s): exit %d, want %d\nargs %q\nstderr:\n%s", l.text, l.section, code, want, expanded, stderr)
 			continue
 		}
+		if redirected {
+			if err := os.WriteFile(strings.TrimSpace(redirect), []byte(stdout), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
 		if piped && strings.HasPrefix(pipe, "dot ") && !strings.Contains(stdout, "digraph") {
 			// dot(1) is not run (an outside tool); what the README pipes to it must be dot.
 			t.Errorf("README line %q: stdout is not a dot graph:\n%.200s", l.text, stdout)
@@ -164,7 +178,7 @@ func TestReadmeCommands(t *testing.T) {
 	}
 
 	// What the commands left behind is what the README says they write.
-	for _, f := range []string{"snapshot.json", "plan.json", "plan-keep.json", "report.json"} {
+	for _, f := range []string{"snapshot.json", "plan.json", "plan-keep.json", "report.json", "plan.mmd"} {
 		if _, err := os.Stat(f); err != nil {
 			t.Errorf("README commands did not write %s: %v", f, err)
 		}
@@ -219,4 +233,192 @@ func TestReadmeMultiAccountPlan(t *testing.T) {
 			t.Errorf("blocker %s %s: %q; README says both are IPv6", bl.ResourceType, bl.ResourceID, bl.Reason)
 		}
 	}
+}
+
+// cleanupWalkthrough is the README section whose commands TestReadmeCleanupWalkthrough runs (and
+// TestReadmeCommands leaves to it).
+const cleanupWalkthrough = "Try it against the emulator"
+
+// TestReadmeCleanupWalkthrough runs README.md's cleanup walkthrough as a reader does, each command a process
+// of its own in a directory that holds the clone's examples/: sim serve with the example topology and its
+// HTTPS listener, the exports (SSL_CERT_FILE among them: a process reads it once, which is why these are
+// processes), the preview and the --apply run. The listen addresses are the README's, changed for free
+// ports. Then it checks what the README says the two runs select, skip and delete, against the reports and
+// the emulator's state; and that the README's cleanup YAML is examples/cleanup.yaml.
+func TestReadmeCleanupWalkthrough(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts processes")
+	}
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	example, err := os.ReadFile("../../examples/cleanup.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(readme), "```yaml\n"+string(example)+"```\n") {
+		t.Error("README.md's cleanup config is not examples/cleanup.yaml")
+	}
+	examples, err := filepath.Abs("../../examples")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := os.Symlink(examples, filepath.Join(dir, "examples")); err != nil {
+		t.Fatal(err)
+	}
+	// The environment of a fresh shell: no credentials but the exports, no region.
+	env := []string{runMainEnv + "=1", "HOME=" + t.TempDir(), "PATH=" + os.Getenv("PATH"),
+		"ALIBABA_CLOUD_CLI_PROFILE_DISABLED=true", "ALIBABA_CLOUD_ECS_METADATA_DISABLED=true"}
+	command := func(args []string) *exec.Cmd {
+		cmd := exec.CommandContext(t.Context(), os.Args[0], args...)
+		cmd.Dir, cmd.Env = dir, env
+		return cmd
+	}
+
+	var lines []readmeLine
+	for _, l := range readmeShLines(t) {
+		if l.section == cleanupWalkthrough {
+			lines = append(lines, l)
+		}
+	}
+	var serve *exec.Cmd
+	addrs := map[string]string{} // README address -> the one in use
+	simURL := ""                 // the README's address of the emulator
+	runs := 0
+	for _, l := range lines {
+		switch {
+		case l.command == "go build -o ipam-teardown ./cmd/ipam-teardown":
+			continue // the test binary is the command
+		case strings.HasPrefix(l.command, "export "):
+			env = append(env, strings.Fields(strings.TrimPrefix(l.command, "export "))...)
+			continue
+		}
+		args, ok := readmeArgs(l.command)
+		if !ok {
+			t.Fatalf("README line %q (%s): no ipam-teardown command", l.text, l.section)
+		}
+		if len(args) >= 2 && args[0] == "sim" && args[1] == "serve" {
+			serve, simURL = startServeProcess(t, command, args, addrs)
+			continue
+		}
+		if serve == nil {
+			t.Fatalf("README line %q comes before sim serve", l.text)
+		}
+		for i := range args {
+			for from, to := range addrs {
+				args[i] = strings.ReplaceAll(args[i], from, to)
+			}
+		}
+		out, err := command(append([]string{"--log-format", "json"}, args...)).CombinedOutput()
+		if err != nil {
+			t.Fatalf("README line %q: %v\n%s", l.text, err, out)
+		}
+		runs++
+	}
+	if runs != 2 {
+		t.Fatalf("%d cleanup runs in the README's walkthrough, want the preview and the --apply run", runs)
+	}
+
+	// What the README says of the two runs.
+	type seen struct{ selected, skipped []string }
+	outcomes := func(path string) (string, seen) {
+		rep := readCleanupReport(t, filepath.Join(dir, path))
+		var s seen
+		for _, a := range rep.Accounts {
+			for _, r := range a.Regions {
+				for _, ip := range r.IPAMs {
+					if ip.Selected {
+						s.selected = append(s.selected, ip.Name)
+					} else {
+						s.skipped = append(s.skipped, ip.Name)
+					}
+				}
+				if r.Orphans != nil && r.Orphans.Steps > 0 {
+					s.selected = append(s.selected, "orphans in "+r.Region)
+				}
+			}
+		}
+		slices.Sort(s.selected)
+		slices.Sort(s.skipped)
+		return rep.Outcome, s
+	}
+	want := seen{selected: []string{"orphans in cn-beijing", "sandbox-a", "sandbox-b"}, skipped: []string{"sandbox-kept", "sandbox-new"}}
+	for _, run := range []struct{ report, outcome string }{{"preview/report.json", "previewed"}, {"nightly/report.json", "done"}} {
+		if outcome, got := outcomes(run.report); outcome != run.outcome || !slices.Equal(got.selected, want.selected) || !slices.Equal(got.skipped, want.skipped) {
+			t.Errorf("%s: outcome %s, selected %v, skipped %v; README says %s, %v, %v", run.report, outcome, got.selected, got.skipped, run.outcome, want.selected, want.skipped)
+		}
+	}
+	resp, err := http.Get(addrs[simURL] + "/_sim/state")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	state, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, stays := range map[string]bool{"sandbox-a": false, "sandbox-b": false, "sandbox-orphan": false, "sandbox-kept": true, "sandbox-new": true, "prod-b": true} {
+		if got := strings.Contains(string(state), `"`+name+`"`); got != stays {
+			t.Errorf("after the --apply run, %s in the emulator's state: %v, want %v", name, got, stays)
+		}
+	}
+}
+
+// startServeProcess starts the README's sim serve line as a process, on free ports instead of the README's
+// --addr and --tls-addr, and records in addrs which address stands for which; it stops at the test's end.
+func startServeProcess(t *testing.T, command func([]string) *exec.Cmd, args []string, addrs map[string]string) (*exec.Cmd, string) {
+	t.Helper()
+	var readmeHTTP, readmeTLS string
+	for i := 0; i+1 < len(args); i++ {
+		switch args[i] {
+		case "--addr":
+			readmeHTTP, args[i+1] = args[i+1], "127.0.0.1:0"
+		case "--tls-addr":
+			readmeTLS, args[i+1] = args[i+1], "127.0.0.1:0"
+		}
+	}
+	if readmeHTTP == "" || readmeTLS == "" {
+		t.Fatalf("the README's sim serve line %q gives no --addr or no --tls-addr", args)
+	}
+	cmd := command(append([]string{"--log-format", "json"}, args...))
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr syncBuffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		_ = cmd.Wait()
+	})
+	sc := bufio.NewScanner(stdout)
+	if !sc.Scan() {
+		t.Fatalf("sim serve wrote no line; stderr:\n%s", stderr.String())
+	}
+	go io.Copy(io.Discard, stdout) //nolint:errcheck // keep the pipe drained
+	url, ok := strings.CutPrefix(sc.Text(), "listening on ")
+	if !ok {
+		t.Fatalf("sim serve's first line: %q", sc.Text())
+	}
+	addrs["http://"+readmeHTTP] = url
+	// The HTTPS address is logged after the first line.
+	tlsURL := ""
+	for deadline := time.Now().Add(10 * time.Second); tlsURL == "" && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		for _, line := range strings.Split(stderr.String(), "\n") {
+			var rec struct{ URL string }
+			if json.Unmarshal([]byte(line), &rec) == nil && strings.HasPrefix(rec.URL, "https://") {
+				tlsURL = rec.URL
+			}
+		}
+	}
+	if tlsURL == "" {
+		t.Fatalf("sim serve logged no HTTPS address:\n%s", stderr.String())
+	}
+	addrs[readmeTLS] = strings.TrimPrefix(tlsURL, "https://")
+	return cmd, "http://" + readmeHTTP
 }

@@ -17,14 +17,69 @@ import (
 // version is set at build time with -ldflags "-X main.version=..."; otherwise the module version is used.
 var version = ""
 
+// toolVersion is the version a plan records: the -ldflags version, else the module version (vX.Y.Z after
+// go install ...@vX.Y.Z, a pseudo-version after go build in a clone), else "(devel)".
 func toolVersion() string {
-	if version != "" {
-		return version
+	bi, _ := debug.ReadBuildInfo()
+	return buildVersion(version, bi).version
+}
+
+// versionInfo is what the version command prints: the version and the VCS stamp go build embeds.
+type versionInfo struct {
+	version  string
+	revision string // vcs.revision, "" when the build had no VCS
+	time     string // vcs.time, the commit's time
+	modified bool   // vcs.modified: the work tree had changes
+}
+
+// buildVersion reads the build's stamp; bi may be nil (no build info).
+func buildVersion(ldflags string, bi *debug.BuildInfo) versionInfo {
+	v := versionInfo{version: ldflags}
+	if bi == nil {
+		if v.version == "" {
+			v.version = "(devel)"
+		}
+		return v
 	}
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
-		return bi.Main.Version
+	if v.version == "" {
+		v.version = bi.Main.Version
 	}
-	return "(devel)"
+	if v.version == "" {
+		v.version = "(devel)"
+	}
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			v.revision = s.Value
+		case "vcs.time":
+			v.time = s.Value
+		case "vcs.modified":
+			v.modified = s.Value == "true"
+		}
+	}
+	return v
+}
+
+// String is the line after "ipam-teardown ": "v1.2.0", or with a VCS stamp
+// "v0.0.0-...+dirty (revision 0123abcd..., 2026-12-07T04:00:00Z, modified)".
+func (v versionInfo) String() string {
+	if v.revision == "" {
+		return v.version
+	}
+	extra := []string{"revision " + v.revision}
+	if v.time != "" {
+		extra = append(extra, v.time)
+	}
+	if v.modified {
+		extra = append(extra, "modified")
+	}
+	return v.version + " (" + strings.Join(extra, ", ") + ")"
+}
+
+// versionLine is what version and --version print after the program's name.
+func versionLine() string {
+	bi, _ := debug.ReadBuildInfo()
+	return buildVersion(version, bi).String()
 }
 
 // globalOptions are the flags every command shares.
@@ -132,11 +187,12 @@ with one rate limit, retries, waits for asynchronous deletions and a journal it 
 is inventory, plan, show and apply in one command. demo destroys a sample IPAM in an in-process
 emulator; sim serves that emulator for your own runs. timeline draws a run from its report.
 
-Exit codes: 0 done, 1 failed or interrupted (or credentials rejected), 2 bad command, flag or file (or a
-selection, --ipam id, --exclude id or region that matches nothing), 3 refused (nothing was deleted).`,
+` + exitCodesHelp(exitCodes()) + `
+
+cleanup has codes of its own (cleanup --help).`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
-		Version:       toolVersion(),
+		Version:       versionLine(),
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
@@ -177,7 +233,22 @@ selection, --ipam id, --exclude id or region that matches nothing), 3 refused (n
 		newDemoCommand(g),
 		newSimCommand(g),
 	)
+	// cobra adds these when the command runs; added here, they are in the tree the completion, the rules
+	// below and docs/cli see.
+	root.InitDefaultHelpCmd()
+	root.InitDefaultCompletionCmd()
 	rejectUnknownCommands(root)
+	// The commands that call no service (or only their own emulator) do not offer --endpoint, --region,
+	// --profile and --insecure-endpoint.
+	for _, path := range []string{"version", "show", "timeline", "demo", "sim serve", "sim generate", "help",
+		"completion bash", "completion zsh", "completion fish", "completion powershell"} {
+		c, _, err := root.Find(strings.Fields(path))
+		if err != nil {
+			panic(err) // a command renamed: the tests catch it
+		}
+		quietCloudFlags(c)
+	}
+	registerCompletions(root)
 	return root, g
 }
 
@@ -212,7 +283,7 @@ func newVersionCommand(g *globalOptions) *cobra.Command {
 		Short: "Print the version",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			_, err := fmt.Fprintln(g.stdout, "ipam-teardown", toolVersion())
+			_, err := fmt.Fprintln(g.stdout, "ipam-teardown", versionLine())
 			return err
 		},
 	}

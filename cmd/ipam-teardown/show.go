@@ -25,7 +25,9 @@ Formats:
   markdown  a table to paste into a pull request
   json      the plan file itself, re-written in canonical form
   dot       Graphviz (one cluster per IPAM, edges labelled by rule): show plan.json --format dot | dot -Tsvg
-  mermaid   a flowchart for a pull request or wiki page
+            draws it with Graphviz's dot program, which must be installed (apt install graphviz)
+  mermaid   a flowchart for a pull request or wiki page, which GitHub and GitLab draw as they show it:
+            the picture that needs no other tool
 
 Use - as PLAN_FILE to read standard input.`,
 		Example: "  ipam-teardown show plan.json\n  ipam-teardown show plan.json --format markdown >> pr-description.md",

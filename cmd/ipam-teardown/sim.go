@@ -4,10 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"os"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -100,7 +101,8 @@ func newSimServeCommand(g *globalOptions) *cobra.Command {
 		Short: "Serve the VPC IPAM emulator over HTTP, optionally loaded with a topology",
 		Long: `Serve the emulator of VpcIpam 2023-02-28, the Resource Sharing calls and the Vpc calls the tool uses,
 speaking the SDK's signed wire protocol. The first line on stdout is "listening on http://ADDR"; the
-accounts, their access key ids and the ids of the topology's IPAMs follow on stderr. It serves until
+accounts, their access key ids and the id of everything the topology names (ipam/NAME, pool/NAME,
+scope/NAME, ...: testdata/topologies/README.md lists them) follow on stderr. It serves until
 interrupted.
 
 The first account's key is sim-access-key / sim-secret unless the topology or --access-key-id and
@@ -213,8 +215,10 @@ func runSimServe(ctx context.Context, g *globalOptions, o simServeOptions, keyID
 		// Key ids only: secrets never reach a log.
 		log.Info().Str("account", c.Account).Str("access_key_id", c.AccessKeyID).Msg("sim serve: account")
 	}
-	for _, ip := range srv.ipams() {
-		log.Info().Str("ipam", ip.id).Str("name", ip.name).Msg("sim serve: topology IPAM")
+	// Every name the topology gives, with its id (ipam/NAME, pool/NAME, ...): what a reader passes to
+	// --ipam or --exclude. Sorted, so that the IPAMs and their pools come together.
+	for _, ref := range slices.Sorted(maps.Keys(srv.refs)) {
+		log.Info().Str("ref", ref).Str("id", srv.refs[ref]).Msg("sim serve: topology")
 	}
 	if srv.tlsURL != "" {
 		log.Info().Str("url", srv.tlsURL).Str("certificate", o.tlsCert).Msg("sim serve: also over HTTPS; trust it with SSL_CERT_FILE, give the host to cleanup --sts-endpoint")
@@ -311,21 +315,6 @@ func startSim(ctx context.Context, topo *topology.Topology, o simServeOptions, k
 		go func() { _ = s.tls.ServeTLS(tln, "", "") }() // its end is the plain listener's: close stops both
 	}
 	return s, nil
-}
-
-// simIPAM is a topology IPAM: its id and its name in the topology.
-type simIPAM struct{ id, name string }
-
-// ipams lists the topology's IPAMs by name.
-func (s *simServer) ipams() []simIPAM {
-	var out []simIPAM
-	for name, id := range s.refs {
-		if rest, ok := strings.CutPrefix(name, "ipam/"); ok && !strings.Contains(rest, "/") {
-			out = append(out, simIPAM{id: id, name: rest})
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
-	return out
 }
 
 // close stops serving. Calls in flight may finish, briefly: a connection a client dialled but never used

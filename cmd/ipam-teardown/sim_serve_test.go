@@ -111,8 +111,21 @@ func TestSimServeTopology(t *testing.T) {
 	if codes["Throttling.User"] == 0 || codes[""] == 0 {
 		t.Errorf("ListIpamScopes answers %v; want throttled calls and a success", codes)
 	}
-	if !strings.Contains(stderr.String(), `"access_key_id":"my-key"`) || !strings.Contains(stderr.String(), `"name":"sandbox"`) {
-		t.Errorf("stderr does not name the account's key id and the IPAM:\n%s", stderr)
+	if !strings.Contains(stderr.String(), `"access_key_id":"my-key"`) {
+		t.Errorf("stderr does not name the account's key id:\n%s", stderr)
+	}
+	// Every ref the topology README says sim serve prints: the IPAM, its scopes and default discovery, the
+	// pools, allocations, VPCs, share and discovery, each with the id the state holds.
+	refs := map[string]string{}
+	for _, rec := range jsonRecords(t, stderr.String()) {
+		if ref, ok := rec["ref"].(string); ok {
+			refs[ref], _ = rec["id"].(string)
+		}
+	}
+	for _, want := range []string{"ipam/sandbox", "ipam/sandbox/private-scope", "ipam/sandbox/discovery", "pool/corp", "pool/prod-hz-db", "scope/sandbox-prod"} {
+		if id := refs[want]; id == "" || !strings.Contains(string(state["ipams"])+string(state["pools"])+string(state["scopes"])+string(state["discoveries"]), `"`+id+`"`) {
+			t.Errorf("stderr gives %s as %q, which the state does not hold; refs: %v", want, id, refs)
+		}
 	}
 	if strings.Contains(stderr.String(), "my-secret-value") {
 		t.Error("sim serve logged a secret")

@@ -184,6 +184,8 @@ func TestBoundLine(t *testing.T) {
 		{"measured", executor.Report{Steps: steps, Bound: &executor.BoundReport{L: 400, Source: executor.BoundMeasured}},
 			"execute took 1.2s, L = 400ms (X/L = 3.00; L from the latency and windows measured in this run)"},
 		{"no bound", executor.Report{Steps: steps}, "execute took 1.2s, L unknown"},
+		{"part of the plan", executor.Report{Steps: steps, Bound: &executor.BoundReport{L: 1100, Source: executor.BoundMeasured, Steps: 2}},
+			"execute took 1.2s, L = 1.1s (X/L = 1.09; L from the latency and windows measured in this run; L of the 2 steps this run executed)"},
 		{"nothing ran", executor.Report{Steps: steps[2:], Bound: &executor.BoundReport{L: 600}}, ""},
 	} {
 		if got := boundLine(&tc.rep); got != tc.want {

@@ -114,15 +114,13 @@ func (a *adaptiveRate) wait(ctx context.Context) (time.Time, error) {
 // reached is the highest rate the run's calls were answered at (smoothed over the measuring buckets), and
 // the number of throttling answers. It is what a run learnt about the account: the fill rate at the end is not,
 // since it falls back towards the start whenever the calls thin out (twice the measured rate at most), so a
-// run whose last phase waits on windows ends near AutoQPSStart whatever it reached before. Before the first
-// bucket closed, reached is the fill rate.
-func (a *adaptiveRate) reached() (qps float64, throttles int) {
+// run whose last phase waits on windows ends near AutoQPSStart whatever it reached before. measured is false
+// until the first measuring bucket closed: a run of a few calls (one that failed at its first) learnt nothing
+// about the account, and its start rate is no figure to pass on.
+func (a *adaptiveRate) reached() (qps float64, throttles int, measured bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.peak == 0 {
-		return a.rate, a.throttles
-	}
-	return a.peak, a.throttles
+	return a.peak, a.throttles, a.peak > 0
 }
 
 // current is the rate the bucket fills at now.

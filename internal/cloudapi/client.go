@@ -235,13 +235,12 @@ func (c *Client) wait(ctx context.Context) (time.Time, error) {
 
 // RateReached is, for an adaptive rate (Config.QPSAuto), the highest rate the run's calls were answered at
 // and the throttling answers seen: the figure to pass as a fixed --qps against the same account; ok is false
-// for a fixed rate.
+// for a fixed rate, and for a run too short to have measured one.
 func (c *Client) RateReached() (qps float64, throttles int, ok bool) {
 	if c.adaptive == nil {
 		return 0, 0, false
 	}
-	qps, throttles = c.adaptive.reached()
-	return qps, throttles, true
+	return c.adaptive.reached()
 }
 
 // Rate is the rate, in calls per second, at which the shared token bucket lets calls through now: with

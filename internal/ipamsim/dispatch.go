@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ipam-teardown/ipam-teardown/internal/catalog"
 	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/wire"
 )
 
@@ -55,6 +56,15 @@ func errIllegal(name, value string) *wire.Error {
 	return errf("IllegalParam."+name, "The input parameter %s is invalid: %q.", name, value)
 }
 
+// serves reports whether the emulator serves product in region: the region is among Options.Regions and
+// on the product's own list (catalog.Regions; Sts, which has none, wherever Options.Regions says).
+func (s *Sim) serves(product, region string) bool {
+	if !s.regions[region] {
+		return false
+	}
+	return product == wire.ProductSts || catalog.HasRegion(product, region)
+}
+
 // regionOptional reports the products without a RegionId in their request models: the region is optional
 // there (checked when given).
 func regionOptional(product string) bool {
@@ -92,7 +102,7 @@ func (s *Sim) dispatch(ctx context.Context, req *wire.Request) (map[string]any, 
 	switch {
 	case region == "" && !regionOptional(req.Product):
 		return nil, errMissing("RegionId")
-	case region != "" && !s.regions[region]:
+	case region != "" && !s.serves(req.Product, region):
 		// UNKNOWN 2: the code for an unserved region.
 		return nil, wire.Errorf(http.StatusNotFound, "InvalidRegionId.NotFound", "The specified region %s does not exist.", region)
 	}

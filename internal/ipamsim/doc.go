@@ -20,8 +20,10 @@
 //     NoPermissionType, AuthAction "vpc:<Action>", EncodedDiagnosticMessage}. Checked before anything else
 //     but the action's existence, so a dry run of a denied action is denied too.
 //  2. RegionId: required on VpcIpam and Vpc calls (400 MissingParameter.RegionId); a region the emulator
-//     does not serve answers 404 InvalidRegionId.NotFound. By default every region of Alibaba Cloud's public
-//     region list is served (PublicRegions); Options.Regions (a topology's regions) restricts them. Resources live in their region: an IPAM, scope
+//     does not serve answers 404 InvalidRegionId.NotFound. Each product is served in the regions of its own
+//     endpoint map (catalog.Regions): VpcIpam in its 33, finance regions, ap-southeast-2 and cn-wuhan-lr
+//     among them but not na-south-1; Vpc and ResourceSharing in Alibaba Cloud's public region list (28).
+//     Options.Regions (a topology's regions) restricts them. Resources live in their region: an IPAM, scope
 //     or pool looked up from another region is not found there.
 //  3. ClientToken: only successful, non-dry-run answers are remembered, per (account, product, action,
 //     token). The same token with different parameters answers 400 IdempotentParameterMismatch (the VPC
@@ -70,6 +72,13 @@
 //     provisioning under it, answers 400 OperationConflict (IncorrectStatus.IpamScope for scopes). A
 //     released allocation disappears from lists and Get at once but keeps its space and blocks
 //     DeleteIpamPoolCidr (OperationDenied.IpamPoolAllocationExist) until the delay has passed (rule 19).
+//     A parent's delete (and its dry run) while a dependent is in its window answers that edge's
+//     dependency code, as while the dependent exists (RULES.md 1.10: DependencyViolation.IpamPool for a
+//     pool's sub-pool or a scope's pool, OperationFailed.IpamPoolExist / IpamScopeExist for an IPAM).
+//     The window is a stress mode stricter than the service: Alibaba's Terraform provider, pointed at the
+//     emulator, deletes a child pool, its parent and the IPAM back to back and does not retry those codes,
+//     so under a window its destroy fails where against the service it passes. The tool's tests pass in
+//     both modes (DeleteDelay 0, the default, is the synchronous service).
 //  18. Missing required parameters answer 400 MissingParameter.<Name>, malformed ones 400
 //     IllegalParam.<Name>, as the seed pages name them.
 //  19. Pool defaults: IpVersion IPv4 in a private scope, IPv6 in the public one; allocation masks 0..32

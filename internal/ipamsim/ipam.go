@@ -107,7 +107,7 @@ func (s *Sim) operatingRegions(c *call) ([]string, error) {
 	}
 	seen := map[string]bool{}
 	for _, r := range regions {
-		if !s.regions[r] || seen[r] {
+		if !s.serves(wire.ProductVpcIpam, r) || seen[r] {
 			return nil, errIllegal("OperatingRegionList", r)
 		}
 		seen[r] = true

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ipam-teardown/ipam-teardown/internal/catalog"
 	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/wire"
 )
 
@@ -53,7 +54,9 @@ type ResourceDirectory struct {
 type Options struct {
 	Accounts          []Account          // empty: one DefaultAccount with the default keys
 	ResourceDirectory *ResourceDirectory // nil: no resource directory (AddIpamMembers refused)
-	// Regions the emulator serves; empty: every region of PublicRegions. Other RegionIds are refused.
+	// Regions the emulator serves; empty: every region of catalog.AllRegions. Each product answers only in
+	// its own regions among these (catalog.Regions: VpcIpam its endpoint map's 33, Vpc and ResourceSharing
+	// the public list). Other RegionIds are refused.
 	Regions []string
 	// DeleteDelay 0 makes deletes synchronous; >0 opens a Deleting window (pools, scopes, IPAMs, share
 	// disassociation) during which lists show Deleting and conflicting calls are refused.
@@ -110,7 +113,7 @@ func New(opts Options) (*Sim, error) {
 		opts.Accounts = []Account{{ID: DefaultAccount, AccessKeyID: DefaultAccessKeyID, AccessKeySecret: DefaultAccessKeySecret}}
 	}
 	if len(opts.Regions) == 0 {
-		opts.Regions = PublicRegions()
+		opts.Regions = catalog.AllRegions()
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ipam-teardown/ipam-teardown/internal/catalog"
 	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/wire"
 )
 
@@ -210,28 +211,61 @@ func TestNewChecksRoles(t *testing.T) {
 	}
 }
 
-// TestRegions: every region of the public list is served by default; Options.Regions restricts them, and a
-// region outside the served set answers 404 InvalidRegionId.NotFound.
+// TestRegions: each product answers in its own regions (catalog.Regions): VpcIpam in the 33 of its endpoint
+// map, finance regions, ap-southeast-2 and cn-wuhan-lr included, but not in na-south-1, which the public list
+// has and Vpc serves; Options.Regions restricts them; a region outside answers 404 InvalidRegionId.NotFound.
 func TestRegions(t *testing.T) {
 	t.Parallel()
 	s := newSim(t)
-	regions := PublicRegions()
-	if len(regions) != 28 || !slices.Contains(regions, "cn-wulanchabu") || !slices.Contains(regions, "na-south-1") {
+	if got := catalog.Regions(catalog.ProductVpcIpam); len(got) != 33 || slices.Contains(got, "na-south-1") {
+		t.Fatalf("VpcIpam regions = %v", got)
+	}
+	if regions := PublicRegions(); len(regions) != 28 || !slices.Contains(regions, "cn-wulanchabu") || !slices.Contains(regions, "na-south-1") {
 		t.Fatalf("PublicRegions() = %v", regions)
 	}
-	for _, r := range regions {
+	for _, r := range catalog.Regions(catalog.ProductVpcIpam) {
 		do(t, s, owner, "ListIpams", p("RegionId", r))
 	}
-	for _, r := range []string{"ap-south-1", "ap-southeast-2", "cn-shanghai-finance-1", "CN-HANGZHOU"} {
-		wantErr(t, s, owner, "ListIpams", p("RegionId", r), 404, "InvalidRegionId.NotFound")
+	vpcIn := func(s *Sim, region string) error {
+		_, err := s.Invoke(context.Background(), owner, wire.ProductVpc, "DescribeVpcs", p("RegionId", region))
+		return err
 	}
+	for _, tc := range []struct {
+		region      string
+		ipam, vpc   bool
+		description string
+	}{
+		{"cn-hangzhou", true, true, "on both lists"},
+		{"ap-southeast-2", true, false, "VpcIpam's endpoint map, not the public list"},
+		{"cn-shanghai-finance-1", true, false, "a finance region of VpcIpam's map"},
+		{"cn-hangzhou-finance", true, false, "a finance region of VpcIpam's map"},
+		{"cn-wuhan-lr", true, false, "VpcIpam's map"},
+		{"na-south-1", false, true, "the public list, not VpcIpam's map"},
+		{"ap-south-1", false, false, "neither"},
+		{"CN-HANGZHOU", false, false, "ids are lower case"},
+	} {
+		if tc.ipam {
+			do(t, s, owner, "ListIpams", p("RegionId", tc.region))
+		} else {
+			wantErr(t, s, owner, "ListIpams", p("RegionId", tc.region), 404, "InvalidRegionId.NotFound")
+		}
+		var we *wire.Error
+		if err := vpcIn(s, tc.region); (err == nil) != tc.vpc || err != nil && (!errors.As(err, &we) || we.Code != "InvalidRegionId.NotFound") {
+			t.Errorf("DescribeVpcs in %s (%s): %v, want served %v", tc.region, tc.description, err, tc.vpc)
+		}
+	}
+	regions := PublicRegions()
 	regions[0] = "mutated"
 	if PublicRegions()[0] != "cn-qingdao" {
 		t.Fatal("PublicRegions returns the package's table, not a copy")
 	}
 
-	s = newSim(t, func(o *Options) { o.Regions = []string{"ap-southeast-7", hz} })
+	s = newSim(t, func(o *Options) { o.Regions = []string{"ap-southeast-7", hz, "na-south-1"} })
 	do(t, s, owner, "ListIpams", p("RegionId", "ap-southeast-7"))
 	do(t, s, owner, "ListIpams", p("RegionId", hz))
 	wantErr(t, s, owner, "ListIpams", p("RegionId", sh), 404, "InvalidRegionId.NotFound")
+	wantErr(t, s, owner, "ListIpams", p("RegionId", "na-south-1"), 404, "InvalidRegionId.NotFound")
+	if err := vpcIn(s, "na-south-1"); err != nil {
+		t.Errorf("DescribeVpcs in na-south-1, which Options.Regions names: %v", err)
+	}
 }

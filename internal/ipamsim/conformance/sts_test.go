@@ -238,20 +238,23 @@ func TestRoleChaining(t *testing.T) {
 	wantErr(t, err, "NoPermission", 403)
 }
 
-// TestPublicRegionsOverSDK: a region of the public list is accepted without any configuration; one that is not
-// on it, or that the emulator's Regions leave out, answers 404 InvalidRegionId.NotFound.
+// TestPublicRegionsOverSDK: a region of VpcIpam's endpoint map is accepted without any configuration, finance
+// regions included; one that is not on it (na-south-1 is on the public list only), or that the emulator's
+// Regions leave out, answers 404 InvalidRegionId.NotFound.
 func TestPublicRegionsOverSDK(t *testing.T) {
 	t.Parallel()
 	e := startSts(t)
-	for _, r := range []string{"me-central-1", "ap-southeast-7", "cn-wulanchabu", "na-south-1"} {
+	for _, r := range []string{"me-central-1", "ap-southeast-7", "cn-wulanchabu", "ap-southeast-2", "cn-beijing-finance-1", "cn-wuhan-lr"} {
 		_, err := e.listIpams(permanent(owner), false, r)
 		ok(t, err, "ListIpams in "+r)
 	}
-	_, err := e.listIpams(permanent(owner), false, "ap-south-1")
-	wantErr(t, err, "InvalidRegionId.NotFound", 404)
+	for _, r := range []string{"ap-south-1", "na-south-1"} {
+		_, err := e.listIpams(permanent(owner), false, r)
+		wantErr(t, err, "InvalidRegionId.NotFound", 404)
+	}
 
 	e = startSts(t, func(o *ipamsim.Options) { o.Regions = []string{hz} })
-	_, err = e.listIpams(permanent(owner), false, hz)
+	_, err := e.listIpams(permanent(owner), false, hz)
 	ok(t, err, "ListIpams in the one served region")
 	_, err = e.listIpams(permanent(owner), false, "me-central-1")
 	wantErr(t, err, "InvalidRegionId.NotFound", 404)

@@ -8,12 +8,12 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim"
+	"github.com/ipam-teardown/ipam-teardown/internal/catalog"
 )
 
-// defaultRegions are the emulator's regions when a topology names none (ipamsim.Options.Regions): Alibaba
-// Cloud's public region list.
-func defaultRegions() []string { return ipamsim.PublicRegions() }
+// defaultRegions are the emulator's regions when a topology names none (ipamsim.Options.Regions): every
+// region some product is served in; each resource is then checked against its own product's regions.
+func defaultRegions() []string { return catalog.AllRegions() }
 
 // Limits the format checks itself because they shape the tree; the emulator enforces the other quotas.
 const (
@@ -214,8 +214,9 @@ func (c *checker) checkTop() error {
 		if c.regions[r] {
 			return c.errf(p, "region %s listed twice", r)
 		}
-		if !ipamsim.IsPublicRegion(r) {
-			return c.errf(p, "%s is not a region of Alibaba Cloud's public region list (%s)", r, strings.Join(ipamsim.PublicRegions(), ", "))
+		if !slices.Contains(catalog.AllRegions(), r) {
+			return c.errf(p, "%s is a region of no product the emulator serves (VpcIpam: %s; Vpc and ResourceSharing: %s)", r,
+				strings.Join(catalog.Regions(catalog.ProductVpcIpam), ", "), strings.Join(catalog.PublicRegions(), ", "))
 		}
 		c.regions[r] = true
 	}
@@ -330,12 +331,17 @@ func (c *checker) name(p fieldPath, kind, n string) error {
 	return nil
 }
 
-func (c *checker) region(p fieldPath, r string) error {
+// region checks a resource's region: served by the topology (regions:) and one of its product's regions
+// (catalog.Regions): an IPAM cannot be in na-south-1, a VPC not in cn-wuhan-lr.
+func (c *checker) region(p fieldPath, product, r string) error {
 	if r == "" {
 		return c.errf(p, "missing region")
 	}
 	if !c.regions[r] {
 		return c.errf(p, "region %s is not served (served: %s)", r, strings.Join(sortedSet(c.regions), ", "))
+	}
+	if !catalog.HasRegion(product, r) {
+		return c.errf(p, "%s is not served in region %s (its regions: %s)", product, r, strings.Join(catalog.Regions(product), ", "))
 	}
 	return nil
 }
@@ -343,7 +349,7 @@ func (c *checker) region(p fieldPath, r string) error {
 func (c *checker) operatingRegions(p fieldPath, home string, list []string) error {
 	seen := map[string]bool{}
 	for i, r := range list {
-		if err := c.region(p.Add(i), r); err != nil {
+		if err := c.region(p.Add(i), catalog.ProductVpcIpam, r); err != nil {
 			return err
 		}
 		if seen[r] {
@@ -386,7 +392,7 @@ func (c *checker) checkIPAM(owner *Account, m *IPAM, p fieldPath) error {
 	}
 	info := &ipamInfo{ipam: m, owner: owner, path: p}
 	c.ix.ipams[m.Name] = info
-	if err := c.region(p.Add("region"), m.Region); err != nil {
+	if err := c.region(p.Add("region"), catalog.ProductVpcIpam, m.Region); err != nil {
 		return err
 	}
 	byRegion := c.ix.ipamRegions[owner.ID]
@@ -751,7 +757,7 @@ func (c *checker) checkDiscovery(owner *Account, d *Discovery, p fieldPath) erro
 	if prev, dup := c.ix.discoveries[d.Name]; dup {
 		return c.errf(p.Add("name"), "discovery %s is also declared at %s", d.Name, prev.path)
 	}
-	if err := c.region(p.Add("region"), d.Region); err != nil {
+	if err := c.region(p.Add("region"), catalog.ProductVpcIpam, d.Region); err != nil {
 		return err
 	}
 	// One resource discovery per account and region: an IPAM's default discovery takes the slot.
@@ -1053,7 +1059,7 @@ func (c *checker) checkVPC(a *Account, v *VPC, p fieldPath) error {
 		}
 		region = pools[0].region
 	}
-	if err := c.region(p.Add("region"), region); err != nil {
+	if err := c.region(p.Add("region"), catalog.ProductVpc, region); err != nil {
 		return err
 	}
 	for _, pi := range pools {

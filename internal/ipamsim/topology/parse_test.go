@@ -160,7 +160,11 @@ func TestParseErrors(t *testing.T) {
 		{"two documents", base + "---\naccounts: []\n", []string{"more than one YAML document"}},
 		{"keys half set", strings.Replace(base, "    ipams:", "    access_key_id: k\n    ipams:", 1), []string{"set both access_key_id and access_key_secret"}},
 		{"region off the public list", "regions: [cn-hangzhou, ap-south-1]\n" + base,
-			[]string{"bad.yaml:1: regions[1]: ap-south-1 is not a region of Alibaba Cloud's public region list"}},
+			[]string{"bad.yaml:1: regions[1]: ap-south-1 is a region of no product the emulator serves"}},
+		{"an IPAM where VpcIpam is not served", strings.Replace(base, "region: cn-hangzhou\n        pools", "region: na-south-1\n        pools", 1),
+			[]string{"accounts[0].ipams[0].region: VpcIpam is not served in region na-south-1"}},
+		{"a VPC where Vpc is not served", base + "    vpcs:\n      - name: v\n        region: cn-wuhan-lr\n",
+			[]string{"accounts[0].vpcs[0].region: Vpc is not served in region cn-wuhan-lr"}},
 		{"region restricted away", "regions: [cn-shanghai]\n" + base, []string{"accounts[0].ipams[0].region: region cn-hangzhou is not served (served: cn-shanghai)"}},
 		{"role trusts an unknown account", base + "    roles:\n      - name: cleanup\n        trust: [\"1000000000000009\"]\n",
 			[]string{"bad.yaml:15: accounts[0].roles[0].trust[0]: account \"1000000000000009\" is not an account of this topology"}},
@@ -316,5 +320,18 @@ func TestReadmeRolesExample(t *testing.T) {
 	roles := topo.Options().Accounts[1].Roles
 	if len(roles) != 1 || roles[0].Name != "ipam-cleanup" || len(roles[0].Trust) != 1 || roles[0].Trust[0] != "1000000000000001" {
 		t.Errorf("roles = %+v", roles)
+	}
+}
+
+// TestVpcIpamRegions: a topology may put an IPAM in any region of VpcIpam's endpoint map, those off the
+// public list included, and the emulator builds it there.
+func TestVpcIpamRegions(t *testing.T) {
+	t.Parallel()
+	for _, region := range []string{"cn-hangzhou-finance", "ap-southeast-2", "cn-wuhan-lr"} {
+		topo, err := Parse([]byte(strings.ReplaceAll(base, "cn-hangzhou", region)), "regions.yaml")
+		if err != nil {
+			t.Fatalf("%s: %v", region, err)
+		}
+		applyFresh(t, topo)
 	}
 }

@@ -1,0 +1,61 @@
+package main
+
+import (
+	"os"
+	"strings"
+	"testing"
+)
+
+// TestExitCodeTables: README.md and every --help that gives exit codes say what exitCodes (cleanup:
+// cleanupExitCodes) says, and the codes are those exitCode returns.
+func TestExitCodeTables(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name string
+		rows []exitCodeRow
+		help [][]string // the commands whose --help prints the table
+	}{
+		{"exitCodes", exitCodes(), [][]string{{}, {"apply"}, {"destroy"}}},
+		{"cleanupExitCodes", cleanupExitCodes(), [][]string{{"cleanup"}}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			for i, r := range tt.rows {
+				if r.code != []int{exitOK, exitFailed, exitUsage, exitRefused}[i] {
+					t.Errorf("row %d is code %d", i, r.code)
+				}
+			}
+			if md := exitCodesMarkdown(tt.rows); !strings.Contains(string(readme), md) {
+				t.Errorf("README.md lacks the table of %s:\n%s", tt.name, md)
+			}
+			want := exitCodesHelp(tt.rows)
+			for _, cmd := range tt.help {
+				help, _, code := runMainIn(t, append(cmd, "--help")...)
+				if code != exitOK || !strings.Contains(help, want) {
+					t.Errorf("ipam-teardown %s --help (exit %d) lacks the table of %s:\n%s", strings.Join(cmd, " "), code, tt.name, help)
+				}
+			}
+		})
+	}
+	// Every help that speaks of exit codes prints one of the tables in full.
+	root := newRootCommand(nil, nil)
+	tables := []string{exitCodesHelp(exitCodes()), exitCodesHelp(cleanupExitCodes())}
+	for _, c := range root.Commands() {
+		if strings.Contains(strings.ToLower(c.Long), "exit code") && !strings.Contains(c.Long, tables[0]) && !strings.Contains(c.Long, tables[1]) {
+			t.Errorf("%s --help speaks of exit codes without the table", c.CommandPath())
+		}
+	}
+}
+
+// TestApplyHelpExitCodes: what apply --help used to leave out.
+func TestApplyHelpExitCodes(t *testing.T) {
+	help, _, _ := runMainIn(t, "apply", "--help")
+	help = strings.Join(strings.Fields(help), " ")
+	for _, want := range []string{"3 refused: blockers, no confirmation, credentials of another account than the plan's", "credentials the service rejected"} {
+		if !strings.Contains(help, want) {
+			t.Errorf("apply --help lacks %q", want)
+		}
+	}
+}
