@@ -10,18 +10,14 @@ import (
 )
 
 // runTests runs the tests with the standard credential chain pointed at the emulator's default key and shut
-// off from every other source (a profile in the real home, the ECS metadata service, a role), once for the
-// whole process. The default account of every topology without keys of its own has that key, so the tests
-// that use it share this environment and can run in parallel: t.Setenv forbids Parallel. A test that needs
-// another key or variable still sets it with t.Setenv and is not parallel; Go runs such tests before the
-// parallel ones, and t.Setenv puts back the values set here when the test ends.
+// off from the other sources (the aliyun CLI's profile, the ECS metadata service, a role), once for the whole
+// process. The default account of every topology without keys of its own has that key, so the tests that use
+// it share this environment and can run in parallel: t.Setenv forbids Parallel. A test that needs another
+// key or variable still sets it with t.Setenv and is not parallel; Go runs such tests before the parallel
+// ones, and t.Setenv puts back the values set here when the test ends. HOME stays: the chain takes the key in
+// the environment before any file there, and the go command that TestVersionOfABuild runs keeps its build
+// cache under it (an empty home meant compiling everything again, standard library included).
 func runTests(m *testing.M) int {
-	home, err := os.MkdirTemp("", "ipam-teardown-test-home-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer os.RemoveAll(home)
 	for k, v := range map[string]string{
 		"ALIBABA_CLOUD_ACCESS_KEY_ID":         ipamsim.DefaultAccessKeyID,
 		"ALIBABA_CLOUD_ACCESS_KEY_SECRET":     ipamsim.DefaultAccessKeySecret,
@@ -31,7 +27,6 @@ func runTests(m *testing.M) int {
 		"ALIBABA_CLOUD_CLI_PROFILE_DISABLED":  "true",
 		"ALIBABA_CLOUD_ECS_METADATA_DISABLED": "true",
 		"ALIBABA_CLOUD_REGION_ID":             "", // --region is required unless a test sets it
-		"HOME":                                home,
 	} {
 		if err := os.Setenv(k, v); err != nil {
 			fmt.Fprintln(os.Stderr, err)

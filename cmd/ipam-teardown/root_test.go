@@ -16,8 +16,15 @@ import (
 
 func run(t *testing.T, args ...string) (stdout, stderr string, err error) {
 	t.Helper()
+	return runPaced(t, testPace(), args...)
+}
+
+// runPaced is run at the pace p.
+func runPaced(t *testing.T, p pace, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
 	var out, errb bytes.Buffer
-	cmd := newTestRoot(&out, &errb)
+	cmd, g := newRoot(&out, &errb)
+	g.pace = p
 	cmd.SetArgs(args)
 	err = cmd.ExecuteContext(t.Context())
 	return out.String(), errb.String(), err
