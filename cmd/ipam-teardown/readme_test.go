@@ -246,6 +246,7 @@ const cleanupWalkthrough = "Try it against the emulator"
 // ports. Then it checks what the README says the two runs select, skip and delete, against the reports and
 // the emulator's state; and that the README's cleanup YAML is examples/cleanup.yaml.
 func TestReadmeCleanupWalkthrough(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("starts processes")
 	}
