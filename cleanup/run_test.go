@@ -443,7 +443,7 @@ func TestRoleRenewalFailureFailsTheAccount(t *testing.T) {
 	t.Parallel()
 	b := newBed(t)
 	opts := b.options(true)
-	opts.Executor.StepTimeout = 2 * time.Second
+	opts.Executor.StepTimeout = time.Second // the steps fail by it: renewal never succeeds
 	var once sync.Once
 	opts.Executor.OnEvent = func(e executor.Event) {
 		if e.Kind == executor.EventStart {
@@ -588,7 +588,7 @@ sts_endpoint: `+b.sts+"\n"), "cleanup.yaml")
 	opts := b.options(true)
 	opts.Now = b.clk.now
 	var logs bytes.Buffer
-	opts.Logger = zerolog.New(&logs).Level(zerolog.InfoLevel)
+	opts.Logger = zerolog.New(zerolog.SyncWriter(&logs)).Level(zerolog.InfoLevel) // the accounts log at once
 	rep, err := cleanup.Run(t.Context(), cfg, opts)
 	if err != nil {
 		t.Fatalf("apply: %v", err)
