@@ -19,6 +19,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/ipam-teardown/ipam-teardown/internal/catalog"
+	"github.com/ipam-teardown/ipam-teardown/internal/cloudapi"
 	"github.com/ipam-teardown/ipam-teardown/internal/yamlfile"
 )
 
@@ -192,10 +193,30 @@ func (c *Config) Validate() error {
 			return c.Errorf(p.Add("exclude", "ids", i), "%q is not an IPAM resource id (ipam-..., ipam-pool-..., ipam-scope-..., ipam-res-disco-...)", id)
 		}
 	}
-	if k, _, _ := strings.Cut(c.Exclude.ProtectTag, "="); c.Exclude.ProtectTag != "" && k == "" {
+	if k, v, hasValue := strings.Cut(c.Exclude.ProtectTag, "="); c.Exclude.ProtectTag != "" && k == "" {
 		return c.Errorf(p.Add("exclude", "protect_tag"), "%q: the key is empty (want key or key=value)", c.Exclude.ProtectTag)
+	} else if hasValue && strings.TrimSpace(v) == "" {
+		// key= would protect only what carries the key with an empty value: keep=true would go.
+		return c.Errorf(p.Add("exclude", "protect_tag"), "%q: the value is empty: it would protect only resources whose %s is empty; name the value, or give %s alone for any value",
+			c.Exclude.ProtectTag, k, k)
+	}
+	if c.StsEndpoint != "" {
+		if err := CheckStsEndpoint(c.StsEndpoint); err != nil {
+			return c.Errorf(p.Add("sts_endpoint"), "%v", err)
+		}
 	}
 	return nil
+}
+
+// CheckStsEndpoint checks where roles are assumed (sts_endpoint, --sts-endpoint): a host and an optional
+// port, nothing else. credentials-go puts https:// in front of it and sends the signed AssumeRole there: a
+// scheme given too became https://https//host (a name lookup of "https"), and a user, path or query went
+// into the request. The endpoint rules are cloudapi's, with HTTPS.
+func CheckStsEndpoint(host string) error {
+	if strings.Contains(host, "://") {
+		return fmt.Errorf("want HOST[:PORT] without a scheme (roles are assumed over HTTPS), such as sts.aliyuncs.com")
+	}
+	return cloudapi.ValidateEndpoint("https://"+host, false)
 }
 
 func (c *Config) checkSelect(p yamlfile.Path) error {

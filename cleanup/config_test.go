@@ -48,6 +48,12 @@ func TestConfigErrorsNameFileLineAndField(t *testing.T) {
 		{"bad qps", validConfig + "qps: fast\n", `c.yaml:8: qps: "fast": want auto or a number`},
 		{"bad exclude", validConfig + "exclude:\n  ids: [vpc-123]\n", `c.yaml:9: exclude.ids[0]: "vpc-123" is not an IPAM resource id`},
 		{"same account twice", strings.Replace(validConfig, "select:", "  - role_arn: acs:ram::1000000000000002:role/ipam-cleanup\nselect:", 1), "c.yaml:6: accounts[2]: the same account as accounts[1]"},
+		{"protect_tag with an empty value", validConfig + "exclude:\n  protect_tag: \"keep=\"\n", `c.yaml:9: exclude.protect_tag: "keep=": the value is empty`},
+		{"protect_tag key alone", validConfig + "exclude:\n  protect_tag: keep\n", ""},
+		{"sts_endpoint with a scheme", validConfig + "sts_endpoint: https://sts.aliyuncs.com\n", "c.yaml:8: sts_endpoint: want HOST[:PORT] without a scheme"},
+		{"sts_endpoint with a user", validConfig + "sts_endpoint: u:s3cretPW@sts.aliyuncs.com\n", `c.yaml:8: sts_endpoint: invalid endpoint "https://u:[redacted]@sts.aliyuncs.com": no user information`},
+		{"sts_endpoint with a path", validConfig + "sts_endpoint: sts.aliyuncs.com/x\n", "c.yaml:8: sts_endpoint: invalid endpoint"},
+		{"sts_endpoint with a port", validConfig + "sts_endpoint: 127.0.0.1:8443\n", ""},
 		{"two documents", validConfig + "---\nregions: [cn-beijing]\n", "more than one YAML document"},
 		{"syntax", "regions: [cn-hangzhou\n", "c.yaml"},
 	} {

@@ -329,7 +329,7 @@ func (r *runner) orphans(ctx context.Context, api *cloudapi.Client, acct *accoun
 		return ir
 	}
 	// The same select as the IPAMs': an untagged discovery made a minute ago is not a sandbox's leftover.
-	// exclude and protect_tag are the planner's, as for the resources inside an IPAM.
+	// exclude and protect_tag skip a discovery whole, as they skip an IPAM.
 	kept, left := r.cfg.selectOrphans(snap, r.opts.Now())
 	for _, d := range left {
 		log.Info().Str("discovery", d).Bool("selected", false).Msg("orphaned discovery considered")
@@ -397,7 +397,13 @@ func (r *runner) plan(ctx context.Context, api *cloudapi.Client, acct *account, 
 		return
 	}
 	if r.opts.Apply && !r.opts.NoExport {
-		path, err := recreateConfig(snap, filepath.Join(dir, name+".recreate", "main.tf"), log)
+		// Beside its own plan (name-2.plan.json: name-2.recreate/), and a resumed run keeps the one written
+		// before the first run's first deletion: written again now, it would hold only what that run left.
+		path := filepath.Join(strings.TrimSuffix(ir.Plan, ".plan.json")+".recreate", "main.tf")
+		var err error
+		if !resumed || !fileExists(path) {
+			path, err = recreateConfig(snap, path, log)
+		}
 		if err != nil {
 			ir.Outcome, ir.Message = OutcomeErrored, err.Error()
 			return
@@ -417,13 +423,13 @@ func (r *runner) plan(ctx context.Context, api *cloudapi.Client, acct *account, 
 	log.Info().Str("plan", ir.Plan).Int("steps", len(p.Steps)).Bool("apply", r.opts.Apply).Msg("running the plan")
 	xr, err := executor.Apply(ctx, api, p, opts)
 	if xr != nil {
-		ir.Outcome = xr.Outcome
+		ir.Outcome = string(xr.Outcome)
 		ir.DryRunProblems = xr.DryRunProblems
 		for _, s := range xr.Steps {
-			switch s.Outcome {
-			case executor.OutcomeDone, executor.OutcomeAlreadyGone, executor.OutcomeDoneEarlier:
+			switch {
+			case s.Outcome.Succeeded():
 				ir.Done++
-			case executor.OutcomeFailed:
+			case s.Outcome == executor.OutcomeFailed:
 				ir.Failed = append(ir.Failed, StepFailure{Step: s.ID, Action: s.Action, ResourceID: s.ResourceID,
 					Code: s.Code, Message: s.Message, RequestID: s.RequestID})
 			}
@@ -445,8 +451,9 @@ func (r *runner) plan(ctx context.Context, api *cloudapi.Client, acct *account, 
 // planFile says where the plan p of name goes in dir, and whether an earlier run's plan there is resumed
 // instead. An out-dir is reused (a cron line with $(date +%F) runs twice a day after a failure), and a plan
 // that has a journal is an interrupted run's resume state: it is never written over. With Apply and the same
-// IPAM, account, region and planning options, that plan is run again from its journal, as apply would run
-// it; otherwise the new plan goes beside it, name-2.plan.json, name-3.plan.json, ...
+// IPAM, account, region and planning options, and no step the earlier plan lacks (samePlanning), that plan
+// is run again from its journal, as apply would run it; otherwise the new plan goes beside it,
+// name-2.plan.json, name-3.plan.json, ...
 func (r *runner) planFile(dir, name string, p *plans.Plan, log zerolog.Logger) (string, *plans.Plan, bool) {
 	path := filepath.Join(dir, name+".plan.json")
 	if !fileExists(path + ".journal") {
@@ -473,11 +480,22 @@ func (r *runner) planFile(dir, name string, p *plans.Plan, log zerolog.Logger) (
 
 // samePlanning reports whether an earlier plan is of the same selection as p: the same account, region,
 // selector (the IPAM, or the orphans) and planning options, compared as the plan file spells them (no
-// exclusion is [] there, nil or empty in memory).
+// exclusion is [] there, nil or empty in memory), and holds every step p needs. A step it lacks is a
+// resource that came since: the orphans' plan keeps its name and its finished run's journal, and run again
+// from that journal it was refused as drift, the new orphan never deleted on that out-dir.
 func samePlanning(prior, p *plans.Plan) bool {
 	spell := func(v any) string {
 		b, _ := json.Marshal(v)
 		return string(b)
+	}
+	steps := make(map[string]bool, len(prior.Steps))
+	for _, s := range prior.Steps {
+		steps[s.ID] = true
+	}
+	for _, s := range p.Steps {
+		if !steps[s.ID] {
+			return false
+		}
 	}
 	return prior.AccountID == p.AccountID && prior.Region == p.Region &&
 		spell(prior.Selector) == spell(p.Selector) && spell(prior.Options) == spell(p.Options)

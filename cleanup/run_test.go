@@ -395,7 +395,7 @@ func TestCleanupBesideAManualDestroy(t *testing.T) {
 	}
 	// The manual run as a one-IPAM report, so that the same check covers both.
 	manualRep := &cleanup.Report{Accounts: []cleanup.AccountReport{{ID: acctA, Regions: []cleanup.RegionReport{{Region: "cn-hangzhou",
-		IPAMs: []cleanup.IPAMReport{{IPAMID: id, PlanID: p.PlanID, Outcome: manual.Outcome}}}}}}}
+		IPAMs: []cleanup.IPAMReport{{IPAMID: id, PlanID: p.PlanID, Outcome: string(manual.Outcome)}}}}}}}
 	t.Logf("cleanup: %s; manual: %s", ipamReports(rep)[acctA+"/cn-hangzhou/"+id].Outcome, manual.Outcome)
 	b.checkOnePlanPerIPAM(rep, manualRep)
 }
@@ -715,5 +715,169 @@ func noDuplicateKeys(t *testing.T, logs string) {
 				t.Fatalf("%v: %s", err, line)
 			}
 		}
+	}
+}
+
+// TestReusedOutDirPlansNewOrphans: an out-dir used again keeps the plan and journal of an orphan run that
+// finished, and a new orphaned discovery found by the next run there is planned and deleted. The orphans'
+// plan has one name per account and region whatever it holds, and its selector and options never change, so
+// the finished run's plan was taken for an interrupted one and run again from its journal: every step done
+// earlier, outcome done, and the new orphan left in place.
+func TestReusedOutDirPlansNewOrphans(t *testing.T) {
+	b := newBed(t)
+	b.clk.advance(100 * time.Hour)
+	cfg, err := cleanup.ParseConfig([]byte(`regions: [cn-shanghai]
+allowed_accounts: ["1000000000000003"]
+accounts:
+  - role_arn: acs:ram::1000000000000003:role/ipam-cleanup
+select: {tags: {env: sandbox}, older_than: 72h}
+orphan_discoveries: true
+sts_endpoint: `+b.sts+"\n"), "cleanup.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := b.options(true)
+	opts.Now = b.clk.now
+	rep, err := cleanup.Run(t.Context(), cfg, opts)
+	if err != nil {
+		t.Fatalf("first apply: %v", err)
+	}
+	first := ipamReports(rep)[acctC+"/cn-shanghai/orphans"]
+	if first.Outcome != "done" || slices.Contains(b.ipamsOf()[acctC], b.srv.Refs["discovery/c-orphan"]) {
+		t.Fatalf("first apply: orphans %s (%s); want done, c-orphan gone", first.Outcome, first.Message)
+	}
+
+	cred := b.srv.Credential(t, acctC)
+	api, err := cloudapi.New(t.Context(), cloudapi.Config{Region: "cn-shanghai", Endpoint: b.srv.URL,
+		AccessKey: cloudapi.AccessKey{ID: cred.AccessKeyID, Secret: cred.AccessKeySecret}, QPS: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := api.Mutate(t.Context(), cloudapi.Call{Product: cloudapi.ProductVpcIpam, Action: "CreateIpamResourceDiscovery",
+		Params: map[string]string{"RegionId": "cn-shanghai", "OperatingRegionList.1": "cn-shanghai", "IpamResourceDiscoveryName": "c-later",
+			"Tag.1.Key": "env", "Tag.1.Value": "sandbox"}})
+	if err != nil {
+		t.Fatalf("creating the later orphan: %v", err)
+	}
+	later, _ := out["IpamResourceDiscoveryId"].(string)
+	b.clk.advance(100 * time.Hour) // old enough for older_than
+
+	rep, err = cleanup.Run(t.Context(), cfg, opts)
+	if err != nil {
+		t.Fatalf("second apply: %v", err)
+	}
+	second := ipamReports(rep)[acctC+"/cn-shanghai/orphans"]
+	if slices.Contains(b.ipamsOf()[acctC], later) {
+		t.Errorf("the later orphan %s is still there: second run %s, plan %s, resumed %v, %d steps",
+			later, second.Outcome, second.Plan, second.Resumed, second.Steps)
+	}
+	if second.Resumed || second.Plan == first.Plan || second.Outcome != "done" {
+		t.Errorf("second run: plan %s (resumed %v), %s; want a new plan beside %s, done", second.Plan, second.Resumed, second.Outcome, first.Plan)
+	}
+}
+
+// TestReusedOutDirKeepsTheRecreateConfig: the recreate configuration is the way back to what a plan deletes,
+// written before its first mutating call. An interrupted run's stays when the run is resumed (written again,
+// it would hold only what the first run left), and a plan written beside it gets one of its own beside it.
+// Both used to write <ipam>.recreate/main.tf again: the resumed run's lost the pools the first run deleted,
+// and the plan beside replaced the interrupted plan's.
+func TestReusedOutDirKeepsTheRecreateConfig(t *testing.T) {
+	config := func(protect string) *cleanup.Config {
+		cfg, err := cleanup.ParseConfig([]byte(`regions: [cn-hangzhou]
+allowed_accounts: ["1000000000000001"]
+accounts: [{}]
+select: {tags: {env: sandbox}}
+exclude: {protect_tag: `+protect+`}
+`), "cleanup.yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cfg
+	}
+	for _, tt := range []struct {
+		name    string
+		protect string // the second run's protect_tag: the first run's resumes it, another writes a plan beside
+		resumed bool
+	}{
+		{"resumed", "keep", true},
+		{"a plan beside", "keep-too", false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			b := newBed(t)
+			id := b.srv.Refs["ipam/sandbox-a"]
+			opts := b.options(true)
+			ctx, cancel := context.WithCancel(t.Context())
+			defer cancel()
+			o := opts
+			o.Executor.OnEvent = func(ev executor.Event) {
+				if ev.Kind == executor.EventDone {
+					cancel() // Ctrl-C once a step is done
+				}
+			}
+			rep, err := cleanup.Run(ctx, config("keep"), o)
+			first := ipamReports(rep)[acctA+"/cn-hangzhou/"+id]
+			if !errors.Is(err, context.Canceled) || first.Outcome != "interrupted" || first.RecreateConfig == "" {
+				t.Fatalf("first run: %v, %s, recreate %q; want it interrupted, its recreate config written", err, first.Outcome, first.RecreateConfig)
+			}
+			full := readBytes(t, first.RecreateConfig)
+
+			rep, err = cleanup.Run(t.Context(), config(tt.protect), opts)
+			if err != nil {
+				t.Fatalf("second run: %v", err)
+			}
+			again := ipamReports(rep)[acctA+"/cn-hangzhou/"+id]
+			if again.Resumed != tt.resumed || again.Outcome != "done" {
+				t.Fatalf("second run: plan %s (resumed %v), %s; want resumed %v, done", again.Plan, again.Resumed, again.Outcome, tt.resumed)
+			}
+			if same := again.RecreateConfig == first.RecreateConfig; same != tt.resumed || again.RecreateConfig == "" {
+				t.Errorf("second run (plan %s) names the recreate config %q; the first run's is %s", again.Plan, again.RecreateConfig, first.RecreateConfig)
+			}
+			if !bytes.Equal(readBytes(t, first.RecreateConfig), full) {
+				t.Errorf("the second run wrote over the first run's recreate config %s:\n%s", first.RecreateConfig, readBytes(t, first.RecreateConfig))
+			}
+		})
+	}
+}
+
+// TestExcludedOrphanIsSkipped: an orphaned discovery the config keeps (exclude.ids, protect_tag) stays and is
+// reported as not selected, as an excluded or protected IPAM is skipped; the run is done (preview: previewed),
+// exit 0. It was planned and kept by the planner as a blocker that holds back nothing, so the orphans' plan
+// was blocked and every run, a preview too, ended refused (exit 3) for as long as the kept discovery lived.
+func TestExcludedOrphanIsSkipped(t *testing.T) {
+	for _, tt := range []struct {
+		name, exclude, why string
+	}{
+		{"exclude.ids", "{ids: [ORPHAN]}", "excluded (exclude.ids)"},
+		{"protect_tag", "{protect_tag: env=sandbox}", "protected by the tag env=sandbox"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			b := newBed(t)
+			b.clk.advance(100 * time.Hour)
+			orphan := b.srv.Refs["discovery/c-orphan"]
+			cfg, err := cleanup.ParseConfig([]byte(`regions: [cn-shanghai]
+allowed_accounts: ["1000000000000003"]
+accounts:
+  - role_arn: acs:ram::1000000000000003:role/ipam-cleanup
+select: {tags: {env: sandbox}, older_than: 72h}
+exclude: `+strings.ReplaceAll(tt.exclude, "ORPHAN", orphan)+`
+orphan_discoveries: true
+sts_endpoint: `+b.sts+"\n"), "cleanup.yaml")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, apply := range []bool{false, true} {
+				opts := b.options(apply)
+				opts.Now = b.clk.now
+				rep, err := cleanup.Run(t.Context(), cfg, opts)
+				ir := ipamReports(rep)[acctC+"/cn-shanghai/orphans"]
+				if err != nil || ir.Outcome != "nothing" || len(ir.Blockers) != 0 || !strings.Contains(ir.Why, orphan+" ("+tt.why+")") {
+					t.Errorf("apply %v: %v; orphans %s (%s), %d blockers, why %q; want nothing, saying %s (%s)",
+						apply, err, ir.Outcome, ir.Message, len(ir.Blockers), ir.Why, orphan, tt.why)
+				}
+			}
+			if !slices.Contains(b.ipamsOf()[acctC], orphan) {
+				t.Errorf("the kept orphan %s is gone", orphan)
+			}
+		})
 	}
 }

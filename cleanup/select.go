@@ -12,16 +12,25 @@ import (
 
 // decide says whether the cleanup selects ip at now, and why (or why not), in words for the report.
 func (c *Config) decide(ip inventory.IPAM, now time.Time) (bool, string) {
-	if slices.Contains(c.Exclude.IDs, ip.ID) {
-		return false, "excluded (exclude.ids)"
+	if kept, why := c.excluded(ip.ID, ip.Tags); kept {
+		return false, why
+	}
+	return c.matches(candidate{name: ip.Name, status: ip.Status, tags: ip.Tags, created: ip.CreateTime}, now)
+}
+
+// excluded says whether exclude keeps an IPAM or an orphaned discovery whole (exclude.ids, protect_tag), and
+// why. Inside an IPAM, the planner keeps what exclude names as a blocker of the IPAM's deletion.
+func (c *Config) excluded(id string, tags map[string]string) (bool, string) {
+	if slices.Contains(c.Exclude.IDs, id) {
+		return true, "excluded (exclude.ids)"
 	}
 	if pt := c.Exclude.ProtectTag; pt != "" {
 		k, v, hasValue := strings.Cut(pt, "=")
-		if got, ok := ip.Tags[k]; ok && (!hasValue || got == v) {
-			return false, "protected by the tag " + pt
+		if got, ok := tags[k]; ok && (!hasValue || got == v) {
+			return true, "protected by the tag " + pt
 		}
 	}
-	return c.matches(candidate{name: ip.Name, status: ip.Status, tags: ip.Tags, created: ip.CreateTime}, now)
+	return false, ""
 }
 
 // candidate is what select judges of an IPAM or of an orphaned discovery.
@@ -32,7 +41,7 @@ type candidate struct {
 }
 
 // matches applies select (tags, name, age, expiry) to one IPAM or orphaned discovery; exclude and
-// protect_tag are applied before it (decide) or by the planner (orphaned discoveries).
+// protect_tag are applied before it (excluded).
 func (c *Config) matches(x candidate, now time.Time) (bool, string) {
 	var why []string
 	for _, k := range sortedKeys(c.Select.Tags) {
@@ -112,10 +121,16 @@ func sortedKeys(m map[string]string) []string {
 	return keys
 }
 
-// selectOrphans keeps the orphaned discoveries of snap that select matches, as it would match an IPAM, and
-// says in words which it kept and which it left, and why.
+// selectOrphans keeps the orphaned discoveries of snap that select matches and exclude does not keep, as it
+// would an IPAM, and says in words which it kept and which it left, and why. An orphan that exclude keeps is
+// left here, not planned: the planner would keep it as a blocker that holds back nothing, and the orphans'
+// plan would be blocked (exit 3) on every run for as long as the discovery lives.
 func (c *Config) selectOrphans(snap *inventory.Snapshot, now time.Time) (kept, left []string) {
 	snap.Discoveries = slices.DeleteFunc(snap.Discoveries, func(d inventory.ResourceDiscovery) bool {
+		if ex, why := c.excluded(d.ID, d.Tags); ex {
+			left = append(left, d.ID+" ("+why+")")
+			return true
+		}
 		ok, why := c.matches(candidate{name: d.Name, status: d.Status, tags: d.Tags, created: d.CreateTime}, now)
 		if ok {
 			kept = append(kept, d.ID+" ("+why+")")

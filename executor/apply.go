@@ -1,12 +1,10 @@
 package executor
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -15,6 +13,7 @@ import (
 
 	"github.com/ipam-teardown/ipam-teardown/internal/catalog"
 	"github.com/ipam-teardown/ipam-teardown/internal/cloudapi"
+	"github.com/ipam-teardown/ipam-teardown/internal/dag"
 	"github.com/ipam-teardown/ipam-teardown/plans"
 )
 
@@ -37,22 +36,22 @@ type run struct {
 	journal *journal
 
 	index map[string]int // step id -> index in plan.Steps
-	// state by step index, owned by the phase running (the engine's coordinator during execution)
+	graph *dag.Graph     // the plan's dependencies by index (stepGraph)
+	// state by step index, owned by the phase running (the walker's goroutine during execution)
 	steps []StepReport
 	prior journalState
 
-	mu      sync.Mutex // guards report counters and event emission
+	mu      sync.Mutex // guards the report's counters of calls and retries, which workers add to
 	calls   map[string]map[string]int
 	retries int
 	depRet  int
 
-	recheck    []bool // dry-run again before the call: the up-front one answered a code behind a hidden window (dryRun)
-	resumeWait []bool // an earlier run's call was accepted: only wait for it
-	resumeDone []bool // an earlier run's call took effect (the dry run found the resource gone)
 	problems   []DryRunProblem
 	driftFound *Drift
 
 	lock lockState // the IPAMs this run locked (lock.go)
+
+	executeEnd time.Time // when the walk returned (Report.ExecuteEnd)
 }
 
 // Apply runs p: refuse early (blockers unless Partial), lock, verify what the journal says is done, drift
@@ -62,13 +61,9 @@ type run struct {
 func Apply(ctx context.Context, api API, p *plans.Plan, opts Options) (rep *Report, err error) {
 	opts = withDefaults(opts)
 	r := &run{api: api, plan: p, opts: opts, log: opts.Logger, now: opts.Now,
-		index: make(map[string]int, len(p.Steps)), steps: make([]StepReport, len(p.Steps)),
-		calls: map[string]map[string]int{}}
+		index: make(map[string]int, len(p.Steps)), steps: notStarted(p), calls: map[string]map[string]int{}}
 	for i := range p.Steps {
-		s := &p.Steps[i]
-		r.index[s.ID] = i
-		r.steps[i] = StepReport{ID: s.ID, Action: s.Action, ResourceID: s.ResourceID, IPAMID: s.IPAMID, Level: s.Level,
-			Outcome: OutcomeNotStarted, DependsOn: DependencyIDs(s)}
+		r.index[p.Steps[i].ID] = i
 	}
 	start := r.now()
 	defer func() {
@@ -76,19 +71,7 @@ func Apply(ctx context.Context, api API, p *plans.Plan, opts Options) (rep *Repo
 	}()
 
 	// 1. Refuse early: nothing has been called yet.
-	if len(p.Blockers) > 0 && !opts.Partial {
-		return nil, &RefusedError{Kind: RefusedBlockers, Msg: blockerMessage(p)}
-	}
-	if len(p.Steps) == 0 {
-		r.phase("done", "the plan has no steps: nothing to do")
-		return nil, nil
-	}
-	for i := range p.Steps {
-		if _, ok := catalog.Lookup(p.Steps[i].Product, p.Steps[i].Action); !ok {
-			return nil, fmt.Errorf("step %s: action %s of %s is not one this build runs", p.Steps[i].ID, p.Steps[i].Action, p.Steps[i].Product)
-		}
-	}
-	if err := checkIPAMIDs(p); err != nil {
+	if err := r.refuseEarly(); err != nil || len(p.Steps) == 0 {
 		return nil, err
 	}
 	if opts.Preview {
@@ -112,36 +95,21 @@ func Apply(ctx context.Context, api API, p *plans.Plan, opts Options) (rep *Repo
 	defer r.heartbeat(ctx)() // stops before the unlock
 
 	// 3. Resume: what the journal says is done is confirmed by a read, not sent again.
-	if err := r.verifyJournal(ctx); err != nil {
-		return nil, r.interrupted(ctx, err)
-	}
-
-	// 4. Drift: the world must still be the one the plan was made from (less what is done).
-	if opts.Replan != nil {
-		r.phase("drift", "re-reading the planned IPAMs and planning them again with the plan's options")
-		fresh, err := opts.Replan(ctx)
-		if err != nil {
-			return nil, r.interrupted(ctx, fmt.Errorf("drift check: %w", err))
-		}
-		if d := r.drift(fresh); !d.Empty() {
-			r.driftFound = d
-			return nil, &RefusedError{Kind: RefusedDrift, Msg: "the IPAMs changed since the plan was made; nothing was deleted. " +
-				"Make a new plan and review it. Differences (by step id):\n" + d.String()}
-		}
-	} else if opts.DriftSkipped != "" {
-		r.log.Info().Msg(opts.DriftSkipped)
-	} else {
-		r.log.Warn().Msg("drift check skipped: no re-plan function")
-	}
-
-	// 5. Dry run of every step at once; every problem is reported together.
-	problems, err := r.dryRun(ctx)
+	done, err := r.verifyJournal(ctx)
 	if err != nil {
 		return nil, r.interrupted(ctx, err)
 	}
-	if len(problems) > 0 {
-		r.problems = problems
-		return nil, &RefusedError{Kind: RefusedDryRun, Msg: dryRunMessage(problems)}
+	r.doneEarlier(done)
+
+	// 4. Drift: the world must still be the one the plan was made from (less what is done).
+	if err := r.checkDrift(ctx); err != nil {
+		return nil, err
+	}
+
+	// 5. Dry run of every step at once; every problem is reported together.
+	checked, err := r.checkSteps(ctx)
+	if err != nil {
+		return nil, err
 	}
 	if err := r.checkLocks(ctx); err != nil {
 		return nil, r.interrupted(ctx, err)
@@ -149,10 +117,88 @@ func Apply(ctx context.Context, api API, p *plans.Plan, opts Options) (rep *Repo
 
 	// 6. Execute.
 	r.phase("execute", fmt.Sprintf("running %d step(s), %s schedule, parallelism %d", r.remaining(), opts.Schedule, opts.Parallelism))
-	if err := r.execute(ctx); err != nil {
+	if err := r.execute(ctx, checked.start); err != nil {
 		return nil, err
 	}
 	return nil, r.failure()
+}
+
+// refuseEarly refuses a plan with blockers (unless Partial), a step this build does not run or that names no
+// IPAM, and a broken graph, and builds the graph; a plan without steps is done.
+func (r *run) refuseEarly() (err error) {
+	p := r.plan
+	if len(p.Blockers) > 0 && !r.opts.Partial {
+		return &RefusedError{Kind: RefusedBlockers, Msg: BlockersMessage(p)}
+	}
+	if len(p.Steps) == 0 {
+		r.phase("done", "the plan has no steps: nothing to do")
+		return nil
+	}
+	for i := range p.Steps {
+		if _, ok := catalog.Lookup(p.Steps[i].Product, p.Steps[i].Action); !ok {
+			return fmt.Errorf("step %s: action %s of %s is not one this build runs", p.Steps[i].ID, p.Steps[i].Action, p.Steps[i].Product)
+		}
+	}
+	if err := checkIPAMIDs(p); err != nil {
+		return err
+	}
+	if r.graph, err = stepGraph(p.Steps, r.index); err != nil {
+		return fmt.Errorf("plan %s: %w", p.PlanID, err)
+	}
+	return nil
+}
+
+// doneEarlier marks the steps an earlier run did.
+func (r *run) doneEarlier(steps []int) {
+	for _, i := range steps {
+		r.steps[i].Outcome = OutcomeDoneEarlier
+	}
+}
+
+// checkDrift is the drift check, when the caller gave a re-plan function: a refusal when the fresh plan
+// differs from the file's (less what is done).
+func (r *run) checkDrift(ctx context.Context) error {
+	switch {
+	case r.opts.Replan != nil:
+	case r.opts.Preview:
+		return nil
+	case r.opts.DriftSkipped != "":
+		r.log.Info().Msg(r.opts.DriftSkipped)
+		return nil
+	default:
+		r.log.Warn().Msg("drift check skipped: no re-plan function")
+		return nil
+	}
+	r.phase("drift", "re-reading the planned IPAMs and planning them again with the plan's options")
+	fresh, err := r.opts.Replan(ctx)
+	if err != nil {
+		return r.interrupted(ctx, fmt.Errorf("drift check: %w", err))
+	}
+	d := r.drift(fresh)
+	if d.Empty() {
+		return nil
+	}
+	r.driftFound = d
+	msg := "the IPAMs changed since the plan was made; nothing was deleted. Make a new plan and review it. "
+	if r.opts.Preview {
+		msg = "the IPAMs changed since the plan was made. "
+	}
+	return &RefusedError{Kind: RefusedDrift, Msg: msg + "Differences (by step id):\n" + d.String()}
+}
+
+// checkSteps is the dry run, and the refusal of a plan whose dry run found problems; the steps an earlier
+// run's call did are marked so.
+func (r *run) checkSteps(ctx context.Context) (dryRunResult, error) {
+	res, err := r.dryRun(ctx)
+	if err != nil {
+		return res, r.interrupted(ctx, err)
+	}
+	r.doneEarlier(res.doneEarlier)
+	if len(res.problems) > 0 {
+		r.problems = res.problems
+		return res, &RefusedError{Kind: RefusedDryRun, Msg: dryRunMessage(res.problems)}
+	}
+	return res, nil
 }
 
 func withDefaults(o Options) Options {
@@ -168,6 +214,7 @@ func withDefaults(o Options) Options {
 	orDefault(&o.RetryBudget, DefaultRetryBudget)
 	orDefault(&o.DrainTimeout, DefaultDrainTimeout)
 	orDefault(&o.LockTTL, DefaultLockTTL)
+	orDefault(&o.LockSettle, DefaultLockSettle)
 	if o.Now == nil {
 		o.Now = time.Now
 	}
@@ -179,11 +226,10 @@ func withDefaults(o Options) Options {
 
 // pollWaitAfter is the wait before the next look at an asynchronous window after a wait of w: half as long
 // again, up to PollMax (looks 0.5, 1.25, 2.4, 4.1, 6.6 s after the window opened, then every 5 s). The
-// engine's looks (engine.schedule) and the resume's (waitGone) follow it. Doubling the waits after the
-// second (looks at 0.5, 1.25, 2.75, 5.75 s) saved a look at windows ten times the usual, the emulator's heavy
-// tail (calls 1.11 -> 1.09 of the least on the short balanced tree), but found windows between three and
-// ten times the first wait later: against sim serve --delete-delay 3s an apply's execute phase took 29.0 s
-// instead of 22.7 s, and with 1.5 s windows 14.2 s instead of 12.7 s.
+// driver's looks (driver.schedule) and the resume's (waitGone, verifyShared) follow it. Doubling the waits
+// after the second saved a look at windows ten times the usual, the emulator's heavy tail, but found windows
+// between three and ten times the first wait later, which a real service's may well be (BENCHMARKS.md,
+// "Teardown strategies", item 9).
 func (o Options) pollWaitAfter(w time.Duration) time.Duration {
 	return min(w*3/2, o.PollMax)
 }
@@ -221,9 +267,7 @@ func (r *run) ipamGone(id string) bool {
 	return ok && succeeded(r.steps[i].Outcome)
 }
 
-func succeeded(o Outcome) bool {
-	return o == OutcomeDone || o == OutcomeAlreadyGone || o == OutcomeDoneEarlier
-}
+func succeeded(o Outcome) bool { return o.Succeeded() }
 
 // remaining counts the steps still to run.
 func (r *run) remaining() int {
@@ -244,42 +288,13 @@ func (r *run) interrupted(ctx context.Context, err error) error {
 	return err
 }
 
-func (r *run) failure() error {
-	var failed, skipped []string
-	for i := range r.steps {
-		switch r.steps[i].Outcome {
-		case OutcomeFailed:
-			failed = append(failed, r.steps[i].ID)
-		case OutcomeSkipped:
-			skipped = append(skipped, r.steps[i].ID)
-		}
-	}
-	if len(failed) == 0 && len(skipped) == 0 {
-		return nil
-	}
-	return &FailedError{Failed: failed, Skipped: skipped}
-}
-
 // preview is Apply with Options.Preview: the drift check (when asked) and the dry run, nothing else.
 func (r *run) preview(ctx context.Context) error {
-	if r.opts.Replan != nil {
-		r.phase("drift", "re-reading the planned IPAMs and planning them again with the plan's options")
-		fresh, err := r.opts.Replan(ctx)
-		if err != nil {
-			return r.interrupted(ctx, fmt.Errorf("drift check: %w", err))
-		}
-		if d := r.drift(fresh); !d.Empty() {
-			r.driftFound = d
-			return &RefusedError{Kind: RefusedDrift, Msg: "the IPAMs changed since the plan was made. Differences (by step id):\n" + d.String()}
-		}
+	if err := r.checkDrift(ctx); err != nil {
+		return err
 	}
-	problems, err := r.dryRun(ctx)
-	if err != nil {
-		return r.interrupted(ctx, err)
-	}
-	if len(problems) > 0 {
-		r.problems = problems
-		return &RefusedError{Kind: RefusedDryRun, Msg: dryRunMessage(problems)}
+	if _, err := r.checkSteps(ctx); err != nil {
+		return err
 	}
 	r.phase("done", fmt.Sprintf("preview: every one of the %d step(s) passed its dry run; nothing was changed", len(r.plan.Steps)))
 	return nil
@@ -381,74 +396,15 @@ func (r *run) phase(name, msg string) {
 	r.log.Info().Str("phase", name).Msg(msg)
 }
 
+// emit tells the caller of an event. Only the goroutine running the phase emits (the dry run's and the
+// execute phase's workers hand their answers to it), so that OnEvent is called one event at a time without
+// a lock held: a slow callback holds up no worker's counting.
 func (r *run) emit(e Event) {
 	if r.opts.OnEvent == nil {
 		return
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
 	if e.Time.IsZero() {
 		e.Time = r.now()
 	}
 	r.opts.OnEvent(e)
-}
-
-func blockerMessage(p *plans.Plan) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "the plan has %d blocker(s); nothing was called. Review them, then run with --partial to run only the plan's steps (the blocked IPAMs remain):\n", len(p.Blockers))
-	for _, bl := range p.Blockers {
-		fmt.Fprintf(&b, "  %s %s: %s\n", bl.ResourceType, bl.ResourceID, bl.Reason)
-	}
-	return strings.TrimSuffix(b.String(), "\n")
-}
-
-func dryRunMessage(problems []DryRunProblem) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "the dry run found %d problem(s); nothing was deleted:\n", len(problems))
-	for _, p := range problems {
-		fmt.Fprintf(&b, "  %s (%s %s): ", p.StepID, p.Action, p.ResourceID)
-		if p.Code != "" {
-			fmt.Fprintf(&b, "%s: ", p.Code)
-		}
-		b.WriteString(p.Message)
-		if p.RequestID != "" {
-			fmt.Fprintf(&b, " (RequestId %s)", p.RequestID)
-		}
-		b.WriteString("\n")
-	}
-	return strings.TrimSuffix(b.String(), "\n")
-}
-
-// report builds the run's report.
-func (r *run) report(start time.Time, err error) *Report {
-	rep := &Report{PlanID: r.plan.PlanID, Start: start, End: r.now(), Schedule: r.opts.Schedule,
-		Steps: slices.Clone(r.steps), DryRunProblems: r.problems, Drift: r.driftFound}
-	r.mu.Lock()
-	rep.Calls = map[string]map[string]int{}
-	for a, m := range r.calls {
-		rep.Calls[a] = map[string]int{}
-		for k, n := range m {
-			rep.Calls[a][k] = n
-		}
-	}
-	rep.Retries, rep.DependencyRetries = r.retries, r.depRet
-	r.mu.Unlock()
-	var refused *RefusedError
-	switch {
-	case err == nil && r.opts.Preview:
-		rep.Outcome = "previewed"
-	case err == nil:
-		rep.Outcome = "done"
-	case errors.As(err, &refused):
-		rep.Outcome = "refused"
-	case errors.Is(err, ErrInterrupted):
-		rep.Outcome = "interrupted"
-	default:
-		rep.Outcome = "failed"
-	}
-	if err != nil {
-		rep.Message = err.Error()
-	}
-	slices.SortStableFunc(rep.Steps, func(a, b StepReport) int { return cmp.Compare(a.Level, b.Level) })
-	return rep
 }

@@ -94,131 +94,6 @@ func BoundQueued(p *plans.Plan, s BoundSettings) time.Duration {
 	return bound
 }
 
-// RunBound is L of one run, from its steps' reports: Bound over the steps this run executed (those with a
-// Start; not the ones done earlier, not started or skipped), where each step costs what Bound says or what its
-// own record shows, whichever is less. executed is how many steps L covers; 0: none ran, no L.
-//
-// Why it is a floor of X (Report.ExecuteSpan) by construction, whatever the settings say: a step starts only
-// after every step it depends on has ended (Start >= their End), and it is given no more than its record's
-// span, from its first call (Sent; its Start when it waited out a hidden window first, or a resume found it in
-// its window) to its call's answer or its end; so along any chain of executed steps the spans follow one
-// another inside X. A hidden window (a released allocation still holding its CIDR) is held by the step that
-// waits it out, in whose span it falls, not by the allocation, whose record ends with its call. The calls
-// term counts the calls the finished steps' records show (Attempts and Polls; Bound's least count of them
-// when lower): they went through the rate limit inside X, less the Burst it lets through at once; through
-// the parallelism each takes the shortest time one call took alone in the run (a step sent once, without a
-// retry: Sent..Called), or s.Latency when shorter. That last term assumes that no call was quicker than the
-// quickest one the records show (a read's time is not recorded); it binds only where the parallelism does.
-//
-// L of the whole plan with the medians on every step was not a floor: against an emulator without latency
-// X/L was 0.87 (half the calls are quicker than the median, and the critical path may be made of them), 0.33
-// after an interrupt (the steps not run counted) and 0.69 on a resume (the steps done earlier counted).
-func RunBound(p *plans.Plan, steps []StepReport, s BoundSettings) (l time.Duration, executed int) {
-	m := measure(p, s)
-	rec := make([]*StepReport, len(p.Steps))
-	for k := range steps {
-		if i, ok := m.index[steps[k].ID]; ok {
-			rec[i] = &steps[k]
-		}
-	}
-	ran := func(i int) bool { return rec[i] != nil && !rec[i].Start.IsZero() }
-	var (
-		path            time.Duration
-		finish          = make([]time.Duration, len(p.Steps))
-		least, recorded int
-		grouped         = make([]int, len(m.groups)) // finished steps of each read group that waited
-		quickest        time.Duration                // the shortest single call recorded; 0: none
-		finished        bool
-	)
-	// Steps are sorted by level: every dependency comes before its dependent.
-	for i := range p.Steps {
-		if !ran(i) {
-			continue
-		}
-		executed++
-		r, st := rec[i], &p.Steps[i]
-		var after, held time.Duration // the latest end of a dependency; of a hidden window this step waits out
-		for _, d := range st.DependsOn {
-			j := m.index[d.ID]
-			after = max(after, finish[j])
-			if ran(j) && rec[j].Outcome == OutcomeDone && hiddenDependency(p, m.index, st, d.ID) {
-				held = max(held, finish[j]+m.hidden[j]) // as engine.openHidden: a window this run opened
-			}
-		}
-		cost := max(held-after, 0) + m.cost[i] - m.hidden[i]
-		// Its span runs from its first call, not from when it queued for a worker: the schedule's time, not
-		// the step's. From its start, though, for a step that waits out a hidden window before its first call
-		// (engine.openHidden), and one that a resume found in its window (no call, its first look is Sent).
-		from := r.Start
-		if !r.Sent.IsZero() && !r.Called.IsZero() && held == 0 {
-			from = r.Sent
-		}
-		span := time.Duration(0)
-		if end := latest(r.Called, r.End); end.After(from) {
-			span = end.Sub(from)
-		}
-		finish[i] = after + min(cost, span)
-		path = max(path, finish[i])
-
-		if r.Attempts == 1 && r.Retries == 0 && !r.Sent.IsZero() && r.Called.After(r.Sent) {
-			if d := r.Called.Sub(r.Sent); quickest == 0 || d < quickest {
-				quickest = d
-			}
-		}
-		if r.End.IsZero() {
-			continue // interrupted: what it sent after its call may have gone after X's end
-		}
-		finished = true
-		least += m.leastCalls[i]
-		recorded += r.Attempts + r.Polls
-		if g := m.readOf[i]; g > 0 && r.Outcome == OutcomeDone {
-			grouped[g-1]++
-		}
-	}
-	for g, n := range grouped {
-		least += (n + m.groups[g].batch - 1) / m.groups[g].batch
-	}
-	if !finished {
-		return path, executed
-	}
-	calls := min(least, recorded)
-	var through time.Duration
-	if s.Parallelism > 0 {
-		through = time.Duration(calls) * min(quickest, s.Latency) / time.Duration(s.Parallelism)
-	}
-	if s.QPS > 0 && calls > s.Burst {
-		through = max(through, time.Duration(float64(calls-s.Burst)/s.QPS*float64(time.Second)))
-	}
-	return max(path, through), executed
-}
-
-// latest is the later of a and b.
-func latest(a, b time.Time) time.Time {
-	if a.After(b) {
-		return a
-	}
-	return b
-}
-
-// ExecuteSpan is X, the time the execute phase took as the steps' records show it: from the first step's
-// start to the last call's answer or step's end. ok is false when no step started.
-func (r *Report) ExecuteSpan() (x time.Duration, ok bool) {
-	var first, last time.Time
-	for _, s := range r.Steps {
-		if s.Start.IsZero() {
-			continue
-		}
-		if first.IsZero() || s.Start.Before(first) {
-			first = s.Start
-		}
-		last = latest(last, latest(s.Called, s.End))
-	}
-	if first.IsZero() || !last.After(first) {
-		return 0, false
-	}
-	return last.Sub(first), true
-}
-
 // through is the least time the rate limit and the parallelism take to let calls through.
 func (s BoundSettings) through(calls int) time.Duration {
 	if calls <= 0 {
@@ -310,7 +185,7 @@ func MinCalls(p *plans.Plan) int { return len(p.Steps) + ExecuteCalls(p) }
 // depends on such a step, and on no other step that depends on it too. A released allocation holds its CIDR's
 // space for a while after its delete answered, and only the CIDR's own answer shows when that ends; the pool,
 // which depends on both, starts after the CIDR has seen the end. Such a step is dry-run again before its call
-// (see engine.maybeStart).
+// (see driver.begin).
 func dependsOnHidden(p *plans.Plan, index map[string]int, st *plans.Step) bool {
 	for _, d := range st.DependsOn {
 		if hiddenDependency(p, index, st, d.ID) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/ipam-teardown/ipam-teardown/executor"
 	"github.com/ipam-teardown/ipam-teardown/planner"
@@ -41,6 +42,19 @@ func TestRunBoundIsAFloor(t *testing.T) {
 	interrupted, err := executor.Apply(ctx, b.api, b.plan, opts)
 	if !errors.Is(err, executor.ErrInterrupted) {
 		t.Fatalf("apply: %v, want ErrInterrupted", err)
+	}
+	// X of the interrupted run reaches the end of its execute phase: the steps cut off have no end of their
+	// own, and without ExecuteEnd X stopped at the last answer (500 ms where the phase took 1.3 s).
+	var cutOff time.Time
+	for _, st := range interrupted.Steps {
+		if st.Outcome == executor.OutcomeInterrupted {
+			cutOff = latestOf(cutOff, st.Sent, st.Called, st.SeenOpen)
+		}
+	}
+	if x, ok := interrupted.ExecuteSpan(); !ok || interrupted.ExecuteEnd.IsZero() || interrupted.ExecuteEnd.After(interrupted.End) ||
+		!cutOff.IsZero() && !interrupted.ExecuteEnd.After(cutOff) || x < interrupted.ExecuteEnd.Sub(firstStart(interrupted)) {
+		t.Errorf("interrupted: X %v (%v), execute_end %v, run end %v, last call of a step cut off %v: X must run to the phase's end",
+			x, ok, interrupted.ExecuteEnd, interrupted.End, cutOff)
 	}
 	opts.OnEvent = nil
 	resumed, err := executor.Apply(t.Context(), b.api, b.plan, opts)
@@ -87,4 +101,24 @@ func TestRunBoundIsAFloor(t *testing.T) {
 			t.Errorf("%s: L covers %d steps, want %d (%d of %d ran)", tc.name, bound.Steps, want, executed, len(tc.rep.Steps))
 		}
 	}
+}
+
+// latestOf is the latest of ts.
+func latestOf(ts ...time.Time) (last time.Time) {
+	for _, t := range ts {
+		if t.After(last) {
+			last = t
+		}
+	}
+	return last
+}
+
+// firstStart is the earliest Start of rep's steps.
+func firstStart(rep *executor.Report) (first time.Time) {
+	for _, st := range rep.Steps {
+		if !st.Start.IsZero() && (first.IsZero() || st.Start.Before(first)) {
+			first = st.Start
+		}
+	}
+	return first
 }

@@ -67,7 +67,34 @@ func ConfirmMany(ctx context.Context, do func(context.Context, cloudapi.Call) (m
 	if c.Product != "" {
 		product = c.Product
 	}
-	read, _ := catalog.Lookup(product, c.Action)
+	params, err := confirmParams(c, product, steps)
+	if err != nil {
+		return nil, err
+	}
+	wants := make([][]string, len(steps))
+	for n, t := range steps {
+		if wants[n] = matchValues(t, c.MatchParam); len(wants[n]) == 0 {
+			return nil, fmt.Errorf("step %s has no %s to confirm", t.ID, c.MatchParam)
+		}
+	}
+	seen, err := readPages(ctx, do, a, product, params, steps)
+	if err != nil || seen == nil {
+		return presences(len(steps), err)
+	}
+	ps := make([]Presence, len(steps))
+	for n, want := range wants {
+		for _, id := range want {
+			if p, ok := seen[id]; ok && p > ps[n] {
+				ps[n] = p
+			}
+		}
+	}
+	return ps, nil
+}
+
+// confirmParams are the parameters of the read that confirms steps (of one action and region).
+func confirmParams(c catalog.Confirm, product string, steps []*plans.Step) (map[string]string, error) {
+	s := steps[0]
 	params := map[string]string{}
 	for k, v := range c.Fixed {
 		params[k] = v
@@ -94,12 +121,29 @@ func ConfirmMany(ctx context.Context, do func(context.Context, cloudapi.Call) (m
 	if product == catalog.ProductVpcIpam {
 		params["RegionId"] = s.Region
 	}
-	wants := make([][]string, len(steps))
-	for n, t := range steps {
-		if wants[n] = matchValues(t, c.MatchParam); len(wants[n]) == 0 {
-			return nil, fmt.Errorf("step %s has no %s to confirm", t.ID, c.MatchParam)
-		}
+	return params, nil
+}
+
+// errGone is readPages' answer for a read of one resource that answered a code meaning it is gone.
+var errGone = errors.New("gone")
+
+// presences is ConfirmMany's answer when readPages listed nothing: one gone resource (errGone), or an error.
+func presences(n int, err error) ([]Presence, error) {
+	switch {
+	case errors.Is(err, errGone):
+		return []Presence{PresenceGone}, nil
+	case err != nil:
+		return nil, err
 	}
+	return []Presence{PresenceThere}, nil // the answer is the resource itself
+}
+
+// readPages sends the confirming read of a's steps, page by page, and returns what it found of each id it
+// lists; nil (and no error) when the answer is the resource itself (no list).
+func readPages(ctx context.Context, do func(context.Context, cloudapi.Call) (map[string]any, error), a catalog.Action,
+	product string, params map[string]string, steps []*plans.Step) (map[string]Presence, error) {
+	s, c := steps[0], a.Confirm
+	read, _ := catalog.Lookup(product, c.Action)
 	seen := map[string]Presence{}
 	for page := 0; ; page++ {
 		if page == maxConfirmPages {
@@ -112,48 +156,45 @@ func ConfirmMany(ctx context.Context, do func(context.Context, cloudapi.Call) (m
 				if len(steps) > 1 {
 					return nil, fmt.Errorf("%w: %s %s", ErrBatchGoneCode, c.Action, code)
 				}
-				return []Presence{PresenceGone}, nil
+				return nil, errGone
 			}
 			return nil, err
 		}
 		if c.ListKey == "" {
-			// The answer is the resource itself.
-			return []Presence{PresenceThere}, nil
+			return nil, nil
 		}
 		rows, _ := out[c.ListKey].([]any)
 		for _, r := range rows {
 			row, _ := r.(map[string]any)
 			id := cloudapi.String(row[c.IDField])
-			p := PresenceThere
-			if c.StatusField != "" {
-				switch status := cloudapi.String(row[c.StatusField]); {
-				case slices.Contains(c.GoneStatuses, status):
-					p = PresenceGone
-				case status == "Failed":
-					p = PresenceFailed
-				case status == "Disassociating" || status == "Deleting":
-					p = PresenceInProgress
-				}
-			}
-			if prev, ok := seen[id]; !ok || p > prev {
+			if p, prev := rowPresence(c, row), seen[id]; p > prev {
+				seen[id] = p
+			} else if _, ok := seen[id]; !ok {
 				seen[id] = p
 			}
 		}
 		next := cloudapi.String(out["NextToken"])
 		if next == "" {
-			break
+			return seen, nil
 		}
 		params["NextToken"] = next
 	}
-	ps := make([]Presence, len(steps))
-	for n, want := range wants {
-		for _, id := range want {
-			if p, ok := seen[id]; ok && p > ps[n] {
-				ps[n] = p
-			}
-		}
+}
+
+// rowPresence is what one listed row says of its resource.
+func rowPresence(c catalog.Confirm, row map[string]any) Presence {
+	if c.StatusField == "" {
+		return PresenceThere
 	}
-	return ps, nil
+	switch status := cloudapi.String(row[c.StatusField]); {
+	case slices.Contains(c.GoneStatuses, status):
+		return PresenceGone
+	case status == "Failed":
+		return PresenceFailed
+	case status == "Disassociating" || status == "Deleting":
+		return PresenceInProgress
+	}
+	return PresenceThere
 }
 
 // readGroup is a set of steps whose windows one read can look at together: the same confirming read, region
@@ -165,7 +206,7 @@ type readGroup struct {
 
 // readGroups groups the plan's asynchronous steps by the read that looks at their windows (ConfirmMany): the
 // group of step i is groups[readOf[i]-1]; readOf[i] is 0 for a step whose window a read of its own looks at.
-// The engine's shared reads, the resume's confirmation and Bound's count of reads all go by it.
+// The driver's shared reads, the resume's confirmation and Bound's count of reads all go by it.
 func readGroups(steps []plans.Step) (groups []readGroup, readOf []int) {
 	readOf = make([]int, len(steps))
 	byKey := map[string]int{}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 
 	"golang.org/x/sync/errgroup"
 
@@ -16,8 +15,8 @@ import (
 )
 
 // verifyJournal confirms, by a read, each step an earlier run's journal says is done or was called, waiting
-// for an asynchronous state where the step has one. Such steps are not sent again.
-func (r *run) verifyJournal(ctx context.Context) error {
+// for an asynchronous state where the step has one, and returns them: they are not sent again.
+func (r *run) verifyJournal(ctx context.Context) ([]int, error) {
 	var todo []int
 	for i := range r.plan.Steps {
 		switch r.prior.steps[r.plan.Steps[i].ID] {
@@ -26,7 +25,7 @@ func (r *run) verifyJournal(ctx context.Context) error {
 		case recordStart:
 			called, err := r.calledUnjournaled(ctx, i)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			if called {
 				todo = append(todo, i)
@@ -34,32 +33,39 @@ func (r *run) verifyJournal(ctx context.Context) error {
 		}
 	}
 	if len(todo) == 0 {
-		return nil
+		return nil, nil
 	}
 	r.phase("verify", fmt.Sprintf("resuming: confirming %d step(s) the journal says are done", len(todo)))
-	todo, err := r.verifyShared(ctx, todo)
+	done, rest, err := r.verifyShared(ctx, todo)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(r.opts.Parallelism)
-	for _, i := range todo {
+	confirmed := make([]bool, len(rest)) // each goroutine writes its own
+	for n, i := range rest {
 		g.Go(func() error {
 			s := &r.plan.Steps[i]
-			if !confirmable(s) {
-				// No read confirms it (RemoveIpamMembers): the journal's word is taken, and the dry run of
-				// the step that needed it (DeleteIpam) checks it again.
-				r.steps[i].Outcome = OutcomeDoneEarlier
-				return nil
+			// A step no read confirms (RemoveIpamMembers) is taken at the journal's word, and the dry run of
+			// the step that needed it (DeleteIpam) checks it again.
+			if confirmable(s) {
+				if err := r.waitGone(gctx, i, kindVerify); err != nil {
+					return fmt.Errorf("resume: step %s is done in the journal, but: %w", s.ID, err)
+				}
 			}
-			if err := r.waitGone(gctx, i, kindVerify); err != nil {
-				return fmt.Errorf("resume: step %s is done in the journal, but: %w", s.ID, err)
-			}
-			r.steps[i].Outcome = OutcomeDoneEarlier
+			confirmed[n] = true
 			return nil
 		})
 	}
-	return g.Wait()
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	for n, i := range rest {
+		if confirmed[n] {
+			done = append(done, i)
+		}
+	}
+	return done, nil
 }
 
 // calledUnjournaled reports whether step i, which the journal says started, was accepted by the service
@@ -80,14 +86,14 @@ func (r *run) calledUnjournaled(ctx context.Context, i int) (bool, error) {
 }
 
 // verifyShared confirms, a read for up to a read's Batch of them (ConfirmMany), the steps of todo whose reads
-// can be shared, marks those found gone done earlier, and returns the steps still to confirm one by one: the
-// others, those found in a state waitGone refuses, and those of a read that failed. Those found under way (a
-// pool still listed after the interrupted run's call was accepted) are read again together on the polls' schedule
-// until they are gone, within the step timeout. A resumed plan of 2,000 pools otherwise reads 2,000 times
-// before anything else goes, and each pool an interrupt left Deleting was waited for with reads of its own.
-func (r *run) verifyShared(ctx context.Context, todo []int) ([]int, error) {
+// can be shared, and returns those found gone, and the steps still to confirm one by one: the others, those
+// found in a state waitGone refuses, and those of a read that failed. Those found under way (a pool still
+// listed after the interrupted run's call was accepted) are read again together on the polls' schedule until
+// they are gone, within the step timeout: a read each would make a large resumed plan read once per pool
+// before anything else goes.
+func (r *run) verifyShared(ctx context.Context, todo []int) (done, rest []int, err error) {
 	groups, readOf := readGroups(r.plan.Steps)
-	var rest, pending []int
+	var pending []int
 	for _, i := range todo {
 		if readOf[i] > 0 {
 			pending = append(pending, i)
@@ -107,45 +113,55 @@ func (r *run) verifyShared(ctx context.Context, todo []int) ([]int, error) {
 			for len(steps) > 0 {
 				chunk := steps[:min(groups[g].batch, len(steps))]
 				steps = steps[len(chunk):]
-				read := make([]*plans.Step, len(chunk))
-				for n, i := range chunk {
-					read[n] = &r.plan.Steps[i]
-				}
-				ps, err := ConfirmMany(ctx, func(ctx context.Context, c cloudapi.Call) (map[string]any, error) {
-					return r.retrying(ctx, kindVerify, c)
-				}, read)
+				found, err := r.verifyRead(ctx, chunk)
 				if err != nil && ctx.Err() != nil {
-					return nil, err
+					return nil, nil, err
 				}
 				for n, i := range chunk {
-					switch {
-					case err != nil:
-						rest = append(rest, i)
-					case ps[n] == PresenceGone:
-						r.steps[i].Outcome = OutcomeDoneEarlier
-					case ps[n] == PresenceInProgress, ps[n] == PresenceThere && r.plan.Steps[i].WaitFor != "":
-						// Under way, as waitGone has it: the catalogue reads no status for a pool (a listed pool
-						// is PresenceThere), so a step that waits for its resource to go and finds it listed waits on.
-						pending = append(pending, i)
-					default:
+					switch v := found[n]; {
+					case err != nil, v.verb == vFail:
 						rest = append(rest, i) // waitGone says what is wrong with it
+					case v.verb == vFinish:
+						done = append(done, i)
+					default:
+						pending = append(pending, i)
 					}
 				}
 			}
 		}
 		if len(pending) == 0 {
-			return rest, nil
+			return done, rest, nil
 		}
 		if r.now().Add(wait).After(deadline) {
 			s := &r.plan.Steps[pending[0]]
-			return nil, fmt.Errorf("resume: step %s is done in the journal, but %s %s is still there after %s (and %d more)",
+			return nil, nil, fmt.Errorf("resume: step %s is done in the journal, but %s %s is still there after %s (and %d more)",
 				s.ID, s.ResourceType, s.ResourceID, r.opts.StepTimeout, len(pending)-1)
 		}
 		if err := sleep(ctx, wait); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		wait = r.opts.pollWaitAfter(wait)
 	}
+}
+
+// verifyRead reads the resources of chunk, steps of one read group, in one read, and says what decide makes of
+// each.
+func (r *run) verifyRead(ctx context.Context, chunk []int) ([]verdict, error) {
+	read := make([]*plans.Step, len(chunk))
+	for n, i := range chunk {
+		read[n] = &r.plan.Steps[i]
+	}
+	ps, err := ConfirmMany(ctx, func(ctx context.Context, c cloudapi.Call) (map[string]any, error) {
+		return r.retrying(ctx, kindVerify, c)
+	}, read)
+	if err != nil {
+		return make([]verdict, len(chunk)), err
+	}
+	out := make([]verdict, len(chunk))
+	for n, s := range read {
+		out[n] = decide(s, answer{kind: taskVerify, presence: ps[n]})
+	}
+	return out, nil
 }
 
 // waitGone polls the step's confirming read until its resource is gone, within the step timeout. A resource
@@ -158,15 +174,11 @@ func (r *run) waitGone(ctx context.Context, i int, kind string) error {
 		p, err := Confirm(ctx, func(ctx context.Context, c cloudapi.Call) (map[string]any, error) {
 			return r.retrying(ctx, kind, c)
 		}, s)
-		switch {
-		case err != nil:
-			return err
-		case p == PresenceGone:
+		switch v := decide(s, answer{kind: taskVerify, err: err, presence: p}); v.verb {
+		case vFinish:
 			return nil
-		case p == PresenceFailed:
-			return fmt.Errorf("%s %s is in state Failed", s.ResourceType, s.ResourceID)
-		case p == PresenceThere && s.WaitFor == "":
-			return fmt.Errorf("%s %s still exists", s.ResourceType, s.ResourceID)
+		case vFail:
+			return v.err
 		}
 		if r.now().Add(wait).After(deadline) {
 			return fmt.Errorf("%s %s is still %s after %s", s.ResourceType, s.ResourceID, p, r.opts.StepTimeout)
@@ -178,13 +190,29 @@ func (r *run) waitGone(ctx context.Context, i int, kind string) error {
 	}
 }
 
+// dryRunResult is what the up-front dry run learned: the problems that refuse the run, how each step starts
+// in the execute phase, and the steps an earlier run's call already did.
+type dryRunResult struct {
+	problems    []DryRunProblem
+	start       []startKind
+	doneEarlier []int
+}
+
+// checked is one step's dry run: decide's verdict, the answer's error, and the event that tells of it.
+type checked struct {
+	i     int
+	v     verdict
+	err   error
+	event Event
+}
+
 // dryRun checks every step still to run, all at once within the parallelism and the shared rate limit, and
 // returns every problem found. A step whose dry run answers a code its dry_run_codes list (a step it depends
 // on clears it) passes; if it waits out a hidden window itself (dependsOnHidden), it is checked again just
-// before its call (recheck, engine.maybeStart). A step whose API
-// has no DryRun (DisassociateResourceShare) is checked by a read: its association exists in a share the caller
-// owns.
-func (r *run) dryRun(ctx context.Context) ([]DryRunProblem, error) {
+// before its call (startRecheck). A step whose API has no DryRun (DisassociateResourceShare) is checked by a
+// read: its association exists in a share the caller owns. The checks run in goroutines that hand what
+// they found to this one, which alone tells the caller (events) and builds the result.
+func (r *run) dryRun(ctx context.Context) (dryRunResult, error) {
 	var todo []int
 	for i := range r.plan.Steps {
 		if !succeeded(r.steps[i].Outcome) {
@@ -192,112 +220,91 @@ func (r *run) dryRun(ctx context.Context) ([]DryRunProblem, error) {
 		}
 	}
 	r.phase("dry-run", fmt.Sprintf("dry-running %d step(s); nothing is deleted in this phase", len(todo)))
-	r.recheck = make([]bool, len(r.plan.Steps))
-	r.resumeWait = make([]bool, len(r.plan.Steps))
-	r.resumeDone = make([]bool, len(r.plan.Steps)) // applied after the pass: other steps read r.steps meanwhile
-	var (
-		mu       sync.Mutex
-		problems []DryRunProblem
-	)
-	report := func(p DryRunProblem) {
-		mu.Lock()
-		problems = append(problems, p)
-		mu.Unlock()
-	}
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(r.opts.Parallelism)
-	for _, i := range todo {
-		g.Go(func() error {
-			s := &r.plan.Steps[i]
-			a, _ := catalog.Lookup(s.Product, s.Action)
-			started := r.prior.steps[s.ID] == recordStart
-			if !a.DryRun {
-				return r.dryRunByRead(gctx, i, started, report)
-			}
-			_, err := r.retrying(gctx, kindDryRun, stepCall(r.plan.PlanID, s, true))
-			code := cloudapi.Code(err)
-			problem := DryRunProblem{StepID: s.ID, Action: s.Action, ResourceID: s.ResourceID, Code: code}
-			switch {
-			case err == nil:
-				problem.Message = "the service answered success to a dry run instead of DryRunOperation; it may have run the call"
-				report(problem)
-			case gctx.Err() != nil:
-				return context.Cause(gctx)
-			case cloudapi.Classify(err) == cloudapi.ClassDryRunPassed:
-			case slices.Contains(s.DryRunCodes, code) && len(s.DependsOn) > 0:
-				// A step it depends on clears the code: one still to run, or one an earlier run of this plan
-				// finished that the service has not caught up with yet (a released allocation holds its CIDR
-				// for a while). A prerequisite that appeared after planning is the drift check's to find.
-				// Behind a hidden window the step is dry-run again before its call (engine.maybeStart).
-				r.recheck[i] = dependsOnHidden(r.plan, r.index, s)
-			case slices.Contains(s.DryRunCodes, code):
-				problem.Message = "a prerequisite is not met, and no step of this plan clears it"
-				report(problem)
-			case started && isNotFound(err, s.Product, s.Action):
-				// An earlier run sent this step and was killed before it wrote the outcome.
-				r.resumeDone[i] = true
-
-			default:
-				problem.Message, problem.RequestID = apiMessage(err)
-				report(problem)
-			}
-			r.emit(Event{Kind: EventDryRun, Step: s, Code: code})
-			return nil
-		})
-	}
-	if err := g.Wait(); err != nil {
-		return nil, err
-	}
-	byRead := 0
-	for _, i := range todo {
-		if a, _ := catalog.Lookup(r.plan.Steps[i].Product, r.plan.Steps[i].Action); !a.DryRun {
+	res := dryRunResult{start: make([]startKind, len(r.plan.Steps))}
+	out := make(chan checked)
+	var gerr error
+	go func() {
+		g, gctx := errgroup.WithContext(ctx)
+		g.SetLimit(r.opts.Parallelism)
+		for _, i := range todo {
+			g.Go(func() error {
+				c, err := r.dryRunStep(gctx, i)
+				if err == nil {
+					out <- c
+				}
+				return err
+			})
+		}
+		gerr = g.Wait()
+		close(out)
+	}()
+	byRead, rechecks := 0, 0
+	for c := range out {
+		r.emit(c.event)
+		s := &r.plan.Steps[c.i]
+		if c.event.Message != "" {
 			byRead++
 		}
-	}
-	for i, done := range r.resumeDone {
-		if done {
-			r.steps[i].Outcome = OutcomeDoneEarlier
-		}
-	}
-	if len(problems) == 0 {
-		rechecks := 0
-		for _, c := range r.recheck {
-			if c {
+		switch c.v.verb {
+		case vPassAfterDeps:
+			// Behind a hidden window the step is dry-run again before its call (driver.begin).
+			if dependsOnHidden(r.plan, r.index, s) {
+				res.start[c.i] = startRecheck
 				rechecks++
 			}
+		case vLookAgain:
+			res.start[c.i] = startWait
+		case vFinish:
+			res.doneEarlier = append(res.doneEarlier, c.i)
+		case vProblem:
+			res.problems = append(res.problems, problemOf(s, c))
 		}
+	}
+	if gerr != nil {
+		return dryRunResult{}, gerr
+	}
+	if len(res.problems) == 0 {
 		r.log.Info().Int("dry_run", len(todo)-byRead).Int("checked_by_read", byRead).Int("checked_again_before_call", rechecks).
 			Msg("dry run passed (steps whose API has no DryRun were checked by a read)")
 	}
-	slices.SortFunc(problems, func(a, b DryRunProblem) int { return strings.Compare(a.StepID, b.StepID) })
-	return problems, nil
+	slices.SortFunc(res.problems, func(a, b DryRunProblem) int { return strings.Compare(a.StepID, b.StepID) })
+	return res, nil
 }
 
-// dryRunByRead stands in for the dry run of an action without DryRun.
-func (r *run) dryRunByRead(ctx context.Context, i int, started bool, report func(DryRunProblem)) error {
+// dryRunStep is one step's dry run, or the read that stands in for it where the action takes no DryRun.
+func (r *run) dryRunStep(ctx context.Context, i int) (checked, error) {
 	s := &r.plan.Steps[i]
-	p, err := Confirm(ctx, func(ctx context.Context, c cloudapi.Call) (map[string]any, error) {
-		return r.retrying(ctx, kindDryRun, c)
-	}, s)
-	problem := DryRunProblem{StepID: s.ID, Action: s.Action, ResourceID: s.ResourceID}
-	switch {
-	case ctx.Err() != nil:
-		return context.Cause(ctx)
-	case err != nil:
-		problem.Code = cloudapi.Code(err)
-		problem.Message, problem.RequestID = apiMessage(err)
-		report(problem)
-	case p == PresenceThere:
-	case started && p == PresenceInProgress:
-		r.resumeWait[i] = true // an earlier run's call was accepted: wait for it
-	case started && p == PresenceGone:
-		r.resumeDone[i] = true
-	default:
-		problem.Message = fmt.Sprintf("checked by a read (%s takes no DryRun): the share holds no association to remove, or the caller does not own it (%s)", s.Action, p)
-		report(problem)
+	a, _ := catalog.Lookup(s.Product, s.Action)
+	ans := answer{kind: taskDryRun, started: r.prior.steps[s.ID] == recordStart}
+	ev := Event{Kind: EventDryRun, Step: s}
+	if a.DryRun {
+		_, ans.err = r.retrying(ctx, kindDryRun, stepCall(r.plan.PlanID, s, true))
+		if ans.err != nil && ctx.Err() != nil {
+			return checked{}, context.Cause(ctx)
+		}
+		ev.Code = cloudapi.Code(ans.err)
+	} else {
+		ans.kind = taskDryRunRead
+		ans.presence, ans.err = Confirm(ctx, func(ctx context.Context, c cloudapi.Call) (map[string]any, error) {
+			return r.retrying(ctx, kindDryRun, c)
+		}, s)
+		if ctx.Err() != nil {
+			return checked{}, context.Cause(ctx)
+		}
+		ev.Message = "checked by a read: the action takes no DryRun"
 	}
-	r.emit(Event{Kind: EventDryRun, Step: s, Message: "checked by a read: the action takes no DryRun"})
-	return nil
+	return checked{i: i, v: decide(s, ans), err: ans.err, event: ev}, nil
+}
+
+// problemOf is the problem a step's dry run found: the service's code and message, or what decide says.
+func problemOf(s *plans.Step, c checked) DryRunProblem {
+	p := DryRunProblem{StepID: s.ID, Action: s.Action, ResourceID: s.ResourceID, Code: cloudapi.Code(c.err)}
+	if c.err != nil && !errors.Is(c.v.err, errPrerequisite) {
+		p.Message, p.RequestID = apiMessage(c.v.err)
+	} else {
+		p.Message = c.v.err.Error()
+	}
+	return p
 }
 
 // stepCall is the API call of a step, the first real one of this run. A dry run carries no ClientToken: a

@@ -133,6 +133,7 @@ func (b *bed) options() executor.Options {
 		PollMax:      50 * time.Millisecond,
 		RetryInitial: 5 * time.Millisecond,
 		RetryMax:     50 * time.Millisecond,
+		LockSettle:   10 * time.Millisecond, // the emulator's tag writes are seen at once
 		JournalPath:  filepath.Join(b.t.TempDir(), "plan.json.journal"),
 		Replan:       func(ctx context.Context) (*plans.Plan, error) { return b.replanErr(ctx) },
 		Logger:       zerolog.New(zerolog.NewTestWriter(b.t)).Level(zerolog.WarnLevel),

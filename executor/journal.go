@@ -16,8 +16,8 @@ import (
 // and per step event, each written to the file before the executor acts on it (a killed process loses no
 // record), and on disk (synced) before the next call that changes the cloud is sent: a "start" record is
 // synced before its step's call, and a sync covers every record written before it. Concurrent syncs are
-// grouped (one fsync for every record written while the previous one ran): at about 1.5 ms an fsync, one per
-// record serialized the whole run behind the disk. An apply of the same plan reads it back and resumes: steps it says are done
+// grouped (one fsync for every record written while the previous one ran): one fsync per record serialized
+// the whole run behind the disk (BENCHMARKS.md, "Teardown strategies", item 1). An apply of the same plan reads it back and resumes: steps it says are done
 // (or called) are confirmed by a read instead of being sent again; steps it says were started are sent again
 // with the same ClientToken (the service applies them once).
 

@@ -26,10 +26,6 @@ import (
 // again before each IPAM's DeleteIpam: a run that finds another run's value there stops that IPAM's steps (the
 // other IPAMs go on). The lock goes with the IPAM on success; it is removed on refusal, failure and interrupt.
 
-// lockSettle is how long a run waits between writing its lock and reading it back, so that a competitor's
-// write made at the same moment is seen.
-const lockSettle = 300 * time.Millisecond
-
 // errLockLost is what a step of an IPAM whose lock another run holds fails with.
 var errLockLost = errors.New("the IPAM's lock is held by another run")
 
@@ -238,7 +234,7 @@ func (r *run) lockIPAMs(ctx context.Context, ipams []string, prior map[string]st
 	if len(written) == 0 {
 		return nil
 	}
-	if err := sleep(ctx, lockSettle); err != nil {
+	if err := sleep(ctx, r.opts.LockSettle); err != nil {
 		return err
 	}
 	return r.checkLocks(ctx)
@@ -337,7 +333,7 @@ func (r *run) renewLocks(ctx context.Context) {
 	}
 }
 
-// beforeCall is the engine's hook before a step's call is sent. A step of an IPAM whose lock another run
+// beforeCall is the driver's hook before a step's call is sent. A step of an IPAM whose lock another run
 // holds is not sent; before a DeleteIpam the lock is read again, and the IPAM's delete is sent only if it is
 // still this run's. The error fails the step (and skips what depends on it); the IPAMs whose locks this run
 // holds go on.

@@ -28,7 +28,11 @@ func TestPriorities(t *testing.T) {
 	for i, s := range steps {
 		index[s.ID] = i
 	}
-	pr := priorities(steps, index)
+	g, err := stepGraph(steps, index)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pr := priorities(steps, g)
 	prio := map[string]int{}
 	for i, s := range steps {
 		prio[s.ID] = pr[i].prio

@@ -13,6 +13,10 @@ const (
 	taskCall                    // the step's call
 	taskPoll                    // the confirming read of an asynchronous step
 	taskProbe                   // a read after a failed call of an action without ClientToken: did it take effect?
+	// Answers decide reads outside the execute phase's queue.
+	taskDryRun     // the up-front dry run
+	taskDryRunRead // the read that stands in for the dry run of an action without DryRun
+	taskVerify     // a resume's read of what an earlier run did
 )
 
 // task is one unit of work for the worker pool.
@@ -22,12 +26,10 @@ type task struct {
 	first bool // the step's first call: the journal's start record is written before it is sent
 	// refused is how many times the service refused the step's real call so far (StepToken)
 	refused int
-	// riders are waiting steps whose windows a poll looks at in the same read (engine.riders)
-	riders  []int
-	prio    int // the longest remaining path of the plan's DAG from the step
-	through int // the longest path of the plan through the step
-	group   int // the dependent on that path
-	seq     uint64
+	// riders are waiting steps whose windows a poll looks at in the same read (driver.riders)
+	riders []int
+	priority
+	seq uint64
 }
 
 // queue is the ready queue the workers take tasks from: the highest priority first (the longest remaining path

@@ -115,6 +115,10 @@ func TestResumeConfirmsPoolsTogether(t *testing.T) {
 	defer cancel()
 	opts := b.options()
 	opts.Parallelism = 2
+	// The lock's settle as in a real run: the 20 ms windows of the pools the interrupt left Deleting end
+	// before the resume reads them (one still Deleting is read again, alone if it is the last: that is
+	// TestResumeWaitsForPoolsTogether's case).
+	opts.LockSettle = executor.DefaultLockSettle
 	pools := 0
 	opts.OnEvent = func(e executor.Event) {
 		if e.Kind == executor.EventDone && e.Step.Action == "DeleteIpamPool" {

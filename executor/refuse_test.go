@@ -112,6 +112,7 @@ func TestConcurrentAppliesOneRefuses(t *testing.T) {
 			errs := make([]error, 2)
 			for i := range 2 {
 				opts := b.options()
+				opts.LockSettle = executor.DefaultLockSettle // the two runs' writes race: the settle decides
 				opts.JournalPath = filepath.Join(dir, "plan.json.journal")
 				if !sameJournal {
 					opts.JournalPath += string(rune('a' + i))

@@ -43,6 +43,7 @@ const (
 	DefaultPollInterval = 500 * time.Millisecond
 	DefaultPollMax      = 5 * time.Second
 	DefaultLockTTL      = 2 * time.Hour
+	DefaultLockSettle   = 300 * time.Millisecond
 	DefaultDrainTimeout = 30 * time.Second
 	DefaultRetryInitial = 300 * time.Millisecond
 	DefaultRetryMax     = 20 * time.Second
@@ -76,6 +77,10 @@ type Options struct {
 	// outcome is "previewed" when every dry run passed.
 	Preview bool
 	LockTTL time.Duration // how long a lock is valid; 0: DefaultLockTTL
+	// LockSettle is how long a run waits between writing its lock and reading it back, so that a competitor's
+	// write made at the same moment is seen; 0: DefaultLockSettle. Tests against the emulator, whose writes
+	// are seen at once, shorten it.
+	LockSettle time.Duration
 	// JournalPath is the journal file (JSON lines, synced). "" runs without one (no resume).
 	JournalPath string
 	// Replan re-collects the planned IPAMs and plans them again with the plan's recorded options. Apply
@@ -150,9 +155,13 @@ type Report struct {
 	PlanID   string       `json:"plan_id"`
 	Start    time.Time    `json:"start"`
 	End      time.Time    `json:"end"`
-	Outcome  string       `json:"outcome"` // done, failed, interrupted, refused
+	Outcome  RunOutcome   `json:"outcome"`
 	Schedule Schedule     `json:"schedule"`
 	Steps    []StepReport `json:"steps"`
+	// ExecuteEnd is when the execute phase ended: its last step's end, or, after an interrupt, once the calls
+	// in flight were drained. An interrupted step has no End of its own, and X (ExecuteSpan) would stop
+	// short of the time the run spent waiting on it. Zero when the phase did not run.
+	ExecuteEnd time.Time `json:"execute_end,omitzero"`
 	// Calls counts API calls by action and kind (dry-run, call, poll, verify, lock).
 	Calls map[string]map[string]int `json:"calls"`
 	// Retries counts calls sent again (throttling, server errors, transitional states, and dependency codes
@@ -177,7 +186,7 @@ type StepReport struct {
 	Start      time.Time `json:"start,omitzero"` // when its dependencies had finished (or the run began)
 	// Sent is when a worker took the step's first call (or its first look at a window). Between Start and
 	// Sent the step queued, for a free worker (the ready step of highest priority goes first) or for a
-	// hidden window to end (engine.openHidden); from Sent to Called its calls ran, the rate limit's wait
+	// hidden window to end (driver.openHidden); from Sent to Called its calls ran, the rate limit's wait
 	// included.
 	Sent   time.Time `json:"sent,omitzero"`
 	Called time.Time `json:"called,omitzero"` // when the mutating call succeeded (waits start here)

@@ -48,18 +48,18 @@ func TestWindowsNext(t *testing.T) {
 	}
 }
 
-// lookEngine is an engine with one step whose window of kind opened at t0, on a clock the test moves.
-func lookEngine(t0 time.Time, now *time.Time, kind string) *engine {
-	e := &engine{r: &run{opts: Options{PollInterval: 500 * time.Millisecond, PollMax: 5 * time.Second},
-		now: func() time.Time { return *now }, steps: make([]StepReport, 1)}, st: make([]stepRun, 1)}
-	e.st[0].opened, e.st[0].kind = t0, kind
-	e.schedule(0)
-	return e
+// lookDriver is a driver with one step whose window of kind opened at t0, on a clock the test moves.
+func lookDriver(t0 time.Time, now *time.Time, kind string) *driver {
+	d := &driver{r: &run{opts: Options{PollInterval: 500 * time.Millisecond, PollMax: 5 * time.Second},
+		now: func() time.Time { return *now }, steps: make([]StepReport, 1)}, st: make([]drive, 1)}
+	d.st[0].opened, d.st[0].kind = t0, kind
+	d.schedule(0)
+	return d
 }
 
 // walkLooks makes n looks at step 0 of e, each finding the window still open, and returns when they went,
 // after the window opened at t0.
-func walkLooks(e *engine, t0 time.Time, now *time.Time, n int) []time.Duration {
+func walkLooks(e *driver, t0 time.Time, now *time.Time, n int) []time.Duration {
 	var looks []time.Duration
 	*now = e.st[0].due
 	for range n {
@@ -94,7 +94,7 @@ func TestLookSiblings(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 			now := t0
-			e := lookEngine(t0, &now, "DeleteIpamPool")
+			e := lookDriver(t0, &now, "DeleteIpamPool")
 			for _, s := range tc.seen {
 				e.windows.observe("DeleteIpamPool", s.lo, s.hi)
 			}
@@ -110,7 +110,7 @@ func TestLookSiblings(t *testing.T) {
 func TestLookSchedule(t *testing.T) {
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	now := t0
-	e := lookEngine(t0, &now, "DeleteIpamPool")
+	e := lookDriver(t0, &now, "DeleteIpamPool")
 	looks := walkLooks(e, t0, &now, 7)
 	ms, us := time.Millisecond, time.Microsecond
 	// Waits of 500, 750, 1,125, 1,687.5, 2,531.25 and 3,796.875 ms, then 5 s.

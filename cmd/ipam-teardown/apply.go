@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"path"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -88,7 +89,7 @@ display on a terminal, one log line per step event otherwise; then a summary by 
 			g.region = p.Region
 			r := &applyRun{
 				g: g, flags: f, plan: p, journal: journal, report: f.report, stdin: cmd.InOrStdin(),
-				resume: resumeCommand(setGlobals(cmd), path, journal, f.report, f),
+				resume: resumeCommand(programName(os.Args[0]), setGlobals(cmd), path, journal, f.report, f),
 				connect: func(ctx context.Context) (*cloudapi.Client, error) {
 					return g.client(ctx, f.qps)
 				},
@@ -237,14 +238,14 @@ func (r *applyRun) run(ctx context.Context) error {
 	log := out.Logger
 	if len(p.Blockers) > 0 {
 		if !r.flags.partial {
-			return r.refuse(start, &executor.RefusedError{Kind: executor.RefusedBlockers, Msg: blockersMessage(p)})
+			return r.refuse(start, &executor.RefusedError{Kind: executor.RefusedBlockers, Msg: executor.BlockersMessage(p)})
 		}
 		out.Warnf("--partial: running the %s the plan holds; %s held back by %s, and %s",
-			count(len(p.Steps), "step"), count(p.Summary.HeldBack, "step"), count(len(p.Blockers), "blocker"), remaining(p))
+			count(len(p.Steps), "step"), count(p.Summary.HeldBack, "step"), count(len(p.Blockers), "blocker"), executor.Remaining(p))
 	}
 	if len(p.Steps) == 0 {
 		out.Infof("plan %s has no step: nothing to do", p.PlanID)
-		return r.writeReport(r.unstarted(start, "done", "the plan has no step"))
+		return r.writeReport(r.unstarted(start, executor.RunDone, "the plan has no step"))
 	}
 	api, err := r.connect(ctx)
 	if err != nil {
@@ -354,17 +355,13 @@ func (r *applyRun) sayResume(out *stderrLog) {
 		map[string]any{"journal": r.journal, "resume": r.resume})
 }
 
-// outcomeOf names the outcome of a run that ended with err, as the report does.
-func outcomeOf(err error) string {
-	switch {
-	case err == nil:
-		return "done"
-	case errors.Is(err, executor.ErrInterrupted):
-		return "interrupted"
-	case exitCode(err) == exitRefused:
-		return "refused"
+// outcomeOf names the outcome of a run that ended with err, as the report does; the CLI's own refusals
+// (refusedError) are refusals too.
+func outcomeOf(err error) executor.RunOutcome {
+	if err != nil && !errors.Is(err, executor.ErrInterrupted) && exitCode(err) == exitRefused {
+		return executor.RunRefused
 	}
-	return "failed"
+	return executor.OutcomeOf(err)
 }
 
 // checkAccount asks whose the credentials are before anything else is sent, and refuses a plan made in another
@@ -392,20 +389,12 @@ func (r *applyRun) checkAccount(ctx context.Context, start time.Time, api *cloud
 
 // refuse writes the report of a run refused before the executor started and returns err.
 func (r *applyRun) refuse(start time.Time, err error) error {
-	return errors.Join(err, r.writeReport(r.unstarted(start, "refused", err.Error())))
+	return errors.Join(err, r.writeReport(r.unstarted(start, executor.RunRefused, err.Error())))
 }
 
 // unstarted is the report of a run in which no step started.
-func (r *applyRun) unstarted(start time.Time, outcome, msg string) *executor.Report {
-	rep := &executor.Report{
-		PlanID: r.plan.PlanID, Start: start, End: time.Now(), Outcome: outcome, Message: msg,
-		Schedule: executor.Schedule(r.flags.schedule), Steps: []executor.StepReport{}, Calls: map[string]map[string]int{},
-	}
-	for _, s := range r.plan.Steps {
-		rep.Steps = append(rep.Steps, executor.StepReport{ID: s.ID, Action: s.Action, ResourceID: s.ResourceID, IPAMID: s.IPAMID,
-			Level: s.Level, Outcome: executor.OutcomeNotStarted, DependsOn: executor.DependencyIDs(&s)})
-	}
-	return rep
+func (r *applyRun) unstarted(start time.Time, outcome executor.RunOutcome, msg string) *executor.Report {
+	return executor.Unstarted(r.plan, executor.Schedule(r.flags.schedule), start, time.Now(), outcome, msg)
 }
 
 // boundReport is L of the run, with the settings it assumed: the known ones (the demo's), or those measured
@@ -467,35 +456,6 @@ func writeFileAtomic(path string, data []byte) error {
 		return err
 	}
 	return os.Rename(tmp.Name(), path)
-}
-
-// blockersMessage is the refusal of a plan with blockers: each blocker, and how to run the rest anyway.
-func blockersMessage(p *plans.Plan) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "plan %s has %s holding back %s; nothing was done:", p.PlanID, count(len(p.Blockers), "blocker"), count(p.Summary.HeldBack, "step"))
-	for _, bl := range p.Blockers {
-		fmt.Fprintf(&b, "\n  %s %s: %s", bl.ResourceType, bl.ResourceID, bl.Reason)
-	}
-	fmt.Fprintf(&b, "\nremove them and plan again, or run the plan's %s with --partial (%s)", count(len(p.Steps), "step"), remaining(p))
-	return b.String()
-}
-
-// remaining says which IPAMs a partial run leaves in place.
-func remaining(p *plans.Plan) string {
-	var ids []string
-	for _, bl := range p.Blockers {
-		if bl.IPAMID != "" && !slices.Contains(ids, bl.IPAMID) {
-			ids = append(ids, bl.IPAMID)
-		}
-	}
-	slices.Sort(ids)
-	switch len(ids) {
-	case 0:
-		return "what the blockers hold remains"
-	case 1:
-		return "the IPAM " + ids[0] + " will remain"
-	}
-	return "the IPAMs " + strings.Join(ids, ", ") + " will remain"
 }
 
 // planIPAMs lists the IPAMs the plan's steps name, and with blockers those its blockers name too, sorted.
@@ -593,6 +553,18 @@ func setGlobals(cmd *cobra.Command) []string {
 	return args
 }
 
+// programName is the program as the user ran it, for the command lines the tool prints: os.Args[0] is what
+// the shell was given, ./ipam-teardown after the README's go build, a path, or the bare name it found on
+// PATH; the bare name would not run from where ./ipam-teardown did. A go run build (GOTMPDIR's
+// go-build*/b001/exe/) is removed when the process exits: then the bare name, as after go install.
+func programName(arg0 string) string {
+	slash := filepath.ToSlash(arg0)
+	if arg0 == "" || strings.Contains(slash, "/go-build") && strings.HasSuffix(path.Dir(slash), "/exe") {
+		return "ipam-teardown"
+	}
+	return arg0
+}
+
 // resumeCommand is the command line that resumes a run of the plan at planPath from its journal, with the
 // apply flags the run was given (f), so that it runs as printed: without --yes a resume on a pipe or in cron
 // is refused, without --report the report is not written, and without --qps or --parallelism it goes at
@@ -600,8 +572,8 @@ func setGlobals(cmd *cobra.Command) []string {
 // resumed run recognises its own lock from the journal, and breaking a lock again, maybe one that another run
 // took since, is a decision to make again, not to replay. No flag holds a secret; an --endpoint with a user
 // and password in it (globals) is printed without them.
-func resumeCommand(globals []string, planPath, journal, report string, f applyFlags) string {
-	args := append([]string{"ipam-teardown"}, redactGlobals(globals)...)
+func resumeCommand(program string, globals []string, planPath, journal, report string, f applyFlags) string {
+	args := append([]string{program}, redactGlobals(globals)...)
 	args = append(args, "apply", planPath)
 	if journal != planPath+".journal" {
 		args = append(args, "--journal", journal)

@@ -59,7 +59,7 @@ func planSandbox(t *testing.T, url, ipamID string, extra ...string) string {
 }
 
 // wantOutcome fails the test unless the report at path says outcome.
-func wantOutcome(t *testing.T, path, outcome string) {
+func wantOutcome(t *testing.T, path string, outcome executor.RunOutcome) {
 	t.Helper()
 	if rep := readReport(t, path); rep.Outcome != outcome {
 		t.Errorf("report outcome %q, want %s", rep.Outcome, outcome)
@@ -328,7 +328,7 @@ func TestApplyInterrupted(t *testing.T) {
 	if !errors.Is(err, executor.ErrInterrupted) || exitCode(err) != exitFailed {
 		t.Fatalf("interrupted apply: exit %d (%v); want %d and ErrInterrupted", exitCode(err), err, exitFailed)
 	}
-	if want := "ipam-teardown --endpoint " + url + " --log-format json apply " + plan; !strings.Contains(stderr, want) {
+	if want := programName(os.Args[0]) + " --endpoint " + url + " --log-format json apply " + plan; !strings.Contains(stderr, want) {
 		t.Errorf("stderr lacks the resume command %q:\n%s", want, stderr)
 	}
 }
@@ -445,8 +445,25 @@ func TestResumeCommand(t *testing.T) {
 			"ipam-teardown --endpoint http://127.0.0.1:9/ apply p.json --yes --fail-fast --parallelism 4 --qps 20 --schedule levels --lock-ttl 1h0m0s --report r.json"},
 	}
 	for _, tt := range tests {
-		if got := resumeCommand(tt.globals, tt.plan, tt.journal, tt.report, tt.f); got != tt.want {
+		if got := resumeCommand("ipam-teardown", tt.globals, tt.plan, tt.journal, tt.report, tt.f); got != tt.want {
 			t.Errorf("resumeCommand(%v, %q, %q, %q) =\n  %s\nwant\n  %s", tt.globals, tt.plan, tt.journal, tt.report, got, tt.want)
+		}
+	}
+}
+
+// TestProgramName: the resume line names the program as it was run, but not a go run build, which is gone
+// when the process exits.
+func TestProgramName(t *testing.T) {
+	tests := []struct{ arg0, want string }{
+		{"ipam-teardown", "ipam-teardown"},
+		{"./ipam-teardown", "./ipam-teardown"},
+		{"/usr/local/bin/ipam-teardown", "/usr/local/bin/ipam-teardown"},
+		{"/tmp/go-build2419181713/b001/exe/ipam-teardown", "ipam-teardown"},
+		{"", "ipam-teardown"},
+	}
+	for _, tt := range tests {
+		if got := programName(tt.arg0); got != tt.want {
+			t.Errorf("programName(%q) = %q, want %q", tt.arg0, got, tt.want)
 		}
 	}
 }
@@ -463,7 +480,7 @@ func TestPlanIPAMsAndRemaining(t *testing.T) {
 	if got := planIPAMs(p, true); strings.Join(got, ",") != "ipam-a,ipam-b,ipam-c" {
 		t.Errorf("planIPAMs(steps and blockers) = %v", got)
 	}
-	if got := remaining(p); got != "the IPAMs ipam-a, ipam-c will remain" {
+	if got := executor.Remaining(p); got != "the IPAMs ipam-a, ipam-c will remain" {
 		t.Errorf("remaining = %q", got)
 	}
 }

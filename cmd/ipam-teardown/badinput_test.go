@@ -34,6 +34,9 @@ func TestBadInputBeforeAnyCall(t *testing.T) {
 	}
 	missing := filepath.Join(dir, "no-such-dir", "out.json")
 	live := []string{"--region", "cn-hangzhou", "--endpoint", s.URL}
+	cfg := filepath.Join(dir, "cleanup.yaml")
+	writeTestFile(t, cfg, cleanupSandbox)
+	cleanupArgs := []string{"--endpoint", s.URL, "cleanup", "--config", cfg, "--out-dir", filepath.Join(dir, "cleanup")}
 
 	tests := []struct {
 		name string
@@ -63,6 +66,12 @@ func TestBadInputBeforeAnyCall(t *testing.T) {
 		{"inventory --qps neither a number nor auto", append(live, "inventory", "--all", "--qps", "fast"), `invalid argument "fast" for "--qps" flag: want a number of calls per second or auto`},
 		{"plan --qps auto-ish", append(live, "plan", "--all", "-o", filepath.Join(dir, "p.json"), "--qps", "automatic"), `"--qps" flag`},
 		{"apply --qps empty", append(live, "apply", plan, "--yes", "--qps", ""), `"--qps" flag`},
+		// Roles are assumed at https:// + --sts-endpoint: a scheme given too was looked up as the host https.
+		{"cleanup --sts-endpoint with a scheme", append(cleanupArgs, "--sts-endpoint", "https://127.0.0.1:8443"), "--sts-endpoint: want HOST[:PORT] without a scheme"},
+		{"cleanup --sts-endpoint with a user", append(cleanupArgs, "--sts-endpoint", "key:s3cretPW@127.0.0.1:8443"), `--sts-endpoint: invalid endpoint "https://key:[redacted]@127.0.0.1:8443"`},
+		// The password of a refused endpoint is not quoted: the message goes to logs and reports.
+		{"--endpoint with a password", []string{"--region", "cn-hangzhou", "--endpoint", strings.Replace(s.URL, "://", "://key:s3cretPW@", 1), "inventory", "--all"},
+			`--endpoint: invalid endpoint "` + strings.Replace(s.URL, "://", "://key:[redacted]@", 1) + `": no user information allowed`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

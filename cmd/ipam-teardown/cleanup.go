@@ -178,6 +178,9 @@ func (f *cleanupFlags) load(cmd *cobra.Command) (*cleanup.Config, error) {
 		cfg.OrphanDiscoveries = true
 	}
 	if fl.Changed("sts-endpoint") {
+		if err := cleanup.CheckStsEndpoint(f.stsEndpoint); err != nil && f.stsEndpoint != "" {
+			return nil, usagef("--sts-endpoint: %v", err)
+		}
 		cfg.StsEndpoint = f.stsEndpoint
 	}
 	// The flags must leave a valid config too (--regions nosuch).

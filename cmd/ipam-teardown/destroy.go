@@ -92,6 +92,9 @@ type destroyRun struct {
 
 func runDestroy(ctx context.Context, g *globalOptions, d destroyRun) error {
 	if d.outDir != "" {
+		if err := checkOutDir("--out-dir", d.outDir); err != nil {
+			return err
+		}
 		if _, err := os.Stat(filepath.Join(d.outDir, "plan.json")); err == nil {
 			return usagef("--out-dir %s already holds a plan.json: choose another directory (to resume that run: ipam-teardown apply %s)",
 				d.outDir, filepath.Join(d.outDir, "plan.json"))
@@ -145,7 +148,7 @@ func runDestroy(ctx context.Context, g *globalOptions, d destroyRun) error {
 	_, journal, report := d.files(dir)
 	resume := d.resume
 	if resume == "" {
-		resume = resumeCommand(d.globals, planPath, journal, report, d.flags)
+		resume = resumeCommand(programName(os.Args[0]), d.globals, planPath, journal, report, d.flags)
 	}
 	r := &applyRun{
 		g: g, flags: d.flags, plan: p, journal: journal, report: report, stdin: d.stdin, resume: resume,

@@ -146,9 +146,13 @@ func exportToDir(output string) bool {
 
 // checkExportDir checks, before any call, that -o DIR/ can take the files and holds no .tf file: Terraform
 // reads every .tf file of a directory, so one left there would join (or clash with) the new configuration.
+// A directory that does not exist yet is made when the files are written, so that a refused run leaves none
+// behind; the nearest part of it that exists must be a directory.
 func checkExportDir(dir string) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return usagef("-o %s: %v", dir, cause(err))
+	if fi, err := os.Stat(dir); err != nil {
+		return checkOutDir("-o", dir)
+	} else if !fi.IsDir() {
+		return usagef("-o %s: is a file, not a directory", dir)
 	}
 	old, err := filepath.Glob(filepath.Join(dir, "*.tf"))
 	if err != nil {
@@ -167,6 +171,9 @@ func checkExportDir(dir string) error {
 }
 
 func writeExportDir(dir string, files []tfexport.File) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("-o %s: %w", dir, cause(err))
+	}
 	for _, f := range files {
 		if err := tfexport.WriteFileAtomic(filepath.Join(dir, f.Name), f.Data); err != nil {
 			return fmt.Errorf("-o %s: %w", dir, cause(err))

@@ -112,12 +112,18 @@ func TestExportCommand(t *testing.T) {
 		}
 	}
 
-	// Bad input: exit 2, no call.
+	// Bad input: exit 2, no call, and no directory made for -o DIR/ (it was made before the other checks).
 	calls := len(srv.Calls())
+	fresh := filepath.Join(dir, "fresh") + "/"
 	for _, tc := range []struct {
 		args []string
 		want string
 	}{
+		{[]string{"export", "--all", "--from-inventory", snapPath, "-o", fresh}, "--from-inventory"},
+		{[]string{"export", "--from-inventory", filepath.Join(dir, "nosuch.json"), "-o", fresh}, "nosuch.json"},
+		{[]string{"export", "--ipam", ipam, "--parallelism", "0", "-o", fresh}, "--parallelism"},
+		{[]string{"export", "--from-inventory", snapPath, "-o", file + "/"}, "-o " + file + "/: is a file, not a directory"},
+		{[]string{"export", "--from-inventory", snapPath, "-o", filepath.Join(file, "tf") + "/"}, file + " is a file, not a directory"},
 		{[]string{"export", "--all", "--mode", "import"}, "--mode"},
 		{[]string{"export", "--all", "-o", out}, "holds"},
 		{[]string{"export", "--all", "--from-inventory", snapPath}, "--from-inventory"},
@@ -132,6 +138,9 @@ func TestExportCommand(t *testing.T) {
 	}
 	if n := len(srv.Calls()) - calls; n != 0 {
 		t.Errorf("bad input made %d calls; want none", n)
+	}
+	if _, err := os.Stat(fresh); err == nil {
+		t.Errorf("a refused export left the directory %s behind", fresh)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 )
 
 // fileRole is what a command does with one of its files.
@@ -89,9 +90,34 @@ func keepsResumeState(flag, path string) error {
 	return nil
 }
 
+// exists reports whether something may be at path: any answer of Stat but "no such file" counts, so that a
+// file that cannot be read is not written over. A path under a file (ENOTDIR: --out-dir README.md names
+// README.md/plan.json) holds nothing.
 func exists(path string) bool {
 	_, err := os.Stat(path)
-	return !errors.Is(err, fs.ErrNotExist)
+	return !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, syscall.ENOTDIR)
+}
+
+// checkOutDir checks, before any call, a directory a command creates after its reads (destroy's --out-dir):
+// the nearest part of it that exists must be a directory, so that the run does not list the service only to
+// find that it cannot write its plan.
+func checkOutDir(flag, dir string) error {
+	for p := filepath.Clean(dir); ; p = filepath.Dir(p) {
+		fi, err := os.Stat(p)
+		switch {
+		case err == nil && fi.IsDir():
+			return nil
+		case err == nil && p == filepath.Clean(dir):
+			return usagef("%s %s: is a file, not a directory", flag, dir)
+		case err == nil:
+			return usagef("%s %s: %s is a file, not a directory", flag, dir, p)
+		case !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, syscall.ENOTDIR):
+			return usagef("%s %s: %v", flag, dir, cause(err))
+		}
+		if p == filepath.Dir(p) {
+			return nil
+		}
+	}
 }
 
 // sameFile reports whether a and b name the same file: the same cleaned absolute path; both existing, the

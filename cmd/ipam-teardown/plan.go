@@ -137,8 +137,13 @@ func (f *planOptionFlags) register(fs *pflag.FlagSet) {
 
 // validate checks the flags before any call; a bad value is a usage error naming its flag.
 func (f *planOptionFlags) validate(fs *pflag.FlagSet) error {
-	if k, _, _ := strings.Cut(f.opts.ProtectTag, "="); fs.Changed("protect-tag") && k == "" {
+	if k, v, hasValue := strings.Cut(f.opts.ProtectTag, "="); fs.Changed("protect-tag") && k == "" {
 		return usagef("--protect-tag %q: want KEY or KEY=VALUE", f.opts.ProtectTag)
+	} else if hasValue && strings.TrimSpace(v) == "" {
+		// KEY= protects only what carries KEY with an empty value: --protect-tag keep=$KEEP with KEEP unset
+		// would let the plan delete every resource tagged keep=true.
+		return usagef("--protect-tag %q: the value of %q is empty (an unset shell variable?): it would protect only resources whose %s is empty; name the value, or give %s alone for any value",
+			f.opts.ProtectTag, k, k, k)
 	}
 	for _, id := range f.opts.Exclude {
 		if strings.TrimSpace(id) == "" {

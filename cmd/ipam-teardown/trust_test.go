@@ -56,6 +56,10 @@ func TestOwnFilesAndExactSelectionBeforeAnyCall(t *testing.T) {
 		{"destroy --tag with an empty value", []string{"destroy", "--tag", "env=", "--yes"}, `--tag "env=": the value of "env" is empty`},
 		{"plan --tag with an empty value", []string{"plan", "--tag", "env=", "-o", filepath.Join(dir, "p.json")}, `--tag "env="`},
 		{"inventory --tag with an empty value", []string{"inventory", "--tag", "owner=", "--tag", "env=sandbox"}, `--tag "owner="`},
+		// --protect-tag owner=$OWNER with OWNER unset protected nothing tagged owner=network-team: the IPAM
+		// was deleted.
+		{"destroy --protect-tag with an empty value", []string{"destroy", "--all", "--protect-tag", "owner=", "--yes"}, `--protect-tag "owner=": the value of "owner" is empty`},
+		{"plan --protect-tag with a blank value", []string{"plan", "--all", "--protect-tag", "owner= ", "-o", filepath.Join(dir, "p.json")}, `--protect-tag "owner= "`},
 		{"apply --report the plan", []string{"apply", plan, "--yes", "--report", plan}, "--report " + plan + ": is the input " + plan},
 		{"apply --report the plan through a link", []string{"apply", plan, "--yes", "--report", linkToPlan}, "--report " + linkToPlan + ": is the input"},
 		{"apply --report the plan through a linked directory", []string{"apply", plan, "--yes", "--report", filepath.Join(linkToDir, "plan.json")}, "is the input"},
@@ -69,6 +73,11 @@ func TestOwnFilesAndExactSelectionBeforeAnyCall(t *testing.T) {
 		{"destroy --report the plan of its out-dir", []string{"destroy", "--ipam", ipamID, "--yes", "--out-dir", outDir, "--report", filepath.Join(outDir, "plan.json")}, "--report " + filepath.Join(outDir, "plan.json") + ": is the same file as the plan"},
 		{"destroy --report its journal", []string{"destroy", "--ipam", ipamID, "--yes", "--journal", report, "--report", report}, "is the same file as --journal"},
 		{"destroy --report an interrupted plan", []string{"destroy", "--ipam", ipamID, "--yes", "--report", interrupted}, "is a plan with a journal"},
+		// A file where a directory is expected is that, not an interrupted run: README.md/plan.json.journal
+		// does not exist (ENOTDIR), and the run must not list the service before it finds out.
+		{"destroy --out-dir a file", []string{"destroy", "--ipam", ipamID, "--yes", "--out-dir", cfg}, "--out-dir " + cfg + ": is a file, not a directory"},
+		{"destroy --out-dir under a file", []string{"destroy", "--ipam", ipamID, "--yes", "--out-dir", filepath.Join(cfg, "audit")}, "--out-dir " + filepath.Join(cfg, "audit") + ": " + cfg + " is a file, not a directory"},
+		{"demo --out-dir a file", []string{"demo", "--out-dir", cfg}, "--out-dir " + cfg + ": is a file, not a directory"},
 		{"cleanup --report its config", []string{"cleanup", "--config", cfg, "--report", cfg}, "--report " + cfg + ": is the input " + cfg},
 		{"cleanup --report an interrupted plan", []string{"cleanup", "--config", cfg, "--report", interrupted}, "is a plan with a journal"},
 		{"sim generate -o an interrupted plan", []string{"sim", "generate", "-o", interrupted}, "-o " + interrupted + ": is a plan with a journal"},

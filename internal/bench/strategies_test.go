@@ -156,7 +156,7 @@ func runStrategy(tb testing.TB, strategy string, topo *topology.Topology, s sett
 		rep, err = executor.Apply(ctx, api, p, o)
 		if rep != nil {
 			counts = Counts{Retries: rep.Retries, DependencyErrors: rep.DependencyRetries, DependencyCodes: codes}
-			r.outcome = rep.Outcome
+			r.outcome = string(rep.Outcome)
 			r.execute = rep.End.Sub(execStart)
 		}
 	default:

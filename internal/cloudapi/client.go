@@ -327,7 +327,7 @@ var ErrInvalidEndpoint = errors.New("invalid endpoint")
 // in clear. "" is refused too: a caller that wants the regional endpoints passes no override at all.
 func ValidateEndpoint(s string, insecure bool) error {
 	bad := func(format string, args ...any) error {
-		return fmt.Errorf("%w %q: %s", ErrInvalidEndpoint, s, fmt.Sprintf(format, args...))
+		return fmt.Errorf("%w %q: %s", ErrInvalidEndpoint, shownEndpoint(s), fmt.Sprintf(format, args...))
 	}
 	if s == "" {
 		return fmt.Errorf("%w: empty (leave the override out to use the regional endpoints)", ErrInvalidEndpoint)
@@ -363,6 +363,34 @@ func ValidateEndpoint(s string, insecure bool) error {
 		return bad("plain http:// to a host that is not loopback would send signed requests and security tokens in clear; use https://, or allow it with --insecure-endpoint")
 	}
 	return nil
+}
+
+// shownEndpoint is an endpoint as an error may quote it: the password of its user information and its query
+// or fragment are cut. The endpoint is refused for having them, and a mistyped one may carry a credential
+// there (http://key:secret@host, ?AccessKeySecret=...); the error is logged and written into reports.
+func shownEndpoint(s string) string {
+	if i := strings.IndexAny(s, "?#"); i >= 0 {
+		s = s[:i+1] + "[redacted]"
+	}
+	scheme, rest, ok := strings.Cut(s, "://")
+	if !ok {
+		scheme, rest = "", s
+	}
+	end := strings.IndexByte(rest, '/')
+	if end < 0 {
+		end = len(rest)
+	}
+	if at := strings.LastIndexByte(rest[:end], '@'); at >= 0 {
+		user, _, password := strings.Cut(rest[:at], ":")
+		if password {
+			user += ":[redacted]"
+		}
+		rest = user + rest[at:]
+	}
+	if !ok {
+		return rest
+	}
+	return scheme + "://" + rest
 }
 
 func isLoopback(host string) bool {

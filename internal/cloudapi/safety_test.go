@@ -403,6 +403,14 @@ func TestValidateEndpoint(t *testing.T) {
 		{"https://host:70000", false, false, "port"},
 		{"https://host:", false, false, "empty port"},
 		{"https://a b", false, false, "invalid"},
+		// A credential in a mistyped endpoint is refused without being quoted (the error is logged and
+		// written to reports): the user stays, the password, query and fragment go.
+		{"https://user:s3cretPW@host", false, false, `"https://user:[redacted]@host": no user information`},
+		{"http://key:s3cretPW@127.0.0.1:8080/p?q", false, false, `"http://key:[redacted]@127.0.0.1:8080/p?[redacted]"`},
+		{"https://host/?AccessKeySecret=s3cretQS", false, false, `"https://host/?[redacted]": no query`},
+		{"https://host#s3cretFR", false, false, `"https://host#[redacted]"`},
+		{"key:s3cretPW@127.0.0.1:8080", false, false, `"key:[redacted]@127.0.0.1:8080": want http://`},
+		{"http://u:s3cret PW@host", false, false, `"http://u:[redacted]@host": net/url: invalid userinfo`},
 	}
 	for _, tt := range tests {
 		err := ValidateEndpoint(tt.endpoint, tt.insecure)
@@ -412,6 +420,9 @@ func TestValidateEndpoint(t *testing.T) {
 		}
 		if err != nil && (!errors.Is(err, ErrInvalidEndpoint) || !strings.Contains(err.Error(), tt.mention)) {
 			t.Errorf("ValidateEndpoint(%q) = %v, want ErrInvalidEndpoint mentioning %q", tt.endpoint, err, tt.mention)
+		}
+		if err != nil && strings.Contains(err.Error(), "s3cret") {
+			t.Errorf("ValidateEndpoint(%q) = %v: the error quotes a credential", tt.endpoint, err)
 		}
 	}
 	// New refuses an invalid endpoint before resolving credentials or sending anything.
