@@ -724,6 +724,7 @@ func noDuplicateKeys(t *testing.T, logs string) {
 // the finished run's plan was taken for an interrupted one and run again from its journal: every step done
 // earlier, outcome done, and the new orphan left in place.
 func TestReusedOutDirPlansNewOrphans(t *testing.T) {
+	t.Parallel()
 	b := newBed(t)
 	b.clk.advance(100 * time.Hour)
 	cfg, err := cleanup.ParseConfig([]byte(`regions: [cn-shanghai]
@@ -782,6 +783,7 @@ sts_endpoint: `+b.sts+"\n"), "cleanup.yaml")
 // Both used to write <ipam>.recreate/main.tf again: the resumed run's lost the pools the first run deleted,
 // and the plan beside replaced the interrupted plan's.
 func TestReusedOutDirKeepsTheRecreateConfig(t *testing.T) {
+	t.Parallel()
 	config := func(protect string) *cleanup.Config {
 		cfg, err := cleanup.ParseConfig([]byte(`regions: [cn-hangzhou]
 allowed_accounts: ["1000000000000001"]
@@ -844,6 +846,7 @@ exclude: {protect_tag: `+protect+`}
 // exit 0. It was planned and kept by the planner as a blocker that holds back nothing, so the orphans' plan
 // was blocked and every run, a preview too, ended refused (exit 3) for as long as the kept discovery lived.
 func TestExcludedOrphanIsSkipped(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		name, exclude, why string
 	}{
