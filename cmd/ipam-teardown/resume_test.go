@@ -36,6 +36,7 @@ func TestResumeLineRunsAsPrinted(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel() // an emulator, a directory and an environment of its own
 			resumeAsPrinted(t, tt.invoke, tt.onPath)
 		})
 	}
