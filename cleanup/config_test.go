@@ -21,6 +21,7 @@ select:
 // TestConfigErrorsNameFileLineAndField: every fault of a config is an error naming the file, the line and the
 // field, and a valid config passes.
 func TestConfigErrorsNameFileLineAndField(t *testing.T) {
+	t.Parallel()
 	if _, err := ParseConfig([]byte(validConfig), "c.yaml"); err != nil {
 		t.Fatalf("valid config: %v", err)
 	}
@@ -73,6 +74,7 @@ func TestConfigErrorsNameFileLineAndField(t *testing.T) {
 
 // TestDecide: the selection rules, one case per reason.
 func TestDecide(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC)
 	ip := func(name string, created time.Time, tags map[string]string) inventory.IPAM {
 		return inventory.IPAM{ID: "ipam-" + name, Name: name, Status: "Created", CreateTime: created, Tags: tags}
@@ -122,6 +124,7 @@ func TestDecide(t *testing.T) {
 
 // TestREADMEConfigParses: the example config of the README is a valid config.
 func TestREADMEConfigParses(t *testing.T) {
+	t.Parallel()
 	data, err := os.ReadFile("../README.md")
 	if err != nil {
 		t.Fatal(err)
@@ -143,6 +146,7 @@ func TestREADMEConfigParses(t *testing.T) {
 // TestParseQPSDefaultIsAuto: a config without qps runs each account with the adaptive rate, as every command
 // does without --qps; a number is a fixed rate.
 func TestParseQPSDefaultIsAuto(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		in   string
 		qps  float64

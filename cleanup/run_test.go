@@ -35,7 +35,7 @@ const (
 )
 
 // bed is an emulator with the three accounts of testdata/accounts.yaml, an HTTPS listener for Sts, and the
-// caller's (account 1's) key in the environment.
+// caller's (account 1's) key in the environment (runTests).
 type bed struct {
 	t   *testing.T
 	srv *simtest.Server
@@ -68,8 +68,10 @@ func newBed(t *testing.T, opts ...simtest.Option) *bed {
 	}
 	clk := &clock{}
 	s := simtest.StartTopology(t, topo, append(opts, simtest.WithNow(clk.now))...)
-	sts := s.StartTLS(t)
-	s.SetCredentialsEnv(t, acctA)
+	sts := s.ServeTLS(t) // the process trusts it (runTests)
+	if c := s.Credential(t, acctA); c.AccessKeyID != os.Getenv("ALIBABA_CLOUD_ACCESS_KEY_ID") || c.AccessKeySecret != os.Getenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET") {
+		t.Fatalf("account %s has the key %s, not the environment's (runTests)", acctA, c.AccessKeyID)
+	}
 	return &bed{t: t, srv: s, sts: sts, clk: clk}
 }
 
@@ -100,7 +102,9 @@ func (b *bed) options(apply bool) cleanup.Options {
 	return cleanup.Options{
 		Apply:  apply,
 		OutDir: b.t.TempDir(),
-		Client: cloudapi.Config{Endpoint: b.srv.URL, RetryInitial: 5 * time.Millisecond, RetryMax: 50 * time.Millisecond},
+		// --qps auto starts at 500: the emulator has no limit, and a slow start from 10 calls a second in each
+		// account was most of a test's time.
+		Client: cloudapi.Config{Endpoint: b.srv.URL, RetryInitial: 5 * time.Millisecond, RetryMax: 50 * time.Millisecond, QPSAutoStart: 500},
 		Executor: executor.Options{
 			StepTimeout: 20 * time.Second, PollInterval: 10 * time.Millisecond, PollMax: 50 * time.Millisecond,
 			RetryInitial: 5 * time.Millisecond, RetryMax: 50 * time.Millisecond,
@@ -168,6 +172,7 @@ func ipamReports(rep *cleanup.Report) map[string]cleanup.IPAMReport {
 // exactly the env=sandbox IPAMs that are neither protected nor excluded, writes their plans, dry-runs them,
 // and the emulator logs no mutating call at all: no lock tag, no step. Everything is still there.
 func TestPreviewMakesNoMutatingCall(t *testing.T) {
+	t.Parallel()
 	b := newBed(t)
 	before := b.ipamsOf()
 	rep, err := cleanup.Run(t.Context(), b.config("orphan_discoveries: true"), b.options(false))
@@ -222,6 +227,7 @@ func TestPreviewMakesNoMutatingCall(t *testing.T) {
 // TestApplyEmptiesExactlyTheSelectedIPAMs: with Apply, the two selected IPAMs and the orphaned discovery are
 // gone, everything else remains, and the report agrees with /_sim/state.
 func TestApplyEmptiesExactlyTheSelectedIPAMs(t *testing.T) {
+	t.Parallel()
 	b := newBed(t)
 	before := b.ipamsOf()
 	rep, err := cleanup.Run(t.Context(), b.config("orphan_discoveries: true"), b.options(true))
@@ -256,6 +262,7 @@ func TestApplyEmptiesExactlyTheSelectedIPAMs(t *testing.T) {
 // TestAccountOffTheAllowListRefusesTheRun: when the caller's credentials lead to an account that is not on
 // the allow-list, the whole run is refused after the identity calls: no other call in any account.
 func TestAccountOffTheAllowListRefusesTheRun(t *testing.T) {
+	t.Parallel()
 	b := newBed(t)
 	cfg, err := cleanup.ParseConfig([]byte(`regions: [cn-hangzhou]
 allowed_accounts: ["1000000000000002"]
@@ -285,6 +292,7 @@ sts_endpoint: `+b.sts+"\n"), "cleanup.yaml")
 // that they overlap. Every mutating call with a ClientToken comes, per IPAM, from one run's plan; the other
 // run is refused (its lock check or its drift check), or finds nothing left. Both IPAMs end gone.
 func TestOverlappingAppliesNeverActOnTheSameIPAM(t *testing.T) {
+	t.Parallel()
 	b := newBed(t, simtest.WithDeleteDelay(100*time.Millisecond))
 	b.srv.Wire.SetFaults([]wire.FaultRule{{Latency: 10 * time.Millisecond}})
 	var reps [2]*cleanup.Report
@@ -354,6 +362,7 @@ func (b *bed) checkOnePlanPerIPAM(reps ...*cleanup.Report) {
 // of sandbox-a (what destroy runs) at the same time: the IPAM is gone, and only one of the two plans acted
 // on it (the other run was refused by the lock or the drift check).
 func TestCleanupBesideAManualDestroy(t *testing.T) {
+	t.Parallel()
 	b := newBed(t, simtest.WithDeleteDelay(100*time.Millisecond))
 	b.srv.Wire.SetFaults([]wire.FaultRule{{Latency: 10 * time.Millisecond}})
 	api, err := cloudapi.New(t.Context(), cloudapi.Config{Region: "cn-hangzhou", Endpoint: b.srv.URL, Logger: zerolog.Nop()})
@@ -395,6 +404,7 @@ func TestCleanupBesideAManualDestroy(t *testing.T) {
 // first step starts; the calls refused with InvalidSecurityToken.Expired are sent again after the role is
 // assumed again, and the run finishes: nothing half-done in silence.
 func TestExpiredRoleSessionIsRenewed(t *testing.T) {
+	t.Parallel()
 	b := newBed(t)
 	opts := b.options(true)
 	var once sync.Once
@@ -430,9 +440,10 @@ func TestExpiredRoleSessionIsRenewed(t *testing.T) {
 // IPAM of that account is reported failed with the service's answer and how to resume, and the run fails
 // (exit 1); nothing is reported done that is not.
 func TestRoleRenewalFailureFailsTheAccount(t *testing.T) {
+	t.Parallel()
 	b := newBed(t)
 	opts := b.options(true)
-	opts.Executor.StepTimeout = 2 * time.Second
+	opts.Executor.StepTimeout = time.Second // the steps fail by it: renewal never succeeds
 	var once sync.Once
 	opts.Executor.OnEvent = func(e executor.Event) {
 		if e.Kind == executor.EventStart {
@@ -470,6 +481,7 @@ func TestRoleRenewalFailureFailsTheAccount(t *testing.T) {
 // written and reported with the blocker, nothing of that IPAM is touched, the other IPAMs still run, and the
 // run's error is a refusal (exit 3), not a failure.
 func TestBlockedPlanIsNotRun(t *testing.T) {
+	t.Parallel()
 	b := newBed(t)
 	cfg := b.config("")
 	cfg.Exclude.IDs = append(cfg.Exclude.IDs, b.srv.Refs["pool/a-child"])
@@ -512,6 +524,7 @@ func equalMaps(a, b map[string][]string) bool {
 // Every account's identity is checked before any other call, so the run fails (ErrFailed) having sent only
 // identity calls: account 1, reached fine, is not listed either.
 func TestUnreachableAccountStopsTheRunBeforeAnyListing(t *testing.T) {
+	t.Parallel()
 	b := newBed(t)
 	cfg, err := cleanup.ParseConfig([]byte(`regions: [cn-hangzhou, cn-shanghai]
 allowed_accounts: ["1000000000000001", "1000000000000002"]
@@ -545,6 +558,7 @@ sts_endpoint: `+b.sts+"\n"), "cleanup.yaml")
 // (account 3) and one tagged env=sandbox but made a minute ago (account 2, older_than 72h) stay. The drift
 // checks of the orphans' plans agree (the run is done, not refused).
 func TestOrphanDiscoveriesFollowSelect(t *testing.T) {
+	t.Parallel()
 	b := newBed(t)
 	b.clk.advance(100 * time.Hour) // the topology is 100 hours old
 	cred := b.srv.Credential(t, acctB)
@@ -574,7 +588,7 @@ sts_endpoint: `+b.sts+"\n"), "cleanup.yaml")
 	opts := b.options(true)
 	opts.Now = b.clk.now
 	var logs bytes.Buffer
-	opts.Logger = zerolog.New(&logs).Level(zerolog.InfoLevel)
+	opts.Logger = zerolog.New(zerolog.SyncWriter(&logs)).Level(zerolog.InfoLevel) // the accounts log at once
 	rep, err := cleanup.Run(t.Context(), cfg, opts)
 	if err != nil {
 		t.Fatalf("apply: %v", err)
@@ -608,6 +622,7 @@ sts_endpoint: `+b.sts+"\n"), "cleanup.yaml")
 // beside them and changes neither; the next apply into it runs that plan again from its journal (the resume
 // line the report printed still names it) and ends done, the IPAM gone.
 func TestReusedOutDirKeepsAndResumesAnInterruptedRun(t *testing.T) {
+	t.Parallel()
 	b := newBed(t)
 	cfg, err := cleanup.ParseConfig([]byte(`regions: [cn-hangzhou]
 allowed_accounts: ["1000000000000001"]
@@ -709,6 +724,7 @@ func noDuplicateKeys(t *testing.T, logs string) {
 // the finished run's plan was taken for an interrupted one and run again from its journal: every step done
 // earlier, outcome done, and the new orphan left in place.
 func TestReusedOutDirPlansNewOrphans(t *testing.T) {
+	t.Parallel()
 	b := newBed(t)
 	b.clk.advance(100 * time.Hour)
 	cfg, err := cleanup.ParseConfig([]byte(`regions: [cn-shanghai]
@@ -767,6 +783,7 @@ sts_endpoint: `+b.sts+"\n"), "cleanup.yaml")
 // Both used to write <ipam>.recreate/main.tf again: the resumed run's lost the pools the first run deleted,
 // and the plan beside replaced the interrupted plan's.
 func TestReusedOutDirKeepsTheRecreateConfig(t *testing.T) {
+	t.Parallel()
 	config := func(protect string) *cleanup.Config {
 		cfg, err := cleanup.ParseConfig([]byte(`regions: [cn-hangzhou]
 allowed_accounts: ["1000000000000001"]
@@ -829,6 +846,7 @@ exclude: {protect_tag: `+protect+`}
 // exit 0. It was planned and kept by the planner as a blocker that holds back nothing, so the orphans' plan
 // was blocked and every run, a preview too, ended refused (exit 3) for as long as the kept discovery lived.
 func TestExcludedOrphanIsSkipped(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		name, exclude, why string
 	}{

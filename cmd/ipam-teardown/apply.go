@@ -273,7 +273,7 @@ func (r *applyRun) run(ctx context.Context) error {
 	// The live display only on a terminal with the console format, and not when --log-level hides progress.
 	bar := isTerminal(r.g.stderr) && !out.JSON() && out.Enabled(zerolog.InfoLevel)
 	prog, elog := newProgress(r.g.stderr, log, len(p.Steps), bar)
-	opts := executor.Options{
+	opts := r.g.pace.on(executor.Options{
 		Schedule:    executor.Schedule(r.flags.schedule),
 		Parallelism: r.flags.parallelism,
 		StepTimeout: r.flags.stepTimeout,
@@ -285,7 +285,7 @@ func (r *applyRun) run(ctx context.Context) error {
 		Replan:      replan.Func(api, p, r.planOptions, r.flags.parallelism, out.Lines(zerolog.InfoLevel)),
 		OnEvent:     prog.Event,
 		Logger:      elog,
-	}
+	})
 	if why, skip := skipDrift(r.planned, !r.flags.yes, time.Now()); skip {
 		opts.Replan, opts.DriftSkipped = nil, why
 	} else if opts.Replan == nil {

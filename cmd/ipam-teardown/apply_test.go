@@ -30,7 +30,7 @@ import (
 func runIn(t *testing.T, ctx context.Context, stdin io.Reader, args ...string) (stdout, stderr string, err error) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	cmd := newRootCommand(&out, &errb)
+	cmd := newTestRoot(&out, &errb)
 	cmd.SetIn(stdin)
 	cmd.SetArgs(args)
 	err = cmd.ExecuteContext(ctx)
@@ -82,6 +82,7 @@ func readReport(t *testing.T, path string) executor.Report {
 // TestApplyRefusesBlockers: a plan with blockers is refused with exit 3, naming the blocker and --partial,
 // before any mutating call or dry run, and the report says refused.
 func TestApplyRefusesBlockers(t *testing.T) {
+	t.Parallel()
 	url, refs, _, srv := startSandbox(t)
 	plan := planSandbox(t, url, refs["ipam/sandbox"], "--protect-tag", "team=data")
 	report := filepath.Join(t.TempDir(), "report.json")
@@ -106,8 +107,9 @@ func TestApplyRefusesBlockers(t *testing.T) {
 // allocation of a VPC and the IPv6 CIDR of its pool are blockers: that pool and the IPAM remain, the IPv4
 // pools are gone. (Needs the executor.)
 func TestApplyPartial(t *testing.T) {
+	t.Parallel()
 	s := simtest.Start(t, "../../testdata/topologies/multi-account.yaml")
-	s.SetCredentialsEnv(t, ipamsim.DefaultAccount)
+	useDefaultKey(t, s)
 	plan := planSandbox(t, s.URL, s.Refs["ipam/core"])
 	p, err := plans.ReadFile(plan)
 	if err != nil {
@@ -139,6 +141,7 @@ func TestApplyPartial(t *testing.T) {
 // plan made with --protect-tag is not taken for drift: --partial runs it, and the protected pool and the IPAM
 // remain. (Without the recorded options the fresh plan would delete the protected pool: drift, exit 3.)
 func TestApplyReplansWithTheRecordedOptions(t *testing.T) {
+	t.Parallel()
 	url, refs, sim, _ := startSandbox(t)
 	plan := planSandbox(t, url, refs["ipam/sandbox"], "--protect-tag", "team=data")
 	_, stderr, err := runIn(t, t.Context(), strings.NewReader(""), "--endpoint", url, "--log-format", "json",
@@ -160,6 +163,7 @@ func TestApplyReplansWithTheRecordedOptions(t *testing.T) {
 // TestApplyWithoutYesAndNoTerminal: without --yes and with a stdin that is not a terminal, apply refuses
 // with exit 3 and makes no call at all.
 func TestApplyWithoutYesAndNoTerminal(t *testing.T) {
+	t.Parallel()
 	url, refs, _, srv := startSandbox(t)
 	plan := planSandbox(t, url, refs["ipam/sandbox"])
 	before := len(srv.Calls())
@@ -180,6 +184,7 @@ func TestApplyWithoutYesAndNoTerminal(t *testing.T) {
 
 // TestApplyBadInput: a bad flag or plan file is exit 2, names the flag or file, and makes no call.
 func TestApplyBadInput(t *testing.T) {
+	t.Parallel()
 	url, refs, _, srv := startSandbox(t)
 	plan := planSandbox(t, url, refs["ipam/sandbox"])
 	dir := t.TempDir()
@@ -244,6 +249,7 @@ func TestApplyBadInput(t *testing.T) {
 // plan, the report says done; a second apply of the same plan finds everything done (resume). (Needs the
 // executor.)
 func TestApplyRunsAndResumes(t *testing.T) {
+	t.Parallel()
 	url, refs, sim, _ := startSandbox(t)
 	plan := planSandbox(t, url, refs["ipam/sandbox"])
 	report := filepath.Join(t.TempDir(), "report.json")
@@ -313,6 +319,7 @@ func TestApplyRunsAndResumes(t *testing.T) {
 // TestApplyInterrupted: a run whose context ends is exit 1 and prints the command that resumes it. (Needs
 // the executor.)
 func TestApplyInterrupted(t *testing.T) {
+	t.Parallel()
 	url, refs, _, _ := startSandbox(t)
 	plan := planSandbox(t, url, refs["ipam/sandbox"])
 	ctx, cancel := context.WithCancel(t.Context())
@@ -361,6 +368,7 @@ func TestApplyRefusesAnotherAccount(t *testing.T) {
 // naming the endpoint and saying it never answered, rather than after every retry of every read; the report
 // says failed.
 func TestApplyUnreachableEndpoint(t *testing.T) {
+	t.Parallel()
 	url, refs, _, _ := startSandbox(t)
 	plan := planSandbox(t, url, refs["ipam/sandbox"])
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -383,6 +391,7 @@ func TestApplyUnreachableEndpoint(t *testing.T) {
 }
 
 func TestConfirmTyped(t *testing.T) {
+	t.Parallel()
 	one, two := []string{"ipam-a"}, []string{"ipam-a", "ipam-b"}
 	tests := []struct {
 		ipams []string
@@ -417,6 +426,7 @@ func TestConfirmTyped(t *testing.T) {
 // TestResumeCommand: the resume line carries the globals and the apply flags the run was given (not
 // --break-lock), quoted for a shell, without an endpoint's user and password.
 func TestResumeCommand(t *testing.T) {
+	t.Parallel()
 	d := defaultApplyFlags()
 	tuned := d
 	tuned.yes, tuned.failFast, tuned.breakLock, tuned.parallelism, tuned.qps = true, true, true, 4, qpsFlag{qps: 20}
@@ -459,6 +469,7 @@ func TestProgramName(t *testing.T) {
 }
 
 func TestPlanIPAMsAndRemaining(t *testing.T) {
+	t.Parallel()
 	p := &plans.Plan{
 		Steps:    []plans.Step{{IPAMID: "ipam-b"}, {IPAMID: "ipam-a"}, {IPAMID: "ipam-b"}, {IPAMID: ""}},
 		Blockers: []plans.Blocker{{IPAMID: "ipam-c"}, {IPAMID: "ipam-a"}},
@@ -475,6 +486,7 @@ func TestPlanIPAMsAndRemaining(t *testing.T) {
 }
 
 func TestWriteSummary(t *testing.T) {
+	t.Parallel()
 	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	rep := &executor.Report{PlanID: "plan-1", Outcome: "failed", Start: start, End: start.Add(1500 * time.Millisecond), Retries: 3, DependencyRetries: 1,
 		Steps: []executor.StepReport{
@@ -514,6 +526,7 @@ func TestWriteSummary(t *testing.T) {
 // line per finished step (outcome, attempts, took_s), a line of counts per tick, and nothing at info level for
 // a step's start, retries, waits or dry-run answers (debug keeps them).
 func TestLogProgress(t *testing.T) {
+	t.Parallel()
 	var b bytes.Buffer
 	clock := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
 	now := func() time.Time { return clock }
@@ -572,6 +585,7 @@ func TestLogProgress(t *testing.T) {
 }
 
 func TestBarProgress(t *testing.T) {
+	t.Parallel()
 	var b syncBuffer
 	p := newBarProgress(&b, 4, mpb.WithAutoRefresh()) // a buffer is no terminal: draw anyway
 	now := time.Unix(100, 0)
@@ -591,6 +605,7 @@ func TestBarProgress(t *testing.T) {
 }
 
 func TestEstimate(t *testing.T) {
+	t.Parallel()
 	if _, ok := estimate(time.Second, executor.Counts{Total: 4}); ok {
 		t.Error("an estimate before any step finished")
 	}

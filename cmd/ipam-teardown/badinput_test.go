@@ -10,7 +10,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim"
 	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/simtest"
 	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/topology"
 	"github.com/ipam-teardown/ipam-teardown/plans"
@@ -19,9 +18,9 @@ import (
 // TestBadInputBeforeAnyCall: each bad input is its exit code with a message naming the input at fault, and
 // the emulator sees no call at all (not merely no mutating one): the check comes before the inventory.
 func TestBadInputBeforeAnyCall(t *testing.T) {
+	t.Parallel()
 	s := simtest.Start(t, "../../testdata/topologies/sandbox.yaml")
-	s.SetCredentialsEnv(t, ipamsim.DefaultAccount)
-	t.Setenv("ALIBABA_CLOUD_REGION_ID", "")
+	useDefaultKey(t, s)
 	ipamID := s.Refs["ipam/sandbox"]
 	dir := t.TempDir()
 	snap := filepath.Join(dir, "snap.json")
@@ -109,8 +108,9 @@ func TestBadInputBeforeAnyCall(t *testing.T) {
 // TestSelectionMatchingNothing: a plan of a selection no IPAM matches is refused with exit 2 saying so, and no
 // file is written; an inventory of it is written (an empty answer is an answer) and says so on stderr.
 func TestSelectionMatchingNothing(t *testing.T) {
+	t.Parallel()
 	s := simtest.Start(t, "../../testdata/topologies/sandbox.yaml")
-	s.SetCredentialsEnv(t, ipamsim.DefaultAccount)
+	useDefaultKey(t, s)
 	dir := t.TempDir()
 	live := []string{"--region", "cn-hangzhou", "--endpoint", s.URL, "--log-format", "json"}
 	for _, sel := range [][]string{{"--name", "nosuch"}, {"--tag", "env=nosuch"}} {
@@ -172,6 +172,7 @@ func TestPlanToStdout(t *testing.T) {
 // TestRegionMatchingTheSnapshot: --region with --from-inventory is accepted when it names the snapshot's
 // region (a script that always passes it keeps working).
 func TestRegionMatchingTheSnapshot(t *testing.T) {
+	t.Parallel()
 	url, refs, _, _ := startSandbox(t)
 	dir := t.TempDir()
 	snap := filepath.Join(dir, "snap.json")
@@ -187,13 +188,14 @@ func TestRegionMatchingTheSnapshot(t *testing.T) {
 // TestReadOnlyFailuresExitOne: a RAM denial during inventory or plan is a failure (1), not a refusal (3): a
 // read-only command has nothing to refuse. So is an interrupt.
 func TestReadOnlyFailuresExitOne(t *testing.T) {
+	t.Parallel()
 	topo, err := topology.Load("../../testdata/topologies/sandbox.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
 	topo.Accounts[0].Denied = []string{"ListIpamPools"}
 	s := simtest.StartTopology(t, topo)
-	s.SetCredentialsEnv(t, ipamsim.DefaultAccount)
+	useDefaultKey(t, s)
 	dir := t.TempDir()
 	live := []string{"--region", "cn-hangzhou", "--endpoint", s.URL, "--log-format", "json"}
 	for _, cmd := range []string{"inventory", "plan"} {
@@ -218,6 +220,7 @@ func TestReadOnlyFailuresExitOne(t *testing.T) {
 
 // TestVersionFlagMatchesCommand: --version and the version command print the same line.
 func TestVersionFlagMatchesCommand(t *testing.T) {
+	t.Parallel()
 	cmdOut, _, err := run(t, "version")
 	if err != nil {
 		t.Fatal(err)
@@ -236,8 +239,9 @@ func TestVersionFlagMatchesCommand(t *testing.T) {
 // usage error naming it, after the (read-only) inventory and before any plan is written. destroy does the
 // same before anything is deleted.
 func TestExcludeIDs(t *testing.T) {
+	t.Parallel()
 	s := simtest.Start(t, "../../testdata/topologies/sandbox.yaml")
-	s.SetCredentialsEnv(t, ipamsim.DefaultAccount)
+	useDefaultKey(t, s)
 	ipamID := s.Refs["ipam/sandbox"]
 	dir := t.TempDir()
 	out := filepath.Join(dir, "plan.json")

@@ -98,11 +98,12 @@ its steps, the outcome, blockers and the time taken. Every stderr line is JSON u
 			rep, err := cleanup.Run(cmd.Context(), cfg, cleanup.Options{
 				Apply:  f.apply,
 				OutDir: outDir,
-				Client: cloudapi.Config{Endpoint: g.endpoint, InsecureEndpoint: g.insecureEndpoint, Profile: g.profile},
-				Executor: executor.Options{
+				Client: cloudapi.Config{Endpoint: g.endpoint, InsecureEndpoint: g.insecureEndpoint, Profile: g.profile,
+					QPSAutoStart: g.pace.qpsAutoStart, RetryInitial: g.pace.retryInitial},
+				Executor: g.pace.on(executor.Options{
 					StepTimeout: f.stepTimeout,
 					LockTTL:     f.lockTTL,
-				},
+				}),
 				Logger:      out.Logger,
 				ToolVersion: toolVersion(),
 				NoExport:    f.noExport,

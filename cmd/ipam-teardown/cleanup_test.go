@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/ipam-teardown/ipam-teardown/cleanup"
-	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim"
 	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/simtest"
 )
 
@@ -24,8 +23,9 @@ select:
 // when stderr is not a terminal; --apply removes the sandbox IPAM; a config fault exits 2 naming the line,
 // before any call; an account off the allow-list exits 3 after the identity call alone.
 func TestCleanupCommand(t *testing.T) {
+	t.Parallel()
 	s := simtest.Start(t, "../../testdata/topologies/sandbox.yaml")
-	s.SetCredentialsEnv(t, ipamsim.DefaultAccount)
+	useDefaultKey(t, s)
 	dir := t.TempDir()
 	write := func(name, text string) string {
 		p := filepath.Join(dir, name)

@@ -35,6 +35,8 @@ func (g *globalOptions) client(ctx context.Context, qps qpsFlag) (*cloudapi.Clie
 		Profile:          g.profile,
 		QPS:              qps.qps,
 		QPSAuto:          qps.auto(),
+		QPSAutoStart:     g.pace.qpsAutoStart,
+		RetryInitial:     g.pace.retryInitial,
 		Logger:           log,
 	})
 }

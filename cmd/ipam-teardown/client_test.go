@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim"
 	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/simtest"
 )
 
@@ -14,8 +13,9 @@ import (
 // unset shell variable would otherwise mean the real regional endpoints), no scheme, another scheme, not a
 // URL, a path, plain http:// to a host that is not loopback without --insecure-endpoint.
 func TestEndpointFlag(t *testing.T) {
+	t.Parallel()
 	s := simtest.Start(t, "../../testdata/topologies/sandbox.yaml")
-	s.SetCredentialsEnv(t, ipamsim.DefaultAccount)
+	useDefaultKey(t, s)
 	port := strings.TrimPrefix(s.URL, "http://127.0.0.1")
 	tests := []struct {
 		endpoint string
@@ -64,8 +64,9 @@ func TestEndpointFlag(t *testing.T) {
 // TestInsecureEndpoint: --insecure-endpoint lets a plain http:// endpoint to another host through to the
 // client (no call is made here: building the client sends nothing).
 func TestInsecureEndpoint(t *testing.T) {
+	t.Parallel()
 	s := simtest.Start(t, "../../testdata/topologies/sandbox.yaml")
-	s.SetCredentialsEnv(t, ipamsim.DefaultAccount)
+	useDefaultKey(t, s)
 	g := &globalOptions{region: "cn-hangzhou", endpoint: "http://10.0.0.5:8080", logFormat: "json", logLevel: "info", stderr: &bytes.Buffer{}}
 	if _, err := g.client(context.Background(), qpsFlag{}); exitCode(err) != exitUsage {
 		t.Errorf("without --insecure-endpoint: err = %v, want a usage error", err)

@@ -13,6 +13,7 @@ import (
 // TestEmbeddedTopologies: the demo's embedded topologies are the repository's files, byte for byte. (The
 // check lives here because go test ./... skips testdata directories.)
 func TestEmbeddedTopologies(t *testing.T) {
+	t.Parallel()
 	names, err := filepath.Glob("../../testdata/topologies/*.yaml")
 	if err != nil || len(names) == 0 {
 		t.Fatalf("no topology files: %v", err)
@@ -73,6 +74,7 @@ func TestDemo(t *testing.T) {
 }
 
 func TestDemoBadFlags(t *testing.T) {
+	t.Parallel()
 	for _, args := range [][]string{
 		{"demo", "--latency", "-1s"},
 		{"demo", "--schedule", "x"},

@@ -11,7 +11,6 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 
-	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim"
 	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/simtest"
 	"github.com/ipam-teardown/ipam-teardown/tfexport"
 )
@@ -42,6 +41,7 @@ func resourcesOf(t *testing.T, name string, data []byte) (resources map[string]b
 // live ids, a pool CIDR as <poolId>#<cidr>; what the provider cannot express is listed on stderr; -o DIR/
 // writes a file per IPAM and will not mix with .tf files already there.
 func TestExportCommand(t *testing.T) {
+	t.Parallel()
 	url, refs, _, srv := startSandbox(t)
 	dir := t.TempDir()
 	live := []string{"--region", "cn-hangzhou", "--endpoint", url, "--log-format", "json"}
@@ -153,6 +153,7 @@ func afterHeader(s string) string {
 // TestDestroyWritesRecreateConfig: destroy writes recreate.tf beside the plan, the configuration of what it
 // deletes, and the report names it; --no-export writes none.
 func TestDestroyWritesRecreateConfig(t *testing.T) {
+	t.Parallel()
 	for _, noExport := range []bool{false, true} {
 		url, refs, _, _ := startSandbox(t)
 		dir := filepath.Join(t.TempDir(), "audit")
@@ -196,6 +197,7 @@ func TestDestroyWritesRecreateConfig(t *testing.T) {
 // destroy stops having made read calls only: the configuration is written before the first mutating call,
 // and no teardown runs without it.
 func TestDestroyRecreateBeforeFirstMutation(t *testing.T) {
+	t.Parallel()
 	url, refs, sim, srv := startSandbox(t)
 	dir := filepath.Join(t.TempDir(), "audit")
 	if err := os.MkdirAll(filepath.Join(dir, "recreate.tf", "in-the-way"), 0o755); err != nil {
@@ -215,8 +217,9 @@ func TestDestroyRecreateBeforeFirstMutation(t *testing.T) {
 // TestCleanupApplyWritesRecreateConfig: cleanup --apply writes each IPAM's recreate configuration in a
 // directory of its own beside its plan, and the report names it.
 func TestCleanupApplyWritesRecreateConfig(t *testing.T) {
+	t.Parallel()
 	s := simtest.Start(t, "../../testdata/topologies/sandbox.yaml")
-	s.SetCredentialsEnv(t, ipamsim.DefaultAccount)
+	useDefaultKey(t, s)
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "cleanup.yaml")
 	if err := os.WriteFile(cfg, []byte(cleanupSandbox), 0o600); err != nil {

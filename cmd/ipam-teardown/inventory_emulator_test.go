@@ -14,16 +14,17 @@ import (
 	"github.com/ipam-teardown/ipam-teardown/inventory"
 )
 
-// startSandbox serves testdata/topologies/sandbox.yaml over HTTP and points the credential chain at the
-// network account.
+// startSandbox serves testdata/topologies/sandbox.yaml over HTTP; the credential chain reaches its network
+// account with the key runTests put into the environment.
 func startSandbox(t *testing.T) (url string, refs topology.Refs, sim *ipamsim.Sim, srv *wire.Server) {
 	t.Helper()
 	s := simtest.Start(t, "../../testdata/topologies/sandbox.yaml")
-	s.SetCredentialsEnv(t, ipamsim.DefaultAccount)
+	useDefaultKey(t, s)
 	return s.URL, s.Refs, s.Sim, s.Wire
 }
 
 func TestInventoryCommand(t *testing.T) {
+	t.Parallel()
 	url, refs, sim, srv := startSandbox(t)
 	ipamID := refs["ipam/sandbox"]
 	out := filepath.Join(t.TempDir(), "snap.json")

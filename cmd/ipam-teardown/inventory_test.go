@@ -3,7 +3,7 @@ package main
 import "testing"
 
 func TestInventoryCommandBadInput(t *testing.T) {
-	t.Setenv("ALIBABA_CLOUD_REGION_ID", "")
+	t.Parallel()
 	tests := [][]string{
 		{"inventory", "--all"}, // no region
 		{"--region", "cn-hangzhou", "inventory"},

@@ -11,12 +11,12 @@ import (
 	"github.com/rs/zerolog"
 )
 
-// runMainIn runs a command line through the program's entry point (runMain), with stdout and stderr buffers
+// runMainIn runs a command line through the program's entry point (runMain, at the tests' pace), with stdout and stderr buffers
 // (a pipe, not a terminal), and returns them with the exit code.
 func runMainIn(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	code = runMain(t.Context(), args, strings.NewReader(""), &out, &errb)
+	code = runMainPaced(t.Context(), args, strings.NewReader(""), &out, &errb, testPace())
 	return out.String(), errb.String(), code
 }
 
@@ -60,6 +60,7 @@ func hasMessage(recs []map[string]any, s string) bool {
 // summaries, the demo's lines, and the error a run ends with. With --log-level warn no info record is
 // written (per-step progress and a done run's summary are info), and a failure is still reported.
 func TestStderrIsJSON(t *testing.T) {
+	t.Parallel()
 	url, refs, _, _ := startSandbox(t)
 	ipamID := refs["ipam/sandbox"]
 	dir := t.TempDir()
@@ -153,6 +154,7 @@ func TestStderrIsJSON(t *testing.T) {
 
 // TestStderrConsoleKeepsHumanLines: with --log-format console the summaries are the human text, not records.
 func TestStderrConsoleKeepsHumanLines(t *testing.T) {
+	t.Parallel()
 	url, refs, _, _ := startSandbox(t)
 	plan := filepath.Join(t.TempDir(), "plan.json")
 	_, stderr, code := runMainIn(t, "--region", "cn-hangzhou", "--endpoint", url, "--log-format", "console",
@@ -174,6 +176,7 @@ func TestStderrConsoleKeepsHumanLines(t *testing.T) {
 
 // TestStderrLog covers the writer's API on its own: levels, lines, prompts and failures in both formats.
 func TestStderrLog(t *testing.T) {
+	t.Parallel()
 	for _, format := range []string{"json", "console"} {
 		var b bytes.Buffer
 		g := &globalOptions{logFormat: format, logLevel: "warn", stderr: &b}

@@ -27,7 +27,13 @@ func main() {
 // runMain runs one command line and returns its exit code. The error a run ends with is written to stderr
 // like everything else there: a plain "ipam-teardown: ..." line on a console, an error record in JSON.
 func runMain(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	return runMainPaced(ctx, args, stdin, stdout, stderr, pace{})
+}
+
+// runMainPaced is runMain with the executor's pace p (the tests shorten it).
+func runMainPaced(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, p pace) int {
 	root, g := newRoot(stdout, stderr)
+	g.pace = p
 	root.SetIn(stdin)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)

@@ -13,7 +13,7 @@ import (
 )
 
 func TestPlanCommandBadInput(t *testing.T) {
-	t.Setenv("ALIBABA_CLOUD_REGION_ID", "")
+	t.Parallel()
 	out := filepath.Join(t.TempDir(), "plan.json")
 	tests := [][]string{
 		{"plan", "--all", "-o", out},                                 // no region
@@ -36,6 +36,7 @@ func TestPlanCommandBadInput(t *testing.T) {
 // TestPlanFromInventory plans from a snapshot file, without any API: the plan reads back and orders the
 // pool before its IPAM, --protect-tag holds the IPAM back, and an unknown --exclude id is a usage error.
 func TestPlanFromInventory(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	snap := &inventory.Snapshot{
 		Region: "cn-hangzhou", AccountID: "1000000000000001", Selector: inventory.Selector{IPAMIDs: []string{"ipam-one"}},
@@ -101,6 +102,7 @@ func TestPlanFromInventory(t *testing.T) {
 // TestPlanCommand plans the sandbox topology over HTTP: the plan file reads back with its steps, the summary
 // goes to stderr, and the emulator saw read calls only (plan makes no mutating call, not even a dry run).
 func TestPlanCommand(t *testing.T) {
+	t.Parallel()
 	url, refs, _, srv := startSandbox(t)
 	out := filepath.Join(t.TempDir(), "plan.json")
 	_, stderr, err := run(t, "--region", "cn-hangzhou", "--endpoint", url, "plan", "--qps", "1000", "--ipam", refs["ipam/sandbox"], "-o", out,

@@ -207,8 +207,9 @@ func readmeArgs(line string) ([]string, bool) {
 // TestReadmeMultiAccountPlan: the README's figures for the multi-account topology (14 steps in 4 levels,
 // two blockers: the IPv6 VPC allocation and the pool's IPv6 CIDR).
 func TestReadmeMultiAccountPlan(t *testing.T) {
+	t.Parallel()
 	s := simtest.Start(t, "../../testdata/topologies/multi-account.yaml")
-	s.SetCredentialsEnv(t, ipamsim.DefaultAccount)
+	useDefaultKey(t, s)
 	out := filepath.Join(t.TempDir(), "plan.json")
 	if _, stderr, code := runMainIn(t, "--endpoint", s.URL, "--region", "cn-hangzhou", "plan", "--all", "-o", out); code != exitOK {
 		t.Fatalf("plan: exit %d\n%s", code, stderr)
@@ -245,6 +246,7 @@ const cleanupWalkthrough = "Try it against the emulator"
 // ports. Then it checks what the README says the two runs select, skip and delete, against the reports and
 // the emulator's state; and that the README's cleanup YAML is examples/cleanup.yaml.
 func TestReadmeCleanupWalkthrough(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("starts processes")
 	}

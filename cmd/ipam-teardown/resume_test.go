@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim"
 	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/simtest"
 )
 
@@ -23,6 +22,7 @@ import (
 // it was run: by its name found on PATH, or as ./ipam-teardown after the README's go build, which the bare
 // name does not reach (sh: ipam-teardown: not found, exit 127).
 func TestResumeLineRunsAsPrinted(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("starts processes")
 	}
@@ -36,6 +36,7 @@ func TestResumeLineRunsAsPrinted(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel() // an emulator, a directory and an environment of its own
 			resumeAsPrinted(t, tt.invoke, tt.onPath)
 		})
 	}
@@ -43,7 +44,7 @@ func TestResumeLineRunsAsPrinted(t *testing.T) {
 
 func resumeAsPrinted(t *testing.T, invoke string, onPath bool) {
 	s := simtest.Start(t, "../../testdata/topologies/sandbox.yaml", simtest.WithDeleteDelay(400*time.Millisecond))
-	s.SetCredentialsEnv(t, ipamsim.DefaultAccount)
+	useDefaultKey(t, s)
 	plan := planSandbox(t, s.URL, s.Refs["ipam/sandbox"])
 	dir := filepath.Dir(plan)
 	report := filepath.Join(dir, "report.json")

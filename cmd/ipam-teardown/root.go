@@ -10,6 +10,8 @@ import (
 
 	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
+
+	"github.com/ipam-teardown/ipam-teardown/executor"
 )
 
 // version is set at build time with -ldflags "-X main.version=..."; otherwise the module version is used.
@@ -88,9 +90,26 @@ type globalOptions struct {
 	profile          string
 	logFormat        string
 	logLevel         string
+	pace             pace // no flag sets it: the zero value, the executor's own defaults
 
 	stdout io.Writer
 	stderr io.Writer
+}
+
+// pace is the timing that no flag sets: how soon the executor first looks at an asynchronous deletion, how
+// soon a call or a step is retried, and where --qps auto starts. Its zero value leaves the defaults of the
+// executor and cloudapi. The tests quicken it, as the executor's own tests do: their emulator deletes at once
+// unless a test opens a window and has no rate limit unless a test sets one, and the default first look (half
+// a second after each deletion) and slow start (from 10 calls a second) were most of their time.
+type pace struct {
+	pollInterval, retryInitial time.Duration
+	qpsAutoStart               float64
+}
+
+// on returns o with the pace; zero fields stay zero, for the executor's defaults.
+func (p pace) on(o executor.Options) executor.Options {
+	o.PollInterval, o.RetryInitial = p.pollInterval, p.retryInitial
+	return o
 }
 
 // logger builds the run's logger: logs and progress go to stderr, data to stdout. Commands write to stderr

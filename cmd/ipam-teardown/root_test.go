@@ -4,22 +4,50 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/spf13/cobra"
 
 	"github.com/ipam-teardown/ipam-teardown/executor"
 )
 
 func run(t *testing.T, args ...string) (stdout, stderr string, err error) {
 	t.Helper()
+	return runPaced(t, testPace(), args...)
+}
+
+// runPaced is run at the pace p.
+func runPaced(t *testing.T, p pace, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
 	var out, errb bytes.Buffer
-	cmd := newRootCommand(&out, &errb)
+	cmd, g := newRoot(&out, &errb)
+	g.pace = p
 	cmd.SetArgs(args)
 	err = cmd.ExecuteContext(t.Context())
 	return out.String(), errb.String(), err
 }
 
+// testPace is the pace of the tests that run a command: the first look 10 ms after an asynchronous deletion
+// (the emulator deletes at once unless a test opens a window), retries from 10 ms, and --qps auto from 500
+// calls a second (the emulator has no limit unless a test sets one). At the default pace every apply waited
+// half a second after each deletion and every command started at 10 calls a second: a test's time, not its
+// point.
+func testPace() pace {
+	return pace{pollInterval: 10 * time.Millisecond, retryInitial: 10 * time.Millisecond, qpsAutoStart: 500}
+}
+
+// newTestRoot is newRootCommand at the tests' pace.
+func newTestRoot(stdout, stderr io.Writer) *cobra.Command {
+	root, g := newRoot(stdout, stderr)
+	g.pace = testPace()
+	return root
+}
+
 func TestVersionCommand(t *testing.T) {
+	t.Parallel()
 	out, _, err := run(t, "version")
 	if err != nil {
 		t.Fatal(err)
@@ -30,6 +58,7 @@ func TestVersionCommand(t *testing.T) {
 }
 
 func TestUnknownFlagIsUsageError(t *testing.T) {
+	t.Parallel()
 	_, _, err := run(t, "version", "--no-such-flag")
 	if got := exitCode(err); got != exitUsage {
 		t.Errorf("exit code = %d (err %v), want %d", got, err, exitUsage)
@@ -37,6 +66,7 @@ func TestUnknownFlagIsUsageError(t *testing.T) {
 }
 
 func TestExitCodes(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		err  error
 		want int
@@ -58,6 +88,7 @@ func TestExitCodes(t *testing.T) {
 }
 
 func TestBadLogFormatNamesFlag(t *testing.T) {
+	t.Parallel()
 	g := &globalOptions{logFormat: "xml", logLevel: "info", stderr: &bytes.Buffer{}}
 	_, err := g.logger()
 	if err == nil || !strings.Contains(err.Error(), "--log-format") {

@@ -2,13 +2,16 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"io/fs"
 	"net"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/simtest"
@@ -24,9 +27,13 @@ const runMainEnv = "IPAM_TEARDOWN_TEST_RUN_MAIN"
 
 func TestMain(m *testing.M) {
 	if os.Getenv(runMainEnv) == "1" {
-		main() // exits
+		// main, at the tests' pace.
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		code := runMainPaced(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, testPace())
+		stop()
+		os.Exit(code)
 	}
-	os.Exit(m.Run())
+	os.Exit(runTests(m))
 }
 
 // The account's permanent key, set to markers: unique strings that cannot appear by accident in any output.
@@ -43,11 +50,13 @@ const (
 // token. The access key id may appear nowhere either: the README promises the log names the credential
 // provider, never a key.
 func TestNoSecretInAnyOutput(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("starts processes")
 	}
 	for _, format := range []string{"json", "console"} {
 		t.Run(format, func(t *testing.T) {
+			t.Parallel()
 			topo, err := topology.Load("../../testdata/topologies/sandbox.yaml")
 			if err != nil {
 				t.Fatal(err)

@@ -40,6 +40,7 @@ func svgSteps(t *testing.T, doc []byte) map[string]int {
 // summary compares the execute time with L, and timeline draws that report as SVG and HTML, to a file or
 // stdout, with one element per step. (Needs the executor.)
 func TestTimelineOfADemo(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	report := filepath.Join(dir, "report.json")
 	_, stderr, err := runIn(t, t.Context(), strings.NewReader(""), "--log-format", "json", "demo",
@@ -116,6 +117,7 @@ func TestTimelineOfADemo(t *testing.T) {
 // TestTimelineBadInput: a missing file, a directory, a plan file, other JSON, a report without steps, a bad
 // format or output path: exit 2, naming the file or the flag, and no output written.
 func TestTimelineBadInput(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	write := func(name, data string) string {
 		p := filepath.Join(dir, name)
@@ -165,6 +167,7 @@ func TestTimelineBadInput(t *testing.T) {
 }
 
 func TestBoundLine(t *testing.T) {
+	t.Parallel()
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	steps := []executor.StepReport{
 		{ID: "a", Start: t0, Called: t0.Add(100 * time.Millisecond), End: t0.Add(100 * time.Millisecond)},

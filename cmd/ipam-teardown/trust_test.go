@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim"
 	"github.com/ipam-teardown/ipam-teardown/internal/ipamsim/simtest"
 )
 
@@ -16,8 +15,9 @@ import (
 // (by any spelling, a link to the file or to its directory), exit 2 naming the flag; the emulator's call log
 // shows no call at all, and the files are as they were.
 func TestOwnFilesAndExactSelectionBeforeAnyCall(t *testing.T) {
+	t.Parallel()
 	s := simtest.Start(t, "../../testdata/topologies/sandbox.yaml")
-	s.SetCredentialsEnv(t, ipamsim.DefaultAccount)
+	useDefaultKey(t, s)
 	ipamID := s.Refs["ipam/sandbox"]
 	plan := planSandbox(t, s.URL, ipamID)
 	journal := plan + ".journal"
@@ -128,8 +128,9 @@ func writeTestFile(t *testing.T, path, text string) {
 // again after a failure) keeps the first run's report and writes its own beside it, naming it in the
 // summary line.
 func TestCleanupOutDirUsedTwice(t *testing.T) {
+	t.Parallel()
 	s := simtest.Start(t, "../../testdata/topologies/sandbox.yaml")
-	s.SetCredentialsEnv(t, ipamsim.DefaultAccount)
+	useDefaultKey(t, s)
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "cleanup.yaml")
 	writeTestFile(t, cfg, cleanupSandbox)

@@ -49,6 +49,7 @@ func TestBuildVersion(t *testing.T) {
 // build stamps only a repository whose .git is a directory, which a git worktree's is not: there the build
 // runs in a clone of HEAD with this work tree's changes copied in.
 func TestVersionOfABuild(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds the command")
 	}

@@ -226,6 +226,7 @@ func TestStrategies(t *testing.T) {
 	s := settings{latency: 20 * time.Millisecond, delay: 200 * time.Millisecond, qps: 50, tail: true, scale: 10}
 	for _, name := range strategyNames {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel() // each strategy has an emulator and a client of its own, and the test times nothing
 			r := runStrategy(t, name, topo, s)
 			if r.outcome != "done" {
 				t.Errorf("outcome %s", r.outcome)

@@ -44,6 +44,7 @@ type adaptiveRate struct {
 	mu           sync.Mutex
 	cut          chan struct{} // closed (and replaced) at each cut, to wake the calls waiting in the bucket
 	rate         float64       // the bucket's fill rate
+	first        float64       // the rate it started at (Config.QPSAutoStart)
 	slowStart    bool          // no throttle yet
 	start        time.Time     // of the slow start
 	lastMax      float64       // the rate the last throttle cut, CUBIC's W_max
@@ -57,16 +58,22 @@ type adaptiveRate struct {
 	throttles    int           // throttling answers seen
 }
 
-func newAdaptiveRate(now time.Time, log zerolog.Logger) *adaptiveRate {
+// newAdaptiveRate starts at start calls a second (0: AutoQPSStart), kept within [AutoQPSMin, AutoQPSMax].
+func newAdaptiveRate(now time.Time, start float64, log zerolog.Logger) *adaptiveRate {
+	if start == 0 || math.IsNaN(start) {
+		start = AutoQPSStart
+	}
+	start = min(max(start, AutoQPSMin), AutoQPSMax)
 	return &adaptiveRate{
-		lim:       rate.NewLimiter(AutoQPSStart, 1),
+		lim:       rate.NewLimiter(rate.Limit(start), 1),
 		cut:       make(chan struct{}),
 		log:       log,
-		rate:      AutoQPSStart,
+		rate:      start,
+		first:     start,
 		slowStart: true,
 		start:     now,
 		bucket:    now.Truncate(autoBucket),
-		logged:    AutoQPSStart,
+		logged:    start,
 	}
 }
 
@@ -151,14 +158,14 @@ func (a *adaptiveRate) observe(queued, now time.Time, throttled bool) {
 	}
 	var next float64
 	if a.slowStart {
-		next = AutoQPSStart * math.Exp2(now.Sub(a.start).Seconds()/autoDoubled.Seconds())
+		next = a.first * math.Exp2(now.Sub(a.start).Seconds()/autoDoubled.Seconds())
 	} else {
 		t := now.Sub(a.lastThrottle).Seconds() - a.k
 		next = autoScale*t*t*t + a.lastMax
 	}
 	// Never more than twice what the calls achieved: a rate the client cannot use (too few calls in flight,
 	// a pause between phases) must not pile up and then be spent at once on the service.
-	next = min(next, max(2*a.measured, AutoQPSStart))
+	next = min(next, max(2*a.measured, a.first))
 	a.set(now, next, "")
 }
 

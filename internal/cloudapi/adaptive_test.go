@@ -1,6 +1,7 @@
 package cloudapi
 
 import (
+	"fmt"
 	"math"
 	"testing"
 	"time"
@@ -34,7 +35,7 @@ func checkRate(t *testing.T, a *adaptiveRate, what string, want float64) {
 }
 
 func TestAdaptiveSlowStartDoublesEachSecond(t *testing.T) {
-	a := newAdaptiveRate(t0, zerolog.Nop())
+	a := newAdaptiveRate(t0, 0, zerolog.Nop())
 	checkRate(t, a, "start", AutoQPSStart)
 	// The calls run well above the rate, so the measured rate never holds it back.
 	succeed(a, 0, 1, 200)
@@ -45,8 +46,23 @@ func TestAdaptiveSlowStartDoublesEachSecond(t *testing.T) {
 	checkRate(t, a, "after 2 s", 4*AutoQPSStart)
 }
 
+// TestAdaptiveStart: Config.QPSAutoStart sets where the rate starts, within [AutoQPSMin, AutoQPSMax]; zero
+// (and NaN) is AutoQPSStart; the slow start doubles from there.
+func TestAdaptiveStart(t *testing.T) {
+	for _, tt := range []struct{ start, want float64 }{
+		{0, AutoQPSStart}, {math.NaN(), AutoQPSStart}, {200, 200}, {0.2, AutoQPSMin}, {5000, AutoQPSMax},
+	} {
+		a := newAdaptiveRate(t0, tt.start, zerolog.Nop())
+		checkRate(t, a, fmt.Sprintf("start %v", tt.start), tt.want)
+	}
+	a := newAdaptiveRate(t0, 200, zerolog.Nop())
+	succeed(a, 0, 1, 1000)
+	a.observe(at(1), at(1), false)
+	checkRate(t, a, "start 200, after 1 s", 400)
+}
+
 func TestAdaptiveThrottleHalvesThenCubicRecovers(t *testing.T) {
-	a := newAdaptiveRate(t0, zerolog.Nop())
+	a := newAdaptiveRate(t0, 0, zerolog.Nop())
 	succeed(a, 0, 3, 100) // measured settles at 100; slow start reaches 80
 	checkRate(t, a, "before the throttle", 80)
 	a.observe(at(3), at(3), true)
@@ -64,7 +80,7 @@ func TestAdaptiveThrottleHalvesThenCubicRecovers(t *testing.T) {
 }
 
 func TestAdaptiveThrottleCutsOnceForCallsAlreadySent(t *testing.T) {
-	a := newAdaptiveRate(t0, zerolog.Nop())
+	a := newAdaptiveRate(t0, 0, zerolog.Nop())
 	succeed(a, 0, 3, 100)
 	a.observe(at(2.9), at(3), true)
 	checkRate(t, a, "first throttle", 40)
@@ -84,20 +100,20 @@ func TestAdaptiveThrottleCutsOnceForCallsAlreadySent(t *testing.T) {
 }
 
 func TestAdaptiveBounds(t *testing.T) {
-	a := newAdaptiveRate(t0, zerolog.Nop())
+	a := newAdaptiveRate(t0, 0, zerolog.Nop())
 	for i := range 20 {
 		s := float64(i) / 10
 		a.observe(at(s), at(s), true)
 	}
 	checkRate(t, a, "after 20 throttles", AutoQPSMin)
 
-	b := newAdaptiveRate(t0, zerolog.Nop())
+	b := newAdaptiveRate(t0, 0, zerolog.Nop())
 	succeed(b, 0, 12, 5000)
 	checkRate(t, b, "after 12 s of slow start at 5000 calls/s", AutoQPSMax)
 }
 
 func TestAdaptiveNeverPastTwiceTheMeasuredRate(t *testing.T) {
-	a := newAdaptiveRate(t0, zerolog.Nop())
+	a := newAdaptiveRate(t0, 0, zerolog.Nop())
 	// 15 calls a second (the caller has few calls in flight): slow start would be at 10 x 2^4 by 4 s.
 	succeed(a, 0, 4, 15)
 	a.observe(at(4), at(4), false)
@@ -142,7 +158,7 @@ func TestClientRate(t *testing.T) {
 // TestAdaptiveCutWakesTheWaiting: a call waiting in the bucket when the rate is cut asks again, so that it
 // goes at the new rate; the time it reports is that of its second asking, after the cut.
 func TestAdaptiveCutWakesTheWaiting(t *testing.T) {
-	a := newAdaptiveRate(time.Now(), zerolog.Nop())
+	a := newAdaptiveRate(time.Now(), 0, zerolog.Nop())
 	a.lim.SetLimit(0.01) // the token after this one is 100 s away
 	if _, err := a.wait(t.Context()); err != nil {
 		t.Fatal(err)
@@ -175,7 +191,7 @@ func TestAdaptiveCutWakesTheWaiting(t *testing.T) {
 // the rate its calls were answered at, not that end. Before reached, the summary printed the end (10 after
 // about 11,000 calls in 38 s).
 func TestAdaptiveReachedIsThePeakNotTheEnd(t *testing.T) {
-	a := newAdaptiveRate(t0, zerolog.Nop())
+	a := newAdaptiveRate(t0, 0, zerolog.Nop())
 	if got, n, ok := a.reached(); ok || n != 0 {
 		t.Errorf("before any answer: reached %v (%d throttles, measured %v), want nothing measured", got, n, ok)
 	}

@@ -91,7 +91,11 @@ type Config struct {
 	// AutoQPSStart, rises while calls succeed and halves on a throttling answer (see adaptive.go). QPS and
 	// Burst are then ignored.
 	QPSAuto bool
-	Logger  zerolog.Logger
+	// QPSAutoStart is where the adaptive rate starts, within [AutoQPSMin, AutoQPSMax]; 0: AutoQPSStart. The
+	// tests raise it: their emulator has no limit unless they set one, and a run's slow start from 10 calls a
+	// second was most of the time of each of their commands.
+	QPSAutoStart float64
+	Logger       zerolog.Logger
 
 	// Retry policy of Read and Mutate (0: defaults). Tests shorten it. RetryBudget bounds a call's attempts and
 	// waits together: no retry starts, and no attempt runs on, past it.
@@ -215,7 +219,7 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		secrets:  sec,
 	}
 	if cfg.QPSAuto {
-		c.adaptive = newAdaptiveRate(time.Now(), cfg.Logger)
+		c.adaptive = newAdaptiveRate(time.Now(), cfg.QPSAutoStart, cfg.Logger)
 		c.limiter = c.adaptive.lim
 	}
 	return c, nil

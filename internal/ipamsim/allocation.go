@@ -96,7 +96,7 @@ func (s *Sim) allocate(c *call, p *pool, spec allocSpec) (*allocation, error) {
 		Status:         statusCreated,
 		Created:        c.now,
 	}
-	s.st.Allocations[a.ID] = a
+	s.st.putAllocation(a)
 	return a, nil
 }
 
@@ -108,7 +108,7 @@ func (s *Sim) release(c *call, a *allocation) {
 		a.Status, a.ReleaseAt = statusDeleted, until
 		return
 	}
-	delete(s.st.Allocations, a.ID)
+	s.st.dropAllocation(a.ID)
 }
 
 // released reports whether a is in its release window (gone for every reader but DeleteIpamPoolCidr).

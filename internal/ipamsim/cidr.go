@@ -108,10 +108,8 @@ func findFree(space, used []netip.Prefix, bits int) (block, source netip.Prefix,
 // poolCIDRs returns a pool's provisioned CIDRs in creation order.
 func (s *Sim) poolCIDRs(poolID string) []*poolCIDR {
 	var out []*poolCIDR
-	for _, pc := range s.st.PoolCidrs {
-		if pc.PoolID == poolID {
-			out = append(out, pc)
-		}
+	for _, pc := range s.st.cidrsOf[poolID] {
+		out = append(out, pc)
 	}
 	slices.SortFunc(out, func(a, b *poolCIDR) int { return cmp.Compare(a.Seq, b.Seq) })
 	return out
@@ -129,10 +127,8 @@ func prefixes(pcs []*poolCIDR) []netip.Prefix {
 // window) included: their space is not free yet.
 func (s *Sim) poolAllocations(poolID string) []*allocation {
 	var out []*allocation
-	for _, a := range s.st.Allocations {
-		if a.PoolID == poolID {
-			out = append(out, a)
-		}
+	for _, a := range s.st.allocsOf[poolID] {
+		out = append(out, a)
 	}
 	slices.SortFunc(out, func(a, b *allocation) int { return cmp.Compare(a.Seq, b.Seq) })
 	return out
@@ -276,10 +272,10 @@ func (s *Sim) addIpamPoolCidr(c *call) (map[string]any, error) {
 			Status:         statusCreated,
 			Created:        c.now,
 		}
-		s.st.Allocations[a.ID] = a
+		s.st.putAllocation(a)
 		pc.ParentAllocationID = a.ID
 	}
-	s.st.PoolCidrs[poolCIDRKey(p.ID, pc.CIDR)] = pc
+	s.st.putPoolCIDR(pc)
 	return map[string]any{"Cidr": pc.CIDR}, nil
 }
 
@@ -362,9 +358,9 @@ func (s *Sim) deleteIpamPoolCidr(c *call) (map[string]any, error) {
 	if c.dryRun {
 		return nil, errDryRun
 	}
-	delete(s.st.PoolCidrs, poolCIDRKey(p.ID, pc.CIDR))
+	s.st.dropPoolCIDR(p.ID, pc.CIDR)
 	if pc.ParentAllocationID != "" {
-		delete(s.st.Allocations, pc.ParentAllocationID)
+		s.st.dropAllocation(pc.ParentAllocationID)
 	}
 	return map[string]any{}, nil
 }

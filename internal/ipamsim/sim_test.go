@@ -30,4 +30,7 @@ func TestTeardownInOrder(t *testing.T) {
 	if n := len(s.st.Ipams) + len(s.st.Scopes) + len(s.st.Pools) + len(s.st.PoolCidrs) + len(s.st.Allocations) + len(s.st.Discoveries) + len(s.st.Associations) + len(s.st.Tags); n != 0 {
 		t.Fatalf("%d objects left after teardown", n)
 	}
+	if n := len(s.st.allocsOf) + len(s.st.cidrsOf); n != 0 {
+		t.Fatalf("the by-pool indexes hold %d pools after teardown", n)
+	}
 }

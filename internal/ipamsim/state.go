@@ -49,6 +49,58 @@ type state struct {
 	// sharesOf indexes the shares by the resources they have rows for (PERIPHERY's, sharing.go); rows are
 	// never removed, so the index only grows. Not dumped: it is derived from Shares.
 	sharesOf map[string][]*share
+	// allocsOf and cidrsOf index Allocations and PoolCidrs by pool id (pool id -> key in the map -> row), for
+	// poolAllocations and poolCIDRs: a scan of every row at each call made a topology of thousands of pools
+	// quadratic. Not dumped: derived. putAllocation, dropAllocation, putPoolCIDR and dropPoolCIDR are the only
+	// writers of the two maps, and keep the indexes with them.
+	allocsOf map[string]map[string]*allocation
+	cidrsOf  map[string]map[string]*poolCIDR
+}
+
+// putAllocation adds a to Allocations and to its pool's index.
+func (st *state) putAllocation(a *allocation) {
+	st.Allocations[a.ID] = a
+	putIndexed(st.allocsOf, a.PoolID, a.ID, a)
+}
+
+// dropAllocation removes the allocation id, if present, from Allocations and from its pool's index.
+func (st *state) dropAllocation(id string) {
+	if a, ok := st.Allocations[id]; ok {
+		delete(st.Allocations, id)
+		dropIndexed(st.allocsOf, a.PoolID, id)
+	}
+}
+
+// putPoolCIDR adds pc to PoolCidrs and to its pool's index.
+func (st *state) putPoolCIDR(pc *poolCIDR) {
+	key := poolCIDRKey(pc.PoolID, pc.CIDR)
+	st.PoolCidrs[key] = pc
+	putIndexed(st.cidrsOf, pc.PoolID, key, pc)
+}
+
+// dropPoolCIDR removes the CIDR of pool poolID, if present, from PoolCidrs and from the pool's index.
+func (st *state) dropPoolCIDR(poolID, cidr string) {
+	key := poolCIDRKey(poolID, cidr)
+	delete(st.PoolCidrs, key)
+	dropIndexed(st.cidrsOf, poolID, key)
+}
+
+func putIndexed[T any](idx map[string]map[string]T, group, key string, v T) {
+	m := idx[group]
+	if m == nil {
+		m = map[string]T{}
+		idx[group] = m
+	}
+	m[key] = v
+}
+
+func dropIndexed[T any](idx map[string]map[string]T, group, key string) {
+	if m := idx[group]; m != nil {
+		delete(m, key)
+		if len(m) == 0 {
+			delete(idx, group)
+		}
+	}
 }
 
 func newState() *state {
@@ -65,6 +117,8 @@ func newState() *state {
 		Vpcs:         map[string]*vpc{},
 		Tags:         map[string]map[string]string{},
 		tokens:       map[string]*clientTokenRecord{},
+		allocsOf:     map[string]map[string]*allocation{},
+		cidrsOf:      map[string]map[string]*poolCIDR{},
 	}
 }
 
@@ -212,7 +266,7 @@ func (s *Sim) settle(now time.Time) {
 			switch {
 			case !a.released():
 			case !now.Before(a.ReleaseAt):
-				delete(s.st.Allocations, id)
+				s.st.dropAllocation(id)
 			default:
 				pending(a.ReleaseAt)
 			}

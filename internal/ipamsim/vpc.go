@@ -493,7 +493,7 @@ func (s *Sim) settleVpcs(now time.Time) {
 		s.removeVpc(&call{now: v.DeleteAt}, v)
 		for _, a := range allocs {
 			if a.released() && !now.Before(a.ReleaseAt) {
-				delete(s.st.Allocations, a.ID)
+				s.st.dropAllocation(a.ID)
 			}
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"encoding/pem"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -148,15 +149,33 @@ func (s *Server) SetCredentialsEnv(t testing.TB, account string) {
 // connection. The listener is closed when the test ends.
 func (s *Server) StartTLS(t testing.TB) string {
 	t.Helper()
-	hs := httptest.NewTLSServer(s.Wire)
-	t.Cleanup(hs.Close)
+	addr := s.ServeTLS(t)
 	path := filepath.Join(t.TempDir(), "simtest-ca.pem")
-	cert := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: hs.Certificate().Raw})
-	if err := os.WriteFile(path, cert, 0o600); err != nil {
+	if err := WriteTLSCert(path); err != nil {
 		t.Fatal(err)
 	}
 	t.Setenv("SSL_CERT_FILE", path)
+	return addr
+}
+
+// ServeTLS is StartTLS without the environment: it serves the emulator over HTTPS and returns its
+// host:port, and leaves SSL_CERT_FILE alone, so that a parallel test can use it. The process must already
+// trust the listener's certificate: a TestMain that sets SSL_CERT_FILE to a file WriteTLSCert wrote, before
+// the tests run.
+func (s *Server) ServeTLS(t testing.TB) string {
+	t.Helper()
+	hs := httptest.NewTLSServer(s.Wire)
+	t.Cleanup(hs.Close)
 	return strings.TrimPrefix(hs.URL, "https://")
+}
+
+// WriteTLSCert writes to path, as PEM, the self-signed certificate of the emulator's HTTPS listeners:
+// net/http/httptest's own, the same for every listener of every test.
+func WriteTLSCert(path string) error {
+	hs := httptest.NewTLSServer(http.NotFoundHandler())
+	defer hs.Close()
+	cert := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: hs.Certificate().Raw})
+	return os.WriteFile(path, cert, 0o600)
 }
 
 // State returns what GET /_sim/state answers: every resource, as JSON.

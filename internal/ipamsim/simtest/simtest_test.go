@@ -1,7 +1,12 @@
 package simtest_test
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
+	"net/http"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -179,5 +184,39 @@ func TestRAMRoleProviderAgainstTheEmulator(t *testing.T) {
 	}
 	if assumed != 1 || listed != 2 {
 		t.Errorf("call log: %d AssumeRole by account 1, %d ListIpams by account 2; want 1 and 2", assumed, listed)
+	}
+}
+
+// TestServeTLSAndWriteTLSCert: the certificate WriteTLSCert writes is the one ServeTLS's listener presents,
+// so that a client trusting that file alone reaches the emulator over HTTPS; ServeTLS leaves SSL_CERT_FILE
+// as it was (a parallel test may call it).
+func TestServeTLSAndWriteTLSCert(t *testing.T) {
+	t.Parallel()
+	s := simtest.Start(t, sandbox)
+	before, had := os.LookupEnv("SSL_CERT_FILE")
+	addr := s.ServeTLS(t)
+	if after, has := os.LookupEnv("SSL_CERT_FILE"); after != before || has != had {
+		t.Errorf("ServeTLS changed SSL_CERT_FILE from %q to %q", before, after)
+	}
+	path := filepath.Join(t.TempDir(), "ca.pem")
+	if err := simtest.WriteTLSCert(path); err != nil {
+		t.Fatal(err)
+	}
+	pemBytes, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	roots := x509.NewCertPool()
+	if !roots.AppendCertsFromPEM(pemBytes) {
+		t.Fatalf("%s holds no certificate", path)
+	}
+	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots}}}
+	resp, err := hc.Get("https://" + addr + "/_sim/state")
+	if err != nil {
+		t.Fatalf("GET over HTTPS trusting only %s: %v", path, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("GET /_sim/state over HTTPS: %s", resp.Status)
 	}
 }
