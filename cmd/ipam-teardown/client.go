@@ -7,7 +7,11 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/rs/zerolog"
+
 	"github.com/ipam-teardown/ipam-teardown/internal/cloudapi"
+	"github.com/ipam-teardown/ipam-teardown/inventory"
+	"github.com/ipam-teardown/ipam-teardown/inventory/collect"
 )
 
 // client builds the run's API client from the global flags: one credential resolution, one token bucket of
@@ -39,6 +43,22 @@ func (g *globalOptions) client(ctx context.Context, qps qpsFlag) (*cloudapi.Clie
 		RetryInitial:     g.pace.retryInitial,
 		Logger:           log,
 	})
+}
+
+// collectLive lists what sel selects through a client of its own (g.client at qps), with the listing's
+// progress on the stderr log, and says the rate the calls reached: inventory, plan and export do the same
+// from a selector.
+func (g *globalOptions) collectLive(ctx context.Context, sel inventory.Selector, qps qpsFlag, parallelism int) (*inventory.Snapshot, error) {
+	out, err := g.stderrLog()
+	if err != nil {
+		return nil, err
+	}
+	api, err := g.client(ctx, qps)
+	if err != nil {
+		return nil, err
+	}
+	defer g.logRate(qps, api)
+	return collect.Collect(ctx, api, sel, collect.Options{Parallelism: parallelism, Progress: out.Lines(zerolog.InfoLevel)})
 }
 
 // qpsFlag is the value of --qps: auto, a rate that adapts to the account's limit (cloudapi.Config.QPSAuto),

@@ -93,13 +93,7 @@ stdout. It makes no mutating call.`,
 				if err != nil {
 					return err
 				}
-				api, err := g.client(cmd.Context(), qps)
-				if err != nil {
-					return err
-				}
-				snap, err = collect.Collect(cmd.Context(), api, s, collect.Options{Parallelism: parallelism, Progress: out.Lines(zerolog.InfoLevel)})
-				g.logRate(qps, api)
-				if err != nil {
+				if snap, err = g.collectLive(cmd.Context(), s, qps, parallelism); err != nil {
 					return err
 				}
 			}

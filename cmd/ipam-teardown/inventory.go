@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
 
 	"github.com/ipam-teardown/ipam-teardown/internal/atomicfile"
@@ -59,16 +58,7 @@ mutating call. Progress goes to stderr, the snapshot to stdout or -o FILE.`,
 			if err != nil {
 				return err
 			}
-			out, err := g.stderrLog()
-			if err != nil {
-				return err
-			}
-			api, err := g.client(cmd.Context(), qps)
-			if err != nil {
-				return err
-			}
-			snap, err := collect.Collect(cmd.Context(), api, s, collect.Options{Parallelism: parallelism, Progress: out.Lines(zerolog.InfoLevel)})
-			g.logRate(qps, api)
+			snap, err := g.collectLive(cmd.Context(), s, qps, parallelism)
 			if err != nil {
 				return err
 			}
@@ -86,7 +76,9 @@ mutating call. Progress goes to stderr, the snapshot to stdout or -o FILE.`,
 			if len(snap.IPAMs) == 0 {
 				// An empty snapshot is a true answer, but say so: the summary would otherwise count the
 				// region's discoveries and members as if something had been found.
-				out.Warnf("inventory: no IPAM in %s matches the selection (%s)\n", snap.Region, sel.describe())
+				if out, err := g.stderrLog(); err == nil {
+					out.Warnf("inventory: no IPAM in %s matches the selection (%s)\n", snap.Region, sel.describe())
+				}
 			}
 			return writeOutput(output, g.stdout, buf.Bytes())
 		},

@@ -82,17 +82,7 @@ It makes no mutating call. A summary goes to stderr.`,
 				if err != nil {
 					return err
 				}
-				out, err := g.stderrLog()
-				if err != nil {
-					return err
-				}
-				api, err := g.client(cmd.Context(), qps)
-				if err != nil {
-					return err
-				}
-				snap, err = collect.Collect(cmd.Context(), api, s, collect.Options{Parallelism: parallelism, Progress: out.Lines(zerolog.InfoLevel)})
-				g.logRate(qps, api)
-				if err != nil {
+				if snap, err = g.collectLive(cmd.Context(), s, qps, parallelism); err != nil {
 					return err
 				}
 				what = sel.describe()
