@@ -30,21 +30,11 @@ func runTests(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	for k, v := range map[string]string{
-		"ALIBABA_CLOUD_ACCESS_KEY_ID":         ipamsim.DefaultAccessKeyID,
-		"ALIBABA_CLOUD_ACCESS_KEY_SECRET":     ipamsim.DefaultAccessKeySecret,
-		"ALIBABA_CLOUD_SECURITY_TOKEN":        "",
-		"ALIBABA_CLOUD_CREDENTIALS_URI":       "",
-		"ALIBABA_CLOUD_ROLE_ARN":              "",
-		"ALIBABA_CLOUD_CLI_PROFILE_DISABLED":  "true",
-		"ALIBABA_CLOUD_ECS_METADATA_DISABLED": "true",
-		"HOME":                                dir,
-		"SSL_CERT_FILE":                       cert,
-	} {
-		if err := os.Setenv(k, v); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			return 1
-		}
+	env := simtest.CredentialsEnv(ipamsim.DefaultAccessKeyID, ipamsim.DefaultAccessKeySecret)
+	env["HOME"], env["SSL_CERT_FILE"] = dir, cert
+	if err := simtest.SetProcessEnv(env); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
 	}
 	return m.Run()
 }

@@ -18,20 +18,11 @@ import (
 // the environment before any file there, and the go command that TestVersionOfABuild runs keeps its build
 // cache under it (an empty home meant compiling everything again, standard library included).
 func runTests(m *testing.M) int {
-	for k, v := range map[string]string{
-		"ALIBABA_CLOUD_ACCESS_KEY_ID":         ipamsim.DefaultAccessKeyID,
-		"ALIBABA_CLOUD_ACCESS_KEY_SECRET":     ipamsim.DefaultAccessKeySecret,
-		"ALIBABA_CLOUD_SECURITY_TOKEN":        "",
-		"ALIBABA_CLOUD_CREDENTIALS_URI":       "",
-		"ALIBABA_CLOUD_ROLE_ARN":              "",
-		"ALIBABA_CLOUD_CLI_PROFILE_DISABLED":  "true",
-		"ALIBABA_CLOUD_ECS_METADATA_DISABLED": "true",
-		"ALIBABA_CLOUD_REGION_ID":             "", // --region is required unless a test sets it
-	} {
-		if err := os.Setenv(k, v); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			return 1
-		}
+	env := simtest.CredentialsEnv(ipamsim.DefaultAccessKeyID, ipamsim.DefaultAccessKeySecret)
+	env["ALIBABA_CLOUD_REGION_ID"] = "" // --region is required unless a test sets it
+	if err := simtest.SetProcessEnv(env); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
 	}
 	return m.Run()
 }

@@ -126,18 +126,37 @@ func (s *Server) Credential(t testing.TB, account string) wire.Credential {
 func (s *Server) SetCredentialsEnv(t testing.TB, account string) {
 	t.Helper()
 	c := s.Credential(t, account)
-	for k, v := range map[string]string{
-		"ALIBABA_CLOUD_ACCESS_KEY_ID":         c.AccessKeyID,
-		"ALIBABA_CLOUD_ACCESS_KEY_SECRET":     c.AccessKeySecret,
+	env := CredentialsEnv(c.AccessKeyID, c.AccessKeySecret)
+	env["HOME"] = t.TempDir()
+	for k, v := range env {
+		t.Setenv(k, v)
+	}
+}
+
+// CredentialsEnv is the environment that points credentials-go's default chain at the key id and secret and
+// shuts it off from every other source (a security token, a credentials URI, a role, the aliyun CLI's
+// profile, the ECS metadata service): SetCredentialsEnv sets it per test, a package's TestMain once for the
+// process (with os.Setenv; see SetProcessEnv) so that its tests may run in parallel.
+func CredentialsEnv(keyID, secret string) map[string]string {
+	return map[string]string{
+		"ALIBABA_CLOUD_ACCESS_KEY_ID":         keyID,
+		"ALIBABA_CLOUD_ACCESS_KEY_SECRET":     secret,
 		"ALIBABA_CLOUD_SECURITY_TOKEN":        "",
 		"ALIBABA_CLOUD_CREDENTIALS_URI":       "",
 		"ALIBABA_CLOUD_ROLE_ARN":              "",
 		"ALIBABA_CLOUD_CLI_PROFILE_DISABLED":  "true",
 		"ALIBABA_CLOUD_ECS_METADATA_DISABLED": "true",
-		"HOME":                                t.TempDir(),
-	} {
-		t.Setenv(k, v)
 	}
+}
+
+// SetProcessEnv sets env in the process's environment, for a TestMain before any test runs.
+func SetProcessEnv(env map[string]string) error {
+	for k, v := range env {
+		if err := os.Setenv(k, v); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // StartTLS serves the same emulator on a second listener, over HTTPS, and returns its host:port. It is for
