@@ -273,6 +273,13 @@ func (r *applyRun) run(ctx context.Context) error {
 	// The live display only on a terminal with the console format, and not when --log-level hides progress.
 	bar := isTerminal(r.g.stderr) && !out.JSON() && out.Enabled(zerolog.InfoLevel)
 	prog, elog := newProgress(r.g.stderr, log, len(p.Steps), bar)
+	// The drift check's listing lines go where the run's log goes: on a terminal above the live display,
+	// through elog; written to stderr beside it, each line was drawn over by the display, which it
+	// duplicated.
+	listing := out.Lines(zerolog.InfoLevel)
+	if bar {
+		listing = lineWriter(func(line string) { elog.Info().Msg(line) })
+	}
 	opts := r.g.pace.on(executor.Options{
 		Schedule:    executor.Schedule(r.flags.schedule),
 		Parallelism: r.flags.parallelism,
@@ -282,7 +289,7 @@ func (r *applyRun) run(ctx context.Context) error {
 		BreakLock:   r.flags.breakLock,
 		LockTTL:     r.flags.lockTTL,
 		JournalPath: r.journal,
-		Replan:      replan.Func(api, p, r.planOptions, r.flags.parallelism, out.Lines(zerolog.InfoLevel)),
+		Replan:      replan.Func(api, p, r.planOptions, r.flags.parallelism, listing),
 		OnEvent:     prog.Event,
 		Logger:      elog,
 	})

@@ -174,3 +174,52 @@ func TestSecondCtrlCForcesExit(t *testing.T) {
 	}
 	t.Logf("in flight at the interrupt: %s", step)
 }
+
+// On a terminal the drift check's listing lines go through the log above the live display ("INF inventory:
+// ..."), as every other line of the run does. Written to stderr beside the display, they were drawn over by
+// it and the display was drawn again under each (seen as four "drift 0/21" bars and no listing line).
+func TestDriftListingAboveTheLiveDisplay(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts processes")
+	}
+	s := simtest.Start(t, "../../testdata/topologies/sandbox.yaml")
+	s.SetCredentialsEnv(t, ipamsim.DefaultAccount)
+	plan := planSandbox(t, s.URL, s.Refs["ipam/sandbox"])
+	ptmx, pts := openPTY(t)
+	devnull, err := os.Open(os.DevNull)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer devnull.Close()
+	cmd := exec.Command(os.Args[0], "--endpoint", s.URL, "apply", plan, "--yes", "--qps", "1000")
+	cmd.Env = append(os.Environ(), runMainEnv+"=1")
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = devnull, pts, pts // stderr a terminal: the live display
+	var screen syncBuffer
+	copied := make(chan struct{})
+	go func() {
+		defer close(copied)
+		buf := make([]byte, 4096)
+		for {
+			n, err := ptmx.Read(buf)
+			screen.Write(buf[:n])
+			if err != nil {
+				return
+			}
+		}
+	}()
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("apply on a terminal: %v\n%s", err, screen.String())
+	}
+	pts.Close()
+	select {
+	case <-copied:
+	case <-time.After(5 * time.Second): // the reader ends when the terminal's last writer is gone
+	}
+	out := screen.String()
+	if !strings.Contains(out, "re-reading the planned IPAMs") {
+		t.Fatalf("no drift check on the screen:\n%s", out)
+	}
+	if !strings.Contains(out, "INF inventory: done in") {
+		t.Errorf("the drift check's listing did not go through the log above the display:\n%s", out)
+	}
+}

@@ -87,6 +87,12 @@ func (s *stderrLog) PromptWriter() io.Writer {
 // written is a Text at level. Writes must end on a line boundary to be seen at once; a partial line waits
 // for its end.
 func (s *stderrLog) Lines(level zerolog.Level) io.Writer {
+	return lineWriter(func(line string) { s.Text(level, line, nil) })
+}
+
+// lineWriter calls each with every non-blank line written to it, without its newline; a line written in
+// pieces is put together first.
+func lineWriter(each func(line string)) io.Writer {
 	var mu sync.Mutex
 	var pending []byte
 	return writerFunc(func(p []byte) (int, error) {
@@ -99,7 +105,7 @@ func (s *stderrLog) Lines(level zerolog.Level) io.Writer {
 				return len(p), nil
 			}
 			if line := string(pending[:i]); strings.TrimSpace(line) != "" {
-				s.Text(level, line, nil)
+				each(line)
 			}
 			pending = pending[i+1:]
 		}
