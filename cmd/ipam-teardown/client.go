@@ -63,9 +63,9 @@ func (g *globalOptions) collectLive(ctx context.Context, sel inventory.Selector,
 
 // qpsFlag is the value of --qps: auto, a rate that adapts to the account's limit (cloudapi.Config.QPSAuto),
 // or a fixed number of calls per second for those who know their quota. Its zero value is auto: a fixed
-// default rate set the pace of every run that was not tuned (10 calls a second took 201 s to plan 1,000 pools
-// that auto plans in about 10 s), while auto starts at that same rate and only rises while the service says
-// yes, so it is never faster at first than the fixed default was.
+// default rate set the pace of every run that was not tuned, whatever the account allowed (BENCHMARKS.md,
+// "Default flags"), while auto starts at that same rate and only rises while the service says yes, so it is
+// never faster at first than the fixed default was.
 type qpsFlag struct {
 	qps float64 // > 0: a fixed rate; 0: auto
 }
