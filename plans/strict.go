@@ -178,7 +178,7 @@ func (k *keyChecker) object(s *shape, depth int) error {
 	var small [16]keyAt
 	seen := small[:0]       // the keys read so far: most objects are small, a linear search is the cheapest
 	var many map[string]int // past len(small): a map object (params, tags) may hold any number of keys, and
-	// a linear search over a crafted file's 100,000 keys took 13 s where bad input must fail at once
+	// a linear search grows with their square, where a crafted file must fail at once
 	for k.pos++; k.skip() != '}' && k.pos < len(k.data); {
 		keyStart := k.pos
 		key := k.str()
