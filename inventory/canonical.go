@@ -33,9 +33,14 @@ func (s Selector) Validate() error {
 			return fmt.Errorf("inventory: selector: %q is not an IPAM id (ipam-...)", id)
 		}
 	}
-	for k := range s.Tags {
+	for k, v := range s.Tags {
 		if k == "" {
 			return errors.New("inventory: selector: a tag has an empty key")
+		}
+		// ListIpams reads an empty value as any value: an unset shell variable would select every IPAM that
+		// carries the key. The commands say which flag or line held it; this is the rule for every caller.
+		if strings.TrimSpace(v) == "" {
+			return fmt.Errorf("inventory: selector: the tag %q has an empty value, which would match any value", k)
 		}
 	}
 	return nil

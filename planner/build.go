@@ -92,6 +92,11 @@ func Build(snap *inventory.Snapshot, opts Options) (*plans.Plan, error) {
 	if opts.ProtectTag != "" && protectKey == "" {
 		return nil, fmt.Errorf("planner: protect tag %q: the key is empty", opts.ProtectTag)
 	}
+	// key= would protect only the resources whose value is empty: an unset shell variable would leave the
+	// resources it meant to keep unprotected. The commands name the flag or line; this is the rule for all.
+	if protectHasValue && strings.TrimSpace(protectValue) == "" {
+		return nil, fmt.Errorf("planner: protect tag %q: the value is empty (give key alone to protect any value)", opts.ProtectTag)
+	}
 	n := len(snap.Shares) + len(snap.Discoveries)
 	for _, ip := range snap.IPAMs {
 		n += 1 + len(ip.Scopes) + len(ip.Members) + len(ip.Associations)

@@ -349,6 +349,17 @@ func TestExcludeUnknownID(t *testing.T) {
 	}
 }
 
+// TestProtectTagEmptyValue: key= is refused by the planner itself, not only by the flag and the config (an
+// unset shell variable in --protect-tag owner=$OWNER protected nothing that carried the key).
+func TestProtectTagEmptyValue(t *testing.T) {
+	t.Parallel()
+	for _, tag := range []string{"owner=", "owner= "} {
+		if _, err := Build(richSnapshot(), Options{Options: plans.Options{ProtectTag: tag}}); err == nil || !strings.Contains(err.Error(), "the value is empty") {
+			t.Errorf("protect tag %q: %v, want it refused", tag, err)
+		}
+	}
+}
+
 func TestShareBatches(t *testing.T) {
 	t.Parallel()
 	snap := richSnapshot()
