@@ -32,6 +32,48 @@ func (p Presence) String() string {
 // is not read to the end (the step is then reported, not assumed done).
 const maxConfirmPages = 50
 
+// eachPage sends call page by page, following NextToken, and hands each page's rows under key to each, until
+// the last page or until each says stop. It is the executor's one paging loop (the lock's read, the members'
+// read, the confirming reads), and it refuses what would make a read lie: an answer without its list (read as
+// an empty page, a missing key made a lock look free and planned members look gone), a NextToken that an
+// earlier page already gave (a listing that never ends), and more than maxConfirmPages pages. call.Params is
+// changed (NextToken).
+func eachPage(ctx context.Context, do func(context.Context, cloudapi.Call) (map[string]any, error), call cloudapi.Call,
+	key string, each func(rows []map[string]any) (stop bool)) error {
+	seen := map[string]bool{}
+	for page := 1; ; page++ {
+		if page > maxConfirmPages {
+			return fmt.Errorf("%s: more than %d pages", call.Action, maxConfirmPages)
+		}
+		out, err := do(ctx, call)
+		if err != nil {
+			return err
+		}
+		raw, ok := out[key]
+		arr, isList := raw.([]any)
+		if !ok || !isList && raw != nil {
+			return fmt.Errorf("%s: the answer to page %d has no list %s", call.Action, page, key)
+		}
+		rows := make([]map[string]any, 0, len(arr))
+		for _, r := range arr {
+			row, _ := r.(map[string]any)
+			rows = append(rows, row)
+		}
+		if each(rows) {
+			return nil
+		}
+		next := cloudapi.String(out["NextToken"])
+		if next == "" {
+			return nil
+		}
+		if seen[next] {
+			return fmt.Errorf("%s: page %d answered NextToken %q, which an earlier page gave; the listing would never end", call.Action, page, next)
+		}
+		seen[next] = true
+		call.Params["NextToken"] = next
+	}
+}
+
 // confirmable reports whether the catalogue names a read that confirms the step's effect.
 func confirmable(s *plans.Step) bool {
 	a, ok := catalog.Lookup(s.Product, s.Action)
@@ -144,41 +186,39 @@ func readPages(ctx context.Context, do func(context.Context, cloudapi.Call) (map
 	product string, params map[string]string, steps []*plans.Step) (map[string]Presence, error) {
 	s, c := steps[0], a.Confirm
 	read, _ := catalog.Lookup(product, c.Action)
-	seen := map[string]Presence{}
-	for page := 0; ; page++ {
-		if page == maxConfirmPages {
-			return nil, fmt.Errorf("%s for %s: more than %d pages", c.Action, s.ID, maxConfirmPages)
-		}
-		out, err := do(ctx, cloudapi.Call{Product: product, Action: c.Action, Region: s.Region, Params: params, Resource: s.ResourceID})
-		if err != nil {
-			code := cloudapi.Code(err)
-			if a.IsNotFound(code) || read.IsNotFound(code) || code != "" && slices.Contains(c.GoneCodes, code) {
-				if len(steps) > 1 {
-					return nil, fmt.Errorf("%w: %s %s", ErrBatchGoneCode, c.Action, code)
-				}
-				return nil, errGone
+	// gone maps a code that says the resource is gone: errGone for one step, ErrBatchGoneCode for a read of
+	// several, which cannot tell whose it was.
+	gone := func(err error) error {
+		code := cloudapi.Code(err)
+		if a.IsNotFound(code) || read.IsNotFound(code) || code != "" && slices.Contains(c.GoneCodes, code) {
+			if len(steps) > 1 {
+				return fmt.Errorf("%w: %s %s", ErrBatchGoneCode, c.Action, code)
 			}
-			return nil, err
+			return errGone
 		}
-		if c.ListKey == "" {
-			return nil, nil
-		}
-		rows, _ := out[c.ListKey].([]any)
-		for _, r := range rows {
-			row, _ := r.(map[string]any)
-			id := cloudapi.String(row[c.IDField])
-			if p, prev := rowPresence(c, row), seen[id]; p > prev {
-				seen[id] = p
-			} else if _, ok := seen[id]; !ok {
-				seen[id] = p
-			}
-		}
-		next := cloudapi.String(out["NextToken"])
-		if next == "" {
-			return seen, nil
-		}
-		params["NextToken"] = next
+		return err
 	}
+	call := cloudapi.Call{Product: product, Action: c.Action, Region: s.Region, Params: params, Resource: s.ResourceID}
+	if c.ListKey == "" {
+		if _, err := do(ctx, call); err != nil {
+			return nil, gone(err)
+		}
+		return nil, nil
+	}
+	seen := map[string]Presence{}
+	err := eachPage(ctx, do, call, c.ListKey, func(rows []map[string]any) bool {
+		for _, row := range rows {
+			id := cloudapi.String(row[c.IDField])
+			if p, ok := seen[id]; !ok || rowPresence(c, row) > p {
+				seen[id] = rowPresence(c, row)
+			}
+		}
+		return false
+	})
+	if err != nil {
+		return nil, gone(err)
+	}
+	return seen, nil
 }
 
 // rowPresence is what one listed row says of its resource.

@@ -42,8 +42,7 @@ func (r *run) verifyJournal(ctx context.Context) ([]int, error) {
 	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(r.opts.Parallelism)
-	confirmed := make([]bool, len(rest)) // each goroutine writes its own
-	for n, i := range rest {
+	for _, i := range rest {
 		g.Go(func() error {
 			s := &r.plan.Steps[i]
 			// A step no read confirms (RemoveIpamMembers) is taken at the journal's word, and the dry run of
@@ -53,19 +52,14 @@ func (r *run) verifyJournal(ctx context.Context) ([]int, error) {
 					return fmt.Errorf("resume: step %s is done in the journal, but: %w", s.ID, err)
 				}
 			}
-			confirmed[n] = true
 			return nil
 		})
 	}
+	// Every step of rest is confirmed, or the first that is not is the error.
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	for n, i := range rest {
-		if confirmed[n] {
-			done = append(done, i)
-		}
-	}
-	return done, nil
+	return append(done, rest...), nil
 }
 
 // calledUnjournaled reports whether step i, which the journal says started, was accepted by the service

@@ -85,8 +85,7 @@ type lockState struct {
 
 // heldLock is one IPAM this run tagged.
 type heldLock struct {
-	ipam  string
-	value string // the value last written
+	ipam string
 	// lost says why another run holds the IPAM now ("" while this run does); its steps are not sent.
 	lost string
 	// deleting: the IPAM's DeleteIpam was sent; a lock read that finds no tag finds the IPAM gone.
@@ -155,29 +154,22 @@ func (r *run) describeLock(cur string) string {
 // documented, so the lock may be on any page. MaxResults is left at its default (10): an IPAM with fewer tags
 // answers in one page either way.
 func (r *run) readLock(ctx context.Context, ipamID string) (string, error) {
-	token := ""
-	for range 100 { // at most 20 tags of one IPAM: a service that keeps answering pages is not followed for ever
-		params := map[string]string{"RegionId": r.plan.Region, "ResourceType": "IPAM", "ResourceId.1": ipamID, "Tag.1.Key": LockTagKey}
-		if token != "" {
-			params["NextToken"] = token
-		}
-		out, err := r.retrying(ctx, kindLock, cloudapi.Call{Product: catalog.ProductVpcIpam, Action: "ListTagResources", Region: r.plan.Region,
-			Params: params, Resource: ipamID})
-		if err != nil {
-			return "", err
-		}
-		rows, _ := out["TagResources"].([]any)
-		for _, row := range rows {
-			m, _ := row.(map[string]any)
+	params := map[string]string{"RegionId": r.plan.Region, "ResourceType": "IPAM", "ResourceId.1": ipamID, "Tag.1.Key": LockTagKey}
+	do := func(ctx context.Context, c cloudapi.Call) (map[string]any, error) {
+		return r.retrying(ctx, kindLock, c)
+	}
+	value := ""
+	err := eachPage(ctx, do, cloudapi.Call{Product: catalog.ProductVpcIpam, Action: "ListTagResources", Region: r.plan.Region,
+		Params: params, Resource: ipamID}, "TagResources", func(rows []map[string]any) bool {
+		for _, m := range rows {
 			if cloudapi.String(m["ResourceId"]) == ipamID && cloudapi.String(m["TagKey"]) == LockTagKey {
-				return cloudapi.String(m["TagValue"]), nil
+				value = cloudapi.String(m["TagValue"])
+				return true
 			}
 		}
-		if token = cloudapi.String(out["NextToken"]); token == "" {
-			return "", nil
-		}
-	}
-	return "", fmt.Errorf("ListTagResources of %s: still a NextToken after 100 pages", ipamID)
+		return false
+	})
+	return value, err
 }
 
 // writeLock tags the IPAM with value.
@@ -195,7 +187,7 @@ func (r *run) lockIPAMs(ctx context.Context, ipams []string, prior map[string]st
 		r.lock.nonce = newNonce()
 	}
 	value := lockValue(r.plan.PlanID, r.lock.nonce, r.now().Add(r.opts.LockTTL))
-	var written []string
+	wrote := false
 	for _, id := range ipams {
 		cur, err := r.readLock(ctx, id)
 		if err != nil {
@@ -226,12 +218,12 @@ func (r *run) lockIPAMs(ctx context.Context, ipams []string, prior map[string]st
 			}
 			return fmt.Errorf("lock %s: %w", id, err)
 		}
-		written = append(written, id)
+		wrote = true
 		r.lock.mu.Lock()
-		r.lock.held = append(r.lock.held, &heldLock{ipam: id, value: value})
+		r.lock.held = append(r.lock.held, &heldLock{ipam: id})
 		r.lock.mu.Unlock()
 	}
-	if len(written) == 0 {
+	if !wrote {
 		return nil
 	}
 	if err := sleep(ctx, r.opts.LockSettle); err != nil {
@@ -324,11 +316,6 @@ func (r *run) renewLocks(ctx context.Context) {
 			}
 			continue
 		}
-		r.lock.mu.Lock()
-		if h := r.lock.find(l.ipam); h != nil {
-			h.value = value
-		}
-		r.lock.mu.Unlock()
 		r.log.Debug().Str("ipam", l.ipam).Str("lock", value).Msg("lock renewed")
 	}
 }

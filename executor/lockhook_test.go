@@ -56,7 +56,7 @@ func TestBeforeCallStopsOnlyTheLostIPAM(t *testing.T) {
 		v := lockValue(p.PlanID, "0000000000000001", now.Add(time.Hour))
 		r.lock.nonce = "0000000000000001"
 		api.locks[id] = v
-		r.lock.held = append(r.lock.held, &heldLock{ipam: id, value: v})
+		r.lock.held = append(r.lock.held, &heldLock{ipam: id})
 	}
 	api.locks["ipam-a"] = "plan-other/0123456789abcdef/" + now.Add(time.Hour).Format(time.RFC3339)
 	now = now.Add(30 * time.Minute)

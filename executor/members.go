@@ -81,27 +81,20 @@ func (r *run) managedMembers(ctx context.Context, s *plans.Step, ms []member) ([
 		params["MemberIds."+strconv.Itoa(n+1)] = m.id
 	}
 	managed := map[string]bool{}
-	for page := 0; ; page++ {
-		if page == maxConfirmPages {
-			return nil, fmt.Errorf("ListIpamMembers: more than %d pages", maxConfirmPages)
-		}
-		out, err := r.retrying(ctx, kindPoll, cloudapi.Call{Product: catalog.ProductVpcIpam, Action: "ListIpamMembers",
-			Region: s.Region, Params: params, Resource: s.ResourceID})
-		if err != nil {
-			return nil, err
-		}
-		rows, _ := out["MemberInfos"].([]any)
-		for _, row := range rows {
-			m, _ := row.(map[string]any)
+	do := func(ctx context.Context, c cloudapi.Call) (map[string]any, error) {
+		return r.retrying(ctx, kindPoll, c)
+	}
+	err := eachPage(ctx, do, cloudapi.Call{Product: catalog.ProductVpcIpam, Action: "ListIpamMembers",
+		Region: s.Region, Params: params, Resource: s.ResourceID}, "MemberInfos", func(rows []map[string]any) bool {
+		for _, m := range rows {
 			if cloudapi.String(m["Status"]) != "Deleted" {
 				managed[cloudapi.String(m["MemberId"])] = true
 			}
 		}
-		next := cloudapi.String(out["NextToken"])
-		if next == "" {
-			break
-		}
-		params["NextToken"] = next
+		return false
+	})
+	if err != nil {
+		return nil, err
 	}
 	return slices.DeleteFunc(slices.Clone(ms), func(m member) bool { return !managed[m.id] }), nil
 }
