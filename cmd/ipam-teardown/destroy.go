@@ -174,8 +174,9 @@ func (d destroyRun) files(dir string) (plan, journal, report string) {
 	return plan, journal, report
 }
 
-// checkFiles checks the files of a destroy into dir before anything is written: the report is not the plan
-// or the journal, and no output replaces an interrupted run's plan and journal.
+// checkFiles checks the files of a destroy into dir before anything is written: the report is not the plan,
+// the journal or the recreate configuration (the way back, which a report written over it would lose), and no
+// output replaces an interrupted run's plan and journal.
 func (d destroyRun) checkFiles(dir string) error {
 	plan, journal, report := d.files(dir)
 	// The defaults are in the out-dir, made after the reads.
@@ -186,5 +187,9 @@ func (d destroyRun) checkFiles(dir string) error {
 	if d.flags.report == "" {
 		reportRole = fileLater
 	}
-	return checkFiles(fileUse{"the plan", plan, fileLater}, fileUse{"--journal", journal, journalRole}, fileUse{"--report", report, reportRole})
+	files := []fileUse{{"the plan", plan, fileLater}}
+	if !d.noExport && dir != "" {
+		files = append(files, fileUse{"the recreate configuration", filepath.Join(dir, "recreate.tf"), fileLater})
+	}
+	return checkFiles(append(files, fileUse{"--journal", journal, journalRole}, fileUse{"--report", report, reportRole})...)
 }

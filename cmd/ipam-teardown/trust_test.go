@@ -71,6 +71,9 @@ func TestOwnFilesAndExactSelectionBeforeAnyCall(t *testing.T) {
 		{"plan -o an interrupted plan", []string{"plan", "--ipam", ipamID, "-o", interrupted}, "-o " + interrupted + ": is a plan with a journal"},
 		{"inventory -o an interrupted plan", []string{"inventory", "--ipam", ipamID, "-o", interrupted}, "-o " + interrupted + ": is a plan with a journal"},
 		{"destroy --report the plan of its out-dir", []string{"destroy", "--ipam", ipamID, "--yes", "--out-dir", outDir, "--report", filepath.Join(outDir, "plan.json")}, "--report " + filepath.Join(outDir, "plan.json") + ": is the same file as the plan"},
+		// The report was written over recreate.tf after the IPAM was deleted: the way back was lost.
+		{"destroy --report its recreate configuration", []string{"destroy", "--ipam", ipamID, "--yes", "--out-dir", outDir, "--report", filepath.Join(outDir, "recreate.tf")}, "--report " + filepath.Join(outDir, "recreate.tf") + ": is the same file as the recreate configuration"},
+		{"destroy --journal its recreate configuration", []string{"destroy", "--ipam", ipamID, "--yes", "--out-dir", outDir, "--journal", filepath.Join(outDir, "recreate.tf")}, "is the same file as the recreate configuration"},
 		{"destroy --report its journal", []string{"destroy", "--ipam", ipamID, "--yes", "--journal", report, "--report", report}, "is the same file as --journal"},
 		{"destroy --report an interrupted plan", []string{"destroy", "--ipam", ipamID, "--yes", "--report", interrupted}, "is a plan with a journal"},
 		// A file where a directory is expected is that, not an interrupted run: README.md/plan.json.journal
