@@ -121,7 +121,7 @@ type Event struct {
 	Kind     EventKind
 	Phase    string
 	Step     *plans.Step // nil for phase events
-	Attempt  int
+	Attempt  int         // EventRetry: the attempt that failed; EventDone, EventFailed: the step's calls (StepReport.Attempts)
 	Code     string
 	Outcome  Outcome
 	Wait     time.Duration // EventRetry: the backoff before the next attempt

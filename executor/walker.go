@@ -298,7 +298,7 @@ func (w *walker) finished(i int, out Outcome, cause error) {
 		sr.End = r.now()
 		w.counts.Done++
 		w.journal(journalRecord{Event: recordDone, Step: s.ID, Outcome: out})
-		w.event(Event{Kind: EventDone, Step: s, Outcome: out})
+		w.event(Event{Kind: EventDone, Step: s, Outcome: out, Attempt: sr.Attempts})
 		for _, j := range w.g.Dependents(i) {
 			w.nodes[j].pending--
 			w.maybeStart(j)
@@ -312,7 +312,7 @@ func (w *walker) finished(i int, out Outcome, cause error) {
 		}
 		w.counts.Failed++
 		w.journal(journalRecord{Event: recordFailed, Step: s.ID, Code: sr.Code})
-		w.event(Event{Kind: EventFailed, Step: s, Code: sr.Code, Err: cause})
+		w.event(Event{Kind: EventFailed, Step: s, Code: sr.Code, Err: cause, Attempt: sr.Attempts})
 		w.skipDependents(i)
 		if r.opts.FailFast && !w.stopping {
 			r.log.Warn().Str("step", s.ID).Msg("--fail-fast: starting no new step")

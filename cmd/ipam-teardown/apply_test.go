@@ -277,10 +277,12 @@ func TestApplyRunsAndResumes(t *testing.T) {
 	// On a pipe: one JSON line per finished step, each step once, with its outcome, attempts and seconds;
 	// a line per phase's end with its duration; and the summary.
 	lines := map[string]int{}
+	attempts := map[string]float64{}
 	phases := map[string]bool{}
 	for _, rec := range jsonRecords(t, stderr) {
 		if id, ok := rec["step"].(string); ok && rec["level"] != "debug" {
 			lines[id]++
+			attempts[id], _ = rec["attempts"].(float64)
 			if rec["outcome"] != "done" || rec["attempts"] == nil || rec["took_s"] == nil {
 				t.Errorf("step line %v: want outcome done, attempts and took_s", rec)
 			}
@@ -292,6 +294,10 @@ func TestApplyRunsAndResumes(t *testing.T) {
 	for _, s := range rep.Steps {
 		if lines[s.ID] != 1 {
 			t.Errorf("step %s has %d lines on stderr, want 1", s.ID, lines[s.ID])
+		}
+		// The audit trail and the report agree (a CIDR's dry run again before its call is an attempt).
+		if attempts[s.ID] != float64(s.Attempts) {
+			t.Errorf("step %s: the log says %v attempts, the report %d", s.ID, attempts[s.ID], s.Attempts)
 		}
 	}
 	for _, ph := range []string{"lock", "drift", "dry-run", "execute"} {

@@ -144,7 +144,13 @@ func (l *logProgress) finished(e executor.Event) {
 	}
 	ev = ev.Str("step", e.Step.ID).Str("action", e.Step.Action).Str("outcome", string(outcome))
 	if t, ok := l.started[e.Step.ID]; ok { // a step skipped before it started has neither
-		ev = ev.Int("attempts", 1+l.retried[e.Step.ID]).Float64("took_s", math.Round(l.now().Sub(t).Seconds()*1000)/1000)
+		// The executor's count (the report's attempts: re-checking dry runs and a member batch's second call
+		// included) where the event carries it; else the calls this display saw.
+		attempts := e.Attempt
+		if attempts == 0 {
+			attempts = 1 + l.retried[e.Step.ID]
+		}
+		ev = ev.Int("attempts", attempts).Float64("took_s", math.Round(l.now().Sub(t).Seconds()*1000)/1000)
 	}
 	if e.Code != "" {
 		ev = ev.Str("code", e.Code)
