@@ -337,8 +337,8 @@ func (r *run) retrying(ctx context.Context, kind string, c cloudapi.Call) (map[s
 			return nil, fmt.Errorf("%w (gave up after %d attempts in %s)", err, attempt, r.now().Sub(start).Round(time.Millisecond))
 		}
 		r.countRetry(false)
-		r.log.Info().Str("action", c.Action).Str("resource", c.Resource).Str("code", codeOrCause(err)).Int("attempt", attempt).
-			Str("next_wait", wait.Round(time.Millisecond).String()).Msg("retrying")
+		r.log.Debug().Str("action", c.Action).Str("resource", c.Resource).Str("code", codeOrCause(err)).Int("attempt", attempt).
+			Dur("next_wait_ms", wait).Msg("retrying") // debug: the report counts retries, a display shows them
 		if err := sleep(ctx, wait); err != nil {
 			return nil, err
 		}

@@ -313,8 +313,8 @@ func (d *driver) retryAfter(i int, kind taskKind, err error, dependency bool, wa
 	r.countRetry(dependency)
 	sr := &r.steps[i]
 	sr.Retries++
-	r.log.Info().Str("step", sr.ID).Str("code", codeOrCause(err)).Int("attempt", sr.Attempts).
-		Str("next_wait", wait.Round(time.Millisecond).String()).Msg("retrying")
+	r.log.Debug().Str("step", sr.ID).Str("code", codeOrCause(err)).Int("attempt", sr.Attempts).
+		Dur("next_wait_ms", wait).Msg("retrying") // debug: the report counts retries, a display shows them
 	d.w.retried(Event{Kind: EventRetry, Step: &r.plan.Steps[i], Attempt: sr.Attempts, Code: cloudapi.Code(err), Wait: wait, Err: err})
 	d.later(task{step: i, kind: kind}, wait)
 }

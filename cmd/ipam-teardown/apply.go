@@ -259,8 +259,12 @@ func (r *applyRun) run(ctx context.Context) error {
 	if !r.flags.yes && !isTerminal(r.stdin) {
 		return r.refuse(start, refusedError{errors.New("stdin is not a terminal: pass --yes to apply without a prompt (nothing was done)")})
 	}
-	if err := r.checkAccount(ctx, start, api, out); err != nil {
-		return err
+	// A plan this process made seconds ago (destroy, demo) was made with this client: its account is the
+	// credentials' own, and asking again would compare the answer with itself.
+	if r.planned.IsZero() {
+		if err := r.checkAccount(ctx, start, api, out); err != nil {
+			return err
+		}
 	}
 	if !r.flags.yes {
 		// What the operator confirms is shown whatever --log-level says.

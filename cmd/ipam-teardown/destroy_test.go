@@ -153,6 +153,15 @@ func TestDestroyListsOnce(t *testing.T) {
 	if err != nil {
 		t.Fatalf("destroy: %v\n%s", err, stderr)
 	}
+	ids := 0
+	for _, c := range srv.Calls() {
+		if c.Action == "GetCallerIdentity" {
+			ids++
+		}
+	}
+	if ids != 1 {
+		t.Errorf("destroy --yes asked whose the credentials are %d times; want once (the plan it made names them)", ids)
+	}
 	if n := driftReads(srv.Calls()); n != 0 {
 		t.Errorf("destroy --yes listed %d times between the lock and the dry run; want none (the plan is seconds old)", n)
 	}
