@@ -32,6 +32,7 @@ package tfexport
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/ipam-teardown/ipam-teardown/inventory"
@@ -47,10 +48,12 @@ const (
 	Adopt Mode = "adopt"
 )
 
+// Modes are the --mode values, for the check and the shell's completion.
+func Modes() []string { return []string{string(Recreate), string(Adopt)} }
+
 // ParseMode reads a --mode value.
 func ParseMode(s string) (Mode, error) {
-	switch Mode(s) {
-	case Recreate, Adopt:
+	if slices.Contains(Modes(), s) {
 		return Mode(s), nil
 	}
 	return "", fmt.Errorf("mode %q: want recreate or adopt", s)

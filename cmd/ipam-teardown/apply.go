@@ -332,16 +332,18 @@ func (r *applyRun) run(ctx context.Context) error {
 // not wait for them. The signals main's context catches reach this channel too; an interrupt before it was
 // set up (ctx already done) counts as the first. The function it returns stops the watch.
 func forceOnSecondInterrupt(ctx context.Context, force func()) (stop func()) {
+	// Read before the watch starts: a first interrupt that lands between the two reaches both the context and
+	// the channel, and counted twice it would force the exit without the drain.
+	seen := 0
+	if ctx.Err() != nil {
+		seen = 1
+	}
 	sig := make(chan os.Signal, 2)
 	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
 	done := make(chan struct{})
 	exited := make(chan struct{})
 	go func() {
 		defer close(exited)
-		seen := 0
-		if ctx.Err() != nil {
-			seen = 1
-		}
 		for {
 			select {
 			case <-done:

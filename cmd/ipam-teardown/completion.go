@@ -6,6 +6,7 @@ import (
 
 	"github.com/ipam-teardown/ipam-teardown/executor"
 	"github.com/ipam-teardown/ipam-teardown/plans"
+	"github.com/ipam-teardown/ipam-teardown/tfexport"
 	"github.com/ipam-teardown/ipam-teardown/timeline"
 )
 
@@ -40,6 +41,10 @@ func flagValues(cmd *cobra.Command, name string) []string {
 		return logFormats()
 	case "log-level":
 		return logLevels()
+	case "mode":
+		if cmd.Name() == "export" {
+			return tfexport.Modes()
+		}
 	}
 	return nil
 }

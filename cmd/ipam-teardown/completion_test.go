@@ -52,6 +52,7 @@ func TestCompletionValues(t *testing.T) {
 		{[]string{"demo", "--schedule", ""}, []string{"ready", "levels"}, noFiles},
 		{[]string{"--log-format", ""}, []string{"auto", "console", "json"}, noFiles},
 		{[]string{"plan", "--log-level", ""}, []string{"debug", "info", "warn", "error"}, noFiles},
+		{[]string{"export", "--mode", ""}, []string{"recreate", "adopt"}, noFiles},
 		{[]string{"show", ""}, []string{"json"}, jsonFiles},
 		{[]string{"apply", ""}, []string{"json"}, jsonFiles},
 		{[]string{"timeline", ""}, []string{"json"}, jsonFiles},
@@ -72,7 +73,7 @@ func TestCompletionValues(t *testing.T) {
 // of values has a completion, so a new command's --format cannot be forgotten.
 func TestEveryEnumeratedFlagCompletes(t *testing.T) {
 	root := newRootCommand(nil, nil)
-	enumerated := []string{"format", "schedule", "log-format", "log-level"}
+	enumerated := []string{"format", "schedule", "log-format", "log-level", "mode"}
 	var walk func(c *cobra.Command)
 	seen := 0
 	walk = func(c *cobra.Command) {
