@@ -65,13 +65,16 @@ type builder struct {
 	units   []*unit
 	omitted []Omission
 	regions map[string]bool // regions that need a provider alias
+	files   map[string]bool // the file names of a split export, each given once
+	print   string          // the snapshot's fingerprint, for every file's header
 }
 
 // gone reports whether a resource is on its way out: it is no part of the tree to build.
 func gone(status string) bool { return status == "Deleting" || status == "Deleted" }
 
 func newBuilder(snap *inventory.Snapshot, mode Mode) (*builder, error) {
-	b := &builder{snap: snap, mode: mode, names: newNamer(), regions: map[string]bool{}}
+	b := &builder{snap: snap, mode: mode, names: newNamer(), regions: map[string]bool{},
+		files: map[string]bool{"providers": true, "discoveries": true}, print: snap.Fingerprint()}
 	ipams := slices.Clone(snap.IPAMs)
 	slices.SortFunc(ipams, func(x, y inventory.IPAM) int { return cmp.Or(cmp.Compare(x.Name, y.Name), cmp.Compare(x.ID, y.ID)) })
 	b.nameAll(ipams)
@@ -165,6 +168,22 @@ func (b *builder) provider(region string) string {
 	return region
 }
 
+// fileName is the name of an IPAM's file in a split export: the IPAM's resource name, unless the export's
+// other files (providers, discoveries) or an IPAM before it took it. A resource name is unique among IPAMs, but
+// "providers_ipam", for an IPAM named providers, may be another IPAM's: the second file was renamed over the
+// first, and one IPAM's configuration was lost.
+func (b *builder) fileName(name string) string {
+	f := name
+	if b.files[f] {
+		f = name + "_ipam"
+	}
+	for n := 2; b.files[f]; n++ {
+		f = fmt.Sprintf("%s_ipam_%d", name, n)
+	}
+	b.files[f] = true
+	return f
+}
+
 // ipamUnit is the IPAM, its custom scopes, its pool tree with CIDRs and custom allocations, and what of it the
 // provider cannot express.
 func (b *builder) ipamUnit(ip *inventory.IPAM, exported map[string]string) (*unit, error) {
@@ -172,10 +191,7 @@ func (b *builder) ipamUnit(ip *inventory.IPAM, exported map[string]string) (*uni
 		return nil, fmt.Errorf("tfexport: an IPAM of region %s has no id", b.snap.Region)
 	}
 	name := b.names.get(typeIPAM, ip.ID)
-	u := &unit{file: name, ipamID: ip.ID, title: fmt.Sprintf("IPAM %s", b.label(ip.Name, ip.ID))}
-	if name == "providers" || name == "discoveries" {
-		u.file = name + "_ipam" // the other files of a split export have these names
-	}
+	u := &unit{file: b.fileName(name), ipamID: ip.ID, title: fmt.Sprintf("IPAM %s", b.label(ip.Name, ip.ID))}
 	omit := func(what, reason string) {
 		u.omitted = append(u.omitted, Omission{IPAMID: ip.ID, What: what, Reason: reason})
 	}

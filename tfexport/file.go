@@ -21,13 +21,5 @@ func WriteRecreate(snap *inventory.Snapshot, path string) ([]Omission, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("recreate configuration %s: %w", path, err)
 	}
-	return e.Omitted, WriteFileAtomic(path, e.File())
-}
-
-// WriteFileAtomic writes data to path whole or not at all (internal/atomicfile).
-func WriteFileAtomic(path string, data []byte) error {
-	if err := atomicfile.Write(path, data, 0o644); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	return nil
+	return e.Omitted, atomicfile.Write(path, e.File(), 0o644)
 }

@@ -63,6 +63,24 @@ func TestSplitFileNames(t *testing.T) {
 	if names["providers.tf"] != 1 || names["providers_ipam.tf"] != 1 {
 		t.Errorf("files %v; want providers.tf and providers_ipam.tf once each", names)
 	}
+
+	// An IPAM named providers_ipam beside it: its resource name is its own, but the file name was the other
+	// IPAM's, and writing the second file replaced the first.
+	other := snap.IPAMs[0]
+	other.ID, other.Name, other.Scopes, other.Pools, other.Members, other.Associations = "ipam-second", "providers_ipam", nil, nil, nil, nil
+	snap.IPAMs = append(snap.IPAMs, other)
+	if e, err = tfexport.Build(snap, tfexport.Recreate); err != nil {
+		t.Fatal(err)
+	}
+	names = map[string]int{}
+	for _, f := range e.Files() {
+		if names[f.Name]++; names[f.Name] > 1 {
+			t.Errorf("two files named %s", f.Name)
+		}
+	}
+	if len(names) != 3 {
+		t.Errorf("files %v; want providers.tf and one file for each of the two IPAMs", names)
+	}
 }
 
 // TestDeletingNotRecreated: what is on its way out (a pool Deleting, with its subtree; a CIDR Deleting) is no

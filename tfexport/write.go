@@ -62,7 +62,7 @@ func trimTrailingNewlines(b []byte) []byte {
 func (b *builder) header(body *hclwrite.Body, omitted []Omission) {
 	lines := []string{
 		fmt.Sprintf("Written by ipam-teardown export --mode %s from the inventory of account %s in %s,", b.mode, b.snap.AccountID, b.snap.Region),
-		fmt.Sprintf("collected %s (inventory %s).", b.snap.CollectedAt.UTC().Format("2006-01-02T15:04:05Z"), b.snap.Fingerprint()),
+		fmt.Sprintf("collected %s (inventory %s).", b.snap.CollectedAt.UTC().Format("2006-01-02T15:04:05Z"), b.print),
 	}
 	switch b.mode {
 	case Recreate:

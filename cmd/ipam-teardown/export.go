@@ -1,9 +1,7 @@
 package main
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +9,7 @@ import (
 	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
 
+	"github.com/ipam-teardown/ipam-teardown/internal/atomicfile"
 	"github.com/ipam-teardown/ipam-teardown/inventory"
 	"github.com/ipam-teardown/ipam-teardown/inventory/collect"
 	"github.com/ipam-teardown/ipam-teardown/tfexport"
@@ -169,7 +168,7 @@ func writeExportDir(dir string, files []tfexport.File) error {
 		return fmt.Errorf("-o %s: %w", dir, cause(err))
 	}
 	for _, f := range files {
-		if err := tfexport.WriteFileAtomic(filepath.Join(dir, f.Name), f.Data); err != nil {
+		if err := atomicfile.Write(filepath.Join(dir, f.Name), f.Data, 0o644); err != nil {
 			return fmt.Errorf("-o %s: %w", dir, cause(err))
 		}
 	}
@@ -198,13 +197,9 @@ func recreateBeforeTeardown(out *stderrLog, snap *inventory.Snapshot, path strin
 	}
 	omitted, err := tfexport.WriteRecreate(snap, path)
 	if err != nil {
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err
-		}
-		return "", fmt.Errorf("recreate configuration %s (nothing was deleted; --no-export skips it): %w", path, err)
+		return "", fmt.Errorf("recreate configuration %s (nothing was deleted; --no-export skips it): %w", path, cause(err))
 	}
-	out.Text(zerolog.InfoLevel, fmt.Sprintf("recreate configuration saved to %s (terraform apply builds what this run deletes again)", path),
+	out.Text(zerolog.InfoLevel, fmt.Sprintf("recreate configuration saved to %s (terraform apply builds the selected tree again as it was listed, what this run keeps included)", path),
 		map[string]any{"recreate_config": path})
 	sayOmitted(out, omitted)
 	return path, nil
