@@ -117,6 +117,10 @@ func runDestroy(ctx context.Context, g *globalOptions, d destroyRun) error {
 	if err != nil {
 		return err
 	}
+	if len(snap.IPAMs) == 0 {
+		// As plan: a typo in a scheduled job's tag must not end "done" with an empty plan.
+		return usagef("no IPAM in %s matches the selection: nothing to destroy, nothing written", snap.Region)
+	}
 	p, err := d.po.build(snap)
 	if err != nil {
 		return err

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -176,5 +177,23 @@ func TestDestroyListsOnce(t *testing.T) {
 	}
 	if n := driftReads(srv.Calls()); n == 0 {
 		t.Errorf("apply of a plan file made no drift check")
+	}
+}
+
+// TestDestroyMatchesNothing: a selection that matches no IPAM is bad input (exit 2), as for plan, and nothing
+// is written; a typo in a scheduled job's tag ended "done" (exit 0) with an empty plan, a report and a
+// recreate config.
+func TestDestroyMatchesNothing(t *testing.T) {
+	url, _, _, _ := startSandbox(t)
+	dir := filepath.Join(t.TempDir(), "out")
+	for _, sel := range [][]string{{"--tag", "env=sandboxx"}, {"--name", "nope"}} {
+		args := append([]string{"--region", "cn-hangzhou", "--endpoint", url, "destroy", "--yes", "--out-dir", dir}, sel...)
+		_, _, err := runIn(t, t.Context(), strings.NewReader(""), args...)
+		if exitCode(err) != exitUsage || !strings.Contains(fmt.Sprint(err), "no IPAM in cn-hangzhou matches the selection") {
+			t.Errorf("destroy %v: exit %d (%v), want %d", sel, exitCode(err), err, exitUsage)
+		}
+		if _, err := os.Stat(dir); !os.IsNotExist(err) {
+			t.Errorf("destroy %v wrote %s (%v)", sel, dir, err)
+		}
 	}
 }
