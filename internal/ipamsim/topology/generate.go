@@ -31,6 +31,10 @@ const (
 	genMaxAllocations = 64
 	genFirstAccount   = 1000000000000001
 	genVPCMaxMask     = 28 // the smallest VPC block
+	// genMaxPools bounds a generated topology: 100 accounts' worth of IPAMs at the quotas, far past every
+	// test and benchmark here, and within what the emulator holds in memory (a typo of a few zeros more grew
+	// until the kernel killed it, with no message).
+	genMaxPools = 50_000
 )
 
 var genRoot = netip.MustParsePrefix("10.0.0.0/8")
@@ -42,8 +46,8 @@ var genRoot = netip.MustParsePrefix("10.0.0.0/8")
 // so the same options always give the same topology, byte for byte through Marshal.
 func Generate(o GenerateOptions) (*Topology, error) {
 	switch {
-	case o.Pools < 1:
-		return nil, fmt.Errorf("generate: pools %d: want at least 1", o.Pools)
+	case o.Pools < 1 || o.Pools > genMaxPools:
+		return nil, fmt.Errorf("generate: pools %d: want 1-%d", o.Pools, genMaxPools)
 	case o.Depth < 1 || o.Depth > maxPoolLevels:
 		return nil, fmt.Errorf("generate: depth %d: want 1-%d", o.Depth, maxPoolLevels)
 	case o.Depth > 1 && (o.FanOut < 1 || o.FanOut > maxChildren):

@@ -188,6 +188,7 @@ func TestGenerateRefusals(t *testing.T) {
 		want string
 	}{
 		{GenerateOptions{Pools: 0, Depth: 1}, "pools 0"},
+		{GenerateOptions{Pools: 10_000_000, Depth: 1}, "pools 10000000: want 1-50000"}, // grew until it was killed
 		{GenerateOptions{Pools: 10, Depth: 11, FanOut: 2}, "depth 11"},
 		{GenerateOptions{Pools: 10, Depth: 2, FanOut: 51}, "fan-out 51"},
 		{GenerateOptions{Pools: 10, Depth: 2, FanOut: 2, AllocationsPerPool: 65}, "allocations-per-pool 65"},
