@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -259,7 +260,11 @@ func rejectUnknownCommands(c *cobra.Command) {
 	for _, sub := range c.Commands() {
 		rejectUnknownCommands(sub)
 	}
-	if !c.HasSubCommands() || c.Runnable() {
+	if !c.HasSubCommands() {
+		leafArgsAreUsage(c)
+		return
+	}
+	if c.Runnable() {
 		return
 	}
 	c.SuggestionsMinimumDistance = 2 // cobra's own default, which SuggestionsFor does not apply
@@ -275,6 +280,26 @@ func rejectUnknownCommands(c *cobra.Command) {
 	}
 	// Runnable, so that cobra checks Args instead of printing the help; with no argument it still does.
 	c.RunE = func(cmd *cobra.Command, _ []string) error { return cmd.Help() }
+}
+
+// leafArgsAreUsage makes a command's wrong arguments a usage error (exit 2) whatever checks them: cobra's
+// NoArgs (version, sim serve, sim generate, completion's shells) answered "unknown command" and exit 1, where
+// the commands with checks of their own say "takes no arguments" and exit 2.
+func leafArgsAreUsage(c *cobra.Command) {
+	check := c.Args
+	if check == nil {
+		return
+	}
+	c.Args = func(cmd *cobra.Command, args []string) error {
+		err := check(cmd, args)
+		if err == nil || errors.As(err, new(usageError)) {
+			return err
+		}
+		if check(cmd, nil) == nil {
+			return usagef("%s takes no arguments, got %q", strings.TrimPrefix(cmd.CommandPath(), cmd.Root().Name()+" "), args)
+		}
+		return usageError{err}
+	}
 }
 
 func newVersionCommand(g *globalOptions) *cobra.Command {

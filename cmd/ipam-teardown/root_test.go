@@ -65,6 +65,19 @@ func TestUnknownFlagIsUsageError(t *testing.T) {
 	}
 }
 
+// TestStrayArgumentIsUsageError: a word too many is exit 2 on every command, saying the command takes none;
+// cobra's own check said "unknown command" with exit 1 on version, the completion shells and sim's commands.
+func TestStrayArgumentIsUsageError(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{{"version", "extra"}, {"completion", "bash", "extra"}, {"sim", "generate", "extra"}, {"sim", "serve", "extra"}, {"demo", "extra"}} {
+		_, _, err := run(t, args...)
+		want := strings.Join(args[:len(args)-1], " ") + ` takes no arguments, got ["extra"]`
+		if exitCode(err) != exitUsage || !strings.Contains(fmt.Sprint(err), want) {
+			t.Errorf("%v: exit %d (%v), want %d and %q", args, exitCode(err), err, exitUsage, want)
+		}
+	}
+}
+
 func TestExitCodes(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
