@@ -101,14 +101,21 @@ func runDemo(ctx context.Context, g *globalOptions, o demoOptions) error {
 			return err
 		}
 	}
-	out.Infof("demo: the emulator serves the sandbox IPAM %s on %s (latency %v a call, deletions take %v); plan, journal and report go to %s",
-		ipamID, srv.url, o.latency, o.deleteDelay, dir)
+	// Where the files go, as they are: --report names its own file, outside dir.
+	where := func(verb string) string {
+		if o.flags.report != "" {
+			return fmt.Sprintf("plan and journal %s %s, the report %s %s", verb, dir, verb, o.flags.report)
+		}
+		return fmt.Sprintf("plan, journal and report %s %s", verb, dir)
+	}
+	out.Infof("demo: the emulator serves the sandbox IPAM %s on %s (latency %v a call, deletions take %v); %s",
+		ipamID, srv.url, o.latency, o.deleteDelay, where("go to"))
 
 	flags := o.flags
 	flags.yes = true
 	err = runDestroy(ctx, g, destroyRun{
 		sel: inventory.Selector{IPAMIDs: []string{ipamID}}, flags: flags, outDir: dir,
-		resume: "(none: the demo's emulator stopped with it; run the demo again)",
+		resume: "(none: the demo's emulator stopped with it; run the demo again, with another --out-dir or none)",
 		bound:  &executor.BoundSettings{Latency: o.latency, DeleteDelay: o.deleteDelay},
 		// The emulator's key goes straight into the client: the user's environment is neither read nor changed.
 		client: func(ctx context.Context, qps qpsFlag) (*cloudapi.Client, error) {
@@ -125,7 +132,7 @@ func runDemo(ctx context.Context, g *globalOptions, o demoOptions) error {
 	if present {
 		return fmt.Errorf("demo: the run ended, but the IPAM %s is still in the emulator's state", ipamID)
 	}
-	out.Infof("demo: the IPAM %s is gone from the emulator's state; plan, journal and report are in %s", ipamID, dir)
+	out.Infof("demo: the IPAM %s is gone from the emulator's state; %s", ipamID, where("are in"))
 	return nil
 }
 

@@ -53,7 +53,8 @@ func TestDemo(t *testing.T) {
 		t.Errorf("stdout lacks the plan:\n%s", stdout)
 	}
 	rep := readReport(t, report)
-	for _, want := range []string{"apply " + rep.PlanID + ": done", "DeleteIpamPool", "is gone", `"credentials":"static"`} {
+	// The report went to --report, and the lines that say where the files are say so (they named the out-dir).
+	for _, want := range []string{"apply " + rep.PlanID + ": done", "DeleteIpamPool", "is gone", `"credentials":"static"`, "the report are in " + report} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, stderr)
 		}
