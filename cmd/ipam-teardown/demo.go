@@ -102,14 +102,14 @@ func runDemo(ctx context.Context, g *globalOptions, o demoOptions) error {
 		}
 	}
 	// Where the files go, as they are: --report names its own file, outside dir.
-	where := func(verb string) string {
+	where := func(verb, verbOne string) string {
 		if o.flags.report != "" {
-			return fmt.Sprintf("plan and journal %s %s, the report %s %s", verb, dir, verb, o.flags.report)
+			return fmt.Sprintf("plan and journal %s %s, the report %s %s", verb, dir, verbOne, o.flags.report)
 		}
 		return fmt.Sprintf("plan, journal and report %s %s", verb, dir)
 	}
 	out.Infof("demo: the emulator serves the sandbox IPAM %s on %s (latency %v a call, deletions take %v); %s",
-		ipamID, srv.url, o.latency, o.deleteDelay, where("go to"))
+		ipamID, srv.url, o.latency, o.deleteDelay, where("go to", "goes to"))
 
 	flags := o.flags
 	flags.yes = true
@@ -132,7 +132,7 @@ func runDemo(ctx context.Context, g *globalOptions, o demoOptions) error {
 	if present {
 		return fmt.Errorf("demo: the run ended, but the IPAM %s is still in the emulator's state", ipamID)
 	}
-	out.Infof("demo: the IPAM %s is gone from the emulator's state; %s", ipamID, where("are in"))
+	out.Infof("demo: the IPAM %s is gone from the emulator's state; %s", ipamID, where("are in", "is in"))
 	return nil
 }
 

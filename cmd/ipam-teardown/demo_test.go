@@ -54,7 +54,7 @@ func TestDemo(t *testing.T) {
 	}
 	rep := readReport(t, report)
 	// The report went to --report, and the lines that say where the files are say so (they named the out-dir).
-	for _, want := range []string{"apply " + rep.PlanID + ": done", "DeleteIpamPool", "is gone", `"credentials":"static"`, "the report are in " + report} {
+	for _, want := range []string{"apply " + rep.PlanID + ": done", "DeleteIpamPool", "is gone", `"credentials":"static"`, "the report is in " + report} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, stderr)
 		}
