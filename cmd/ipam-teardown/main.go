@@ -108,8 +108,7 @@ func explain(err error, region string) error {
 		return usagef("--ipam %s: no such IPAM in region %s (or not visible to this account, or excluded by the other selector flags); nothing was planned or changed", e.ID, e.Region)
 	}
 	switch code := cloudapi.Code(err); {
-	case code == "SignatureDoesNotMatch" || code == "IncompleteSignature" ||
-		strings.HasPrefix(code, "InvalidAccessKeyId") || strings.HasPrefix(code, "InvalidSecurityToken"):
+	case cloudapi.RejectsCredentials(code):
 		return fmt.Errorf("the service rejected the credentials (%s): check ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET and ALIBABA_CLOUD_SECURITY_TOKEN, or --profile; an expired security token needs a new one: %w", code, err)
 	case strings.HasPrefix(code, "InvalidRegionId"):
 		return usageError{fmt.Errorf("region %s (--region or ALIBABA_CLOUD_REGION_ID): the service knows no such region: %w", region, err)}

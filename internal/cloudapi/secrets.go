@@ -157,7 +157,7 @@ func credentialError(provider string, err error) *CredentialError {
 			e.Code, e.RequestID = ans.Code, ans.RequestId
 		}
 		switch c := classifyCode(e.Code, 0); {
-		case rejectsCredentials(e.Code):
+		case RejectsCredentials(e.Code):
 			e.Cause = "Sts rejected the credentials it was asked with"
 		case c == ClassTransient || c == ClassThrottled:
 			e.Cause = "Sts could not answer AssumeRole now"
@@ -214,9 +214,10 @@ func credentialError(provider string, err error) *CredentialError {
 	return e
 }
 
-// rejectsCredentials reports a code by which the service says the credentials themselves are wrong: a key it
-// does not know, a signature made with another secret, a token that is expired or not the key's.
-func rejectsCredentials(code string) bool {
+// RejectsCredentials reports a code by which the service says the credentials themselves are wrong, not the
+// call: a key it does not know, a signature made with another secret, a token that is expired or not the
+// key's. The one list, for the messages here and the command's explanation of its exit.
+func RejectsCredentials(code string) bool {
 	return code == "SignatureDoesNotMatch" || code == "IncompleteSignature" || code == "InvalidCredentials" ||
 		strings.HasPrefix(code, "InvalidAccessKeyId") || strings.HasPrefix(code, "InvalidSecurityToken")
 }
@@ -326,8 +327,9 @@ func (s *secrets) add(vals ...string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, v := range vals {
-		if len(v) < 4 {
-			continue // too short to be a key; cutting it would mangle the message and protect nothing
+		if len(v) < 4 || s.values[v] {
+			continue // too short to be a key (cutting it would mangle the message and protect nothing), or known:
+			// the SDK asks for the credential on every call, with the same values until a role's renewal
 		}
 		s.values[v] = true
 		s.values[url.QueryEscape(v)] = true
