@@ -28,8 +28,8 @@ var vpcIpamRegions = [...]string{
 // PublicRegions returns the region ids of Alibaba Cloud's public region list. The slice is the caller's.
 func PublicRegions() []string { return slices.Clone(publicRegions[:]) }
 
-// IsPublicRegion reports whether id is on Alibaba Cloud's public region list.
-func IsPublicRegion(id string) bool { return slices.Contains(publicRegions[:], id) }
+// isPublicRegion reports whether id is on Alibaba Cloud's public region list.
+func isPublicRegion(id string) bool { return slices.Contains(publicRegions[:], id) }
 
 // Regions returns the regions product is served in, by its endpoint map: VpcIpam its own 33, Vpc and
 // ResourceSharing the public list. nil for Sts, whose calls name no region (one global endpoint), and for an
@@ -51,7 +51,7 @@ func HasRegion(product, region string) bool {
 	case ProductVpcIpam:
 		return slices.Contains(vpcIpamRegions[:], region)
 	case ProductVpc, ProductResourceSharing:
-		return IsPublicRegion(region)
+		return isPublicRegion(region)
 	}
 	return false
 }

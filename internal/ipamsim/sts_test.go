@@ -220,8 +220,8 @@ func TestRegions(t *testing.T) {
 	if got := catalog.Regions(catalog.ProductVpcIpam); len(got) != 33 || slices.Contains(got, "na-south-1") {
 		t.Fatalf("VpcIpam regions = %v", got)
 	}
-	if regions := PublicRegions(); len(regions) != 28 || !slices.Contains(regions, "cn-wulanchabu") || !slices.Contains(regions, "na-south-1") {
-		t.Fatalf("PublicRegions() = %v", regions)
+	if regions := catalog.PublicRegions(); len(regions) != 28 || !slices.Contains(regions, "cn-wulanchabu") || !slices.Contains(regions, "na-south-1") {
+		t.Fatalf("catalog.PublicRegions() = %v", regions)
 	}
 	for _, r := range catalog.Regions(catalog.ProductVpcIpam) {
 		do(t, s, owner, "ListIpams", p("RegionId", r))
@@ -254,9 +254,9 @@ func TestRegions(t *testing.T) {
 			t.Errorf("DescribeVpcs in %s (%s): %v, want served %v", tc.region, tc.description, err, tc.vpc)
 		}
 	}
-	regions := PublicRegions()
+	regions := catalog.PublicRegions()
 	regions[0] = "mutated"
-	if PublicRegions()[0] != "cn-qingdao" {
+	if catalog.PublicRegions()[0] != "cn-qingdao" {
 		t.Fatal("PublicRegions returns the package's table, not a copy")
 	}
 
