@@ -90,6 +90,7 @@ func (s *Snapshot) Canonicalize() {
 	slices.SortFunc(s.IPAMs, func(a, b IPAM) int { return cmp.Compare(a.ID, b.ID) })
 	s.Discoveries = nonNil(s.Discoveries)
 	for i := range s.Discoveries {
+		s.Discoveries[i].CreateTime = s.Discoveries[i].CreateTime.UTC() // as an IPAM's: one encoding of one time
 		slices.Sort(s.Discoveries[i].OperatingRegions)
 	}
 	slices.SortFunc(s.Discoveries, func(a, b ResourceDiscovery) int { return cmp.Compare(a.ID, b.ID) })
@@ -173,8 +174,8 @@ func (s *Snapshot) clone() *Snapshot {
 }
 
 // dropExportOnly clears the settings a snapshot keeps only for export (descriptions below the IPAM, pool masks,
-// auto-import, ISP): no plan reads them, so an edit of one is not a change the fingerprint should show, and
-// the fingerprints of plans made before they were collected stay what they were.
+// auto-import, ISP): no plan reads them, so an edit of one is not a change the fingerprint should show. (A
+// discovery's create time is no such setting: cleanup's older_than reads it, and it is in the fingerprint.)
 func (s *Snapshot) dropExportOnly() {
 	for i := range s.IPAMs {
 		ip := &s.IPAMs[i]

@@ -85,11 +85,11 @@ func throttled(calls []wire.Call) int {
 // adaptive rate completes, collects what an unlimited client does, and is throttled on under 5 % of its calls.
 // (How long it takes against calls / 50 is BenchmarkAutoQPSUnderAnAccountCap's: a test does not time.) About
 // 150 pools, some 300 calls: about three times as long as the slow start takes to reach the cap, and half
-// the benchmark's size, with which the test lasted 12 s.
+// the benchmark's size, which the assertions do not need.
 func TestAutoQPSUnderAnAccountCap(t *testing.T) {
 	t.Parallel()
 	if testing.Short() {
-		t.Skip("about 6 s at 50 calls a second")
+		t.Skip("some 300 calls at 50 calls a second")
 	}
 	s, ref := startCapped(t, 150)
 	snap, c, calls := collectAuto(t, s)

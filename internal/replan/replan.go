@@ -30,7 +30,10 @@ func Func(api *cloudapi.Client, p *plans.Plan, opts planner.Options, parallelism
 		if !p.Options.OrphanDiscoveries {
 			return nil
 		}
-		// A plan of orphaned discoveries only: find the orphans again.
+		// A plan of orphaned discoveries only: find the orphans again. Every orphan found is planned again,
+		// whether cleanup's select matched it or not: this holds only because an account has at most one custom
+		// discovery per region (reference 1.13, a quota that cannot be raised), so the fresh plan's orphan is
+		// the plan's own. A service that allowed more would need the fresh snapshot cut to the planned ids.
 		return func(ctx context.Context) (*plans.Plan, error) {
 			snap, err := collect.Orphans(ctx, api, collect.Options{Parallelism: parallelism, Progress: progress})
 			if err != nil {
