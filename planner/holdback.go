@@ -16,7 +16,8 @@ import (
 // missing edge would have ordered after it). Blockers are applied in their file order, and a unit an
 // earlier blocker has reached is not walked again, so each held-back unit is listed under one blocker only
 // and the whole pass is linear in units and edges, however many blockers share a chain (when every blocker
-// listed all it reached, kept VPC allocations listed their IPAM once each: BENCHMARKS.md, "Planner").
+// listed all it reached, kept VPC allocations listed their IPAM once each: BENCHMARKS.md, "Plan build, write and
+// read", BenchmarkBuildQuotaKeepVPC).
 //
 // Then prune removes what only served the removed units.
 func (b *builder) holdBack() ([]plans.Blocker, []bool) {

@@ -70,7 +70,7 @@ const (
 )
 
 // lockTagKey is the apply lock's tag (executor.LockTagKey; this package links no executor). A run's lock is no
-// part of what was there, so it is not exported; TestLockTagKeyIsTheExecutors keeps the two equal.
+// part of what was there, so it is not exported; TestLockTagNotExported keeps the two equal.
 const lockTagKey = "ipam-teardown-lock"
 
 // Omission is something of the exported tree the provider cannot express (or that is no part of the tree to
