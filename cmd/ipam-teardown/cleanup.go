@@ -9,7 +9,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/ipam-teardown/ipam-teardown/cleanup"
 	"github.com/ipam-teardown/ipam-teardown/executor"
@@ -95,6 +97,18 @@ its steps, the outcome, blockers and the time taken. Every stderr line is JSON u
 			if err != nil {
 				return err
 			}
+			// The command that resumes this run: the same one, into the same out-dir (a reused out-dir resumes
+			// each interrupted plan from its journal).
+			resume := cleanupResumeCommand(cmd, outDir)
+			stopForce := func() {}
+			if f.apply {
+				stopForce = forceOnSecondInterrupt(cmd.Context(), func() {
+					out.Text(zerolog.WarnLevel, fmt.Sprintf("second interrupt: exiting now, without waiting for the calls in flight or writing the report; "+
+						"the journals beside the plans in %s hold every step started\nresume with:\n  %s", outDir, resume),
+						map[string]any{"out_dir": outDir, "resume": resume})
+					os.Exit(exitFailed)
+				})
+			}
 			rep, err := cleanup.Run(cmd.Context(), cfg, cleanup.Options{
 				Apply:  f.apply,
 				OutDir: outDir,
@@ -108,8 +122,13 @@ its steps, the outcome, blockers and the time taken. Every stderr line is JSON u
 				ToolVersion: toolVersion(),
 				NoExport:    f.noExport,
 			})
+			stopForce()
 			werr := writeCleanupReport(report, rep)
 			logCleanupSummary(g, rep, outDir, report)
+			if f.apply && cmd.Context().Err() != nil {
+				out.Text(zerolog.WarnLevel, fmt.Sprintf("interrupted: the journals beside the plans in %s hold what was done\nresume with:\n  %s", outDir, resume),
+					map[string]any{"out_dir": outDir, "resume": resume})
+			}
 			if errors.Is(err, cleanup.ErrRefused) {
 				err = refusedError{err}
 			}
@@ -229,4 +248,25 @@ func logCleanupSummary(g *globalOptions, rep *cleanup.Report, outDir, report str
 		ev = ev.Int("ipams_"+strings.ReplaceAll(k, "-", "_"), n)
 	}
 	ev.Msg("cleanup finished")
+}
+
+// cleanupResumeCommand is the command line that resumes an interrupted cleanup: the program as run, the global
+// flags and cleanup's flags as given, and --out-dir named (its default is a new directory each run).
+func cleanupResumeCommand(cmd *cobra.Command, outDir string) string {
+	args := append([]string{programName(os.Args[0])}, redactGlobals(setGlobals(cmd))...)
+	args = append(args, "cleanup")
+	cmd.LocalFlags().VisitAll(func(f *pflag.Flag) {
+		switch {
+		case !f.Changed || f.Name == "out-dir":
+		case f.Value.Type() == "bool":
+			args = append(args, "--"+f.Name+"="+f.Value.String())
+		default:
+			args = append(args, "--"+f.Name, f.Value.String())
+		}
+	})
+	args = append(args, "--out-dir", outDir)
+	for i, a := range args {
+		args[i] = shellQuote(a)
+	}
+	return strings.Join(args, " ")
 }

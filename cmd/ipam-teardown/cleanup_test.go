@@ -131,3 +131,22 @@ func readOnlyOrDryRun(t *testing.T, s *simtest.Server) {
 		}
 	}
 }
+
+// TestCleanupResumeCommand: an interrupted cleanup --apply says how to resume it: the same command, with the
+// flags it was given and the out-dir named (its default is new each run). It printed nothing, and the hints
+// in its report named apply commands that a role-reached account's plan refuses.
+func TestCleanupResumeCommand(t *testing.T) {
+	root := newRootCommand(nil, nil)
+	c, _, err := root.Find([]string{"cleanup"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.ParseFlags([]string{"--endpoint", "http://127.0.0.1:8081", "--config", "my cleanup.yaml", "--apply", "--sts-endpoint", "127.0.0.1:8443", "--out-dir", "ignored"}); err != nil {
+		t.Fatal(err)
+	}
+	got := cleanupResumeCommand(c, "nightly")
+	want := programName(os.Args[0]) + " --endpoint http://127.0.0.1:8081 cleanup --apply=true --config 'my cleanup.yaml' --sts-endpoint 127.0.0.1:8443 --out-dir nightly"
+	if got != want {
+		t.Errorf("cleanupResumeCommand =\n  %s\nwant\n  %s", got, want)
+	}
+}
