@@ -16,6 +16,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/ipam-teardown/ipam-teardown/executor"
+	"github.com/ipam-teardown/ipam-teardown/internal/atomicfile"
 	"github.com/ipam-teardown/ipam-teardown/internal/cloudapi"
 	"github.com/ipam-teardown/ipam-teardown/internal/replan"
 	"github.com/ipam-teardown/ipam-teardown/inventory"
@@ -401,7 +402,7 @@ func (r *runner) plan(ctx context.Context, api *cloudapi.Client, acct *account, 
 		// before the first run's first deletion: written again now, it would hold only what that run left.
 		path := filepath.Join(strings.TrimSuffix(ir.Plan, ".plan.json")+".recreate", "main.tf")
 		var err error
-		if !resumed || !fileExists(path) {
+		if !resumed || !atomicfile.Occupied(path) {
 			path, err = recreateConfig(snap, path, log)
 		}
 		if err != nil {
@@ -456,7 +457,7 @@ func (r *runner) plan(ctx context.Context, api *cloudapi.Client, acct *account, 
 // name-2.plan.json, name-3.plan.json, ...
 func (r *runner) planFile(dir, name string, p *plans.Plan, log zerolog.Logger) (string, *plans.Plan, bool) {
 	path := filepath.Join(dir, name+".plan.json")
-	if !fileExists(path + ".journal") {
+	if !atomicfile.Occupied(path + ".journal") {
 		return path, p, false
 	}
 	if r.opts.Apply {
@@ -471,7 +472,7 @@ func (r *runner) planFile(dir, name string, p *plans.Plan, log zerolog.Logger) (
 	}
 	for n := 2; ; n++ {
 		next := filepath.Join(dir, fmt.Sprintf("%s-%d.plan.json", name, n))
-		if !fileExists(next) && !fileExists(next+".journal") {
+		if !atomicfile.Occupied(next) && !atomicfile.Occupied(next+".journal") {
 			log.Info().Str("kept", path).Str("plan", next).Msg("an earlier run's plan and journal are kept: the new plan goes beside them")
 			return next, p, false
 		}
@@ -499,11 +500,6 @@ func samePlanning(prior, p *plans.Plan) bool {
 	}
 	return prior.AccountID == p.AccountID && prior.Region == p.Region &&
 		spell(prior.Selector) == spell(p.Selector) && spell(prior.Options) == spell(p.Options)
-}
-
-func fileExists(path string) bool {
-	_, err := os.Stat(path)
-	return err == nil
 }
 
 // aggregate turns the report into Run's error: any failure first, then any refusal.

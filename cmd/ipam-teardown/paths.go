@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+
+	"github.com/ipam-teardown/ipam-teardown/internal/atomicfile"
 )
 
 // fileRole is what a command does with one of its files.
@@ -77,25 +79,17 @@ func checkFiles(files ...fileUse) error {
 // keepsResumeState refuses to write over a plan that has a journal beside it, or over a journal whose plan
 // is there: together they are the only way to resume an interrupted run.
 func keepsResumeState(flag, path string) error {
-	if !exists(path) {
+	if !atomicfile.Occupied(path) {
 		return nil
 	}
-	if exists(path + ".journal") {
+	if atomicfile.Occupied(path + ".journal") {
 		return usagef("%s %s: is a plan with a journal (%s.journal), an interrupted run's resume state: resume it with ipam-teardown apply %s, or write to another file",
 			flag, path, path, path)
 	}
-	if plan, ok := strings.CutSuffix(path, ".journal"); ok && exists(plan) {
+	if plan, ok := strings.CutSuffix(path, ".journal"); ok && atomicfile.Occupied(plan) {
 		return usagef("%s %s: is the journal of the plan %s, an interrupted run's resume state; write to another file", flag, path, plan)
 	}
 	return nil
-}
-
-// exists reports whether something may be at path: any answer of Stat but "no such file" counts, so that a
-// file that cannot be read is not written over. A path under a file (ENOTDIR: --out-dir README.md names
-// README.md/plan.json) holds nothing.
-func exists(path string) bool {
-	_, err := os.Stat(path)
-	return !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, syscall.ENOTDIR)
 }
 
 // checkOutDir checks, before any call, a directory a command creates after its reads (destroy's --out-dir):
@@ -146,7 +140,7 @@ func sameFile(a, b string) bool {
 func unusedName(path string) string {
 	ext := filepath.Ext(path)
 	base := strings.TrimSuffix(path, ext)
-	for n := 2; exists(path); n++ {
+	for n := 2; atomicfile.Occupied(path); n++ {
 		path = fmt.Sprintf("%s-%d%s", base, n, ext)
 	}
 	return path

@@ -5,8 +5,11 @@
 package atomicfile
 
 import (
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"syscall"
 )
 
 // Write writes data to path with the permissions perm. The temporary file is named after path with a leading
@@ -36,4 +39,12 @@ func Write(path string, data []byte, perm os.FileMode) error {
 		return err
 	}
 	return os.Rename(tmp, path)
+}
+
+// Occupied reports whether something may be at path, for a writer that must not write over it (a plan that
+// has a journal, an earlier report): any answer of Stat but "no such file" counts, so that a file that cannot
+// be read is not taken for absent. A path under a file (ENOTDIR) holds nothing.
+func Occupied(path string) bool {
+	_, err := os.Stat(path)
+	return !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, syscall.ENOTDIR)
 }

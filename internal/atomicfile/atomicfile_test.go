@@ -53,3 +53,17 @@ func TestWriteFailureKeepsTheFile(t *testing.T) {
 		t.Error("Write into a missing directory succeeded")
 	}
 }
+
+// TestOccupied: a file or directory is there; a missing path, or one under a file, holds nothing.
+func TestOccupied(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "plan.json")
+	if err := os.WriteFile(file, []byte("{}"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range map[string]bool{file: true, dir: true, filepath.Join(dir, "none"): false, filepath.Join(file, "under"): false} {
+		if got := Occupied(path); got != want {
+			t.Errorf("Occupied(%s) = %v, want %v", path, got, want)
+		}
+	}
+}
