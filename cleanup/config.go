@@ -201,23 +201,13 @@ func (c *Config) Validate() error {
 			c.Exclude.ProtectTag, k, k)
 	}
 	if c.StsEndpoint != "" {
-		if err := CheckStsEndpoint(c.StsEndpoint); err != nil {
+		if err := cloudapi.ValidateStsEndpoint(c.StsEndpoint); err != nil {
 			return c.Errorf(p.Add("sts_endpoint"), "%v", err)
 		}
 	}
 	return nil
 }
 
-// CheckStsEndpoint checks where roles are assumed (sts_endpoint, --sts-endpoint): a host and an optional
-// port, nothing else. credentials-go puts https:// in front of it and sends the signed AssumeRole there: a
-// scheme given too became https://https//host (a name lookup of "https"), and a user, path or query went
-// into the request. The endpoint rules are cloudapi's, with HTTPS.
-func CheckStsEndpoint(host string) error {
-	if strings.Contains(host, "://") {
-		return fmt.Errorf("want HOST[:PORT] without a scheme (roles are assumed over HTTPS), such as sts.aliyuncs.com")
-	}
-	return cloudapi.ValidateEndpoint("https://"+host, false)
-}
 
 func (c *Config) checkSelect(p yamlfile.Path) error {
 	s := c.Select

@@ -198,7 +198,7 @@ func (f *cleanupFlags) load(cmd *cobra.Command) (*cleanup.Config, error) {
 		cfg.OrphanDiscoveries = true
 	}
 	if fl.Changed("sts-endpoint") {
-		if err := cleanup.CheckStsEndpoint(f.stsEndpoint); err != nil && f.stsEndpoint != "" {
+		if err := cloudapi.ValidateStsEndpoint(f.stsEndpoint); err != nil && f.stsEndpoint != "" {
 			return nil, usagef("--sts-endpoint: %v", err)
 		}
 		cfg.StsEndpoint = f.stsEndpoint

@@ -325,6 +325,16 @@ var ErrInvalidEndpoint = errors.New("invalid endpoint")
 // (no path, query, fragment or user). Plain http:// is allowed for a loopback host (127.0.0.0/8, ::1,
 // localhost) only, unless insecure is set: a signed request and an STS token would otherwise cross a network
 // in clear. "" is refused too: a caller that wants the regional endpoints passes no override at all.
+// ValidateStsEndpoint checks where roles are assumed: a host and an optional port, no scheme (roles are
+// assumed over HTTPS), and what ValidateEndpoint asks of an https:// endpoint. The config's sts_endpoint, the
+// --sts-endpoint flag and the role's provider check it here, once.
+func ValidateStsEndpoint(host string) error {
+	if strings.Contains(host, "://") {
+		return fmt.Errorf("want HOST[:PORT] without a scheme (roles are assumed over HTTPS), such as sts.aliyuncs.com")
+	}
+	return ValidateEndpoint("https://"+host, false)
+}
+
 func ValidateEndpoint(s string, insecure bool) error {
 	bad := func(format string, args ...any) error {
 		return fmt.Errorf("%w %q: %s", ErrInvalidEndpoint, shownEndpoint(s), fmt.Sprintf(format, args...))

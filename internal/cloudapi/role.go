@@ -39,6 +39,13 @@ func roleCredentials(base providers.CredentialsProvider, role Role, endpoint str
 		return nil, nil, &CredentialError{Provider: "ram_role_arn", Cause: "no role ARN"}
 	}
 	sts := role.StsEndpoint
+	if sts != "" {
+		// credentials-go signs AssumeRole to whatever it is given: a scheme, a user, a path or a query here
+		// went into the signed request (and a password into its failure text).
+		if err := ValidateStsEndpoint(sts); err != nil {
+			return nil, nil, &CredentialError{Provider: "ram_role_arn", Role: role.ARN, Cause: "the Sts endpoint: " + err.Error()}
+		}
+	}
 	if sts == "" {
 		sts = "sts.aliyuncs.com"
 		if h, proto := endpointHost(endpoint); h != "" && proto == "HTTPS" {
