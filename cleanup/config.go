@@ -208,7 +208,6 @@ func (c *Config) Validate() error {
 	return nil
 }
 
-
 func (c *Config) checkSelect(p yamlfile.Path) error {
 	s := c.Select
 	if len(s.Tags) == 0 && s.Name == "" && s.OlderThan == "" && s.ExpiresTag == "" {
