@@ -241,7 +241,12 @@ type BoundReport struct {
 // NewBoundReport computes Bound(p, s), L of the whole plan, and records it with s: for a comparison of
 // strategies on the same plan. A run's report has NewRunBoundReport.
 func NewBoundReport(p *plans.Plan, s BoundSettings, source, note string) *BoundReport {
-	return &BoundReport{L: ms(Bound(p, s)), Latency: ms(s.Latency), DeleteDelay: ms(s.DeleteDelay),
+	return boundReport(Bound(p, s), s, source, note)
+}
+
+// boundReport records L with the settings it assumed.
+func boundReport(l time.Duration, s BoundSettings, source, note string) *BoundReport {
+	return &BoundReport{L: ms(l), Latency: ms(s.Latency), DeleteDelay: ms(s.DeleteDelay),
 		Parallelism: s.Parallelism, QPS: s.QPS, Source: source, Note: note}
 }
 
@@ -252,8 +257,7 @@ func NewRunBoundReport(p *plans.Plan, steps []StepReport, s BoundSettings, sourc
 	if executed == 0 || l <= 0 {
 		return nil
 	}
-	b := &BoundReport{L: ms(l), Latency: ms(s.Latency), DeleteDelay: ms(s.DeleteDelay),
-		Parallelism: s.Parallelism, QPS: s.QPS, Source: source, Note: note}
+	b := boundReport(l, s, source, note)
 	if executed < len(p.Steps) {
 		b.Steps = executed
 	}

@@ -121,7 +121,7 @@ func ConfirmMany(ctx context.Context, do func(context.Context, cloudapi.Call) (m
 	}
 	seen, err := readPages(ctx, do, a, product, params, steps)
 	if err != nil || seen == nil {
-		return presences(len(steps), err)
+		return presences(err)
 	}
 	ps := make([]Presence, len(steps))
 	for n, want := range wants {
@@ -170,7 +170,7 @@ func confirmParams(c catalog.Confirm, product string, steps []*plans.Step) (map[
 var errGone = errors.New("gone")
 
 // presences is ConfirmMany's answer when readPages listed nothing: one gone resource (errGone), or an error.
-func presences(n int, err error) ([]Presence, error) {
+func presences(err error) ([]Presence, error) {
 	switch {
 	case errors.Is(err, errGone):
 		return []Presence{PresenceGone}, nil

@@ -194,10 +194,11 @@ type dryRunResult struct {
 
 // checked is one step's dry run: decide's verdict, the answer's error, and the event that tells of it.
 type checked struct {
-	i     int
-	v     verdict
-	err   error
-	event Event
+	i      int
+	v      verdict
+	err    error
+	event  Event
+	byRead bool // the action takes no DryRun: a read stood in for it
 }
 
 // dryRun checks every step still to run, all at once within the parallelism and the shared rate limit, and
@@ -236,7 +237,7 @@ func (r *run) dryRun(ctx context.Context) (dryRunResult, error) {
 	for c := range out {
 		r.emit(c.event)
 		s := &r.plan.Steps[c.i]
-		if c.event.Message != "" {
+		if c.byRead {
 			byRead++
 		}
 		switch c.v.verb {
@@ -287,7 +288,7 @@ func (r *run) dryRunStep(ctx context.Context, i int) (checked, error) {
 		}
 		ev.Message = "checked by a read: the action takes no DryRun"
 	}
-	return checked{i: i, v: decide(s, ans), err: ans.err, event: ev}, nil
+	return checked{i: i, v: decide(s, ans), err: ans.err, event: ev, byRead: !a.DryRun}, nil
 }
 
 // problemOf is the problem a step's dry run found: the service's code and message, or what decide says.
