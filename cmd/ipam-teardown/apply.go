@@ -310,7 +310,7 @@ func (r *applyRun) run(ctx context.Context) error {
 	if rep == nil { // the contract says Apply always reports; a missing report must not lose the outcome
 		rep = r.unstarted(start, outcomeOf(err), fmt.Sprint(err))
 	}
-	rep.Bound = r.boundReport(rep)
+	rep.Bound = r.boundReport(rep, api)
 	werr := r.writeReport(rep)
 	writeSummaryLog(out, rep)
 	if errors.Is(err, executor.ErrInterrupted) {
@@ -410,7 +410,7 @@ func (r *applyRun) unstarted(start time.Time, outcome executor.RunOutcome, msg s
 // in the run's steps; the parallelism and rate limit are the run's flags. L covers the steps this run
 // executed, each no longer than its record (executor.RunBound), so that the run cannot beat it. nil when
 // nothing can be measured or no step ran.
-func (r *applyRun) boundReport(rep *executor.Report) *executor.BoundReport {
+func (r *applyRun) boundReport(rep *executor.Report, api *cloudapi.Client) *executor.BoundReport {
 	var s executor.BoundSettings
 	source, note := executor.BoundConfigured, "the emulator's latency and delete delay"
 	if r.bound != nil {
@@ -427,7 +427,7 @@ func (r *applyRun) boundReport(rep *executor.Report) *executor.BoundReport {
 		note += "; --qps auto: no rate limit assumed"
 	} else {
 		s.QPS = q.qps
-		s.Burst = max(1, int(q.qps)) // the bucket's, as cloudapi.Config's default: a second of calls at once
+		s.Burst = api.Burst() // the client's bucket: what it lets through at once is not a limit the run met
 	}
 	return executor.NewRunBoundReport(r.plan, rep.Steps, s, source, note)
 }

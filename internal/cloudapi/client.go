@@ -233,6 +233,9 @@ func (c *Client) wait(ctx context.Context) (time.Time, error) {
 	return time.Now(), c.limiter.Wait(ctx)
 }
 
+// Burst is how many calls the client's token bucket lets through at once (Config.Burst, or its default).
+func (c *Client) Burst() int { return c.limiter.Burst() }
+
 // RateReached is, for an adaptive rate (Config.QPSAuto), the highest rate the run's calls were answered at
 // and the throttling answers seen: the figure to pass as a fixed --qps against the same account; ok is false
 // for a fixed rate, and for a run too short to have measured one.
