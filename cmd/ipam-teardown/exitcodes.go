@@ -32,16 +32,6 @@ func cleanupExitCodes() []exitCodeRow {
 	}
 }
 
-// exitCodesMarkdown is the table as README.md has it.
-func exitCodesMarkdown(rows []exitCodeRow) string {
-	var b strings.Builder
-	b.WriteString("| code | meaning |\n|---|---|\n")
-	for _, r := range rows {
-		fmt.Fprintf(&b, "| %d | %s |\n", r.code, r.meaning)
-	}
-	return b.String()
-}
-
 // exitCodesHelp is the table as --help prints it: plain text, wrapped, each meaning under its code.
 func exitCodesHelp(rows []exitCodeRow) string {
 	const width, indent = 104, "     "

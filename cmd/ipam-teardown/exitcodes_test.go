@@ -1,13 +1,15 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"strings"
 	"testing"
 )
 
 // TestExitCodeTables: README.md and every --help that gives exit codes say what exitCodes (cleanup:
-// cleanupExitCodes) says, and the codes are those exitCode returns.
+// cleanupExitCodes) says, one row for each code, 0 to 3, in order. (That a row's meaning is what exitCode
+// decides is TestExitCodes' and the commands' own tests'.)
 func TestExitCodeTables(t *testing.T) {
 	readme, err := os.ReadFile("../../README.md")
 	if err != nil {
@@ -58,4 +60,14 @@ func TestApplyHelpExitCodes(t *testing.T) {
 			t.Errorf("apply --help lacks %q", want)
 		}
 	}
+}
+
+// exitCodesMarkdown is the table as README.md has it.
+func exitCodesMarkdown(rows []exitCodeRow) string {
+	var b strings.Builder
+	b.WriteString("| code | meaning |\n|---|---|\n")
+	for _, r := range rows {
+		fmt.Fprintf(&b, "| %d | %s |\n", r.code, r.meaning)
+	}
+	return b.String()
 }
