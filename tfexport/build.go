@@ -258,7 +258,7 @@ func (b *builder) ipamUnit(ip *inventory.IPAM, exported map[string]string) (*uni
 	var walk func(parent string, parentCIDRs []string, assigned bool) error
 	walk = func(parent string, parentCIDRs []string, assigned bool) error {
 		for _, p := range children[parent] {
-			cidrs, isAssigned, err := b.pool(u, ip, &p, scopeRef, scopeType, parentCIDRs, assigned, exported, omit)
+			cidrs, isAssigned, err := b.pool(u, &p, scopeRef, scopeType, parentCIDRs, assigned, exported, omit)
 			if err != nil {
 				return err
 			}
@@ -292,7 +292,7 @@ func (b *builder) ipamUnit(ip *inventory.IPAM, exported map[string]string) (*uni
 // pool writes one pool with its CIDRs and custom allocations. It returns the addresses of the pool's CIDRs
 // (a child depends on them), nil when the pool is not exported, and whether the pool's addresses are
 // assigned by the service (a top-level public IPv6 pool takes a block from its ISP) rather than chosen.
-func (b *builder) pool(u *unit, ip *inventory.IPAM, p *inventory.Pool, scopeRef map[string][2]string, scopeType map[string]string,
+func (b *builder) pool(u *unit, p *inventory.Pool, scopeRef map[string][2]string, scopeType map[string]string,
 	parentCIDRs []string, parentAssigned bool, exported map[string]string, omit func(what, reason string)) ([]string, bool, error) {
 	name := b.names.get(typePool, p.ID)
 	label := "pool " + b.label(p.Name, p.ID)
